@@ -107,6 +107,103 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
         click.echo(spoken_text(line, norm) if line.strip() else "")
 
 
+def _progress(label: str):
+    """A rich progress bar on a terminal (stderr); nothing otherwise."""
+    if not sys.stderr.isatty() or log.getEffectiveLevel() > logging.INFO:
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), transient=True, console=_stderr_console())
+    task = bar.add_task(label, total=None)
+    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Output folder (created if missing).")
+@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
+              help="auto: Google when reachable (probed once, ~2 s), else offline espeak-ng.")
+@click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
+@click.option("--speed", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True, help="Speaking pace.")
+@click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
+@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt,vtt.")
+@click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
+@click.option("--fps", type=float, default=25.0, show_default=True, help="Frame grid for cue times (25, 29.97, 30, 50).")
+@click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline.")
+@click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk).")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable.")
+@click.option("--pause-comma", type=click.IntRange(0, 5000), default=300, show_default=True, help="ms after , ; :")
+@click.option("--pause-sentence", type=click.IntRange(0, 5000), default=600, show_default=True, help="ms after a sentence.")
+@click.option("--pause-paragraph", type=click.IntRange(0, 10000), default=1000, show_default=True, help="ms after a paragraph.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Phrase cache folder (default: the platform cache folder).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
+@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Google retries per phrase.")
+@click.option("--timeout", type=click.FloatRange(0.5, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, audio_format: str,
+           subs: str, srt_bom: bool, fps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...],
+           pause_comma: int, pause_sentence: int, pause_paragraph: int, cache_dir: Path | None,
+           no_cache: bool, retries: int, timeout: float) -> None:
+    """Render FILE into narration audio, subtitles and a JSON manifest in --out.
+
+    Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
+    OUT/<name>.json; prints the paths written on stdout.
+
+    \b
+    Examples:
+      newsvoice render examples/bao-lu-mien-trung.txt -o out/ --engine espeak
+      newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
+    """
+    from newsvoice.plan import Pauses
+    from newsvoice.render import SUB_FORMATS, RenderOptions
+    from newsvoice.render import render as do_render
+    from newsvoice.subtitles import CueRules
+
+    sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
+    bad = [s for s in sub_list if s not in SUB_FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt)", param_hint="--subs")
+    opts = RenderOptions(
+        engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list, srt_bom=srt_bom,
+        narrate_headline=headline, keep_all=keep_all, lexicons=lexicons,
+        pauses=Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph),
+        cues=CueRules(fps=fps), cache_dir=cache_dir, use_cache=not no_cache, retries=retries, timeout=timeout,
+    )
+    bar, progress = _progress("synthesising")
+    try:
+        if bar:
+            bar.start()
+        result = do_render(file, out_dir, opts, progress=progress)
+    finally:
+        if bar:
+            bar.stop()
+    for w in result.warnings:
+        log.debug("warning: %s", w)
+    log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %d engine calls, %.1f s",
+             file.name, result.duration_s, result.cues, result.engine, result.voice,
+             result.engine_calls, result.seconds)
+    for path in result.outputs.values():
+        click.echo(str(path))
+
+
+@cli.command()
+def voices() -> None:
+    """List the engines and their voices (engine<TAB>voice<TAB>description)."""
+    from newsvoice.engines import all_voices
+
+    for v in all_voices():
+        click.echo(f"{v.engine}\t{v.name}\t{v.description}")
+
+
 def main() -> None:
     """Entry point: run the CLI, turning our errors into one line and an exit code."""
     try:

@@ -1,0 +1,183 @@
+"""Audio: decode, resample, trim, assemble the track in one join, write atomically.
+
+The value passed around is a pydub ``AudioSegment`` (48 kHz, mono, 16-bit);
+sample arithmetic uses numpy views of it. The track is built once from a list
+of pieces (never ``a = a + seg`` in a loop, which is quadratic).
+ffmpeg comes from the imageio-ffmpeg wheel; there is no ffprobe, so MP3 is
+decoded with an explicit codec.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+
+RATE = 48000
+SAMPLE_WIDTH = 2
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    """The bundled static ffmpeg (or $FFMPEG if set)."""
+    env = os.environ.get("FFMPEG")
+    if env:
+        return env
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def _pydub():
+    """pydub's AudioSegment, pointed at the bundled ffmpeg (pydub warns if it finds none)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+    AudioSegment.converter = ffmpeg_exe()
+    return AudioSegment
+
+
+def segment(samples: np.ndarray, rate: int = RATE):
+    """Wrap int16 mono samples as an AudioSegment."""
+    return _pydub()(data=np.ascontiguousarray(samples, dtype=np.int16).tobytes(),
+                    sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
+
+
+def samples_of(seg) -> np.ndarray:
+    """int16 numpy view of a mono 16-bit AudioSegment."""
+    return np.frombuffer(seg.raw_data, dtype=np.int16)
+
+
+def decode_mp3(data: bytes) -> tuple[np.ndarray, int]:
+    """MP3 bytes -> (int16 mono samples, rate) through pydub + bundled ffmpeg."""
+    seg = _pydub().from_file(io.BytesIO(data), format="mp3", codec="mp3")
+    seg = seg.set_channels(1).set_sample_width(SAMPLE_WIDTH)
+    if len(seg.raw_data) == 0:
+        raise ValueError("no audio frames")
+    return samples_of(seg).copy(), seg.frame_rate
+
+
+def resample(samples: np.ndarray, rate: int, target: int = RATE) -> np.ndarray:
+    """Polyphase resampling to ``target`` Hz (exact ratio, no drift)."""
+    if rate == target or len(samples) == 0:
+        return samples.astype(np.int16, copy=False)
+    from scipy.signal import resample_poly
+
+    g = gcd(rate, target)
+    y = resample_poly(samples.astype(np.float32), target // g, rate // g)
+    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+
+
+def trim_silence(samples: np.ndarray, rate: int = RATE, *, floor_db: float = -50.0,
+                 below_peak_db: float = 40.0, margin_ms: float = 15.0) -> np.ndarray:
+    """Cut leading and trailing silence so phrase edges are speech edges.
+
+    A 5 ms frame counts as sound when its RMS is above ``floor_db`` dBFS and
+    within ``below_peak_db`` of the loudest frame; ``margin_ms`` is kept on
+    each side so soft onsets and releases are not clipped.
+    """
+    n = max(1, rate // 200)
+    k = len(samples) // n
+    if k == 0:
+        return samples[:0]
+    x = samples[: k * n].astype(np.float32).reshape(k, n) / 32768.0
+    db = 10 * np.log10((x * x).mean(axis=1) + 1e-12)
+    thr = max(floor_db, float(db.max()) - below_peak_db)
+    loud = np.flatnonzero(db > thr)
+    if len(loud) == 0:
+        return samples[:0]
+    margin = int(rate * margin_ms / 1000)
+    start = max(0, loud[0] * n - margin)
+    end = min(len(samples), (loud[-1] + 1) * n + margin)
+    return samples[start:end]
+
+
+@dataclass(frozen=True)
+class Track:
+    """The assembled programme and where each phrase sits in it (sample offsets)."""
+
+    audio: object  # pydub.AudioSegment
+    spans: list[tuple[int, int]]
+    rate: int = RATE
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.audio.raw_data) // SAMPLE_WIDTH
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.rate
+
+
+def assemble(phrases: Sequence[np.ndarray], pauses_ms: Sequence[int], *,
+             head_ms: int = 0, rate: int = RATE) -> Track:
+    """Lay phrases and the silence after each into one track with a single join.
+
+    ``pauses_ms[i]`` is the silence after phrase i (the last one is the tail).
+    Linear in the number of phrases: the bytes are joined once.
+    """
+    if len(phrases) != len(pauses_ms):
+        raise ValueError("one pause per phrase")
+    parts: list[bytes] = []
+    spans: list[tuple[int, int]] = []
+    pos = round(rate * head_ms / 1000)
+    parts.append(bytes(pos * SAMPLE_WIDTH))
+    for ph, pause in zip(phrases, pauses_ms, strict=True):
+        data = np.ascontiguousarray(ph, dtype=np.int16).tobytes()
+        parts.append(data)
+        spans.append((pos, pos + len(ph)))
+        pos += len(ph)
+        gap = round(rate * pause / 1000)
+        parts.append(bytes(gap * SAMPLE_WIDTH))
+        pos += gap
+    audio = _pydub()(data=b"".join(parts), sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
+    return Track(audio=audio, spans=spans, rate=rate)
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.part-{os.getpid()}")
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """Write to a hidden temp name beside ``path``, fsync, then rename over it."""
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def encode(track: Track, fmt: str, *, bitrate: str = "192k") -> bytes:
+    """Encode the track as ``wav`` (16-bit PCM) or ``mp3`` (bundled ffmpeg, libmp3lame)."""
+    seg = track.audio
+    if fmt == "wav":
+        buf = io.BytesIO()
+        import wave
+
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(SAMPLE_WIDTH)
+            w.setframerate(track.rate)
+            w.writeframes(seg.raw_data)
+        return buf.getvalue()
+    if fmt == "mp3":
+        cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(track.rate), "-ac", "1",
+               "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
+        p = subprocess.run(cmd, input=seg.raw_data, capture_output=True, check=False)
+        if p.returncode != 0:
+            raise RuntimeError(f"ffmpeg mp3 encode failed: {p.stderr.decode(errors='replace')[-300:]}")
+        return p.stdout
+    raise ValueError(f"unknown audio format {fmt!r}")

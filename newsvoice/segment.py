@@ -1,0 +1,249 @@
+"""Cut sentences into subtitle-sized pieces and pieces into balanced lines.
+
+One scoring of word boundaries serves both jobs: clause punctuation is the
+best place to cut, then before a conjunction or preposition, and never (unless
+nothing else fits) between a number and its unit, inside a date, code or range,
+or inside a run of capitalised name syllables. The pieces are what gets
+synthesised, so every cue boundary is an audio boundary.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from newsvoice.marks import parse_marks
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One whitespace token of a sentence (or one atomic <sub> mark).
+
+    ``source`` keeps inline marks for the speech side; ``written`` is what a
+    viewer sees; ``break_ms`` is an explicit <break> right after the word.
+    """
+
+    source: str
+    written: str
+    break_ms: int = 0
+
+
+@dataclass(frozen=True)
+class BreakRules:
+    """Costs of cutting at a word boundary (from assets/cue_breaks.toml)."""
+
+    cost: dict[str, float]
+    connectors: frozenset[str]
+    connector_pairs: frozenset[tuple[str, str]]
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> BreakRules:
+    data = tomllib.loads(resources.files("newsvoice.assets").joinpath("cue_breaks.toml").read_text("utf-8"))
+    words = data["words"]["connectors"]
+    singles = frozenset(w for w in words if " " not in w)
+    pairs = frozenset(tuple(w.split(" ", 1)) for w in words if " " in w)
+    return BreakRules(cost={k: float(v) for k, v in data["cost"].items()},
+                      connectors=singles, connector_pairs=pairs)  # type: ignore[arg-type]
+
+
+def tokenize(sentence: str) -> list[Word]:
+    """Whitespace tokens; a <sub> mark is one token, a <break> attaches to the word before."""
+    words: list[Word] = []
+    pending_break = 0
+    at_space = True  # whether the text so far ends in whitespace (or is empty)
+
+    def add(source: str, written: str, glue: bool) -> None:
+        if glue and words and not words[-1].break_ms:
+            last = words[-1]
+            words[-1] = Word(last.source + source, last.written + written)
+        else:
+            words.append(Word(source, written))
+
+    for span in parse_marks(sentence):
+        if span.is_break:
+            if words:
+                last = words[-1]
+                words[-1] = Word(last.source, last.written, last.break_ms + span.break_ms)
+            else:
+                pending_break += span.break_ms
+            at_space = True
+            continue
+        if span.alias is not None:
+            src = f'<sub alias="{span.alias}">{span.written}</sub>'
+            add(src, " ".join(span.written.split()), glue=not at_space)
+            at_space = False
+            continue
+        text = span.written
+        for i, tok in enumerate(text.split()):
+            add(tok, tok, glue=i == 0 and not at_space and not text[:1].isspace())
+        if text.strip():
+            at_space = text[-1].isspace()
+        elif text:
+            at_space = True
+    if pending_break and words:
+        # a break before the first word has nothing to follow; keep it as a pause after it
+        first = words[0]
+        words[0] = Word(first.source, first.written, first.break_ms + pending_break)
+    return words
+
+
+_DIGIT = re.compile(r"\d")
+_CLAUSE_END = (",", ";", ":")
+_OPENERS = ("“", '"', "(", "‘", "'", "[", "«")
+_DASHES = {"-", "–", "—"}
+
+
+def _core(tok: str) -> str:
+    return tok.strip("“”\"'‘’()[]«»,;:.!?…")
+
+
+def _is_capitalised(tok: str) -> bool:
+    core = _core(tok)
+    return bool(core) and core[0].isupper() and not _DIGIT.search(core)
+
+
+def break_cost(prev: Word, nxt: Word, rules: BreakRules, after_next: Word | None = None) -> float:
+    """Cost of cutting between ``prev`` and ``nxt`` (lower is better)."""
+    c = rules.cost
+    p, n = prev.written, nxt.written
+    if prev.break_ms:
+        return c["clause"]
+    if p.endswith(("…", "...")):
+        return c["ellipsis"]
+    if p.endswith(_CLAUSE_END) or p.rstrip("”\"’)").endswith(_CLAUSE_END):
+        return c["clause"]
+    p_num, n_num = bool(_DIGIT.search(p)), bool(_DIGIT.search(n))
+    low = _core(n).lower()
+    is_connector = low in rules.connectors or (
+        after_next is not None and (low, _core(after_next.written).lower()) in rules.connector_pairs)
+    if n in _DASHES:
+        return c["number_dash"] if p_num else c["dash"]
+    if p in _DASHES:
+        return c["number_dash"] if n_num else c["dash"]
+    if p.endswith("."):
+        return c["after_dot"]
+    if is_connector and not n_num:
+        return c["connector"]
+    if p_num:
+        return c["number_unit"]
+    if n_num:
+        return c["before_number"]
+    if n.startswith(_OPENERS):
+        return c["quote_open"]
+    if _is_capitalised(p) and _is_capitalised(n):
+        return c["name_run"]
+    return c["plain"]
+
+
+def boundary_costs(words: Sequence[Word], rules: BreakRules | None = None) -> list[float]:
+    """costs[i] is the cost of cutting between words[i] and words[i+1]."""
+    rules = rules or default_rules()
+    return [
+        break_cost(words[i], words[i + 1], rules, words[i + 2] if i + 2 < len(words) else None)
+        for i in range(len(words) - 1)
+    ]
+
+
+def text_len(words: Sequence[Word]) -> int:
+    """Characters a viewer sees for these words on one line (NFC)."""
+    return len(unicodedata.normalize("NFC", " ".join(w.written for w in words)))
+
+
+def layout(words: Sequence[Word], max_chars: int, max_lines: int = 2,
+           costs: Sequence[float] | None = None) -> tuple[float, list[str]] | None:
+    """Best way to lay words into at most ``max_lines`` lines of ``max_chars``:
+    (cost, lines), cutting at good places and keeping lines balanced; None when
+    they cannot fit."""
+    if not words:
+        return 0.0, []
+    if text_len(words) <= max_chars:
+        return 0.0, [" ".join(w.written for w in words)]
+    if max_lines < 2:
+        return None
+    costs = list(costs) if costs is not None else boundary_costs(words)
+    best: tuple[float, list[str]] | None = None
+    for k in range(1, len(words)):
+        head = text_len(words[:k])
+        if head > max_chars:
+            break
+        rest = layout(words[k:], max_chars, max_lines - 1, costs[k:])
+        if rest is None:
+            continue
+        lens = [head] + [len(r) for r in rest[1]]
+        score = rest[0] + costs[k - 1] + (max(lens) - min(lens)) / 12
+        if best is None or score < best[0]:
+            best = (score, [" ".join(w.written for w in words[:k])] + rest[1])
+    return best
+
+
+def break_lines(words: Sequence[Word], max_chars: int, max_lines: int = 2) -> list[str] | None:
+    """The lines of :func:`layout`, or None when the words cannot fit."""
+    best = layout(words, max_chars, max_lines)
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class PieceLimits:
+    """How big a cue piece may be: lines, characters and an estimate of speech."""
+
+    max_chars: int = 42
+    max_lines: int = 2
+    max_spoken: float = 95.0   # spoken characters (about 6.5 s at ~14.5 chars/s)
+    min_chars: int = 24        # shorter pieces make cues under 5/6 s: merge them
+    piece_cost: float = 2.0    # prefer fewer, fuller cues
+    cut_weight: float = 2.5    # a cue cut weighs more than a line break inside a cue
+
+
+def split_pieces(words: Sequence[Word], limits: PieceLimits,
+                 spoken_len: Callable[[Word], float] | None = None,
+                 rules: BreakRules | None = None) -> list[list[Word]]:
+    """Cut a sentence into pieces that fit a cue, by dynamic programming over cuts."""
+    n = len(words)
+    if n == 0:
+        return []
+    rules = rules or default_rules()
+    costs = boundary_costs(words, rules)
+    sp = [spoken_len(w) if spoken_len else len(w.written) for w in words]
+    best = [INF] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    cap = limits.max_chars * limits.max_lines
+    for j in range(1, n + 1):
+        spoken = 0.0
+        for i in range(j - 1, -1, -1):
+            spoken += sp[i] + 1
+            piece = words[i:j]
+            length = text_len(piece)
+            fits = length <= cap and spoken <= limits.max_spoken
+            if not fits and j - i > 1:
+                break
+            if best[i] == INF:
+                continue
+            lay = layout(piece, limits.max_chars, limits.max_lines, costs[i : j - 1]) if fits else (0.0, [])
+            if lay is None:
+                continue
+            cost = limits.piece_cost + lay[0] + (limits.cut_weight * costs[j - 1] if j < n else 0.0)
+            if not fits:
+                cost += 1000.0  # a single word longer than a cue: allowed, flagged later
+            if length < limits.min_chars:
+                cost += (limits.min_chars - length) / 2
+            if j < n and words[j - 1].break_ms:
+                cost -= 1.0  # an explicit <break> is a natural cut
+            total = best[i] + cost
+            if total < best[j]:
+                best[j], back[j] = total, i
+    pieces: list[list[Word]] = []
+    j = n
+    while j > 0:
+        i = back[j]
+        pieces.append(list(words[i:j]))
+        j = i
+    return pieces[::-1]
