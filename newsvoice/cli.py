@@ -204,6 +204,56 @@ def voices() -> None:
         click.echo(f"{v.engine}\t{v.name}\t{v.description}")
 
 
+@cli.command()
+@click.argument("subs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also check that every cue sits on the speech of this audio file.")
+@click.option("--fps", type=float, default=25.0, show_default=True, help="Frame grid (25, 29.97, 30, 50).")
+@click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True)
+@click.option("--max-lines", type=click.IntRange(1, 10), default=2, show_default=True)
+@click.option("--min-dur", type=click.FloatRange(0, 60), default=5 / 6, show_default="0.833")
+@click.option("--max-dur", type=click.FloatRange(0.1, 600), default=7.0, show_default=True)
+@click.option("--max-cps", type=click.FloatRange(1, 100), default=20.0, show_default=True,
+              help="Reading speed above which a cue is flagged (warning).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines: int, min_dur: float,
+          max_dur: float, max_cps: float, as_json: bool) -> None:
+    """Lint SUBS (any SRT, ours or a human's) against the broadcast preset.
+
+    Exit 0 when clean (warnings allowed), 1 on any violation.
+
+    \b
+    Examples:
+      newsvoice check out/story.srt --audio out/story.wav
+      newsvoice check captions.srt --fps 29.97 --json
+    """
+    import json as _json
+
+    from newsvoice.check import check_file
+    from newsvoice.subtitles import CueRules
+
+    rules = CueRules(max_chars=max_chars, max_lines=max_lines, min_dur=min_dur, max_dur=max_dur,
+                     fps=fps, max_cps=max_cps)
+    rep = check_file(subs, rules, audio)
+    if as_json:
+        click.echo(_json.dumps(rep.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console(highlight=False, soft_wrap=True)
+        if rep.findings:
+            table = Table("cue", "severity", "rule", "finding", box=None, pad_edge=False)
+            for f in rep.findings:
+                table.add_row(str(f.cue or "-"), f.severity, f.rule, f.message)
+            console.print(table)
+        stats = " ".join(f"{k}={v}" for k, v in rep.stats.items())
+        console.print(f"{subs.name}: {rep.cues} cues, {rep.errors} errors, "
+                      f"{len(rep.findings) - rep.errors} warnings {stats}".rstrip())
+    if rep.errors:
+        sys.exit(1)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning our errors into one line and an exit code."""
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import random
 import threading
 import time
 
@@ -19,7 +20,6 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from newsvoice.engines.base import Speech, Voice
@@ -135,7 +135,8 @@ class GoogleEngine:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        base = wait_exponential_jitter(initial=self.backoff, max=30, jitter=self.backoff)(state)
+        # exponential backoff with full jitter on top, capped at 30 s
+        base = min(30.0, self.backoff * 2 ** (state.attempt_number - 1)) + random.uniform(0, self.backoff)
         if isinstance(exc, _Retryable) and exc.retry_after is not None:
             return max(base, min(exc.retry_after, 60.0))
         return base

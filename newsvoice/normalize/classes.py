@@ -1,0 +1,373 @@
+"""Semiotic classes: for each one a tagger (a regex that finds it) and a verbaliser (a small
+pure function that says it), in the spirit of NeMo's Vietnamese text normaliser.
+
+A verbaliser gets the regex match and the rule data and returns ``(keep, spoken)``: ``keep``
+is written text left as it is (a context word such as "Chiều" or "Quý") and ``spoken`` is the
+reading, or None to leave the match alone so a later class can take it. ``caps`` says the
+line is an all-caps headline (then capitalised words are words, not acronyms). The taggers'
+regexes and their order are in pipeline.py; the words are data in assets/*.tsv.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from newsvoice.normalize.lexicon import trie_pattern
+from newsvoice.normalize.numbers import (
+    number_words,
+    read_digits,
+    read_int,
+    read_integer_string,
+    read_month,
+    read_number_token,
+    read_ordinal,
+    roman_to_int,
+)
+from newsvoice.normalize.syllables import has_vietnamese_marks, is_syllable
+
+Result = tuple[str, str] | None
+
+# Kinds of frozen spans: numeric ones can be joined into ranges with "đến".
+NUMERIC = "num"
+WORD = "word"
+
+LETTER = r"[^\W\d_]"
+NOT_LETTER_AFTER = rf"(?!{LETTER})"
+# A written number: dotted thousands (1.250.000 / 1.250,5), comma thousands with two or more
+# groups (1,250,000), or digits with an optional decimal part (109,1 / 12.5).
+NUM = (
+    r"(?<![0-9])(?:[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?(?![0-9]|[.,][0-9])"
+    r"|[0-9]{1,3}(?:,[0-9]{3}){2,}(?![0-9]|[.,][0-9])"
+    r"|[0-9]+(?:[.,][0-9]+)?)(?![0-9])"
+)
+SCALE_WORDS = r"(?:nghìn|ngàn|triệu|tỷ|tỉ|vạn)"
+SCALES = rf"(?:\s+{SCALE_WORDS})*"
+SIGN = r"(?P<sign>(?<![^\s(\[])[+\-−])?"
+DASH = r"[-–—]"
+
+
+@dataclass(frozen=True)
+class RuleData:
+    """The data the verbalisers read (all loaded from TSV files)."""
+
+    units: Mapping[str, str]
+    contexts: Mapping[str, frozenset[str]]  # class -> lower-case context words
+    letters: Mapping[str, str]
+    lexicon: Mapping[str, str]
+
+    def is_context(self, cls: str, word: str) -> bool:
+        return word.lower() in self.contexts.get(cls, frozenset())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One semiotic class: name, tagger, kind of the spoken span, verbaliser."""
+
+    name: str
+    pattern: re.Pattern[str]
+    kind: str
+    verbalise: Callable[[re.Match[str], RuleData, bool], Result]
+
+
+def context_pattern(data: RuleData, *classes: str) -> str:
+    """Case-insensitive whole-word alternation of the context words of some classes."""
+    words = {w for c in classes for w in data.contexts.get(c, ())}
+    return rf"(?<!\w)(?i:{trie_pattern(sorted(words))})(?!\w)"
+
+
+def _valid_date(d: int, m: int) -> bool:
+    return 1 <= d <= 31 and 1 <= m <= 12
+
+
+def say_date(d: int, m: int, y: str | None = None) -> str:
+    """'11', '1' -> 'mười một tháng một'; with a year '... năm hai nghìn ...'."""
+    w = number_words()
+    out = f"{read_int(d)} {w['month']} {read_month(m)}"
+    return f"{out} {w['year']} {read_integer_string(y)}" if y else out
+
+
+# ---------------------------------------------------------------- document codes, roads
+
+
+def v_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'96-QĐ/TW' -> 'chín mươi sáu': newsreaders say the number, not the suffix letters."""
+    out = read_integer_string(m["num"])
+    if m["year"]:
+        out += f" {number_words()['year']} {read_integer_string(m['year'])}"
+    return "", out
+
+
+def v_road_km(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Km 1285+300' -> 'ki lô mét một nghìn ... cộng ba trăm'."""
+    w = number_words()
+    unit = data.units.get("km", "ki lô mét")
+    return "", f"{unit} {read_integer_string(m['a'])} {w['plus']} {read_integer_string(m['b'])}"
+
+
+# ---------------------------------------------------------------- dates
+
+
+def v_date_dmy(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'02/02/2023', '15-8-2024', '19.8.1945' -> full date."""
+    d, mo = int(m["d"]), int(m["m"])
+    return ("", say_date(d, mo, m["y"])) if _valid_date(d, mo) else None
+
+
+def v_day_range(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'5-6/9' -> 'năm đến sáu tháng chín'."""
+    d1, d2, mo = int(m["d1"]), int(m["d2"]), int(m["m"])
+    if not (_valid_date(d1, mo) and _valid_date(d2, mo) and d1 < d2):
+        return None
+    return "", f"{read_int(d1)} {number_words()['range']} {say_date(d2, mo, m['y'])}"
+
+
+def v_quarter(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Quý I/2024' -> 'Quý một năm hai nghìn ...'; 'quý 4' -> 'quý bốn'."""
+    q = m["q"]
+    n = int(q) if q.isdigit() else roman_to_int(q)
+    if not n:
+        return None
+    out = read_int(n)
+    if m["y"]:
+        out += f" {number_words()['year']} {read_integer_string(m['y'])}"
+    return m["kw"] + " ", out
+
+
+def v_month_year(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tháng 4/2024' -> 'tháng tư năm ...'; a bare '11/2023' gets its 'tháng' said."""
+    mo = int(m["m"])
+    pre = m.groupdict().get("pre") or ""
+    if not 1 <= mo <= 12 or _pre_is(data, "ratio", pre):
+        return None
+    w = number_words()
+    kw = (pre + " " if pre else "") + m["kw"]
+    out = f"{read_month(mo)} {w['year']} {read_integer_string(m['y'])}"
+    return (kw + " ", out) if m["kw"] else (kw, f"{w['month']} {out}")
+
+
+def v_month_range(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tháng 8-10/2024' -> 'tháng tám đến tháng mười năm ...'."""
+    m1, m2 = int(m["m1"]), int(m["m2"])
+    if not 1 <= m1 < m2 <= 12:
+        return None
+    w = number_words()
+    out = (f"{read_month(m1)} {w['range']} {w['month']} {read_month(m2)} "
+           f"{w['year']} {read_integer_string(m['y'])}")
+    return (m["kw"] + " ", out) if m["kw"] else ("", f"{w['month']} {out}")
+
+
+def v_month(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tháng 4' -> 'tháng tư'."""
+    mo = int(m["m"])
+    return (m["kw"] + " ", read_month(mo)) if 1 <= mo <= 12 else None
+
+
+def v_date_kw(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'chiều 12.10', 'ngày 4-7': with a date word before, d.m and d-m are dates."""
+    d, mo = int(m["d"]), int(m["m"])
+    return (m["kw"] + " ", say_date(d, mo)) if _valid_date(d, mo) else None
+
+
+def v_date_desc(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'30-4', '16-10': a dash pair that goes down is a date, not a range (ranges go up)."""
+    d, mo = int(m["d"]), int(m["m"])
+    return ("", say_date(d, mo)) if _valid_date(d, mo) and d > mo else None
+
+
+# Written d/m that, with no date word before, are set phrases rather than dates.
+_RATIO_PHRASES = frozenset({"24/7"})
+
+
+def _pre_is(data: RuleData, cls: str, pre: str) -> bool:
+    """Is the one- or two-word text before a number a context word of this class?"""
+    return bool(pre) and (data.is_context(cls, pre) or data.is_context(cls, pre.split()[-1]))
+
+
+def v_date_dm(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'11/01' -> 'mười một tháng một', unless a ratio word comes before ('đạt 9/12')."""
+    d, mo = int(m["d"]), int(m["m"])
+    pre = m["pre"] or ""
+    if not _valid_date(d, mo) or _pre_is(data, "ratio", pre):
+        return None
+    if f"{d}/{mo}" in _RATIO_PHRASES and not _pre_is(data, "date", pre):
+        return None
+    return (pre + " " if pre else ""), say_date(d, mo)
+
+
+# ---------------------------------------------------------------- phone, plates, scores
+
+
+def v_phone(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'0236 3822 123' -> digits one by one, a comma between the written groups."""
+    text = m["p"]
+    n_digits = sum(c.isdigit() for c in text)
+    low = 8 if text.startswith(("1800", "1900")) else 9
+    if not low <= n_digits <= 12:
+        return None
+    w = number_words()
+    groups = [g for g in re.split(r"[\s.\-()]+", text) if g]
+    said = [(w["plus"] + " " if g.startswith("+") else "") + read_digits(g) for g in groups]
+    return "", ", ".join(said)
+
+
+def v_plate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'43A-123.45' -> 'bốn ba A, một hai ba bốn năm'."""
+    series = " ".join(read_digits(c) if c.isdigit() else c for c in m["s"])
+    tail = m["b"] or m["b2"]
+    return "", f"{read_digits(m['a'])} {series}, {read_digits(tail)}"
+
+
+def v_score(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range."""
+    return m["kw"] + m["mid"] + " ", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
+
+
+# ---------------------------------------------------------------- time
+
+
+def v_time(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'7h30' -> 'bảy giờ ba mươi', '20:00' -> 'hai mươi giờ', '7h30'' -> '... phút'."""
+    w = number_words()
+    out = f"{read_int(int(m['h']))} {w['hour']}"
+    mins = m["m"]
+    secs = m.groupdict().get("s")
+    if mins and (int(mins) or secs):
+        out += f" {read_int(int(mins))}"
+        if m.groupdict().get("suf") or secs:
+            out += f" {w['minute']}"
+    if secs and int(secs):
+        out += f" {read_int(int(secs))} {w['second']}"
+    return "", out
+
+
+# ---------------------------------------------------------------- ratios, ordinals, romans
+
+
+def v_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'15/18' -> 'mười lăm trên mười tám'; '24/24h' -> '... trên hai mươi tư giờ'."""
+    w = number_words()
+    out = f"{read_number_token(m['a'])} {w['ratio']} {read_number_token(m['b'])}"
+    return "", out + (f" {w['hour']}" if m["h"] else "")
+
+
+def v_ordinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'thứ 1' -> 'thứ nhất', 'thứ 4' -> 'thứ tư', 'thứ 2' -> 'thứ hai'."""
+    return m["kw"] + " ", read_ordinal(int(m["n"]))
+
+
+def v_roman_context(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'khóa XIII' -> 'khóa mười ba', 'lần thứ XV' -> 'lần thứ mười lăm'."""
+    r = m["r"]
+    n = roman_to_int(r)
+    if n is None or (len(r) == 1 and r not in "IVX"):
+        return None  # "hạng C", "nhóm D" are letters, not 100 and 500
+    kw = m["kw"]
+    last = kw.split()[-1]
+    said = read_ordinal(n) if data.is_context("ordinal", last) else read_int(n)
+    return kw + " ", said
+
+
+def v_roman_free(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """A free-standing II, XIV... ('Thế chiến II', 'vua Charles III') is a number,
+    except in an all-caps headline where 'VI' may be a word."""
+    if caps:
+        return None
+    n = roman_to_int(m["r"])
+    return ("", read_int(n)) if n else None
+
+
+def v_service_digits(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'đường dây nóng 112' -> 'một một hai'."""
+    return m["kw"] + m["mid"] + " ", read_digits(m["n"])
+
+
+# ---------------------------------------------------------------- money, measures, cardinals
+
+
+def _signed(sign: str | None, body: str, percent: bool) -> str:
+    """'+6,2%' -> 'tăng ...', '-3%' -> 'giảm ...', '-5°C' -> 'âm ...'."""
+    if not sign:
+        return body
+    w = number_words()
+    if sign == "+":
+        return f"{w['up'] if percent else w['plus']} {body}"
+    return f"{w['down'] if percent else w['minus']} {body}"
+
+
+def v_money_prefix(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'$5' -> 'năm đô la', '$1,5 tỷ' -> 'một phẩy năm tỷ đô la'."""
+    scale = " ".join(m["scale"].split())
+    cur = data.units.get(m["cur"], m["cur"])
+    body = " ".join(p for p in (read_number_token(m["n"]), scale, cur) if p)
+    return "", body
+
+
+def _say_unit(unit: str, data: RuleData) -> str:
+    return data.units.get(unit, unit)
+
+
+def v_measure(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'300 km' -> 'ba trăm ki lô mét', '4,5 triệu tấn/ha', '400 đồng/lít' -> '... đồng một lít'."""
+    unit = m["unit"]
+    head = _say_unit(unit, data) if unit else m["word"]
+    parts = [read_number_token(m["n"])]
+    scale = " ".join(m["scale"].split())
+    if scale:
+        parts.append(scale)
+    parts.append(head)
+    if m["per"]:
+        w = number_words()
+        joiner = w["per"] if (not unit or data.is_context("currency", head)) else w["per_physical"]
+        for per in m["per"].split("/")[1:]:
+            parts += [joiner, _say_unit(per, data)]
+    return "", _signed(m["sign"], " ".join(parts), unit == "%")
+
+
+def v_cardinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'1.250.000' -> 'một triệu hai trăm năm mươi nghìn', '03' -> 'ba', '-5' -> 'âm năm'."""
+    return "", _signed(m["sign"], read_number_token(m["n"]), False)
+
+
+def v_percent_word(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """A '%' with no number before it ('điểm %') is still said."""
+    return "", data.units.get("%", "phần trăm")
+
+
+def v_digits(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """Last resort: any digit run left is read as a number, so no digit reaches an engine."""
+    return "", read_integer_string(m[0])
+
+
+# ---------------------------------------------------------------- lexicon and acronyms
+
+_DOTTED_LETTER = re.compile(r"[A-ZĐ]\.")
+
+
+def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
+    """Build the lexicon verbaliser; ``after_ok(text, end)`` checks a one-letter key like 'P.'
+    is followed by a name or number (so 'Nguyễn Văn H.' is not 'huyện')."""
+
+    def v_lexicon(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+        key = m[0]
+        spoken = data.lexicon.get(key)
+        if spoken is None:
+            return None
+        if _DOTTED_LETTER.fullmatch(key) and not after_ok(m.string, m.end()):
+            return None
+        if caps and all(is_syllable(t) for t in re.split(r"[\s.]+", key) if t):
+            return None  # a headline word in capitals, e.g. "CA" in "CA SĨ"
+        return "", spoken
+
+    return v_lexicon
+
+
+def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """Unknown all-caps acronym (2-5 letters) that is not a Vietnamese syllable: spell it."""
+    tok = m[0]
+    if has_vietnamese_marks(tok) or is_syllable(tok):
+        return None
+    if not all(c in data.letters for c in tok):
+        return None
+    return "", " ".join(data.letters[c] for c in tok)

@@ -1,0 +1,152 @@
+"""Shared fixtures: real espeak speech, real MP3 bytes, and a local HTTP server
+that poses as Google's TTS endpoint (gTTS is pointed at it; nothing leaves
+this machine)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(rel: str) -> Path:
+    """A file under ../shared; required in CI, skipped elsewhere when missing."""
+    p = SHARED / rel
+    if not p.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs {p}")
+        pytest.skip(f"{p} not present")
+    return p
+
+
+def mp3_for(text: str) -> bytes:
+    """Real MP3 bytes of ``text`` spoken by espeak-ng, encoded by the bundled ffmpeg
+    at 24 kHz like Google's answers."""
+    from newsvoice.audio import ffmpeg_exe
+    from newsvoice.engines.espeak import EspeakEngine
+
+    sp = EspeakEngine("vi").synthesize(text)
+    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(sp.rate), "-ac", "1", "-i", "pipe:0",
+           "-ar", "24000", "-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3", "pipe:1"]
+    return subprocess.run(cmd, input=sp.samples.tobytes(), capture_output=True, check=True).stdout
+
+
+@dataclass
+class FakeGoogle:
+    """Scripted behaviour: ``script`` is consumed one entry per POST; when empty,
+    requests succeed. Entries: an HTTP status (int), "garbage", "truncated",
+    "hang" (sleep past the client's timeout), "drop" (close the connection)."""
+
+    url: str
+    script: list = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    posts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    mp3_cache: dict[str, bytes] = field(default_factory=dict)
+
+    def next_action(self):
+        with self.lock:
+            self.posts += 1
+            return self.script.pop(0) if self.script else "ok"
+
+
+def _text_of(body: bytes) -> str:
+    freq = urllib.parse.parse_qs(body.decode())["f.req"][0]
+    rpc = json.loads(freq)
+    return json.loads(rpc[0][0][1])[0]
+
+
+def _make_handler(state: FakeGoogle):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # keep pytest output clean
+            pass
+
+        def do_HEAD(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            self.do_HEAD()
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            text = _text_of(body)
+            action = state.next_action()
+            if isinstance(action, int):
+                self.send_response(action)
+                if action == 429:
+                    self.send_header("Retry-After", "0")
+                self.end_headers()
+                return
+            if action == "drop":
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(2)
+                return
+            if action == "hang":
+                time.sleep(1.5)
+            with state.lock:
+                if text not in state.mp3_cache:
+                    state.mp3_cache[text] = mp3_for(text)
+                mp3 = state.mp3_cache[text]
+                state.texts.append(text)
+            if action == "truncated":
+                mp3 = mp3[: len(mp3) // 3][:200]
+            b64 = base64.b64encode(mp3).decode() if action != "garbage" else "%%%not-audio"
+            line = '[["wrb.fr","jQ1olc","[\\"' + b64 + '\\"]",null,null,null,"generic"]]'
+            payload = (")]}'\n\n" + str(len(line)) + "\n" + line + "\n").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    return Handler
+
+
+@pytest.fixture
+def fake_google(monkeypatch) -> Iterator[FakeGoogle]:
+    """A local Google TTS stand-in; gTTS's URL builder is pointed at it."""
+    import gtts.tts
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), None)  # type: ignore[arg-type]
+    state = FakeGoogle(url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _make_handler(state)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"{state.url}/{path}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def no_google(monkeypatch) -> None:
+    """Point gTTS at a closed local port: Google 'unreachable' without any network."""
+    import socket
+
+    import gtts.tts
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

@@ -1,0 +1,95 @@
+"""Cutting sentences into cue pieces and lines: where cuts may and may not fall."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsvoice.segment import PieceLimits, break_lines, split_pieces, text_len, tokenize
+
+
+def texts(pieces) -> list[str]:
+    return [" ".join(w.written for w in p) for p in pieces]
+
+
+def test_tokenize_keeps_marks_atomic_and_breaks_attached():
+    words = tokenize('Sở <sub alias="giáo dục và đào tạo">GD&ĐT</sub>, tỉnh<break time="700ms"/> mới.')
+    assert [w.written for w in words] == ["Sở", "GD&ĐT,", "tỉnh", "mới."]
+    assert words[1].source.startswith("<sub alias=")
+    assert words[2].break_ms == 700
+
+
+def test_break_in_seconds():
+    assert tokenize('Một <break time="1.5s"/> hai')[0].break_ms == 1500
+
+
+def test_short_sentence_is_one_piece():
+    assert texts(split_pieces(tokenize("Hội nghị diễn ra sáng nay."), PieceLimits())) == ["Hội nghị diễn ra sáng nay."]
+
+
+def test_long_sentence_cuts_at_clause_punctuation():
+    s = ("Sáng 15/3, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm, "
+         "đánh giá kết quả thực hiện nhiệm vụ phát triển kinh tế xã hội, "
+         "đồng thời triển khai kế hoạch cho năm tiếp theo.")
+    got = texts(split_pieces(tokenize(s), PieceLimits()))
+    assert len(got) >= 2
+    assert all(p.endswith((",", ".")) for p in got), got
+
+
+def test_never_cuts_number_from_unit_or_inside_range():
+    s = ("Dự án có tổng vốn đầu tư khoảng 1.250 tỷ đồng trên diện tích 35 ha giai đoạn 2021 - 2025 "
+         "do tỉnh làm chủ đầu tư cùng nhiều doanh nghiệp trong và ngoài nước tham gia góp vốn xây dựng")
+    for p in split_pieces(tokenize(s), PieceLimits()):
+        first, last = p[0].written, p[-1].written
+        assert last not in {"1.250", "35", "2021", "-"}, texts([p])
+        assert first not in {"tỷ", "ha", "-", "2025"}, texts([p])
+
+
+def test_does_not_split_name_runs_when_avoidable():
+    s = ("Tham dự có đồng chí Nguyễn Văn Minh Tuấn Bí thư Tỉnh ủy cùng lãnh đạo các sở ngành "
+         "và đông đảo bà con nhân dân trên địa bàn huyện miền núi phía tây của tỉnh")
+    for p in split_pieces(tokenize(s), PieceLimits()):
+        assert p[-1].written not in {"Nguyễn", "Văn", "Minh"}
+
+
+def test_lines_fit_and_balance():
+    words = tokenize("Huyện ủy Đại Lộc tổ chức Hội nghị tổng kết công tác xây dựng Đảng,")
+    lines = break_lines(words, 42)
+    assert lines is not None and len(lines) == 2
+    assert all(len(x) <= 42 for x in lines)
+    assert abs(len(lines[0]) - len(lines[1])) < 20
+
+
+def test_line_break_prefers_before_connector():
+    lines = break_lines(tokenize("Các đơn vị đã hoàn thành kế hoạch năm và đề ra nhiệm vụ mới"), 42)
+    assert lines == ["Các đơn vị đã hoàn thành kế hoạch năm", "và đề ra nhiệm vụ mới"]
+
+
+def test_too_long_for_two_lines_is_none():
+    assert break_lines(tokenize("x" * 50), 42) is None
+    assert break_lines(tokenize(" ".join(["abcdefghij"] * 10)), 42) is None
+
+
+def test_130_word_sentence_with_only_commas_gives_compliant_pieces():
+    clause = "công tác kiểm tra giám sát được tăng cường thường xuyên"  # 11 words
+    s = ", ".join([clause] * 12) + " nữa."
+    assert len(s.split()) == 133
+    pieces = split_pieces(tokenize(s), PieceLimits())
+    for p in pieces:
+        assert text_len(p) <= 84
+        assert break_lines(p, 42) is not None
+    assert " ".join(texts(pieces)) == s
+
+
+words_st = st.lists(st.text(alphabet="abcdeđơưáàảạ0123456789,.-“”", min_size=1, max_size=12), min_size=1, max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words_st)
+def test_pieces_cover_the_sentence_in_order_and_fit(ws):
+    sentence = " ".join(ws)
+    pieces = split_pieces(tokenize(sentence), PieceLimits())
+    assert " ".join(texts(pieces)) == " ".join(sentence.split())
+    for p in pieces:
+        if len(p) > 1:
+            assert text_len(p) <= 84 and break_lines(p, 42) is not None
