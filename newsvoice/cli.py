@@ -35,7 +35,11 @@ def _read_input(file: str | None) -> bytes:
 @click.version_option(package_name="newsvoice")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
-def cli(quiet: bool, verbose: bool) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), envvar="NEWSVOICE_CONFIG",
+              help="TOML file of option defaults, one table per command ([render], [check], ...). "
+                   "Also read from $NEWSVOICE_CONFIG.")
+@click.pass_context
+def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None) -> None:
     """Turn Vietnamese news articles into narration audio and broadcast subtitles.
 
     \b
@@ -48,6 +52,10 @@ def cli(quiet: bool, verbose: bool) -> None:
     Exit codes: 0 ok, 1 input error, 2 usage error, 3 engine/network failure.
     """
     _setup_logging(quiet, verbose)
+    if config_file is not None:
+        from newsvoice.config import load_config
+
+        ctx.default_map = load_config(config_file, cli)
 
 
 @cli.command()
@@ -136,7 +144,15 @@ def _stderr_console():
 @click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
 @click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt,vtt.")
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
-@click.option("--fps", type=float, default=25.0, show_default=True, help="Frame grid for cue times (25, 29.97, 30, 50).")
+@click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
+              help="Frame grid for cue times.")
+@click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True, help="Characters per cue line.")
+@click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True, help="Lines per cue.")
+@click.option("--min-dur", type=click.FloatRange(0, 10), default=5 / 6, show_default="0.833", help="Shortest cue, s.")
+@click.option("--max-dur", type=click.FloatRange(1, 60), default=7.0, show_default=True, help="Longest cue, s.")
+@click.option("--gap-frames", type=click.IntRange(0, 25), default=2, show_default=True, help="Frames between cues.")
+@click.option("--max-cps", type=click.FloatRange(1, 100), default=20.0, show_default=True,
+              help="Reading speed (chars/s) above which a cue is reported in the warnings.")
 @click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline.")
 @click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk).")
 @click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -150,7 +166,8 @@ def _stderr_console():
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Google retries per phrase.")
 @click.option("--timeout", type=click.FloatRange(0.5, 120), default=10.0, show_default=True, help="Google request timeout, s.")
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, audio_format: str,
-           subs: str, srt_bom: bool, fps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...],
+           subs: str, srt_bom: bool, fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float,
+           gap_frames: int, max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...],
            pause_comma: int, pause_sentence: int, pause_paragraph: int, cache_dir: Path | None,
            no_cache: bool, retries: int, timeout: float) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
@@ -176,7 +193,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
         engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list, srt_bom=srt_bom,
         narrate_headline=headline, keep_all=keep_all, lexicons=lexicons,
         pauses=Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph),
-        cues=CueRules(fps=fps), cache_dir=cache_dir, use_cache=not no_cache, retries=retries, timeout=timeout,
+        cues=CueRules(fps=float(fps), max_chars=max_chars, max_lines=max_lines, min_dur=min_dur,
+                      max_dur=max_dur, gap_frames=gap_frames, max_cps=max_cps), cache_dir=cache_dir, use_cache=not no_cache, retries=retries, timeout=timeout,
     )
     bar, progress = _progress("synthesising")
     try:
