@@ -42,16 +42,33 @@ class BreakRules:
     cost: dict[str, float]
     connectors: frozenset[str]
     connector_pairs: frozenset[tuple[str, str]]
+    compounds: frozenset[tuple[str, str]] = frozenset()
+
+
+def compound_pairs(lines: Sequence[str]) -> frozenset[tuple[str, str]]:
+    """Adjacent syllable pairs of multi-syllable words ("công tác" -> ("công", "tác")):
+    Vietnamese writes syllables, not words, with spaces, so a word boundary is data."""
+    pairs: set[tuple[str, str]] = set()
+    for line in lines:
+        syl = unicodedata.normalize("NFC", line.strip().lower()).split()
+        if line.lstrip().startswith("#") or len(syl) < 2:
+            continue
+        pairs.update(zip(syl, syl[1:], strict=False))
+    return frozenset(pairs)
 
 
 @lru_cache(maxsize=1)
 def default_rules() -> BreakRules:
-    data = tomllib.loads(resources.files("newsvoice.assets").joinpath("cue_breaks.toml").read_text("utf-8"))
+    """The shipped rules (immutable, so loading them once is safe)."""
+    assets = resources.files("newsvoice.assets")
+    data = tomllib.loads(assets.joinpath("cue_breaks.toml").read_text("utf-8"))
     words = data["words"]["connectors"]
     singles = frozenset(w for w in words if " " not in w)
     pairs = frozenset(tuple(w.split(" ", 1)) for w in words if " " in w)
+    compounds = assets.joinpath("compounds.txt")
+    comp = compound_pairs(compounds.read_text("utf-8").splitlines()) if compounds.is_file() else frozenset()
     return BreakRules(cost={k: float(v) for k, v in data["cost"].items()},
-                      connectors=singles, connector_pairs=pairs)  # type: ignore[arg-type]
+                      connectors=singles, connector_pairs=pairs, compounds=comp)  # type: ignore[arg-type]
 
 
 def tokenize(sentence: str) -> list[Word]:
@@ -130,6 +147,8 @@ def break_cost(prev: Word, nxt: Word, rules: BreakRules, after_next: Word | None
         return c["number_dash"] if n_num else c["dash"]
     if p.endswith("."):
         return c["after_dot"]
+    if (_core(p).lower(), low) in rules.compounds and p == _core(p) and n == _core(n):
+        return c["inside_word"]
     if is_connector and not n_num:
         return c["connector"]
     if p_num:

@@ -93,3 +93,20 @@ def test_pieces_cover_the_sentence_in_order_and_fit(ws):
     for p in pieces:
         if len(p) > 1:
             assert text_len(p) <= 84 and break_lines(p, 42) is not None
+
+
+def test_no_cut_inside_a_word_when_a_word_boundary_is_as_good():
+    from newsvoice.segment import BreakRules, boundary_costs, compound_pairs, default_rules
+
+    base = default_rules()
+    rules = BreakRules(base.cost, base.connectors, base.connector_pairs,
+                       compound_pairs(["# comment", "công tác", "diễn ra", "xây dựng đảng"]))
+    words = tokenize("tổng kết công tác xây dựng Đảng diễn ra")
+    costs = boundary_costs(words, rules)
+    inside = base.cost["inside_word"]
+    assert costs[1] == base.cost["plain"]            # kết | công: between words
+    assert costs[2] == inside                        # công | tác
+    assert costs[4] == inside and costs[5] == inside  # xây | dựng | Đảng (case-folded)
+    assert costs[6] == base.cost["plain"]            # Đảng | diễn
+    assert costs[7] == inside                        # diễn | ra beats the connector "ra"
+    assert inside > base.cost["plain"]
