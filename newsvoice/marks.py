@@ -57,3 +57,20 @@ def strip_marks(text: str) -> str:
 
 def has_marks(text: str) -> bool:
     return _MARK.search(text) is not None
+
+
+def leading_break(text: str) -> tuple[int, str]:
+    """Split off <break> marks that open ``text``: (their total ms, the rest).
+    A break at the start of a sentence belongs after the previous one."""
+    ms = 0
+    rest = text
+    while True:
+        stripped = rest.lstrip()
+        m = _MARK.match(stripped)
+        if not m:
+            return ms, rest
+        spans = parse_marks(m.group(0))
+        if not (len(spans) == 1 and spans[0].is_break):
+            return ms, rest
+        ms += spans[0].break_ms
+        rest = stripped[m.end():]

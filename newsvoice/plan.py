@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsvoice.article import Article, DroppedLine
-from newsvoice.marks import parse_marks
+from newsvoice.marks import leading_break, parse_marks
 from newsvoice.normalize import Normalizer
+from newsvoice.normalize.syllables import is_caps_line
 from newsvoice.segment import PieceLimits, Word, split_pieces, tokenize
 from newsvoice.sentences import split_sentences
 
@@ -62,7 +63,12 @@ def spoken_text(text: str, normalizer: Normalizer) -> str:
             parts.append(span.alias)
         elif span.written.strip():
             parts.append(normalizer.normalize(span.written))
-    return unicodedata.normalize("NFC", " ".join(" ".join(parts).split()))
+    spoken = " ".join(" ".join(parts).split())
+    if is_caps_line(text):
+        # an ALL-CAPS headline: acronyms are already words, so lower case keeps
+        # engines from spelling "TỈNH" letter by letter
+        spoken = spoken.lower()
+    return unicodedata.normalize("NFC", spoken)
 
 
 def _spoken_len_fn(normalizer: Normalizer):
@@ -126,6 +132,10 @@ def build_plan(article: Article, normalizer: Normalizer, *, limits: PieceLimits 
     for p_idx, para in enumerate(paragraphs):
         sents = split_sentences(para)
         for s_idx, sent in enumerate(sents):
+            lead_ms, sent = leading_break(sent)
+            if lead_ms and phrases:
+                last = phrases[-1]
+                phrases[-1] = replace(last, pause_after_ms=max(last.pause_after_ms, lead_ms))
             end_pause = pauses.paragraph if s_idx == len(sents) - 1 else pauses.sentence
             got = plan_sentence(sent, normalizer, limits, pauses, paragraph=p_idx, index=n_sent,
                                 end_pause=end_pause)
