@@ -142,7 +142,7 @@ def _stderr_console():
 @click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
 @click.option("--speed", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True, help="Speaking pace.")
 @click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
-@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt,vtt.")
+@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml (EBU-TT-D).")
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
 @click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
               help="Frame grid for cue times.")
@@ -188,7 +188,7 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
     bad = [s for s in sub_list if s not in SUB_FORMATS]
     if bad:
-        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt)", param_hint="--subs")
+        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt, ttml)", param_hint="--subs")
     opts = RenderOptions(
         engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list, srt_bom=srt_bom,
         narrate_headline=headline, keep_all=keep_all, lexicons=lexicons,

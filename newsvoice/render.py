@@ -26,12 +26,19 @@ from newsvoice.errors import InputError, OutputError
 from newsvoice.normalize import Normalizer
 from newsvoice.plan import Pauses, Phrase, Plan, build_plan, resplit
 from newsvoice.segment import PieceLimits
-from newsvoice.subtitles import CueResult, CueRules, compose_srt, compose_vtt, make_cues
+from newsvoice.subtitles import (
+    CueResult,
+    CueRules,
+    compose_ebutt,
+    compose_srt,
+    compose_vtt,
+    make_cues,
+)
 
 log = logging.getLogger("newsvoice")
 
 AUDIO_FORMATS = ("wav", "mp3")
-SUB_FORMATS = ("srt", "vtt")
+SUB_FORMATS = ("srt", "vtt", "ttml")  # ttml: EBU-TT-D
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,8 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
         files[out_dir / f"{stem}.srt"] = ("\ufeff" if opts.srt_bom else "").encode() + text.encode("utf-8")
     if "vtt" in opts.subs:
         files[out_dir / f"{stem}.vtt"] = compose_vtt(cues.cues).encode("utf-8")
+    if "ttml" in opts.subs:
+        files[out_dir / f"{stem}.ttml"] = compose_ebutt(cues.cues).encode("utf-8")
     manifest = _manifest(src, plan, phrases, track, cues, synth, opts, warnings)
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
     write_outputs(files)

@@ -194,8 +194,35 @@ def compose_vtt(cues: Sequence[Cue]) -> str:
     return "\n".join(out)
 
 
-def layout_len(lines: Sequence[str]) -> int:
-    return max((len(x) for x in lines), default=0)
+def compose_ebutt(cues: Sequence[Cue], lang: str = "vi") -> str:
+    """EBU-TT-D (EBU Tech 3380) XML: the TTML profile broadcasters ingest.
+    Media time base, one <p> per cue, lines joined by <br/>, one centred
+    bottom region and one white-on-black style."""
+    esc = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
+        ' xmlns:tts="http://www.w3.org/ns/ttml#styling" xmlns:ebuttm="urn:ebu:tt:metadata"'
+        f' ttp:timeBase="media" ttp:cellResolution="50 30" xml:lang="{lang}">',
+        "  <head>",
+        "    <styling>",
+        '      <style xml:id="s0" tts:fontFamily="proportionalSansSerif" tts:fontSize="100%"'
+        ' tts:color="#FFFFFF" tts:backgroundColor="#000000C2" tts:textAlign="center"/>',
+        "    </styling>",
+        "    <layout>",
+        '      <region xml:id="bottom" tts:origin="10% 70%" tts:extent="80% 20%"'
+        ' tts:displayAlign="after"/>',
+        "    </layout>",
+        "  </head>",
+        '  <body><div region="bottom">',
+    ]
+    for i, c in enumerate(cues, 1):
+        text = "<br/>".join("".join(esc.get(ch, ch) for ch in line) for line in c.lines)
+        out.append(f'    <p xml:id="c{i}" begin="{_vtt_time(c.start)}" end="{_vtt_time(c.end)}"'
+                   f' style="s0"><span>{text}</span></p>')
+    out += ["  </div></body>", "</tt>", ""]
+    return "\n".join(out)
 
 
-__all__ = ["Cue", "CueResult", "CueRules", "compose_srt", "compose_vtt", "make_cues", "text_len"]
+__all__ = ["Cue", "CueResult", "CueRules", "compose_ebutt", "compose_srt", "compose_vtt", "make_cues",
+           "text_len"]

@@ -111,3 +111,19 @@ def test_ffmpeg_burns_our_srt_into_video(tmp_path):
     sub.write_text(compose_srt([Cue(25, 50, ["Phụ đề tiếng Việt"], (0,))]), encoding="utf-8")
     assert _frame_max(sub, 1.5) > 100   # text drawn while the cue is on
     assert _frame_max(sub, 3.0) == 0    # and gone after it
+
+
+def test_ebutt_is_wellformed_ttml_with_one_p_per_cue():
+    import xml.etree.ElementTree as ET
+
+    from newsvoice.subtitles import compose_ebutt
+
+    cues = [Cue(25, 100, ["Giá xăng <giảm> & dầu", "tăng nhẹ"], (0,)), Cue(102, 150, ["Hết"], (1,))]
+    root = ET.fromstring(compose_ebutt(cues).encode("utf-8"))
+    ns = {"tt": "http://www.w3.org/ns/ttml"}
+    assert root.get("{http://www.w3.org/ns/ttml#parameter}timeBase") == "media"
+    ps = root.findall(".//tt:p", ns)
+    assert [(p.get("begin"), p.get("end")) for p in ps] == [("00:00:01.000", "00:00:04.000"),
+                                                           ("00:00:04.080", "00:00:06.000")]
+    span = ps[0].find("tt:span", ns)
+    assert span.text == "Giá xăng <giảm> & dầu" and span.find("tt:br", ns).tail == "tăng nhẹ"
