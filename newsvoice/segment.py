@@ -147,6 +147,8 @@ def break_cost(prev: Word, nxt: Word, rules: BreakRules, after_next: Word | None
         return c["number_dash"] if n_num else c["dash"]
     if p.endswith("."):
         return c["after_dot"]
+    if n.startswith("(") and n.rstrip(",;:.").endswith(")"):
+        return c["gloss"]  # "(GRDP)", "(+6,2%)" belong to the words they gloss
     if (_core(p).lower(), low) in rules.compounds and p == _core(p) and n == _core(n):
         return c["inside_word"]
     if is_connector and not n_num:

@@ -110,3 +110,11 @@ def test_no_cut_inside_a_word_when_a_word_boundary_is_as_good():
     assert costs[6] == base.cost["plain"]            # Đảng | diễn
     assert costs[7] == inside                        # diễn | ra beats the connector "ra"
     assert inside > base.cost["plain"]
+
+
+def test_one_word_parenthesis_stays_with_what_it_glosses():
+    from newsvoice.segment import boundary_costs, default_rules
+
+    costs = boundary_costs(tokenize("tổng sản phẩm (GRDP) tăng (+6,2%), theo (số liệu mới)"))
+    c = default_rules().cost
+    assert costs[2] == c["gloss"] and costs[4] == c["gloss"] and costs[6] == c["quote_open"]
