@@ -151,8 +151,8 @@ def break_cost(prev: Word, nxt: Word, rules: BreakRules, after_next: Word | None
         return c["gloss"]  # "(GRDP)", "(+6,2%)" belong to the words they gloss
     if (_core(p).lower(), low) in rules.compounds and p == _core(p) and n == _core(n):
         return c["inside_word"]
-    if is_connector and not n_num:
-        return c["connector"]
+    if is_connector and not n_num and _core(p).lower() not in rules.connectors:
+        return c["connector"]  # not between two function words: "sẽ | được"
     if p_num:
         return c["number_unit"]
     if n_num:

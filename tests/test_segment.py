@@ -118,3 +118,12 @@ def test_one_word_parenthesis_stays_with_what_it_glosses():
     costs = boundary_costs(tokenize("tổng sản phẩm (GRDP) tăng (+6,2%), theo (số liệu mới)"))
     c = default_rules().cost
     assert costs[2] == c["gloss"] and costs[4] == c["gloss"] and costs[6] == c["quote_open"]
+
+
+def test_no_connector_discount_between_two_function_words():
+    from newsvoice.segment import boundary_costs, default_rules
+
+    c = default_rules().cost
+    costs = boundary_costs(tokenize("kiến nghị sẽ được gửi tới tỉnh"))
+    assert costs[1] == c["connector"]   # kiến nghị | sẽ
+    assert costs[2] == c["plain"]       # sẽ | được
