@@ -1,7 +1,8 @@
 """Audio: decode, resample, trim, assemble the track in one join, write atomically.
 
-The value passed around is a pydub ``AudioSegment`` (48 kHz, mono, 16-bit);
-sample arithmetic uses numpy views of it. The track is built once from a list
+Phrases and the assembled track are pydub ``AudioSegment``s (48 kHz, mono,
+16-bit); everything after assembly (loudness, limiting) works on float32, and
+delivery is written from float as 16/24-bit WAV or CBR MP3, mono or dual mono. The track is built once from a list
 of pieces (never ``a = a + seg`` in a loop, which is quadratic).
 ffmpeg comes from the imageio-ffmpeg wheel; there is no ffprobe, so MP3 is
 decoded with an explicit codec.
@@ -158,6 +159,65 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def tempo(samples: np.ndarray, speed: float, rate: int = RATE) -> np.ndarray:
+    """Change pace without changing pitch (ffmpeg ``atempo``, WSOLA); 1.0 is a no-op."""
+    if abs(speed - 1.0) < 1e-6 or len(samples) == 0:
+        return samples
+    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+           "-af", f"atempo={speed:.6f}", "-f", "s16le", "-ar", str(rate), "-ac", "1", "pipe:1"]
+    p = subprocess.run(cmd, input=np.ascontiguousarray(samples, dtype=np.int16).tobytes(),
+                       capture_output=True, check=False, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"ffmpeg atempo failed: {p.stderr.decode(errors='replace')[-300:]}")
+    return np.frombuffer(p.stdout, dtype=np.int16).copy()
+
+
+def to_float(track: Track) -> np.ndarray:
+    """The track as float32 in [-1, 1): later processing (loudness, limiting) is done in float."""
+    return samples_of(track.audio).astype(np.float32) / np.float32(32768.0)
+
+
+def pcm_bytes(x: np.ndarray, bit_depth: int, channels: int = 1) -> bytes:
+    """Float samples -> little-endian interleaved PCM of ``bit_depth`` (16 or 24) bits.
+
+    Rounds to the nearest step; values are expected within full scale (the
+    limiter sees to that), the clip only guards the last half step."""
+    if bit_depth not in (16, 24):
+        raise ValueError(f"unsupported bit depth {bit_depth}")
+    scale = float(2 ** (bit_depth - 1))
+    q = np.clip(np.round(np.asarray(x, dtype=np.float64) * scale), -scale, scale - 1).astype("<i4")
+    if channels == 2:
+        q = np.repeat(q, 2)  # dual mono
+    if bit_depth == 16:
+        return q.astype("<i2").tobytes()
+    return q.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+
+
+def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24, channels: int = 1,
+               bitrate: str = "192k") -> bytes:
+    """Encode float samples as WAV (16/24-bit PCM) or CBR MP3; mono or dual-mono stereo."""
+    if channels not in (1, 2):
+        raise ValueError(f"unsupported channel count {channels}")
+    if fmt == "wav":
+        import wave
+
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(bit_depth // 8)
+            w.setframerate(rate)
+            w.writeframes(pcm_bytes(x, bit_depth, channels))
+        return buf.getvalue()
+    if fmt == "mp3":
+        cmd = [ffmpeg_exe(), "-v", "error", "-f", "s24le", "-ar", str(rate), "-ac", str(channels),
+               "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
+        p = subprocess.run(cmd, input=pcm_bytes(x, 24, channels), capture_output=True, check=False)
+        if p.returncode != 0:
+            raise RuntimeError(f"ffmpeg mp3 encode failed: {p.stderr.decode(errors='replace')[-300:]}")
+        return p.stdout
+    raise ValueError(f"unknown audio format {fmt!r}")
 
 
 def encode(track: Track, fmt: str, *, bitrate: str = "192k") -> bytes:

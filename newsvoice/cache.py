@@ -8,9 +8,13 @@ entry, and verified on read so a corrupt entry is synthesised again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +59,8 @@ class PhraseCache:
             self.misses += 1
             return None
         self.hits += 1
+        with contextlib.suppress(OSError):
+            os.utime(path)  # mtime = last use, so prune drops the least recently used
         return np.frombuffer(payload, dtype=np.int16).copy()
 
     def put(self, key: str, samples: np.ndarray) -> None:
@@ -63,8 +69,77 @@ class PhraseCache:
         data = MAGIC + hashlib.sha256(payload).digest() + payload
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            # pid + thread: batch threads may store the same phrase at the same moment
+            tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs speed
+
+    def entries(self) -> list[tuple[Path, int, float]]:
+        """(path, bytes, last use) of every finished entry (temp files are not entries)."""
+        out = []
+        for path in self.root.glob("??/*.pcm"):
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # pruned or replaced by another process meanwhile
+            out.append((path, st.st_size, st.st_mtime))
+        return out
+
+    def info(self) -> CacheInfo:
+        ents = self.entries()
+        return CacheInfo(self.root, len(ents), sum(size for _, size, _ in ents))
+
+    def prune(self, max_bytes: int, *, stale_tmp_s: float = 3600.0) -> CacheInfo:
+        """Delete least-recently-used entries until the cache fits in ``max_bytes``;
+        also sweep temp files older than ``stale_tmp_s`` (left by killed processes).
+        Safe beside running renders: a reader of a deleted entry just synthesises again."""
+        now = time.time()
+        for tmp in self.root.glob("??/.*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > stale_tmp_s:
+                    tmp.unlink()
+            except OSError:
+                pass
+        ents = sorted(self.entries(), key=lambda e: e[2])
+        total = sum(size for _, size, _ in ents)
+        removed = freed = 0
+        for path, size, _ in ents:
+            if total <= max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+            freed += size
+        return CacheInfo(self.root, len(ents) - removed, total, removed, freed)
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    root: Path
+    entries: int
+    size: int
+    removed: int = 0
+    freed: int = 0
+
+
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
+          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """'500MB', '2GB', '100k', '1.5GiB', '0' -> bytes (k/M/G are decimal, KiB/MiB/GiB binary)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = m.group(2).lower() if m else ""
+    if not m or unit not in _UNITS:
+        raise ValueError(f"not a size: {text!r} (try 500MB, 2GB, 100k)")
+    return int(float(m.group(1)) * _UNITS[unit])
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"

@@ -140,8 +140,18 @@ def _stderr_console():
 @click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
               help="auto: Google when reachable (probed once, ~2 s), else offline espeak-ng.")
 @click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
-@click.option("--speed", type=click.FloatRange(0.5, 2.0), default=1.0, show_default=True, help="Speaking pace.")
+@click.option("--speed", type=click.FloatRange(0.8, 1.3), default=1.0, show_default=True,
+              help="Speaking pace; pitch is kept (applied to every engine).")
+@click.option("--fit", "fit", default=None, metavar="DURATION",
+              help="Narrate into this slot, e.g. 1:30 or 90 (s): pace and pauses scale within 0.85-1.15.")
 @click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
+@click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
+@click.option("--bitrate", default="192k", show_default=True, help="MP3 bit rate (CBR).")
+@click.option("--channels", type=click.Choice(["1", "2"]), default="1", show_default=True, help="2 = dual mono.")
+@click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
+              show_default=True, help="Loudness preset: -23 LUFS/-1 dBTP, -24 LKFS/-2 dBTP, -16 LUFS/-1 dBTP, or leave.")
+@click.option("--lufs", type=click.FloatRange(-40, -5), default=None, help="Integrated loudness target (overrides --loudness).")
+@click.option("--true-peak", type=click.FloatRange(-12, 0), default=None, help="True-peak ceiling, dBTP.")
 @click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml (EBU-TT-D).")
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
 @click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
@@ -160,15 +170,20 @@ def _stderr_console():
 @click.option("--pause-comma", type=click.IntRange(0, 5000), default=300, show_default=True, help="ms after , ; :")
 @click.option("--pause-sentence", type=click.IntRange(0, 5000), default=600, show_default=True, help="ms after a sentence.")
 @click.option("--pause-paragraph", type=click.IntRange(0, 10000), default=1000, show_default=True, help="ms after a paragraph.")
+@click.option("--pause-head", type=click.IntRange(0, 10000), default=300, show_default=True, help="ms of silence before.")
+@click.option("--pause-tail", type=click.IntRange(0, 10000), default=700, show_default=True, help="ms of silence after.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Phrase cache folder (default: the platform cache folder).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Google retries per phrase.")
 @click.option("--timeout", type=click.FloatRange(0.5, 120), default=10.0, show_default=True, help="Google request timeout, s.")
-def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, audio_format: str,
+def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
+           audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
+           lufs: float | None, true_peak: float | None,
            subs: str, srt_bom: bool, fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float,
            gap_frames: int, max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...],
-           pause_comma: int, pause_sentence: int, pause_paragraph: int, cache_dir: Path | None,
+           pause_comma: int, pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int,
+           cache_dir: Path | None,
            no_cache: bool, retries: int, timeout: float) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
@@ -179,9 +194,10 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     Examples:
       newsvoice render examples/bao-lu-mien-trung.txt -o out/ --engine espeak
       newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
+      newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
     """
     from newsvoice.plan import Pauses
-    from newsvoice.render import SUB_FORMATS, RenderOptions
+    from newsvoice.render import SUB_FORMATS, RenderOptions, parse_slot
     from newsvoice.render import render as do_render
     from newsvoice.subtitles import CueRules
 
@@ -189,10 +205,17 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     bad = [s for s in sub_list if s not in SUB_FORMATS]
     if bad:
         raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt, ttml)", param_hint="--subs")
+    try:
+        fit_s = parse_slot(fit) if fit is not None else None
+    except ValueError as e:
+        raise click.BadParameter(f"{e} (use seconds or M:SS)", param_hint="--fit") from e
     opts = RenderOptions(
-        engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list, srt_bom=srt_bom,
+        engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=sub_list,
+        srt_bom=srt_bom, bit_depth=int(bit_depth), channels=int(channels), bitrate=bitrate,
+        loudness=loudness, lufs=lufs, true_peak=true_peak,
         narrate_headline=headline, keep_all=keep_all, lexicons=lexicons,
-        pauses=Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph),
+        pauses=Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph,
+                      head=pause_head, tail=pause_tail),
         cues=CueRules(fps=float(fps), max_chars=max_chars, max_lines=max_lines, min_dur=min_dur,
                       max_dur=max_dur, gap_frames=gap_frames, max_cps=max_cps), cache_dir=cache_dir, use_cache=not no_cache, retries=retries, timeout=timeout,
     )
@@ -270,6 +293,135 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
                       f"{len(rep.findings) - rep.errors} warnings {stats}".rstrip())
     if rep.errors:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder: one sub-folder per article, plus report.json and report.csv.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=2, show_default=True,
+              help="Articles at once (espeak: worker processes; gtts: threads sharing one rate limit).")
+@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
+              help="auto: Google when reachable (probed once for the whole batch), else espeak-ng.")
+@click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
+@click.option("--speed", type=click.FloatRange(0.8, 1.3), default=1.0, show_default=True,
+              help="Pace (pitch kept).")
+@click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
+@click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
+@click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
+              show_default=True, help="Loudness preset (see `newsvoice render --help`).")
+@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml.")
+@click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
+              help="Frame grid for cue times.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Phrase cache folder (default: the platform cache folder).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
+@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Google retries per phrase.")
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+@click.option("--min-interval", type=click.FloatRange(0, 10), default=0.3, show_default=True,
+              help="Seconds between Google requests, across the whole batch.")
+@click.option("--max-refusals", type=click.IntRange(1, 1000), default=5, show_default=True,
+              help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.")
+@click.option("--fallback", type=click.Choice(["espeak"]), default=None,
+              help="When Google keeps refusing, render the remaining articles with espeak-ng.")
+@click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
+def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
+          audio_format: str, bit_depth: str, loudness: str, subs: str, fps: str, cache_dir: Path | None, no_cache: bool, retries: int,
+          timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool) -> None:
+    """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
+
+    Up-to-date articles (same input bytes and settings) are skipped, so a
+    re-run after a failure or Ctrl-C does only what is missing. Exit 0 when
+    every article succeeded, 3 when any failed (the others still render).
+
+    \b
+    Examples:
+      newsvoice batch bulletins/2026-11-29/ -o out/ --engine espeak --jobs 2
+      newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
+    """
+    from newsvoice.batch import BatchOptions, collect_inputs, run_batch
+    from newsvoice.render import SUB_FORMATS, RenderOptions
+    from newsvoice.subtitles import CueRules
+
+    sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
+    bad = [s for s in sub_list if s not in SUB_FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt, ttml)", param_hint="--subs")
+    opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list,
+                         bit_depth=int(bit_depth), loudness=loudness, cues=CueRules(fps=float(fps)), cache_dir=cache_dir, use_cache=not no_cache,
+                         retries=retries, timeout=timeout, min_interval=min_interval)
+    bopts = BatchOptions(jobs=jobs, force=force, fallback=fallback, max_refusals=max_refusals)
+    paths = collect_inputs(inputs)
+    bar, update = _progress("articles")
+    task_progress = None
+    if bar is not None:
+        task_progress = lambda r, done, total: update(done, total)  # noqa: E731
+        update(0, len(paths))
+    elif log.getEffectiveLevel() <= logging.INFO:
+        def task_progress(r, done: int, total: int) -> None:
+            log.info("[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else "")
+    try:
+        if bar:
+            bar.start()
+        results = run_batch(paths, out_dir, opts, bopts, progress=task_progress)
+    finally:
+        if bar:
+            bar.stop()
+    if log.getEffectiveLevel() <= logging.INFO:
+        _batch_table(results)
+    if any(r.status == "failed" for r in results):
+        sys.exit(3)
+
+
+def _batch_table(results) -> None:
+    from rich.table import Table
+
+    table = Table("file", "status", "audio s", "cues", "engine", "note", box=None, pad_edge=False)
+    for r in results:
+        note = r.error or (f"fallback {r.fallback}" if r.fallback else "")
+        table.add_row(Path(r.file).name, r.status, "" if r.duration is None else f"{r.duration:.1f}",
+                      "" if r.cues is None else str(r.cues), r.engine, note)
+    console = _stderr_console()
+    console.print(table)
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
+    console.print(f"{len(results)} articles: {counts['ok']} rendered, {counts['skipped']} up to date, "
+                  f"{counts['failed']} failed")
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect and trim the phrase cache."""
+
+
+def _cache_dir_option(f):
+    return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Phrase cache folder (default: the platform cache folder).")(f)
+
+
+@cache.command("info")
+@_cache_dir_option
+def cache_info(cache_dir: Path | None) -> None:
+    """Print the cache folder, its number of entries and their size."""
+    from newsvoice.cache import PhraseCache, default_cache_dir, human_size
+
+    info = PhraseCache(cache_dir or default_cache_dir()).info()
+    click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
+
+
+@cache.command("prune")
+@_cache_dir_option
+@click.option("--max-size", required=True, help="Keep the cache under this size: 500MB, 2GB, 100k, 0.")
+def cache_prune(cache_dir: Path | None, max_size: str) -> None:
+    """Delete least-recently-used phrases until the cache fits in --max-size."""
+    from newsvoice.cache import PhraseCache, default_cache_dir, human_size, parse_size
+
+    try:
+        limit = parse_size(max_size)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--max-size") from None
+    info = PhraseCache(cache_dir or default_cache_dir()).prune(limit)
+    click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
+               f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
 
 
 def main() -> None:

@@ -12,17 +12,27 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from newsvoice import __version__
 from newsvoice.article import parse_article, read_bytes
-from newsvoice.audio import RATE, Track, assemble, encode, resample, trim_silence
+from newsvoice.audio import (
+    RATE,
+    Track,
+    assemble,
+    encode_pcm,
+    resample,
+    tempo,
+    to_float,
+    trim_silence,
+)
 from newsvoice.cache import PhraseCache, default_cache_dir, phrase_key
 from newsvoice.engines import Engine, make_engine
 from newsvoice.errors import InputError, OutputError
+from newsvoice.loudness import LoudnessTarget, Measurement, measure, normalize, presets
 from newsvoice.normalize import Normalizer
 from newsvoice.plan import Pauses, Phrase, Plan, build_plan, resplit
 from newsvoice.segment import PieceLimits
@@ -38,6 +48,8 @@ from newsvoice.subtitles import (
 log = logging.getLogger("newsvoice")
 
 AUDIO_FORMATS = ("wav", "mp3")
+SPEED_RANGE = (0.8, 1.3)   # --speed: pitch-preserving tempo
+FIT_RANGE = (0.85, 1.15)   # --fit may change the pace only this much
 SUB_FORMATS = ("srt", "vtt", "ttml")  # ttml: EBU-TT-D
 
 
@@ -48,7 +60,14 @@ class RenderOptions:
     engine: str = "auto"
     voice: str | None = None
     speed: float = 1.0
+    fit_s: float | None = None          # narrate into this many seconds (overrides speed)
     audio_format: str = "wav"
+    bit_depth: int = 24                  # WAV only
+    channels: int = 1                    # 2 = dual mono
+    bitrate: str = "192k"                # MP3 only, CBR
+    loudness: str = "ebu-r128"           # preset name (assets/loudness.toml) or "none"
+    lufs: float | None = None            # explicit target overrides the preset
+    true_peak: float | None = None
     subs: tuple[str, ...] = ("srt",)
     srt_bom: bool = False
     narrate_headline: bool = True
@@ -103,9 +122,10 @@ class Synthesizer:
 
 def synthesize_plan(plan: Plan, synth: Synthesizer, normalizer: Normalizer, rules: CueRules,
                     pauses: Pauses, progress: Callable[[int, int], None] | None = None,
-                    ) -> tuple[list[Phrase], list[np.ndarray]]:
+                    slowest: float = 1.0) -> tuple[list[Phrase], list[np.ndarray]]:
     """Synthesise every phrase; a phrase whose speech is longer than a cue may be is
-    cut again at its best boundary and its parts synthesised instead."""
+    cut again at its best boundary and its parts synthesised instead. ``slowest`` is
+    the slowest tempo the speech may later be played at, so cues stay short enough."""
     phrases = list(plan.phrases)
     audio: list[np.ndarray] = []
     limit = rules.max_dur - 0.15
@@ -113,7 +133,7 @@ def synthesize_plan(plan: Plan, synth: Synthesizer, normalizer: Normalizer, rule
     while i < len(phrases):
         ph = phrases[i]
         pcm = synth(ph.spoken)
-        dur = len(pcm) / RATE
+        dur = len(pcm) / RATE / min(1.0, slowest)
         if dur > limit and len(ph.words) > 1:
             budget = max(8.0, len(ph.spoken) * 0.9 * limit / dur)
             parts = resplit(ph, normalizer, PieceLimits(max_chars=rules.max_chars, max_lines=rules.max_lines,
@@ -129,7 +149,8 @@ def synthesize_plan(plan: Plan, synth: Synthesizer, normalizer: Normalizer, rule
 
 
 def _manifest(src: Path, plan: Plan, phrases: list[Phrase], track: Track, cues: CueResult,
-              synth: Synthesizer, opts: RenderOptions, warnings: list[str]) -> dict:
+              synth: Synthesizer, opts: RenderOptions, warnings: list[str], *, speed: float,
+              target: LoudnessTarget | None, loud: Measurement) -> dict:
     units = []
     for ph, (s, e) in zip(phrases, track.spans, strict=True):
         units.append({
@@ -144,8 +165,16 @@ def _manifest(src: Path, plan: Plan, phrases: list[Phrase], track: Track, cues: 
         "source": str(src),
         "engine": synth.engine.name,
         "voice": synth.engine.voice,
-        "speed": opts.speed,
+        "speed": round(speed, 4),
+        "fit_s": opts.fit_s,
         "sample_rate": RATE,
+        "bit_depth": opts.bit_depth if opts.audio_format == "wav" else None,
+        "channels": opts.channels,
+        "bitrate": opts.bitrate if opts.audio_format == "mp3" else None,
+        "loudness": {"preset": "custom" if opts.lufs is not None else opts.loudness,
+                     "target_lufs": target.lufs if target else None,
+                     "target_true_peak_dbtp": target.true_peak if target else None,
+                     **loud.as_dict()},
         "duration_s": round(track.duration_s, 6),
         "samples": track.n_samples,
         "headline": plan.headline,
@@ -161,6 +190,81 @@ def _manifest(src: Path, plan: Plan, phrases: list[Phrase], track: Track, cues: 
         "settings": {"pauses": asdict(opts.pauses), "cues": asdict(opts.cues),
                      "audio_format": opts.audio_format, "subs": list(opts.subs)},
     }
+
+
+def parse_slot(text: str) -> float:
+    """``90``, ``90.5``, ``1:30`` or ``0:01:30`` -> seconds (ValueError otherwise)."""
+    parts = text.strip().split(":")
+    if not 1 <= len(parts) <= 3 or any(not p.strip() for p in parts):
+        raise ValueError(f"not a duration: {text!r}")
+    secs = 0.0
+    for p in parts:
+        secs = secs * 60 + float(p)
+    if secs <= 0:
+        raise ValueError(f"not a positive duration: {text!r}")
+    return secs
+
+
+def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:
+    """The target from --lufs/--true-peak, else from the named preset (None: leave levels)."""
+    if opts.lufs is not None:
+        return LoudnessTarget(opts.lufs, opts.true_peak if opts.true_peak is not None else -1.0)
+    table = presets()
+    if opts.loudness not in table:
+        raise InputError(f"unknown loudness preset {opts.loudness!r} (choose from {', '.join(table)})")
+    target = table[opts.loudness]
+    if target is not None and opts.true_peak is not None:
+        target = replace(target, true_peak=opts.true_peak)
+    return target
+
+
+def fit_speed(speech_s: float, gaps_s: float, fixed_s: float, slot_s: float) -> float:
+    """Tempo that makes speech and the pauses between phrases (both scaled by it)
+    plus the fixed head and tail fill ``slot_s``; raises InputError when outside FIT_RANGE."""
+    room = slot_s - fixed_s
+    need = (speech_s + gaps_s) / room if room > 0 else float("inf")
+    lo, hi = FIT_RANGE
+    if not lo <= need <= hi:
+        natural = speech_s + gaps_s + fixed_s
+        raise InputError(f"cannot fit the narration ({natural:.1f} s at normal pace) into {slot_s:g} s: "
+                         f"that would need speed {need:.2f}, outside the allowed {lo}–{hi}")
+    return need
+
+
+def apply_tempo(raw: list[np.ndarray], phrases: list[Phrase], speed: float,
+                scale_pauses: bool) -> tuple[list[np.ndarray], list[Phrase]]:
+    """Play each phrase at ``speed`` (pitch kept); optionally shrink/stretch pauses alike."""
+    audio = [tempo(a, speed) for a in raw]
+    if scale_pauses:
+        phrases = [replace(p, pause_after_ms=round(p.pause_after_ms / speed)) for p in phrases]
+    return audio, phrases
+
+
+def _programme_s(audio: list[np.ndarray], phrases: list[Phrase], pauses: Pauses) -> float:
+    body = sum(len(a) for a in audio) / RATE + sum(p.pause_after_ms for p in phrases[:-1]) / 1000
+    return body + (pauses.head + pauses.tail) / 1000
+
+
+def timed_audio(raw: list[np.ndarray], phrases: list[Phrase], opts: RenderOptions,
+                ) -> tuple[list[np.ndarray], list[Phrase], float]:
+    """Phrase audio at the final pace, before any timing is taken (so cues stay exact).
+
+    With ``fit_s`` the pace is solved from the 1.0 synthesis, then corrected once
+    from the measured result because atempo's output length is not exactly proportional."""
+    if opts.fit_s is None:
+        return *apply_tempo(raw, phrases, opts.speed, scale_pauses=False), opts.speed
+    fixed = (opts.pauses.head + opts.pauses.tail) / 1000
+    speech = sum(len(a) for a in raw) / RATE
+    gaps = sum(p.pause_after_ms for p in phrases[:-1]) / 1000
+    speed = fit_speed(speech, gaps, fixed, opts.fit_s)
+    audio, timed = apply_tempo(raw, phrases, speed, scale_pauses=True)
+    for _ in range(2):
+        got = _programme_s(audio, timed, opts.pauses)
+        if abs(got - opts.fit_s) <= 0.25:
+            break
+        speed *= (got - fixed) / (opts.fit_s - fixed)
+        audio, timed = apply_tempo(raw, phrases, speed, scale_pauses=True)
+    return audio, timed, speed
 
 
 def check_output_dir(out_dir: Path) -> None:
@@ -204,6 +308,11 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     opts = opts or RenderOptions()
     if opts.audio_format not in AUDIO_FORMATS:
         raise InputError(f"unknown audio format {opts.audio_format!r}")
+    if not SPEED_RANGE[0] <= opts.speed <= SPEED_RANGE[1]:
+        raise InputError(f"speed {opts.speed} outside {SPEED_RANGE[0]}–{SPEED_RANGE[1]}")
+    if opts.fit_s is not None and opts.fit_s <= 0:
+        raise InputError(f"--fit must be a positive duration, got {opts.fit_s:g} s")
+    target = loudness_target(opts)
     article = parse_article(read_bytes(src), keep_all=opts.keep_all)
     check_output_dir(out_dir)
     normalizer = Normalizer(list(opts.lexicons))
@@ -212,11 +321,17 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
                       narrate_headline=opts.narrate_headline)
     if not plan.phrases:
         raise InputError(f"{src}: no sentences to narrate")
-    engine = engine or make_engine(opts.engine, opts.voice, opts.speed, retries=opts.retries,
+    # engines always speak at 1.0 (cached as such); pace is applied afterwards, pitch kept.
+    # An engine handed in at another rate is reset, or the pace would be applied twice.
+    if engine is not None and engine.speed != 1.0:
+        engine.speed = 1.0
+    engine = engine or make_engine(opts.engine, opts.voice, 1.0, retries=opts.retries,
                                    timeout=opts.timeout, min_interval=opts.min_interval)
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
-    phrases, audio = synthesize_plan(plan, synth, normalizer, opts.cues, opts.pauses, progress)
+    slowest = FIT_RANGE[0] if opts.fit_s is not None else opts.speed
+    phrases, raw = synthesize_plan(plan, synth, normalizer, opts.cues, opts.pauses, progress, slowest)
+    audio, phrases, speed = timed_audio(raw, phrases, opts)
     pauses_ms = [p.pause_after_ms for p in phrases]
     pauses_ms[-1] = opts.pauses.tail
     track = assemble(audio, pauses_ms, head_ms=opts.pauses.head)
@@ -224,8 +339,14 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     cues = make_cues([p.words for p in phrases], spans_s, [p.sentence for p in phrases],
                      track.duration_s, opts.cues)
     warnings = plan.warnings + cues.warnings
+    pcm = to_float(track)
+    if target is not None:
+        pcm, loud = normalize(pcm, target, channels=opts.channels)
+    else:
+        loud = measure(pcm, channels=opts.channels)
     stem = src.stem
-    files: dict[Path, bytes] = {out_dir / f"{stem}.{opts.audio_format}": encode(track, opts.audio_format)}
+    files: dict[Path, bytes] = {out_dir / f"{stem}.{opts.audio_format}": encode_pcm(
+        pcm, opts.audio_format, bit_depth=opts.bit_depth, channels=opts.channels, bitrate=opts.bitrate)}
     if "srt" in opts.subs:
         text = compose_srt(cues.cues)
         files[out_dir / f"{stem}.srt"] = ("\ufeff" if opts.srt_bom else "").encode() + text.encode("utf-8")
@@ -233,7 +354,8 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
         files[out_dir / f"{stem}.vtt"] = compose_vtt(cues.cues).encode("utf-8")
     if "ttml" in opts.subs:
         files[out_dir / f"{stem}.ttml"] = compose_ebutt(cues.cues).encode("utf-8")
-    manifest = _manifest(src, plan, phrases, track, cues, synth, opts, warnings)
+    manifest = _manifest(src, plan, phrases, track, cues, synth, opts, warnings, speed=speed,
+                         target=target, loud=loud)
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
     write_outputs(files)
     return RenderResult(

@@ -4,6 +4,9 @@ gTTS raises one exception type, ``gTTSError``, for everything; we read its
 response (if any) to tell retryable trouble (429, 5xx, no connection, timeout)
 from permanent refusal, retry with exponential backoff and jitter (tenacity),
 keep a polite minimum interval between requests, and end with one clear line.
+A body that does not decode to plausible speech (garbage, cut off) is retried
+too. Batches share one engine (its interval lock is the global rate limit) and
+one CircuitBreaker, which stops all calls after K consecutive 429s.
 """
 
 from __future__ import annotations
@@ -27,10 +30,42 @@ from newsvoice.errors import EngineError
 
 log = logging.getLogger("newsvoice")
 
+MIN_SPEECH_S = 0.08
+
 VOICES = {
     "vi": "Vietnamese (Google Translate, translate.google.com)",
     "vi-com.vn": "Vietnamese (Google Translate, translate.google.com.vn)",
 }
+
+
+class CircuitOpenError(EngineError):
+    """Google kept refusing (HTTP 429) across a batch; no more calls are made."""
+
+
+class CircuitBreaker:
+    """Shared by every GoogleEngine call of one batch (threads): after ``limit``
+    consecutive 429 answers, anywhere in the batch, every further call fails at
+    once instead of hammering a service that has said no. A success resets it."""
+
+    def __init__(self, limit: int = 5) -> None:
+        self.limit = limit
+        self.refusals = 0
+        self.open = False
+        self._lock = threading.Lock()
+
+    def before_call(self) -> None:
+        if self.open:
+            raise CircuitOpenError(f"Google TTS keeps refusing (HTTP 429); stopped after {self.refusals} refusals")
+
+    def record(self, status: int | None) -> None:
+        """Count a 429, reset on success (``None``); other failures leave the count alone."""
+        with self._lock:
+            if status == 429:
+                self.refusals += 1
+                if self.refusals >= self.limit:
+                    self.open = True
+            elif status is None:
+                self.refusals = 0
 
 
 class _Retryable(Exception):
@@ -91,6 +126,7 @@ class GoogleEngine:
         retries: int = 4,
         backoff: float = 1.0,
         min_interval: float = 0.3,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if voice not in VOICES:
             raise EngineError(f"unknown gtts voice {voice!r}; choose from {', '.join(VOICES)}")
@@ -103,6 +139,7 @@ class GoogleEngine:
         self._lock = threading.Lock()
         self._last = 0.0
         self.requests_made = 0
+        self.breaker = breaker
 
     def voices(self) -> list[Voice]:
         return [Voice("gtts", v, d) for v, d in VOICES.items()]
@@ -117,6 +154,8 @@ class GoogleEngine:
     def _fetch_once(self, text: str) -> bytes:
         from gtts import gTTS, gTTSError
 
+        if self.breaker is not None:
+            self.breaker.before_call()
         self._wait_turn()
         self.requests_made += 1
         buf = io.BytesIO()
@@ -125,13 +164,33 @@ class GoogleEngine:
             gTTS(text, lang="vi", tld=_tld(self.voice), lang_check=False,
                  timeout=self.timeout).write_to_fp(buf)
         except gTTSError as e:
+            self._record(getattr(getattr(e, "rsp", None), "status_code", 0))
             raise _classify(e) from e
         except requests.RequestException as e:
             raise _Retryable(f"cannot reach Google TTS ({e})") from e
         data = buf.getvalue()
         if not data:
             raise _Retryable("Google TTS returned no audio")
+        self._record(None)
         return data
+
+    def _record(self, status: int | None) -> None:
+        if self.breaker is not None:
+            self.breaker.record(status)
+
+    def _fetch_decoded(self, text: str) -> tuple[bytes, Speech]:
+        """One request whose body must decode to plausible speech; a garbage or cut-off
+        body is a transient fault (a proxy, a dropped stream), so it is retried too."""
+        from newsvoice.audio import decode_mp3
+
+        data = self._fetch_once(text)
+        try:
+            samples, rate = decode_mp3(data)
+        except Exception as e:
+            raise _Retryable(f"Google TTS returned audio that does not decode ({e})") from e
+        if len(samples) < MIN_SPEECH_S * rate:  # no Vietnamese syllable is this short
+            raise _Retryable(f"Google TTS returned only {len(samples) / rate:.3f} s of audio (cut off?)")
+        return data, Speech(samples=samples, rate=rate)
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -143,6 +202,9 @@ class GoogleEngine:
 
     def fetch_mp3(self, text: str) -> bytes:
         """MP3 bytes for ``text``; raises EngineError after the retries are spent."""
+        return self._retrying(self._fetch_once, text)
+
+    def _retrying(self, fn, text: str):
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
             stop=stop_after_attempt(self.retries + 1),
@@ -151,16 +213,9 @@ class GoogleEngine:
             reraise=True,
         )
         try:
-            return retrying(self._fetch_once, text)
+            return retrying(fn, text)
         except _Retryable as e:
             raise EngineError(f"{e}; gave up after {self.retries + 1} attempts") from e
 
     def synthesize(self, text: str) -> Speech:
-        from newsvoice.audio import decode_mp3
-
-        data = self.fetch_mp3(text)
-        try:
-            samples, rate = decode_mp3(data)
-        except Exception as e:  # a truncated or garbage body is Google's failure, not ours
-            raise EngineError(f"Google TTS returned audio that does not decode ({e})") from e
-        return Speech(samples=samples, rate=rate)
+        return self._retrying(self._fetch_decoded, text)[1]

@@ -1,0 +1,139 @@
+"""Broadcast loudness: what we write measures on target with the bundled ffmpeg's own
+EBU R128 meter (ebur128, true peak on), for every preset and for quiet and loud sources."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsvoice.audio import encode_pcm, ffmpeg_exe
+from newsvoice.loudness import LoudnessTarget, limit, measure, normalize, presets, true_peak
+from newsvoice.render import RenderOptions, render
+
+ARTICLE = ("Bão số 3 đổ bộ miền Trung\n\n"
+           "Sáng nay, bão số 3 đã đổ bộ vào các tỉnh miền Trung với sức gió mạnh. "
+           "Hàng nghìn hộ dân được sơ tán đến nơi an toàn.\n\n"
+           "Chính quyền địa phương đã chuẩn bị lương thực và thuốc men cho người dân.\n")
+TARGETS = {k: v for k, v in presets().items() if v is not None}
+
+
+def ebur128(path: Path) -> dict[str, float]:
+    """Integrated loudness, LRA and true peak from ffmpeg's ebur128 summary."""
+    p = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path),
+                        "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+                       capture_output=True, text=True, timeout=120)
+    summary = p.stderr[p.stderr.rindex("Summary:"):]
+    num = r"\s+(-?[\d.]+|-inf)"
+    return {"I": float(re.search(r"I:" + num + " LUFS", summary).group(1)),
+            "LRA": float(re.search(r"LRA:" + num + " LU", summary).group(1)),
+            "peak": float(re.search(r"Peak:" + num + " dBFS", summary).group(1))}
+
+
+def speechlike(seconds: float, level: float, seed: int = 1) -> np.ndarray:
+    """Syllable-rate bursts of harmonics plus noise, with sharp clicks (a high crest
+    factor, so loud targets need the limiter), scaled by ``level``."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(48000 * seconds)) / 48000
+    env = np.clip(np.sin(2 * np.pi * 3.7 * t), 0, None) ** 2 * (rng.random(len(t)) * 0.2 + 0.8)
+    tone = sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate((180, 360, 720, 1440, 2880), 1))
+    x = env * (0.4 * tone + 0.2 * rng.standard_normal(len(t))) / 15
+    x[:: 48000 // 2] += 0.9  # clicks ~30 dB above the speech: every preset needs the limiter
+    x[len(t) // 3: len(t) // 3 + 48000] = 0  # a pause: gated out, widens the range
+    return (level * x / np.max(np.abs(x))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def article(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("loud")
+    src = tmp / "bao.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    return src, tmp / "cache"
+
+
+@pytest.mark.parametrize("preset", sorted(TARGETS))
+def test_rendered_programme_meets_preset(article, tmp_path, preset):
+    src, cache = article
+    res = render(src, tmp_path, RenderOptions(engine="espeak", cache_dir=cache, loudness=preset))
+    target = TARGETS[preset]
+    got = ebur128(res.outputs["wav"])
+    assert abs(got["I"] - target.lufs) <= 0.5, got
+    assert got["peak"] <= target.true_peak, got
+    m = json.loads(res.outputs["json"].read_text("utf-8"))["loudness"]
+    assert m["preset"] == preset and abs(m["integrated_lufs"] - target.lufs) <= 0.3
+    assert m["true_peak_dbtp"] <= target.true_peak
+    assert abs(m["lra_lu"] - got["LRA"]) <= 1.0, (m, got)
+
+
+@pytest.mark.parametrize("preset", sorted(TARGETS))
+@pytest.mark.parametrize("level", [0.0003, 0.03, 1.0], ids=["under-gate", "quiet", "loud"])
+def test_quiet_and_loud_sources_reach_target(tmp_path, preset, level):
+    target = TARGETS[preset]
+    y, m = normalize(speechlike(12.0, level), target)
+    assert abs(m.integrated - target.lufs) <= 0.3 and m.true_peak <= target.true_peak
+    path = tmp_path / "x.wav"
+    path.write_bytes(encode_pcm(y, "wav", bit_depth=24))
+    got = ebur128(path)
+    assert abs(got["I"] - target.lufs) <= 0.5, got
+    assert got["peak"] <= target.true_peak, got
+
+
+def test_measurement_agrees_with_pyloudnorm():
+    import pyloudnorm
+
+    x = speechlike(10.0, 0.5)
+    ours = measure(x).integrated
+    ref = pyloudnorm.Meter(48000).integrated_loudness(x.astype(np.float64))
+    assert ours == pytest.approx(ref, abs=0.1)
+
+
+def test_limiter_holds_the_ceiling_without_clipping():
+    x = speechlike(5.0, 1.0) * np.float32(4.0)  # 12 dB over full scale
+    y = limit(x, -1.0)
+    assert true_peak(y) <= -1.0 + 0.05
+    assert np.max(np.abs(y)) < 10 ** (-1.0 / 20)
+    # gain only: every output sample is the input times a factor in (0, 1]
+    nz = np.abs(x) > 1e-3
+    ratio = y[nz] / x[nz]
+    assert ratio.min() > 0 and ratio.max() <= 1.0 + 1e-6
+
+
+def test_explicit_target_and_none(article, tmp_path):
+    src, cache = article
+    res = render(src, tmp_path / "a", RenderOptions(engine="espeak", cache_dir=cache, lufs=-30.0, true_peak=-6.0))
+    got = ebur128(res.outputs["wav"])
+    assert abs(got["I"] + 30.0) <= 0.5 and got["peak"] <= -6.0
+    res = render(src, tmp_path / "b", RenderOptions(engine="espeak", cache_dir=cache, loudness="none"))
+    m = json.loads(res.outputs["json"].read_text("utf-8"))["loudness"]
+    assert m["target_lufs"] is None and abs(m["integrated_lufs"] - ebur128(res.outputs["wav"])["I"]) <= 0.3
+
+
+@pytest.mark.parametrize(("fmt", "depth", "channels"), [("wav", 24, 1), ("wav", 16, 2), ("mp3", 24, 2)])
+def test_delivery_formats(article, tmp_path, fmt, depth, channels):
+    src, cache = article
+    res = render(src, tmp_path, RenderOptions(engine="espeak", cache_dir=cache, audio_format=fmt,
+                                              bit_depth=depth, channels=channels))
+    man = json.loads(res.outputs["json"].read_text("utf-8"))
+    assert man["channels"] == channels and man["samples"] == round(man["duration_s"] * 48000)
+    if fmt == "wav":
+        with wave.open(str(res.outputs["wav"])) as w:
+            assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (48000, channels, depth // 8)
+            assert w.getnframes() == man["samples"]  # sample-accurate duration
+    else:
+        data = res.outputs["mp3"].read_bytes()
+        assert man["bitrate"] == "192k"
+        kbps = len(data) * 8 / man["duration_s"] / 1000
+        assert 180 <= kbps <= 205, kbps  # CBR 192 kbit/s
+    assert abs(ebur128(res.outputs[fmt])["I"] + 23.0) <= 0.5
+
+
+def test_presets_are_data():
+    assert presets()["ebu-r128"] == LoudnessTarget(-23.0, -1.0)
+    assert presets()["atsc-a85"] == LoudnessTarget(-24.0, -2.0)
+    assert presets()["web"] == LoudnessTarget(-16.0, -1.0)
+    assert presets()["none"] is None
