@@ -92,18 +92,26 @@ class BatchOptions:
 # ---------------------------------------------------------------- inputs
 
 
+_NOTES = ("readme", "changelog", "license", "licence")
+
+
+def _is_article(p: Path) -> bool:
+    return p.suffix.lower() in SUFFIXES and p.is_file() and not p.stem.lower().startswith(_NOTES)
+
+
 def collect_inputs(args: Sequence[str]) -> list[Path]:
     """Files, folders (searched recursively) and globs -> article paths, in order, once each.
-    A named file that does not exist stays in the list so it fails visibly in the report."""
+    A named file that does not exist stays in the list so it fails visibly in the report.
+    Folders and globs skip hidden files and README/CHANGELOG/LICENSE notes: a folder's
+    notes are not news (name such a file explicitly to narrate it)."""
     found: list[Path] = []
     for arg in args:
         path = Path(arg)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+            found += sorted(p for p in path.rglob("*") if _is_article(p)
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif glob.has_magic(arg):
-            found += sorted(Path(p) for p in glob.glob(arg, recursive=True)
-                            if Path(p).suffix.lower() in SUFFIXES and Path(p).is_file())
+            found += sorted(Path(p) for p in glob.glob(arg, recursive=True) if _is_article(Path(p)))
         else:
             found.append(path)
     seen: set[Path] = set()

@@ -222,3 +222,15 @@ def test_two_batches_on_one_folder_render_each_article_once(tmp_path):
     rows = json.loads((out / "report.json").read_text("utf-8"))["articles"]
     assert {r["status"] for r in rows} <= {"ok", "skipped"} and len(rows) == 8
     no_partials(tmp_path)
+
+
+def test_folder_inputs_skip_readme_notes_but_named_files_count(tmp_path):
+    from newsvoice.batch import collect_inputs
+
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "b.md").write_text("x", encoding="utf-8")
+    (tmp_path / "README.md").write_text("x", encoding="utf-8")
+    (tmp_path / "notes.docx").write_text("x", encoding="utf-8")
+    assert [p.name for p in collect_inputs([str(tmp_path)])] == ["a.txt", "b.md"]
+    assert [p.name for p in collect_inputs([str(tmp_path / "*.md")])] == ["b.md"]
+    assert [p.name for p in collect_inputs([str(tmp_path / "README.md")])] == ["README.md"]
