@@ -133,6 +133,56 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+_LAYOUT_OPTIONS = [
+    click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True,
+                 help="Characters per cue line."),
+    click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True, help="Lines per cue."),
+    click.option("--min-dur", type=click.FloatRange(0, 10), default=5 / 6, show_default="0.833",
+                 help="Shortest cue, s."),
+    click.option("--max-dur", type=click.FloatRange(1, 60), default=7.0, show_default=True, help="Longest cue, s."),
+    click.option("--gap-frames", type=click.IntRange(0, 25), default=2, show_default=True,
+                 help="Frames between cues."),
+    click.option("--max-cps", type=click.FloatRange(1, 100), default=20.0, show_default=True,
+                 help="Reading speed (chars/s) above which a cue is reported in the warnings."),
+    click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline."),
+    click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk)."),
+    click.option("--lexicon", "lexicons", multiple=True,
+                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable."),
+    click.option("--pause-comma", type=click.IntRange(0, 5000), default=300, show_default=True,
+                 help="ms after , ; :"),
+    click.option("--pause-sentence", type=click.IntRange(0, 5000), default=600, show_default=True,
+                 help="ms after a sentence."),
+    click.option("--pause-paragraph", type=click.IntRange(0, 10000), default=1000, show_default=True,
+                 help="ms after a paragraph."),
+    click.option("--pause-head", type=click.IntRange(0, 10000), default=300, show_default=True,
+                 help="ms of silence before."),
+    click.option("--pause-tail", type=click.IntRange(0, 10000), default=700, show_default=True,
+                 help="ms of silence after."),
+]
+
+
+def _layout_options(f):
+    """Cue rules, text and pause options shared by `render` and `batch`."""
+    for opt in reversed(_LAYOUT_OPTIONS):
+        f = opt(f)
+    return f
+
+
+def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
+            max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
+            pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
+    """RenderOptions fields from the shared options."""
+    from newsvoice.plan import Pauses
+    from newsvoice.subtitles import CueRules
+
+    return {"narrate_headline": headline, "keep_all": keep_all, "lexicons": lexicons,
+            "pauses": Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph,
+                             head=pause_head, tail=pause_tail),
+            "cues": CueRules(fps=float(fps), max_chars=max_chars, max_lines=max_lines, min_dur=min_dur,
+                             max_dur=max_dur, gap_frames=gap_frames, max_cps=max_cps)}
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -156,22 +206,7 @@ def _stderr_console():
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
 @click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
               help="Frame grid for cue times.")
-@click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True, help="Characters per cue line.")
-@click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True, help="Lines per cue.")
-@click.option("--min-dur", type=click.FloatRange(0, 10), default=5 / 6, show_default="0.833", help="Shortest cue, s.")
-@click.option("--max-dur", type=click.FloatRange(1, 60), default=7.0, show_default=True, help="Longest cue, s.")
-@click.option("--gap-frames", type=click.IntRange(0, 25), default=2, show_default=True, help="Frames between cues.")
-@click.option("--max-cps", type=click.FloatRange(1, 100), default=20.0, show_default=True,
-              help="Reading speed (chars/s) above which a cue is reported in the warnings.")
-@click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline.")
-@click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk).")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable.")
-@click.option("--pause-comma", type=click.IntRange(0, 5000), default=300, show_default=True, help="ms after , ; :")
-@click.option("--pause-sentence", type=click.IntRange(0, 5000), default=600, show_default=True, help="ms after a sentence.")
-@click.option("--pause-paragraph", type=click.IntRange(0, 10000), default=1000, show_default=True, help="ms after a paragraph.")
-@click.option("--pause-head", type=click.IntRange(0, 10000), default=300, show_default=True, help="ms of silence before.")
-@click.option("--pause-tail", type=click.IntRange(0, 10000), default=700, show_default=True, help="ms of silence after.")
+@_layout_options
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Phrase cache folder (default: the platform cache folder).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
@@ -180,11 +215,8 @@ def _stderr_console():
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
-           subs: str, srt_bom: bool, fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float,
-           gap_frames: int, max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...],
-           pause_comma: int, pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int,
-           cache_dir: Path | None,
-           no_cache: bool, retries: int, timeout: float) -> None:
+           subs: str, srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
+           **layout) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -196,10 +228,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
       newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
     """
-    from newsvoice.plan import Pauses
     from newsvoice.render import SUB_FORMATS, RenderOptions, parse_slot
     from newsvoice.render import render as do_render
-    from newsvoice.subtitles import CueRules
 
     sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
     bad = [s for s in sub_list if s not in SUB_FORMATS]
@@ -212,12 +242,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     opts = RenderOptions(
         engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=sub_list,
         srt_bom=srt_bom, bit_depth=int(bit_depth), channels=int(channels), bitrate=bitrate,
-        loudness=loudness, lufs=lufs, true_peak=true_peak,
-        narrate_headline=headline, keep_all=keep_all, lexicons=lexicons,
-        pauses=Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph,
-                      head=pause_head, tail=pause_tail),
-        cues=CueRules(fps=float(fps), max_chars=max_chars, max_lines=max_lines, min_dur=min_dur,
-                      max_dur=max_dur, gap_frames=gap_frames, max_cps=max_cps), cache_dir=cache_dir, use_cache=not no_cache, retries=retries, timeout=timeout,
+        loudness=loudness, lufs=lufs, true_peak=true_peak, cache_dir=cache_dir, use_cache=not no_cache,
+        retries=retries, timeout=timeout, **_layout(**layout),
     )
     bar, progress = _progress("synthesising")
     try:
@@ -313,6 +339,7 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml.")
 @click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
               help="Frame grid for cue times.")
+@_layout_options
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Phrase cache folder (default: the platform cache folder).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
@@ -326,8 +353,9 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
               help="When Google keeps refusing, render the remaining articles with espeak-ng.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
 def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
-          audio_format: str, bit_depth: str, loudness: str, subs: str, fps: str, cache_dir: Path | None, no_cache: bool, retries: int,
-          timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool) -> None:
+          audio_format: str, bit_depth: str, loudness: str, subs: str, cache_dir: Path | None, no_cache: bool,
+          retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
+          **layout) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -341,15 +369,14 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     """
     from newsvoice.batch import BatchOptions, collect_inputs, run_batch
     from newsvoice.render import SUB_FORMATS, RenderOptions
-    from newsvoice.subtitles import CueRules
 
     sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
     bad = [s for s in sub_list if s not in SUB_FORMATS]
     if bad:
         raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt, ttml)", param_hint="--subs")
     opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list,
-                         bit_depth=int(bit_depth), loudness=loudness, cues=CueRules(fps=float(fps)), cache_dir=cache_dir, use_cache=not no_cache,
-                         retries=retries, timeout=timeout, min_interval=min_interval)
+                         bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
+                         retries=retries, timeout=timeout, min_interval=min_interval, **_layout(**layout))
     bopts = BatchOptions(jobs=jobs, force=force, fallback=fallback, max_refusals=max_refusals)
     paths = collect_inputs(inputs)
     bar, update = _progress("articles")

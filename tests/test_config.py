@@ -52,3 +52,19 @@ def test_config_typos_and_bad_toml_are_clear_errors(tmp_path: Path):
     p = run("--config", str(cfg), "render", "x.txt")
     assert p.returncode == 1 and "not valid TOML" in p.stderr.decode()
     assert "Traceback" not in p.stderr.decode()
+
+
+def test_batch_takes_the_same_cue_options_from_config(tmp_path: Path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "tin.txt").write_text(ARTICLE, encoding="utf-8")
+    cfg = tmp_path / "nv.toml"
+    cfg.write_text('[batch]\nengine = "espeak"\nmax-chars = 30\npause-paragraph = 1500\n', encoding="utf-8")
+    p = run("--config", str(cfg), "-q", "batch", str(src), "-o", str(tmp_path / "out"),
+            "--cache-dir", str(tmp_path / "c"), "--jobs", "1")
+    assert p.returncode == 0, p.stderr.decode()
+    man = json.loads((tmp_path / "out" / "tin" / "tin.json").read_text(encoding="utf-8"))
+    assert man["settings"]["cues"]["max_chars"] == 30
+    assert man["settings"]["pauses"]["paragraph"] == 1500
+    cues = list(srt.parse((tmp_path / "out" / "tin" / "tin.srt").read_text(encoding="utf-8")))
+    assert all(len(line) <= 30 for c in cues for line in c.content.splitlines())
