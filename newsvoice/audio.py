@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from math import gcd
-from pathlib import Path
 
 import numpy as np
 
@@ -141,24 +140,6 @@ def assemble(phrases: Sequence[np.ndarray], pauses_ms: Sequence[int], *,
         pos += gap
     audio = _pydub()(data=b"".join(parts), sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
     return Track(audio=audio, spans=spans, rate=rate)
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.part-{os.getpid()}")
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """Write to a hidden temp name beside ``path``, fsync, then rename over it."""
-    tmp = _tmp_name(path)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def tempo(samples: np.ndarray, speed: float, rate: int = RATE) -> np.ndarray:

@@ -134,6 +134,8 @@ def _stderr_console():
 
 
 _LAYOUT_OPTIONS = [
+    click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
+                 help="Frame grid for cue times."),
     click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True,
                  help="Characters per cue line."),
     click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True, help="Lines per cue."),
@@ -162,11 +164,29 @@ _LAYOUT_OPTIONS = [
 ]
 
 
-def _layout_options(f):
-    """Cue rules, text and pause options shared by `render` and `batch`."""
-    for opt in reversed(_LAYOUT_OPTIONS):
+_CACHE_OPTIONS = [
+    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                 help="Phrase cache folder (default: the platform cache folder)."),
+    click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache."),
+    click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
+                 help="Google retries per phrase."),
+]
+
+
+def _apply(options: list, f):
+    for opt in reversed(options):
         f = opt(f)
     return f
+
+
+def _layout_options(f):
+    """Cue rules, text and pause options shared by `render` and `batch`."""
+    return _apply(_LAYOUT_OPTIONS, f)
+
+
+def _cache_options(f):
+    """Cache and retry options shared by `render` and `batch`."""
+    return _apply(_CACHE_OPTIONS, f)
 
 
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
@@ -204,14 +224,9 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @click.option("--true-peak", type=click.FloatRange(-12, 0), default=None, help="True-peak ceiling, dBTP.")
 @click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml (EBU-TT-D).")
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
-@click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
-              help="Frame grid for cue times.")
 @_layout_options
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Phrase cache folder (default: the platform cache folder).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
-@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Google retries per phrase.")
-@click.option("--timeout", type=click.FloatRange(0.5, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+@_cache_options
+@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
@@ -337,13 +352,8 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
               show_default=True, help="Loudness preset (see `newsvoice render --help`).")
 @click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml.")
-@click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
-              help="Frame grid for cue times.")
 @_layout_options
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Phrase cache folder (default: the platform cache folder).")
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache.")
-@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True, help="Google retries per phrase.")
+@_cache_options
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
 @click.option("--min-interval", type=click.FloatRange(0, 10), default=0.3, show_default=True,
               help="Seconds between Google requests, across the whole batch.")
