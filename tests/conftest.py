@@ -117,12 +117,19 @@ def _make_handler(state: FakeGoogle):
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up on purpose (timeouts, dropped connections) are expected here."""
+
+    def handle_error(self, request, client_address) -> None:
+        pass
+
+
 @pytest.fixture
 def fake_google(monkeypatch) -> Iterator[FakeGoogle]:
     """A local Google TTS stand-in; gTTS's URL builder is pointed at it."""
     import gtts.tts
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), None)  # type: ignore[arg-type]
+    server = _QuietServer(("127.0.0.1", 0), None)  # type: ignore[arg-type]
     state = FakeGoogle(url=f"http://127.0.0.1:{server.server_address[1]}")
     server.RequestHandlerClass = _make_handler(state)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
