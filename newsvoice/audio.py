@@ -2,8 +2,8 @@
 
 Phrases and the assembled track are pydub ``AudioSegment``s (48 kHz, mono,
 16-bit); everything after assembly (loudness, limiting) works on float32, and
-delivery is written from float as 16/24-bit WAV or CBR MP3, mono or dual mono. The track is built once from a list
-of pieces (never ``a = a + seg`` in a loop, which is quadratic).
+delivery is written from float as 16/24-bit WAV or CBR MP3, mono or dual mono.
+The track is built once from a list of pieces (never ``a = a + seg`` in a loop, which is quadratic).
 ffmpeg comes from the imageio-ffmpeg wheel; there is no ffprobe, so MP3 is
 decoded with an explicit codec.
 """
@@ -195,29 +195,6 @@ def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24
         cmd = [ffmpeg_exe(), "-v", "error", "-f", "s24le", "-ar", str(rate), "-ac", str(channels),
                "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
         p = subprocess.run(cmd, input=pcm_bytes(x, 24, channels), capture_output=True, check=False)
-        if p.returncode != 0:
-            raise RuntimeError(f"ffmpeg mp3 encode failed: {p.stderr.decode(errors='replace')[-300:]}")
-        return p.stdout
-    raise ValueError(f"unknown audio format {fmt!r}")
-
-
-def encode(track: Track, fmt: str, *, bitrate: str = "192k") -> bytes:
-    """Encode the track as ``wav`` (16-bit PCM) or ``mp3`` (bundled ffmpeg, libmp3lame)."""
-    seg = track.audio
-    if fmt == "wav":
-        buf = io.BytesIO()
-        import wave
-
-        with wave.open(buf, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(SAMPLE_WIDTH)
-            w.setframerate(track.rate)
-            w.writeframes(seg.raw_data)
-        return buf.getvalue()
-    if fmt == "mp3":
-        cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(track.rate), "-ac", "1",
-               "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
-        p = subprocess.run(cmd, input=seg.raw_data, capture_output=True, check=False)
         if p.returncode != 0:
             raise RuntimeError(f"ffmpeg mp3 encode failed: {p.stderr.decode(errors='replace')[-300:]}")
         return p.stdout
