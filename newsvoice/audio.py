@@ -1,9 +1,10 @@
-"""Audio: decode, resample, trim, assemble the track in one join, write atomically.
+"""Audio: decode, resample, trim, assemble the track in one join, tempo, encode.
 
 Phrases and the assembled track are pydub ``AudioSegment``s (48 kHz, mono,
 16-bit); everything after assembly (loudness, limiting) works on float32, and
 delivery is written from float as 16/24-bit WAV or CBR MP3, mono or dual mono.
-The track is built once from a list of pieces (never ``a = a + seg`` in a loop, which is quadratic).
+The track is built once from a list of pieces (never ``a = a + seg`` in a
+loop, which is quadratic).
 ffmpeg comes from the imageio-ffmpeg wheel; there is no ffprobe, so MP3 is
 decoded with an explicit codec.
 """

@@ -23,7 +23,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import re
 import time
 import unicodedata
@@ -43,7 +42,7 @@ from newsvoice import __version__
 from newsvoice.article import read_bytes
 from newsvoice.engines import Engine
 from newsvoice.errors import InputError, NewsvoiceError
-from newsvoice.render import RenderOptions, check_output_dir, render
+from newsvoice.render import RenderOptions, check_output_dir, render, write_outputs
 
 log = logging.getLogger("newsvoice")
 
@@ -160,19 +159,6 @@ def settings_key(data: bytes, opts: RenderOptions, engine: str, voice: str) -> s
     return hashlib.sha256(data + b"\0" + blob.encode()).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp name in the same folder, then rename: never half a file under ``path``."""
-    tmp = path.with_name(f".{path.name}.part-{os.getpid()}-{id(data)}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _read_stamp(out_dir: Path) -> dict | None:
     try:
         return json.loads((out_dir / STAMP).read_text(encoding="utf-8"))
@@ -242,7 +228,7 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                                  time.perf_counter() - t0)
             stamp = {"key": key, "outputs": sorted(p.name for p in res.outputs.values()),
                      "result": asdict(result)}
-            atomic_write(item.out_dir / STAMP, json.dumps(stamp, ensure_ascii=False).encode("utf-8"))
+            write_outputs({item.out_dir / STAMP: json.dumps(stamp, ensure_ascii=False).encode("utf-8")})
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
@@ -347,16 +333,17 @@ def _collect(items: list[BatchItem], pool: Executor, submit: Callable[[BatchItem
 
 
 def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
-    """report.json (summary + rows) and report.csv, each written atomically."""
+    """report.json (summary + rows) and report.csv, written atomically together."""
     rows = [asdict(r) for r in results]
     summary = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
     summary["articles"] = len(results)
     summary["fallback"] = sum(bool(r.fallback) for r in results)
     doc = {"newsvoice": __version__, "summary": summary, "articles": rows}
-    atomic_write(out_root / "report.json", json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
+    report_json = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: "" if row[k] is None else row[k] for k in REPORT_FIELDS})
-    atomic_write(out_root / "report.csv", buf.getvalue().encode("utf-8"))
+    write_outputs({out_root / "report.json": report_json,
+                   out_root / "report.csv": buf.getvalue().encode("utf-8")})
