@@ -280,12 +280,9 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     engine = resolve_engine(opts)
     if engine == "espeak":
         opts = replace(opts, engine="espeak")
-        if bopts.jobs > 1:
-            pool: Executor = ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_ignore_sigint)
-            submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
-        else:
-            pool = ThreadPoolExecutor(max_workers=1)  # in-process, espeak shared
-            submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
+        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_ignore_sigint)
+                          if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
+        submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
     else:
         from newsvoice.engines.espeak import EspeakEngine
         from newsvoice.engines.google import CircuitBreaker, GoogleEngine

@@ -189,6 +189,18 @@ def _cache_options(f):
     return _apply(_CACHE_OPTIONS, f)
 
 
+def _sub_formats(subs: str) -> tuple[str, ...]:
+    """``--subs srt,vtt`` -> ("srt", "vtt"); an unknown name is a usage error."""
+    from newsvoice.render import SUB_FORMATS
+
+    names = tuple(s.strip() for s in subs.split(",") if s.strip())
+    bad = [s for s in names if s not in SUB_FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from {', '.join(SUB_FORMATS)})",
+                                 param_hint="--subs")
+    return names
+
+
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
             max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
             pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
@@ -243,13 +255,10 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
       newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
     """
-    from newsvoice.render import SUB_FORMATS, RenderOptions, parse_slot
+    from newsvoice.render import RenderOptions, parse_slot
     from newsvoice.render import render as do_render
 
-    sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
-    bad = [s for s in sub_list if s not in SUB_FORMATS]
-    if bad:
-        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt, ttml)", param_hint="--subs")
+    sub_list = _sub_formats(subs)
     try:
         fit_s = parse_slot(fit) if fit is not None else None
     except ValueError as e:
@@ -378,12 +387,9 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
       newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
     """
     from newsvoice.batch import BatchOptions, collect_inputs, run_batch
-    from newsvoice.render import SUB_FORMATS, RenderOptions
+    from newsvoice.render import RenderOptions
 
-    sub_list = tuple(s.strip() for s in subs.split(",") if s.strip())
-    bad = [s for s in sub_list if s not in SUB_FORMATS]
-    if bad:
-        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from srt, vtt, ttml)", param_hint="--subs")
+    sub_list = _sub_formats(subs)
     opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list,
                          bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
                          retries=retries, timeout=timeout, min_interval=min_interval, **_layout(**layout))
