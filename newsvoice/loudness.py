@@ -184,10 +184,11 @@ def normalize(x: np.ndarray, target: LoudnessTarget, rate: int = RATE, *, channe
         gain_db += target.lufs - loud
         g = np.float32(10 ** (gain_db / 20))
         y = src * (g * limiter_gain(peak * g, ceiling, rate))
-        loud = integrated_from(subblock_power(y, rate) * channels)
+        sub = subblock_power(y, rate) * channels
+        loud = integrated_from(sub)
         if abs(loud - target.lufs) <= tolerance / 3:
             break
-    m = measure(y, rate, channels)
+    m = Measurement(loud, lra_from(sub), true_peak(y))  # the last round's blocks: no second K-weighting
     if m.true_peak > target.true_peak - 0.1:  # interpolation of a gain edge overshot: trim the excess
         y = y * np.float32(10 ** ((target.true_peak - 0.15 - m.true_peak) / 20))
         m = measure(y, rate, channels)
