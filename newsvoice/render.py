@@ -218,15 +218,15 @@ def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:
     return target
 
 
-def fit_speed(speech_s: float, gaps_s: float, fixed_s: float, slot_s: float) -> float:
-    """Tempo that makes speech and the pauses between phrases (both scaled by it)
-    plus the fixed head and tail fill ``slot_s``; raises InputError when outside FIT_RANGE."""
+def fit_speed(scaled_s: float, fixed_s: float, slot_s: float) -> float:
+    """Tempo that makes the speech and the pauses between phrases (``scaled_s``, both
+    scaled by it) plus the fixed head and tail fill ``slot_s``; raises InputError
+    when outside FIT_RANGE."""
     room = slot_s - fixed_s
-    need = (speech_s + gaps_s) / room if room > 0 else float("inf")
+    need = scaled_s / room if room > 0 else float("inf")
     lo, hi = FIT_RANGE
     if not lo <= need <= hi:
-        natural = speech_s + gaps_s + fixed_s
-        raise InputError(f"cannot fit the narration ({natural:.1f} s at normal pace) into {slot_s:g} s: "
+        raise InputError(f"cannot fit the narration ({scaled_s + fixed_s:.1f} s at normal pace) into {slot_s:g} s: "
                          f"that would need speed {need:.2f}, outside the allowed {lo}–{hi}")
     return need
 
@@ -240,26 +240,24 @@ def apply_tempo(raw: list[np.ndarray], phrases: list[Phrase], speed: float,
     return audio, phrases
 
 
-def _programme_s(audio: list[np.ndarray], phrases: list[Phrase], pauses: Pauses) -> float:
-    body = sum(len(a) for a in audio) / RATE + sum(p.pause_after_ms for p in phrases[:-1]) / 1000
-    return body + (pauses.head + pauses.tail) / 1000
+def _scaled_s(audio: list[np.ndarray], phrases: list[Phrase]) -> float:
+    """Seconds that tempo scales: the speech and the pauses between phrases."""
+    return sum(len(a) for a in audio) / RATE + sum(p.pause_after_ms for p in phrases[:-1]) / 1000
 
 
 def timed_audio(raw: list[np.ndarray], phrases: list[Phrase], opts: RenderOptions,
                 ) -> tuple[list[np.ndarray], list[Phrase], float]:
     """Phrase audio at the final pace, before any timing is taken (so cues stay exact).
 
-    With ``fit_s`` the pace is solved from the 1.0 synthesis, then corrected once
-    from the measured result because atempo's output length is not exactly proportional."""
+    With ``fit_s`` the pace is solved from the 1.0 synthesis, then corrected (at most
+    twice) from the measured result because atempo's output length is not exactly proportional."""
     if opts.fit_s is None:
         return *apply_tempo(raw, phrases, opts.speed, scale_pauses=False), opts.speed
     fixed = (opts.pauses.head + opts.pauses.tail) / 1000
-    speech = sum(len(a) for a in raw) / RATE
-    gaps = sum(p.pause_after_ms for p in phrases[:-1]) / 1000
-    speed = fit_speed(speech, gaps, fixed, opts.fit_s)
+    speed = fit_speed(_scaled_s(raw, phrases), fixed, opts.fit_s)
     audio, timed = apply_tempo(raw, phrases, speed, scale_pauses=True)
     for _ in range(2):
-        got = _programme_s(audio, timed, opts.pauses)
+        got = _scaled_s(audio, timed) + fixed
         if abs(got - opts.fit_s) <= 0.25:
             break
         speed *= (got - fixed) / (opts.fit_s - fixed)
