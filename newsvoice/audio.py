@@ -77,9 +77,15 @@ def resample(samples: np.ndarray, rate: int, target: int = RATE) -> np.ndarray:
     return np.clip(np.round(y), -32768, 32767).astype(np.int16)
 
 
-def trim_silence(samples: np.ndarray, rate: int = RATE, *, floor_db: float = -50.0,
-                 below_peak_db: float = 40.0, margin_ms: float = 15.0) -> np.ndarray:
-    """Cut leading and trailing silence so phrase edges are speech edges.
+def trim_silence(samples: np.ndarray, rate: int = RATE, **kw) -> np.ndarray:
+    """Cut leading and trailing silence so unit edges are speech edges."""
+    a, b = trim_bounds(samples, rate, **kw)
+    return samples[a:b]
+
+
+def trim_bounds(samples: np.ndarray, rate: int = RATE, *, floor_db: float = -50.0,
+                below_peak_db: float = 40.0, margin_ms: float = 15.0) -> tuple[int, int]:
+    """Where the speech in ``samples`` starts and ends (sample indices).
 
     A 5 ms frame counts as sound when its RMS is above ``floor_db`` dBFS and
     within ``below_peak_db`` of the loudest frame; ``margin_ms`` is kept on
@@ -88,17 +94,17 @@ def trim_silence(samples: np.ndarray, rate: int = RATE, *, floor_db: float = -50
     n = max(1, rate // 200)
     k = len(samples) // n
     if k == 0:
-        return samples[:0]
+        return 0, 0
     x = samples[: k * n].astype(np.float32).reshape(k, n) / 32768.0
     db = 10 * np.log10((x * x).mean(axis=1) + 1e-12)
     thr = max(floor_db, float(db.max()) - below_peak_db)
     loud = np.flatnonzero(db > thr)
     if len(loud) == 0:
-        return samples[:0]
+        return 0, 0
     margin = int(rate * margin_ms / 1000)
     start = max(0, loud[0] * n - margin)
     end = min(len(samples), (loud[-1] + 1) * n + margin)
-    return samples[start:end]
+    return start, end
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ from newsvoice import __version__
 from newsvoice.article import read_bytes
 from newsvoice.engines import Engine
 from newsvoice.errors import InputError, NewsvoiceError
-from newsvoice.render import RenderOptions, check_output_dir, render, write_outputs
+from newsvoice.loudness import Measurement
+from newsvoice.options import RenderOptions
+from newsvoice.render import check_output_dir, render, write_outputs
 
 log = logging.getLogger("newsvoice")
 
@@ -173,17 +175,9 @@ def _sweep_parts(out_dir: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-def _loudness(manifest_path: Path | None) -> str:
-    """Integrated loudness from the manifest when the renderer records one."""
-    if manifest_path is None:
-        return ""
-    try:
-        value = json.loads(manifest_path.read_text(encoding="utf-8")).get("loudness")
-    except (OSError, ValueError):
-        return ""
-    if isinstance(value, dict):
-        value = next((value[k] for k in ("integrated_lufs", "integrated", "lufs", "i") if k in value), None)
-    return "" if value is None else str(value)
+def _loudness(m: Measurement | None) -> str:
+    """Integrated loudness the render measured (LUFS), for the report."""
+    return "" if m is None else str(m.as_dict().get("integrated_lufs", ""))
 
 
 # ---------------------------------------------------------------- one article
@@ -224,7 +218,7 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                 key = settings_key(data, opts, used.name, used.voice)
                 res = render(item.src, item.out_dir, opts, engine=used)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
-                                 _loudness(res.outputs.get("json")), len(res.warnings), "", note,
+                                 _loudness(res.loudness), len(res.warnings), "", note,
                                  time.perf_counter() - t0)
             stamp = {"key": key, "outputs": sorted(p.name for p in res.outputs.values()),
                      "result": asdict(result)}

@@ -1,8 +1,9 @@
 """On-disk cache of synthesised phrases, keyed by what determines the sound.
 
 Key: sha256 of engine, voice, speed, spoken text and the processing version.
-Entry: a small header (magic, sha256 of the payload) + int16 samples at 48 kHz,
-written to a temp name and renamed, so concurrent processes never see half an
+Entry: a small header (magic, sha256 of the payload), then the payload: the
+unit's word onsets (count, float32 seconds, float32 confidence) and its int16
+samples at 48 kHz, written to a temp name and renamed, so concurrent processes never see half an
 entry, and verified on read so a corrupt entry is synthesised again.
 """
 
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-MAGIC = b"NVC1"
-PROCESSING_VERSION = 1  # bump when resampling/trimming changes what is stored
+MAGIC = b"NVC2"
+PROCESSING_VERSION = 2  # bump when resampling/trimming changes what is stored
 
 
 def default_cache_dir() -> Path:
@@ -30,9 +31,19 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("newsvoice"))
 
 
-def phrase_key(engine: str, voice: str, speed: float, text: str) -> str:
-    blob = json.dumps([PROCESSING_VERSION, engine, voice, round(speed, 4), text], ensure_ascii=False)
+def phrase_key(engine: str, voice: str, text: str) -> str:
+    """Engines always speak at their own pace (tempo is applied afterwards), so no speed."""
+    blob = json.dumps([PROCESSING_VERSION, engine, voice, text], ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A synthesised unit: trimmed int16 samples at 48 kHz and each spoken word's onset (s)."""
+
+    samples: np.ndarray
+    starts: np.ndarray
+    confidence: float = 1.0
 
 
 @dataclass
@@ -46,7 +57,7 @@ class PhraseCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pcm"
 
-    def get(self, key: str) -> np.ndarray | None:
+    def get(self, key: str) -> Entry | None:
         path = self._path(key)
         try:
             raw = path.read_bytes()
@@ -54,18 +65,26 @@ class PhraseCache:
             self.misses += 1
             return None
         payload = raw[36:]
-        if raw[:4] != MAGIC or hashlib.sha256(payload).digest() != raw[4:36] or len(payload) % 2:
+        n = int.from_bytes(payload[:4], "little") if len(payload) >= 4 else -1
+        head = 4 + 4 * n + 4
+        if (raw[:4] != MAGIC or hashlib.sha256(payload).digest() != raw[4:36] or n < 0
+                or len(payload) < head or (len(payload) - head) % 2):
             path.unlink(missing_ok=True)  # corrupt: synthesise again
             self.misses += 1
             return None
         self.hits += 1
         with contextlib.suppress(OSError):
             os.utime(path)  # mtime = last use, so prune drops the least recently used
-        return np.frombuffer(payload, dtype=np.int16).copy()
+        starts = np.frombuffer(payload[4:4 + 4 * n], dtype="<f4").astype(np.float64)
+        conf = float(np.frombuffer(payload[4 + 4 * n:head], dtype="<f4")[0])
+        return Entry(np.frombuffer(payload[head:], dtype=np.int16).copy(), starts, conf)
 
-    def put(self, key: str, samples: np.ndarray) -> None:
+    def put(self, key: str, entry: Entry) -> None:
         path = self._path(key)
-        payload = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
+        starts = np.ascontiguousarray(entry.starts, dtype="<f4")
+        payload = (len(starts).to_bytes(4, "little") + starts.tobytes()
+                   + np.float32(entry.confidence).astype("<f4").tobytes()
+                   + np.ascontiguousarray(entry.samples, dtype=np.int16).tobytes())
         data = MAGIC + hashlib.sha256(payload).digest() + payload
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

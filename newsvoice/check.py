@@ -17,8 +17,8 @@ import numpy as np
 import srt
 
 from newsvoice.audio import ffmpeg_exe
+from newsvoice.cues import CueRules
 from newsvoice.errors import InputError
-from newsvoice.subtitles import CueRules
 
 TOL = 0.0015  # SRT keeps milliseconds; a frame time is within 1.5 ms of its ms value
 VAD_STEP = 0.01

@@ -191,7 +191,7 @@ def _cache_options(f):
 
 def _sub_formats(subs: str) -> tuple[str, ...]:
     """``--subs srt,vtt`` -> ("srt", "vtt"); an unknown name is a usage error."""
-    from newsvoice.render import SUB_FORMATS
+    from newsvoice.options import SUB_FORMATS
 
     names = tuple(s.strip() for s in subs.split(",") if s.strip())
     bad = [s for s in names if s not in SUB_FORMATS]
@@ -205,8 +205,8 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
             max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
             pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
     """RenderOptions fields from the shared options."""
+    from newsvoice.cues import CueRules
     from newsvoice.plan import Pauses
-    from newsvoice.subtitles import CueRules
 
     return {"narrate_headline": headline, "keep_all": keep_all, "lexicons": lexicons,
             "pauses": Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph,
@@ -255,7 +255,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
       newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
     """
-    from newsvoice.render import RenderOptions, parse_slot
+    from newsvoice.options import RenderOptions
+    from newsvoice.pace import parse_slot
     from newsvoice.render import render as do_render
 
     sub_list = _sub_formats(subs)
@@ -321,7 +322,7 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
     import json as _json
 
     from newsvoice.check import check_file
-    from newsvoice.subtitles import CueRules
+    from newsvoice.cues import CueRules
 
     rules = CueRules(max_chars=max_chars, max_lines=max_lines, min_dur=min_dur, max_dur=max_dur,
                      fps=fps, max_cps=max_cps)
@@ -387,7 +388,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
       newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
     """
     from newsvoice.batch import BatchOptions, collect_inputs, run_batch
-    from newsvoice.render import RenderOptions
+    from newsvoice.options import RenderOptions
 
     sub_list = _sub_formats(subs)
     opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list,

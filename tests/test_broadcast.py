@@ -14,8 +14,8 @@ from conftest import shared_path
 
 from newsvoice.audio import ffmpeg_exe
 from newsvoice.check import check_file
+from newsvoice.cues import CueRules
 from newsvoice.render import RenderOptions, render
-from newsvoice.subtitles import CueRules
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = sorted(ROOT.glob("examples/*.txt")) + [shared_path("samples/dai-loc-party-building.txt")]

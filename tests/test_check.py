@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from newsvoice.check import check_file, read_srt
-from newsvoice.subtitles import CueRules
+from newsvoice.cues import CueRules
 
 GOOD = """1
 00:00:01,000 --> 00:00:03,000

@@ -9,10 +9,10 @@ import pytest
 import srt
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from newsvoice.subtitles import Cue, CueRules, compose_srt, compose_vtt, make_cues
 
 from newsvoice.audio import ffmpeg_exe
 from newsvoice.segment import tokenize
-from newsvoice.subtitles import Cue, CueRules, compose_srt, compose_vtt, make_cues
 
 
 def _words(n: int):

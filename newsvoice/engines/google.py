@@ -116,6 +116,7 @@ class GoogleEngine:
     """gTTS with timeout, retries (exponential backoff + jitter) and a rate limit."""
 
     name = "gtts"
+    max_chars = 95  # gTTS splits text over 100 characters itself; plan units stay under that
 
     def __init__(
         self,

@@ -1,0 +1,304 @@
+"""Subtitle cues cut from the word timeline, timed on the frame grid by broadcast rules.
+
+A cue may be cut between any two words: where the reader pauses (clause
+punctuation) is best, then before a connector; never inside a word (by a real
+word segmenter), a number and its unit, a date, code or name. A cut where the
+voice runs on is allowed but costs more, the more so where the audio has no
+dip. Cue in is the first word's onset snapped down to the grid; cue out is the
+last word's end plus what the gap rule allows. Nothing is estimated from text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from newsvoice.segment import boundary_costs, default_rules, layout, text_len
+from newsvoice.timeline import TimedWord
+from newsvoice.wordseg import inside_word
+
+INF = float("inf")
+_PUNCT_END = re.compile(r"""[,.;:!?…)\]"”'»–-]$""")
+
+
+@dataclass(frozen=True)
+class CueRules:
+    """The broadcast preset: line and duration limits, frame grid, reading speed."""
+
+    max_chars: int = 42
+    max_lines: int = 2
+    min_dur: float = 5 / 6
+    max_dur: float = 7.0
+    gap_frames: int = 2
+    fps: float = 25.0
+    max_cps: float = 20.0
+    chain_within: float = 1.0   # pauses up to this long are bridged (cue held to next - gap)
+    linger: float = 0.5         # after a longer pause, hold the cue this long past its speech
+
+    @property
+    def fps_exact(self) -> Fraction:
+        """29.97 means 30000/1001 (NTSC); other rates are taken as written."""
+        if abs(self.fps - 29.97) < 0.01:
+            return Fraction(30000, 1001)
+        if abs(self.fps - 59.94) < 0.01:
+            return Fraction(60000, 1001)
+        if abs(self.fps - 23.976) < 0.01:
+            return Fraction(24000, 1001)
+        return Fraction(self.fps).limit_denominator(1001)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A subtitle: frames [start_f, end_f) on the grid, its lines, the words [a, b) it shows."""
+
+    start_f: int
+    end_f: int
+    lines: list[str]
+    words: tuple[int, int]
+    fps: Fraction = Fraction(25)
+
+    @property
+    def start(self) -> float:
+        return float(self.start_f / self.fps)
+
+    @property
+    def end(self) -> float:
+        return float(self.end_f / self.fps)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def cps(self) -> float:
+        d = self.end - self.start
+        return len(" ".join(self.lines)) / d if d > 0 else math.inf
+
+
+@dataclass
+class CueResult:
+    cues: list[Cue]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CutCosts:
+    """Weights of the cue-cutting search (relative; lower total is better)."""
+
+    piece: float = 2.0         # prefer fewer, fuller cues
+    cut_weight: float = 2.5    # a cue cut weighs more than a line break inside a cue
+    run_on: float = 1.5        # cutting where the voice does not pause
+    no_dip: float = 4.0        # ... and the audio has no dip there either
+    min_chars: int = 24        # shorter cues are penalised (they flash by)
+    short: float = 30.0        # per second below min_dur where the cue cannot be held longer
+    cps_over: float = 0.3      # per char/s over the reading-speed limit
+    heard_pause: float = 20.0  # cutting at an audible pause the text does not mark
+
+
+def word_costs(words: Sequence[TimedWord]) -> list[float]:
+    """Cost of a cut after each word (INF across sentences): text rules plus the segmenter."""
+    rules = default_rules()
+    out: list[float] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j + 1 < len(words) and words[j + 1].sentence == words[i].sentence:
+            j += 1
+        ws = [w.word for w in words[i:j + 1]]
+        costs = boundary_costs(ws, rules)
+        for k, inside in enumerate(inside_word([w.written for w in ws])):
+            if inside:
+                costs[k] = max(costs[k], rules.cost["inside_word"])
+        out += costs
+        if j + 1 < len(words):
+            out.append(INF)
+        i = j + 1
+    return out
+
+
+def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[float]:
+    """The longest run of sub-speech level (s) shortly before each time (a word onset):
+    a cue boundary with a dip falls in a pause, however short, as a viewer's eye
+    expects; a long one is a pause a listener hears."""
+    n = rate // 100
+    k = len(pcm) // n
+    if k == 0:
+        return [1.0] * len(times)
+    x = pcm[: k * n].astype(np.float32).reshape(k, n)
+    db = 10 * np.log10((x * x).mean(axis=1) / (32768.0**2) + 1e-12)
+    thr = max(float(np.percentile(db, 95)) - 35.0, -60.0)
+    quiet = db <= thr
+    out = []
+    for t in times:
+        a, b = max(0, int((t - 0.4) * 100)), min(k, int((t + 0.04) * 100) + 1)
+        run = best = 0
+        for q in quiet[a:b]:
+            run = run + 1 if q else 0
+            best = max(best, run)
+        near = quiet[max(0, int((t - 0.12) * 100)):b].any()
+        out.append(best / 100 if near else 0.0)
+    return out
+
+
+def cut_pieces(words: Sequence[TimedWord], costs: Sequence[float], rules: CueRules,
+               dips: Sequence[float] | None = None, weights: CutCosts | None = None) -> list[tuple[int, int]]:
+    """Cut each sentence's words into cue pieces [a, b) by dynamic programming over cuts."""
+    w8 = weights or CutCosts()
+    pieces: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i + 1
+        while j < len(words) and costs[j - 1] != INF:
+            j += 1
+        pieces += _cut_sentence(words, costs, dips, rules, w8, i, j)
+        i = j
+    return pieces
+
+
+def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1: int) -> list[tuple[int, int]]:
+    n = s1 - s0
+    best = [INF] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    cap = rules.max_chars * rules.max_lines
+    max_dur = rules.max_dur - 0.2  # frame rounding and the tail the gap rule allows
+    for j in range(1, n + 1):
+        for i in range(j - 1, -1, -1):
+            a, b = s0 + i, s0 + j
+            ws = [w.word for w in words[a:b]]
+            length = text_len(ws)
+            dur = words[b - 1].end - words[a].start
+            fits = length <= cap and dur <= max_dur
+            if not fits and j - i > 1:
+                break
+            if best[i] == INF:
+                continue
+            lay = layout(ws, rules.max_chars, rules.max_lines, costs[a:b - 1]) if fits else (0.0, [])
+            if lay is None:
+                continue
+            cost = w8.piece + lay[0]
+            if not fits:
+                cost += 1000.0  # one word longer than a cue: allowed, reported later
+            if b < s1:
+                cost += w8.cut_weight * costs[b - 1]
+                pause = words[b].unit != words[b - 1].unit
+                if not pause:
+                    cost += w8.run_on + (0.0 if dips is None or dips[b] > 0 else w8.no_dip)
+                    if dips is not None and dips[b] >= 0.13 and not _PUNCT_END.search(words[b - 1].text):
+                        cost += w8.heard_pause  # the engine paused mid-clause: a cut here shows it
+                if dur < rules.min_dur and not pause:
+                    cost += w8.short * (rules.min_dur - dur)
+            if length < w8.min_chars:
+                cost += (w8.min_chars - length) / 2
+            if dur > 0 and length / dur > rules.max_cps:
+                cost += w8.cps_over * (length / dur - rules.max_cps)
+            total = best[i] + cost
+            if total < best[j]:
+                best[j], back[j] = total, i
+    out: list[tuple[int, int]] = []
+    j = n
+    while j > 0:
+        out.append((s0 + back[j], s0 + j))
+        j = back[j]
+    return out[::-1]
+
+
+def _frames(seconds: float, fps: Fraction, up: bool) -> int:
+    x = Fraction(seconds).limit_denominator(10**9) * fps
+    return math.ceil(x) if up else math.floor(x)
+
+
+def time_cues(words: Sequence[TimedWord], costs: Sequence[float], pieces: Sequence[tuple[int, int]],
+              audio_s: float, rules: CueRules) -> CueResult:
+    """Time pieces on the frame grid: merge a piece too short to read into a neighbour of
+    its sentence, hold cues into the following pause, keep the gap, warn on the rest."""
+    fps = rules.fps_exact
+    gap = rules.gap_frames
+    groups: list[tuple[int, int]] = list(pieces)
+    min_f = _frames(rules.min_dur - 1e-9, fps, up=True)
+    max_f = _frames(rules.max_dur + 1e-9, fps, up=False)
+    audio_f = _frames(audio_s, fps, up=False)
+    warnings: list[str] = []
+
+    def g_start(g: tuple[int, int]) -> int:
+        return _frames(words[g[0]].start, fps, up=False)
+
+    def g_end(g: tuple[int, int]) -> int:
+        return _frames(words[g[1] - 1].end, fps, up=True)
+
+    def lines_for(g: tuple[int, int]) -> list[str] | None:
+        lay = layout([w.word for w in words[g[0]:g[1]]], rules.max_chars, rules.max_lines,
+                     costs[g[0]:g[1] - 1])
+        return lay[1] if lay else None
+
+    changed = True
+    while changed:
+        changed = False
+        for k, g in enumerate(groups):
+            room_after = (g_start(groups[k + 1]) - gap if k + 1 < len(groups) else audio_f) - g_end(g)
+            room_before = g_start(g) - (g_end(groups[k - 1]) + gap if k > 0 else 0)
+            if g_end(g) - g_start(g) + max(0, room_after) + max(0, room_before) >= min_f:
+                continue
+            for j in (k - 1, k + 1) if room_before < room_after else (k + 1, k - 1):
+                if not 0 <= j < len(groups):
+                    continue
+                a, b = (groups[j], g) if j < k else (g, groups[j])
+                if words[a[1] - 1].sentence != words[b[0]].sentence:
+                    continue
+                merged = (a[0], b[1])
+                if g_end(merged) - g_start(merged) > max_f or lines_for(merged) is None:
+                    continue
+                lo = min(j, k)
+                groups[lo: lo + 2] = [merged]
+                changed = True
+                break
+            if changed:
+                break
+
+    cues: list[Cue] = []
+    for k, g in enumerate(groups):
+        start, end = g_start(g), g_end(g)
+        nxt = g_start(groups[k + 1]) if k + 1 < len(groups) else audio_f + gap
+        if cues and start < cues[-1].end_f + gap:
+            start = cues[-1].end_f + gap
+        if nxt - end <= round(rules.chain_within * fps):
+            end = nxt - gap
+        else:
+            end = min(end + round(rules.linger * fps), nxt - gap)
+        end = max(min(end, start + max_f), min(g_end(g), nxt - gap))
+        if end - start < min_f:
+            end = min(start + min_f, nxt - gap)
+        if end - start < min_f:
+            prev_end = cues[-1].end_f + gap if cues else 0
+            start = max(prev_end, end - min_f)
+        lines = lines_for(g)
+        n = len(cues) + 1
+        if lines is None:
+            lines = [" ".join(w.text for w in words[g[0]:g[1]])]
+            warnings.append(f"cue {n}: text does not fit {rules.max_lines} lines of {rules.max_chars}")
+        cue = Cue(start, end, lines, g, fps)
+        if end - start < min_f:
+            warnings.append(f"cue {n}: {cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s")
+        if end - start > max_f:
+            warnings.append(f"cue {n}: {cue.end - cue.start:.2f}s is longer than {rules.max_dur:.2f}s")
+        if cue.cps > rules.max_cps:
+            warnings.append(f"cue {n}: reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
+        cues.append(cue)
+    return CueResult(cues, warnings)
+
+
+def make_cues(words: Sequence[TimedWord], audio_s: float, rules: CueRules,
+              dips: Sequence[float] | None = None) -> CueResult:
+    """Cues for a timed narration: cut, then time."""
+    costs = word_costs(words)
+    pieces = cut_pieces(words, costs, rules, dips)
+    return time_cues(words, costs, pieces, audio_s, rules)
+
+
+__all__ = ["Cue", "CueResult", "CueRules", "CutCosts", "cut_pieces", "make_cues", "speech_dips",
+           "text_len", "time_cues", "word_costs"]

@@ -1,0 +1,57 @@
+"""Subtitle formats behind one registry: each module writes cues and reads them back.
+
+A new format is one module with a ``FORMAT`` and one line in ``_MODULES``.
+Readers return ``srt.Subtitle`` objects (the srt package's one dataclass), so
+``check`` judges every format with the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import srt
+
+from newsvoice.cues import Cue
+from newsvoice.errors import InputError
+
+_MODULES = {"srt": "srt", "vtt": "vtt", "ttml": "ttml"}  # name -> module in this package
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    suffix: str
+    description: str
+    write: Callable[[Sequence[Cue]], str]
+    read: Callable[[str], list[srt.Subtitle]]
+    sniff: Callable[[str], bool]
+
+
+NAMES: tuple[str, ...] = tuple(_MODULES)
+
+
+def get(name: str) -> Format:
+    if name not in _MODULES:
+        raise KeyError(name)
+    return importlib.import_module(f"newsvoice.formats.{_MODULES[name]}").FORMAT
+
+
+def read_file(path: Path) -> list[srt.Subtitle]:
+    """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D), chosen by content."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not UTF-8 text") from e
+    fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
+    try:
+        return fmt.read(text)
+    except (ValueError, srt.SRTParseError) as e:
+        raise InputError(f"{path} is not a valid {fmt.description} file: {str(e).splitlines()[0][:120]}") from e
+
+
+__all__ = ["NAMES", "Format", "get", "read_file"]

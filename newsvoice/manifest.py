@@ -1,0 +1,62 @@
+"""The JSON manifest of a render: what was said, when, by which engine, and why.
+
+Built from the stages' outputs only (plan, unit spans, word timeline, cues,
+loudness), so it is a faithful record and review tools need nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from newsvoice import __version__
+from newsvoice.cues import CueResult
+from newsvoice.loudness import LoudnessTarget, Measurement
+from newsvoice.options import RenderOptions
+from newsvoice.plan import Plan
+from newsvoice.timeline import TimedWord
+
+
+def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], words: list[TimedWord],
+                   cues: CueResult, *, engine: str, voice: str, engine_calls: int, cache_hits: int,
+                   aligned_units: int, opts: RenderOptions, warnings: list[str], speed: float,
+                   duration_s: float, samples: int, rate: int, target: LoudnessTarget | None,
+                   loud: Measurement, outputs: dict[str, str]) -> dict:
+    units = [{
+        "written": u.written, "spoken": u.spoken, "start": round(s, 6), "end": round(e, 6),
+        "paragraph": u.paragraph, "sentence": u.sentence, "pause_after_ms": u.pause_after_ms,
+    } for u, (s, e) in zip(plan.units, spans_s, strict=True)]
+    return {
+        "newsvoice": __version__,
+        "source": str(src),
+        "engine": engine,
+        "voice": voice,
+        "word_timing": "aligner" if aligned_units else "engine",
+        "speed": round(speed, 4),
+        "fit_s": opts.fit_s,
+        "sample_rate": rate,
+        "bit_depth": opts.bit_depth if opts.audio_format == "wav" else None,
+        "channels": opts.channels,
+        "bitrate": opts.bitrate if opts.audio_format == "mp3" else None,
+        "loudness": {"preset": "custom" if opts.lufs is not None else opts.loudness,
+                     "target_lufs": target.lufs if target else None,
+                     "target_true_peak_dbtp": target.true_peak if target else None,
+                     **loud.as_dict()},
+        "duration_s": round(duration_s, 6),
+        "samples": samples,
+        "headline": plan.headline,
+        "outputs": outputs,
+        "units": units,
+        "words": [w.as_dict() for w in words],
+        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,
+                  "spoken": " ".join(w.spoken for w in words[c.words[0]:c.words[1]] if w.spoken),
+                  "words": list(c.words)} for c in cues.cues],
+        "totals": {"units": len(plan.units), "words": len(words), "cues": len(cues.cues),
+                   "sentences": len({u.sentence for u in plan.units}),
+                   "engine_calls": engine_calls, "cache_hits": cache_hits,
+                   "aligned_units": aligned_units},
+        "dropped": [asdict(d) for d in plan.dropped],
+        "warnings": warnings,
+        "settings": {"pauses": asdict(opts.pauses), "cues": asdict(opts.cues),
+                     "audio_format": opts.audio_format, "subs": list(opts.subs)},
+    }

@@ -1,0 +1,81 @@
+"""Synthesis units through an engine and the unit cache: audio plus word onsets.
+
+Every unit comes back trimmed to its speech, at 48 kHz, with the onset of each
+of its spoken words: from the engine's own word events where it reports them,
+else from forced alignment against espeak-ng (:mod:`newsvoice.align`). Both
+are cached together, so a warm render neither calls the engine nor aligns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from newsvoice.align import align_text, starts_from_events
+from newsvoice.audio import RATE, resample, trim_bounds
+from newsvoice.cache import Entry, PhraseCache, phrase_key
+from newsvoice.engines import Engine
+
+
+@dataclass(frozen=True)
+class UnitSpeech:
+    """A unit's speech (int16 at RATE, trimmed) and its spoken words' onsets (s)."""
+
+    samples: np.ndarray
+    starts: np.ndarray
+    confidence: float
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / RATE
+
+
+@dataclass
+class Synthesizer:
+    """An engine behind the unit cache; counts the calls that reached the engine."""
+
+    engine: Engine
+    cache: PhraseCache | None
+    calls: int = 0
+    aligned: int = 0
+
+    def __call__(self, text: str) -> UnitSpeech:
+        n_words = len(text.split())
+        if not n_words:
+            return UnitSpeech(np.zeros(0, np.int16), np.zeros(0), 1.0)
+        key = phrase_key(self.engine.name, self.engine.voice, text)
+        if self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None and len(hit.starts) == n_words:
+                return UnitSpeech(hit.samples, hit.starts, hit.confidence)
+        self.calls += 1
+        speech = self.engine.synthesize(text)
+        a, b = trim_bounds(speech.samples, speech.rate)
+        pcm = resample(speech.samples[a:b], speech.rate, RATE)
+        dur = len(pcm) / RATE
+        if speech.words:
+            events = [(w.text_offset, w.start_s - a / speech.rate) for w in speech.words]
+            starts, conf = starts_from_events(text, events, dur), 1.0
+        else:
+            self.aligned += 1
+            al = align_text(text, pcm, RATE)
+            starts, conf = al.starts, al.confidence
+        if len(starts):
+            starts[0] = 0.0  # the trimmed unit starts on its first word
+        out = UnitSpeech(pcm, np.minimum(starts, dur), conf)
+        if self.cache is not None:
+            self.cache.put(key, Entry(out.samples, out.starts, out.confidence))
+        return out
+
+
+def synthesize_units(spoken: Sequence[str], synth: Synthesizer,
+                     progress: Callable[[int, int], None] | None = None) -> list[UnitSpeech]:
+    """Every unit's speech, in order."""
+    out: list[UnitSpeech] = []
+    for i, text in enumerate(spoken, 1):
+        out.append(synth(text))
+        if progress:
+            progress(i, len(spoken))
+    return out
