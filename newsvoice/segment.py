@@ -43,6 +43,7 @@ class BreakRules:
     connectors: frozenset[str]
     connector_pairs: frozenset[tuple[str, str]]
     compounds: frozenset[tuple[str, str]] = frozenset()
+    heads: frozenset[str] = frozenset()
 
 
 def compound_pairs(lines: Sequence[str]) -> frozenset[tuple[str, str]]:
@@ -68,7 +69,8 @@ def default_rules() -> BreakRules:
     compounds = assets.joinpath("compounds.txt")
     comp = compound_pairs(compounds.read_text("utf-8").splitlines()) if compounds.is_file() else frozenset()
     return BreakRules(cost={k: float(v) for k, v in data["cost"].items()},
-                      connectors=singles, connector_pairs=pairs, compounds=comp)  # type: ignore[arg-type]
+                      connectors=singles, connector_pairs=pairs, compounds=comp,  # type: ignore[arg-type]
+                      heads=frozenset(data["words"].get("name_heads", [])))
 
 
 def tokenize(sentence: str) -> list[Word]:
@@ -159,8 +161,8 @@ def break_cost(prev: Word, nxt: Word, rules: BreakRules, after_next: Word | None
         return c["before_number"]
     if n.startswith(_OPENERS):
         return c["quote_open"]
-    if _is_capitalised(p) and _is_capitalised(n):
-        return c["name_run"]
+    if _is_capitalised(n) and (_is_capitalised(p) or _core(p).lower() in rules.heads):
+        return c["name_run"]  # "Nguyễn | Hảo", "huyện | Tuy An"
     return c["plain"]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from newsvoice.cache import PhraseCache, parse_size, phrase_key
+from newsvoice.cache import Entry, PhraseCache, parse_size, phrase_key
 from newsvoice.cli import cli
 from newsvoice.render import RenderOptions, render
 
@@ -34,8 +34,8 @@ def test_parse_size_rejects_nonsense(text):
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty"])
 def test_corrupt_entry_is_a_miss_and_removed(tmp_path, damage):
     cache = PhraseCache(tmp_path)
-    key = phrase_key("espeak", "vi", 1.0, "xin chào")
-    cache.put(key, _pcm(4800))
+    key = phrase_key("espeak", "vi", "xin chào")
+    cache.put(key, Entry(_pcm(4800), np.array([0.0, 0.05])))
     path = next(tmp_path.glob("??/*.pcm"))
     raw = bytearray(path.read_bytes())
     if damage == "flip":
@@ -69,16 +69,16 @@ def test_corrupted_cache_is_synthesised_again_with_the_same_result(tmp_path):
 
 def test_threads_storing_the_same_phrase_leave_one_good_entry(tmp_path):
     cache = PhraseCache(tmp_path)
-    key = phrase_key("gtts", "vi", 1.0, "một hai ba")
+    key = phrase_key("gtts", "vi", "một hai ba")
     pcm = _pcm(48000)
     errors: list[BaseException] = []
 
     def hammer() -> None:
         try:
             for _ in range(20):
-                PhraseCache(tmp_path).put(key, pcm)
+                PhraseCache(tmp_path).put(key, Entry(pcm, np.zeros(3)))
                 got = PhraseCache(tmp_path).get(key)
-                assert got is None or np.array_equal(got, pcm)
+                assert got is None or np.array_equal(got.samples, pcm)
         except BaseException as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
@@ -88,16 +88,16 @@ def test_threads_storing_the_same_phrase_leave_one_good_entry(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
-    assert np.array_equal(cache.get(key), pcm)
+    assert np.array_equal(cache.get(key).samples, pcm)
     assert list(tmp_path.glob("??/.*.tmp")) == []
 
 
 def test_info_and_prune_least_recently_used_first(tmp_path):
     cache = PhraseCache(tmp_path)
-    keys = [phrase_key("espeak", "vi", 1.0, f"câu {i}") for i in range(10)]
+    keys = [phrase_key("espeak", "vi", f"câu {i}") for i in range(10)]
     now = time.time()
     for i, key in enumerate(keys):
-        cache.put(key, _pcm(5000, i))  # 10,036 bytes each
+        cache.put(key, Entry(_pcm(5000, i), np.zeros(0)))  # 10,044 bytes each
         path = cache._path(key)
         os.utime(path, (now - 1000 + i, now - 1000 + i))  # key 0 oldest
     assert cache.get(keys[0]) is not None  # using it makes it the most recent
@@ -106,9 +106,9 @@ def test_info_and_prune_least_recently_used_first(tmp_path):
     os.utime(stale, (now - 7200, now - 7200))
 
     info = cache.info()
-    assert (info.entries, info.size) == (10, 10 * 10_036)
+    assert (info.entries, info.size) == (10, 10 * 10_044)
     pruned = cache.prune(50_000)
-    assert (pruned.removed, pruned.entries, pruned.size) == (6, 4, 4 * 10_036)
+    assert (pruned.removed, pruned.entries, pruned.size) == (6, 4, 4 * 10_044)
     kept = {k for k in keys if cache._path(k).exists()}
     assert kept == {keys[0], keys[7], keys[8], keys[9]}
     assert not stale.exists()
@@ -117,11 +117,11 @@ def test_info_and_prune_least_recently_used_first(tmp_path):
 def test_cache_commands(tmp_path):
     cache = PhraseCache(tmp_path / "c")
     for i in range(4):
-        cache.put(phrase_key("espeak", "vi", 1.0, str(i)), _pcm(500, i))
+        cache.put(phrase_key("espeak", "vi", str(i)), Entry(_pcm(500, i), np.zeros(0)))
     runner = CliRunner()
     r = runner.invoke(cli, ["cache", "info", "--cache-dir", str(tmp_path / "c")])
     assert r.exit_code == 0, r.output
-    assert f"dir\t{tmp_path / 'c'}" in r.output and "entries\t4" in r.output and "size\t4144" in r.output
+    assert f"dir\t{tmp_path / 'c'}" in r.output and "entries\t4" in r.output and "size\t4176" in r.output
     r = runner.invoke(cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "2.1k"])
     assert r.exit_code == 0, r.output
     assert "removed\t2" in r.output and "entries\t2" in r.output

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import srt
+import srt as srt_lib  # not `srt`: the submodule formats/srt.py takes that name here
 
 from newsvoice.cues import Cue
 from newsvoice.errors import InputError
@@ -26,7 +26,7 @@ class Format:
     suffix: str
     description: str
     write: Callable[[Sequence[Cue]], str]
-    read: Callable[[str], list[srt.Subtitle]]
+    read: Callable[[str], list[srt_lib.Subtitle]]
     sniff: Callable[[str], bool]
 
 
@@ -39,7 +39,7 @@ def get(name: str) -> Format:
     return importlib.import_module(f"newsvoice.formats.{_MODULES[name]}").FORMAT
 
 
-def read_file(path: Path) -> list[srt.Subtitle]:
+def read_file(path: Path) -> list[srt_lib.Subtitle]:
     """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D), chosen by content."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -50,7 +50,7 @@ def read_file(path: Path) -> list[srt.Subtitle]:
     fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
     try:
         return fmt.read(text)
-    except (ValueError, srt.SRTParseError) as e:
+    except (ValueError, srt_lib.SRTParseError) as e:
         raise InputError(f"{path} is not a valid {fmt.description} file: {str(e).splitlines()[0][:120]}") from e
 
 
