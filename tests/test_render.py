@@ -80,14 +80,41 @@ def test_manifest_lists_units_with_written_and_spoken(sample_render):
     _, tmp, res = sample_render
     m = json.loads((tmp / "out/dai-loc-party-building.json").read_text(encoding="utf-8"))
     assert m["engine"] == "espeak" and m["voice"] == "vi"
-    assert len(m["units"]) == m["totals"]["phrases"] == res.phrases
+    assert len(m["units"]) == m["totals"]["units"] == res.units
     for u in m["units"]:
         assert u["written"] and u["spoken"] and u["end"] > u["start"]
         assert not any(ch.isdigit() for ch in u["spoken"])
-        assert u["engine"] == "espeak"
     starts = [u["start"] for u in m["units"]]
     assert starts == sorted(starts)
     assert {d["reason"] for d in m["dropped"]}  # the junk lines are listed with reasons
+
+
+def test_manifest_word_timeline_covers_the_narration(sample_render):
+    _, tmp, res = sample_render
+    m = json.loads((tmp / "out/dai-loc-party-building.json").read_text(encoding="utf-8"))
+    words = m["words"]
+    assert len(words) == res.words == m["totals"]["words"] > 500 and m["word_timing"] == "engine"
+    assert " ".join(w["text"] for w in words) == " ".join(u["written"] for u in m["units"])
+    assert all(w["start"] <= w["end"] for w in words)
+    assert [w["start"] for w in words] == sorted(w["start"] for w in words)
+    assert words[-1]["end"] <= m["duration_s"]
+    # every cue starts on its first word's onset (snapped down to the frame grid, never after it)
+    for c in m["cues"]:
+        first = words[c["words"][0]]
+        assert first["start"] - 0.041 <= c["start"] <= first["start"] + 0.001
+        assert c["text"].replace("\n", " ") == " ".join(w["text"] for w in words[c["words"][0]:c["words"][1]])
+    one = next(w for w in words if w["text"] == "HĐND")
+    assert one["spoken"] == "hội đồng nhân dân" and one["end"] - one["start"] > 0.3
+
+
+def test_no_pause_at_mid_clause_cuts_and_no_word_split(sample_render):
+    _, tmp, _ = sample_render
+    out = tmp / "out"
+    p = subprocess.run([sys.executable, str(shared_path("eval/phrasing.py")), str(out / "dai-loc-party-building.srt"),
+                        str(out / "dai-loc-party-building.wav"), "--split-words"],
+                       capture_output=True, text=True, env=_ffmpeg_env(), timeout=300)
+    summary = dict(kv.split("=") for kv in p.stdout.split()[1:])
+    assert summary["inserted_pauses"] == "0" and summary["word_splits"] == "0", p.stdout
 
 
 def test_second_render_is_cached_and_identical(sample_render):
@@ -108,6 +135,12 @@ def test_gtts_render_end_to_end(fake_google, tmp_path):
     assert all(not any(c.isdigit() for c in t) for t in fake_google.texts)
     rep = sync_report(tmp_path / "out/tin.srt", tmp_path / "out/tin.wav")
     assert rep["gaps_with_speech"] == 0 and rep["uncovered_frames"] == 0
+    m = json.loads((tmp_path / "out/tin.json").read_text(encoding="utf-8"))
+    # gTTS reports no word times: the aligner gives every written word its onset
+    assert m["word_timing"] == "aligner" and m["totals"]["aligned_units"] == res.engine_calls
+    assert [w["text"] for w in m["words"]][:4] == ["Sáng", "nay,", "xã", "tổ"]
+    starts = [w["start"] for w in m["words"]]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
 
 
 def test_engine_failure_leaves_no_files(fake_google, tmp_path):
