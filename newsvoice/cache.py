@@ -58,11 +58,18 @@ class PhraseCache:
         return self.root / key[:2] / f"{key}.pcm"
 
     def get(self, key: str) -> Entry | None:
-        path = self._path(key)
+        entry = self._read(self._path(key))
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def _read(self, path: Path) -> Entry | None:
+        """The entry at ``path``, or None when absent or corrupt (a corrupt one is removed)."""
         try:
             raw = path.read_bytes()
         except OSError:
-            self.misses += 1
             return None
         payload = raw[36:]
         n = int.from_bytes(payload[:4], "little") if len(payload) >= 4 else -1
@@ -70,30 +77,42 @@ class PhraseCache:
         if (raw[:4] != MAGIC or hashlib.sha256(payload).digest() != raw[4:36] or n < 0
                 or len(payload) < head or (len(payload) - head) % 2):
             path.unlink(missing_ok=True)  # corrupt: synthesise again
-            self.misses += 1
             return None
-        self.hits += 1
         with contextlib.suppress(OSError):
             os.utime(path)  # mtime = last use, so prune drops the least recently used
         starts = np.frombuffer(payload[4:4 + 4 * n], dtype="<f4").astype(np.float64)
         conf = float(np.frombuffer(payload[4 + 4 * n:head], dtype="<f4")[0])
         return Entry(np.frombuffer(payload[head:], dtype=np.int16).copy(), starts, conf)
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: Entry) -> Entry:
+        """Store ``entry`` unless another process stored this key first; return the stored one.
+
+        First writer wins, so every render uses the same audio for a unit even when two
+        workers synthesise it at once (espeak-ng's output varies with process history)."""
         path = self._path(key)
         starts = np.ascontiguousarray(entry.starts, dtype="<f4")
         payload = (len(starts).to_bytes(4, "little") + starts.tobytes()
                    + np.float32(entry.confidence).astype("<f4").tobytes()
                    + np.ascontiguousarray(entry.samples, dtype=np.int16).tobytes())
         data = MAGIC + hashlib.sha256(payload).digest() + payload
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # pid + thread: batch threads may store the same phrase at the same moment
-            tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_bytes(data)
-            os.replace(tmp, path)
+            try:
+                os.link(tmp, path)  # atomic, and fails if the key is already stored
+            except FileExistsError:
+                stored = self._read(path)
+                if stored is not None:
+                    return stored
+                os.replace(tmp, path)  # the stored one was corrupt: ours replaces it
         except OSError:
             pass  # a cache that cannot be written only costs speed
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        return entry
 
     def entries(self) -> list[tuple[Path, int, float]]:
         """(path, bytes, last use) of every finished entry (temp files are not entries)."""

@@ -1,4 +1,4 @@
-"""Lint any SRT against the broadcast preset and, given audio, against its speech.
+"""Lint any SRT, WebVTT or EBU-TT-D file against the broadcast preset and, given audio, against its speech.
 
 Pure functions over parsed cues (and a speech mask), so ``newsvoice check``
 judges a human's subtitles with the same rules the renderer follows.
@@ -6,8 +6,6 @@ judges a human's subtitles with the same rules the renderer follows.
 
 from __future__ import annotations
 
-import html
-import re
 import subprocess
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -19,6 +17,7 @@ import srt
 from newsvoice.audio import ffmpeg_exe
 from newsvoice.cues import CueRules
 from newsvoice.errors import InputError
+from newsvoice.formats import read_file
 
 TOL = 0.0015  # SRT keeps milliseconds; a frame time is within 1.5 ms of its ms value
 VAD_STEP = 0.01
@@ -48,43 +47,9 @@ class Report:
                 "findings": [asdict(f) for f in self.findings]}
 
 
-_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
-
-
-def vtt_to_srt(text: str) -> str:
-    """WebVTT cues as SRT text: drop the header, NOTE/STYLE blocks and cue settings,
-    write hours and a decimal comma, unescape entities; so one checker reads both."""
-    out = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
-        lines = block.split("\n")
-        k = next((i for i, ln in enumerate(lines) if "-->" in ln), None)
-        if k is None:
-            continue
-        start, _, rest = lines[k].partition("-->")
-        times = [_VTT_TIME.search(start), _VTT_TIME.search(rest)]
-        if not all(times):
-            continue
-        stamp = [f"{int(m.group(1) or 0):02d}:{m.group(2)}:{m.group(3)},{m.group(4)}" for m in times if m]
-        body = "\n".join(lines[k + 1:])
-        body = html.unescape(re.sub(r"</?[a-z][^>]*>", "", body))
-        out.append(f"{len(out) + 1}\n{stamp[0]} --> {stamp[1]}\n{body}\n")
-    return "\n".join(out)
-
-
 def read_srt(path: Path) -> list[srt.Subtitle]:
-    """Cues of an SRT or WebVTT file (UTF-8, with or without BOM)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
-    except UnicodeDecodeError as e:
-        raise InputError(f"{path} is not UTF-8 text") from e
-    if text.lstrip().startswith("WEBVTT"):
-        text = vtt_to_srt(text)
-    try:
-        return list(srt.parse(text))
-    except srt.SRTParseError as e:
-        raise InputError(f"{path} is not a valid SRT file: {str(e).splitlines()[0]}") from e
+    """Cues of any subtitle file we can write (SRT, WebVTT, EBU-TT-D): the formats' own readers."""
+    return read_file(path)
 
 
 def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:

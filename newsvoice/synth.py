@@ -64,10 +64,11 @@ class Synthesizer:
             starts, conf = al.starts, al.confidence
         if len(starts):
             starts[0] = 0.0  # the trimmed unit starts on its first word
-        out = UnitSpeech(pcm, np.minimum(starts, dur), conf)
+        entry = Entry(pcm, np.minimum(starts, dur), conf)
         if self.cache is not None:
-            self.cache.put(key, Entry(out.samples, out.starts, out.confidence))
-        return out
+            # the stored entry, ours or another worker's: every render of this unit agrees
+            entry = self.cache.put(key, entry)
+        return UnitSpeech(entry.samples, entry.starts, entry.confidence)
 
 
 def synthesize_units(spoken: Sequence[str], synth: Synthesizer,
