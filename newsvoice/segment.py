@@ -20,6 +20,7 @@ from importlib import resources
 
 from newsvoice.marks import parse_marks
 
+
 @dataclass(frozen=True)
 class Word:
     """One whitespace token of a sentence (or one atomic <sub> mark).
