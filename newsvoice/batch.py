@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import time
 import unicodedata
@@ -41,8 +42,9 @@ from pathlib import Path
 from newsvoice import __version__
 from newsvoice.article import read_bytes
 from newsvoice.engines import Engine
-from newsvoice.errors import InputError, NewsvoiceError
-from newsvoice.render import RenderOptions, check_output_dir, render, write_outputs
+from newsvoice.errors import InputError, NewsvoiceError, OutputError
+from newsvoice.output import check_output_dir, display_path, locked, write_outputs
+from newsvoice.render import RenderOptions, render
 
 log = logging.getLogger("newsvoice")
 
@@ -132,16 +134,21 @@ def slugify(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "article"
 
 
+def source_id(path: Path) -> str:
+    """Who an output folder belongs to: the article's absolute path, as text."""
+    return display_path(Path(os.path.abspath(path)))
+
+
 def plan_items(paths: Sequence[Path], out_root: Path) -> list[BatchItem]:
-    """Give every article its own folder; equal slugs get -2, -3, ... in input order."""
-    used: set[str] = set()
+    """Give every article its own folder. Articles whose names fold to the same slug
+    get ``slug-<hash of the source path>``, so a source keeps its folder whichever other
+    files a run is given (and a folder already stamped by another source is refused
+    when the article renders)."""
+    slugs = [slugify(p.stem) for p in paths]
     items = []
-    for p in paths:
-        base = slug = slugify(p.stem)
-        n = 2
-        while slug in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
+    for p, slug in zip(paths, slugs, strict=True):
+        if slugs.count(slug) > 1:
+            slug = f"{slug}-{hashlib.sha256(source_id(p).encode()).hexdigest()[:6]}"
         items.append(BatchItem(p, slug, out_root / slug))
     return items
 
@@ -157,6 +164,33 @@ def settings_key(data: bytes, opts: RenderOptions, engine: str, voice: str) -> s
     blob = json.dumps(settings, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
                       sort_keys=True)
     return hashlib.sha256(data + b"\0" + blob.encode()).hexdigest()
+
+
+def file_digest(path: Path) -> dict[str, object]:
+    """Size and sha256 of a file (read in chunks), as recorded in the stamp."""
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": h.hexdigest()}
+
+
+def outputs_intact(out_dir: Path, recorded: object) -> bool:
+    """True when every output the stamp names is there with its recorded size and hash
+    (a truncated or edited output is not up to date)."""
+    if not isinstance(recorded, dict) or not recorded:
+        return False  # stamps of older versions recorded names only: render again
+    for name, want in recorded.items():
+        path = out_dir / name
+        try:
+            if not isinstance(want, dict) or path.stat().st_size != want.get("size"):
+                return False
+            if file_digest(path)["sha256"] != want.get("sha256"):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _read_stamp(out_dir: Path) -> dict | None:
@@ -193,18 +227,18 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                 fallback: Engine | None = None) -> BatchResult:
     """Render one article unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
-    name = str(item.src)
+    name = display_path(item.src)
     try:
-        from filelock import FileLock
-
-        locks = item.out_dir.parent / ".locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(locks / f"{item.slug}.lock")):
+        with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
             data = read_bytes(item.src)
             key = settings_key(data, opts, engine.name, engine.voice)
             stamp = _read_stamp(item.out_dir)
-            if not force and stamp and stamp.get("key") == key and all(
-                    (item.out_dir / f).is_file() for f in stamp.get("outputs", [])):
+            owner = stamp.get("source") if stamp else None
+            if owner is not None and owner != source_id(item.src):
+                raise OutputError(f"{display_path(item.out_dir)} holds the render of {owner}; "
+                                  f"not replacing it with {name} (rename one of them)")
+            if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir,
+                                                                                stamp.get("outputs")):
                 known = {f.name for f in fields(BatchResult)}
                 row = {k: v for k, v in stamp["result"].items() if k in known}
                 row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
@@ -226,9 +260,11 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
                                  _loudness(res.outputs.get("json")), len(res.warnings), "", note,
                                  time.perf_counter() - t0)
-            stamp = {"key": key, "outputs": sorted(p.name for p in res.outputs.values()),
+            stamp = {"key": key, "source": source_id(item.src),
+                     "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
                      "result": asdict(result)}
-            write_outputs({item.out_dir / STAMP: json.dumps(stamp, ensure_ascii=False).encode("utf-8")})
+            # ASCII JSON: output names may hold undecodable bytes (surrogates)
+            write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)

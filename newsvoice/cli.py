@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from newsvoice.errors import NewsvoiceError
+from newsvoice.errors import InputError, NewsvoiceError
 
 log = logging.getLogger("newsvoice")
 
@@ -453,16 +453,33 @@ def cache_info(cache_dir: Path | None) -> None:
 
 @cache.command("prune")
 @_cache_dir_option
-@click.option("--max-size", required=True, help="Keep the cache under this size: 500MB, 2GB, 100k, 0.")
-def cache_prune(cache_dir: Path | None, max_size: str) -> None:
-    """Delete least-recently-used phrases until the cache fits in --max-size."""
+@click.option("--max-size", required=True,
+              help="Keep the cache under this size, with a unit: 500MB, 2GB, 100k, 1GiB, 42B (or 0).")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting more than half of the cache.")
+def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
+    """Delete least-recently-used phrases until the cache fits in --max-size.
+
+    Only a folder marked as a newsvoice cache (CACHEDIR.TAG) is touched. Asks
+    before deleting more than half of it (on a terminal; elsewhere pass --yes).
+    """
     from newsvoice.cache import PhraseCache, default_cache_dir, human_size, parse_size
 
     try:
         limit = parse_size(max_size)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--max-size") from None
-    info = PhraseCache(cache_dir or default_cache_dir()).prune(limit)
+    pc = PhraseCache(cache_dir or default_cache_dir())
+    if not pc.is_marked():
+        raise InputError(f"{pc.root} is not a newsvoice cache (no CACHEDIR.TAG); nothing deleted")
+    size = pc.info().size
+    if not yes and size - limit > size / 2:
+        question = (f"prune would delete at least {human_size(size - limit)} of the "
+                    f"{human_size(size)} cache in {pc.root}")
+        if not sys.stdin.isatty():
+            raise InputError(f"{question}; pass --yes to do that")
+        if not click.confirm(f"{question}. Go on?", err=True):
+            raise InputError("nothing deleted")
+    info = pc.prune(limit)
     click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
                f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
 

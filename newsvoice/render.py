@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -31,9 +30,10 @@ from newsvoice.audio import (
 )
 from newsvoice.cache import PhraseCache, default_cache_dir, phrase_key
 from newsvoice.engines import Engine, make_engine
-from newsvoice.errors import InputError, OutputError
+from newsvoice.errors import InputError
 from newsvoice.loudness import LoudnessTarget, Measurement, measure, normalize, presets
 from newsvoice.normalize import Normalizer
+from newsvoice.output import check_output_dir, display_path, write_outputs
 from newsvoice.plan import Pauses, Phrase, Plan, build_plan, resplit
 from newsvoice.segment import PieceLimits
 from newsvoice.subtitles import (
@@ -162,7 +162,7 @@ def _manifest(src: Path, plan: Plan, phrases: list[Phrase], track: Track, cues: 
         })
     return {
         "newsvoice": __version__,
-        "source": str(src),
+        "source": display_path(src),
         "engine": synth.engine.name,
         "voice": synth.engine.voice,
         "speed": round(speed, 4),
@@ -265,39 +265,6 @@ def timed_audio(raw: list[np.ndarray], phrases: list[Phrase], opts: RenderOption
     return audio, timed, speed
 
 
-def check_output_dir(out_dir: Path) -> None:
-    """Create the folder and prove it is writable before any work is done."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".newsvoice-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise OutputError(f"cannot write to output folder {out_dir}: {e.strerror or e}") from e
-
-
-def write_outputs(files: dict[Path, bytes]) -> None:
-    """All-or-nothing: every file goes to a temp name first, then all are renamed.
-    The manifest (last in ``files``) is renamed last, so it marks a complete render."""
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, data in files.items():
-            tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
-            temps.append((tmp, path))
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        for tmp, path in temps:
-            os.replace(tmp, path)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
-    finally:
-        for tmp, _ in temps:
-            if tmp.exists():
-                tmp.unlink()
-
-
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
            progress: Callable[[int, int], None] | None = None) -> RenderResult:
@@ -312,7 +279,7 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
         raise InputError(f"--fit must be a positive duration, got {opts.fit_s:g} s")
     target = loudness_target(opts)
     article = parse_article(read_bytes(src), keep_all=opts.keep_all)
-    check_output_dir(out_dir)
+    check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=src.stem)
     normalizer = Normalizer(list(opts.lexicons))
     limits = PieceLimits(max_chars=opts.cues.max_chars, max_lines=opts.cues.max_lines)
     plan = build_plan(article, normalizer, limits=limits, pauses=opts.pauses,
@@ -355,7 +322,7 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     manifest = _manifest(src, plan, phrases, track, cues, synth, opts, warnings, speed=speed,
                          target=target, loud=loud)
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-    write_outputs(files)
+    write_outputs(files, inputs=(src, *opts.lexicons))
     return RenderResult(
         outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),
         phrases=len(phrases), engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
