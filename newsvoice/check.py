@@ -83,8 +83,11 @@ def read_srt(path: Path) -> list[srt.Subtitle]:
         text = vtt_to_srt(text)
     try:
         return list(srt.parse(text))
-    except srt.SRTParseError as e:
-        raise InputError(f"{path} is not a valid SRT file: {str(e).splitlines()[0]}") from e
+    except srt.SRTParseError as e:  # its message quotes the whole unmatched rest of the file
+        line = text.count("\n", 0, e.expected_start) + 1
+        raise InputError(f"{path} is not a valid SRT or WebVTT file (expected a cue at line {line})") from None
+    except (OverflowError, ValueError) as e:
+        raise InputError(f"{path}: a cue time is out of range ({type(e).__name__})") from None
 
 
 def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
