@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import stat
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -100,9 +101,25 @@ def _is_article(p: Path) -> bool:
     return p.suffix.lower() in SUFFIXES and p.is_file() and not p.stem.lower().startswith(_NOTES)
 
 
+def _special_kind(path: Path) -> str | None:
+    """'FIFO', 'socket', 'device' for a named path that exists but is no regular file."""
+    try:
+        mode = path.stat().st_mode  # stat never opens, so a FIFO does not block here
+    except OSError:
+        return None
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return None
+
+
 def collect_inputs(args: Sequence[str]) -> list[Path]:
     """Files, folders (searched recursively) and globs -> article paths, in order, once each.
-    A named file that does not exist stays in the list so it fails visibly in the report.
+    A named file that does not exist stays in the list so it fails visibly in the report;
+    a named FIFO, socket or device is skipped with a warning (reading it would block).
     Folders and globs skip hidden files and README/CHANGELOG/LICENSE notes: a folder's
     notes are not news (name such a file explicitly to narrate it)."""
     found: list[Path] = []
@@ -113,6 +130,9 @@ def collect_inputs(args: Sequence[str]) -> list[Path]:
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif glob.has_magic(arg):
             found += sorted(Path(p) for p in glob.glob(arg, recursive=True) if _is_article(Path(p)))
+        elif (kind := _special_kind(path)) is not None:
+            log.warning("skipping %s: it is a %s, not a file (reading it could block the batch)",
+                        display_path(path), kind)
         else:
             found.append(path)
     seen: set[Path] = set()

@@ -97,7 +97,7 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
 
 @cli.command()
 @click.argument("file", required=False)
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(path_type=Path),
               help="Extra TSV lexicon (written<TAB>spoken); overrides built-ins. Repeatable.")
 def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     """Print the spoken form of each line of FILE (or stdin).
@@ -112,6 +112,7 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     from newsvoice.normalize import Normalizer
     from newsvoice.plan import spoken_text
 
+    _check_lexicons(lexicons)
     norm = Normalizer([Path(p) for p in lexicons])
     data, source = _read_input(file)
     text = decode_text(data, source=source)
@@ -120,6 +121,22 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
         lines.pop()
     for line in lines:
         click.echo(spoken_text(line, norm) if line.strip() else "")
+
+
+def _check_lexicons(paths) -> None:
+    """Each --lexicon file exists, is read like an article (UTF-16 is fine) and has
+    rows; otherwise exit 1 naming it, instead of losing the user's pronunciations."""
+    from newsvoice.article import read_bytes
+    from newsvoice.normalize.lexicon import load_tsv
+
+    for p in paths:
+        try:
+            read_bytes(Path(p))
+            rows = load_tsv(Path(p))
+        except InputError as e:
+            raise InputError(f"lexicon {e}") from None
+        if not rows:
+            raise InputError(f"lexicon {p} has no 'written<TAB>spoken' lines")
 
 
 def _progress(label: str):
@@ -156,7 +173,7 @@ _LAYOUT_OPTIONS = [
     click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline."),
     click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk)."),
     click.option("--lexicon", "lexicons", multiple=True,
-                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 type=click.Path(path_type=Path),
                  help="Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable."),
     click.option("--pause-comma", type=StrictInt(0, 5000), default=300, show_default=True,
                  help="ms after , ; :"),
@@ -277,6 +294,7 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     from newsvoice.render import render as do_render
 
     _check_voice(engine, voice)
+    _check_lexicons(layout["lexicons"])
     try:
         fit_s = parse_slot(fit) if fit is not None else None
         if fit_s is not None and not math.isfinite(fit_s):
@@ -411,6 +429,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     from newsvoice.render import RenderOptions
 
     _check_voice(engine, voice)
+    _check_lexicons(layout["lexicons"])
     opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=subs,
                          bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
                          retries=retries, timeout=timeout, min_interval=min_interval, **_layout(**layout))
