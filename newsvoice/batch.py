@@ -37,7 +37,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from newsvoice import __version__
@@ -76,7 +76,7 @@ class BatchResult:
     cues: int | None = None
     engine: str = ""
     loudness: str = ""
-    warnings: int = 0
+    warnings: list[str] = field(default_factory=list)
     error: str = ""
     fallback: str = ""
     seconds: float = 0.0
@@ -261,6 +261,8 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                                                                                 stamp.get("outputs")):
                 known = {f.name for f in fields(BatchResult)}
                 row = {k: v for k, v in stamp["result"].items() if k in known}
+                if not isinstance(row.get("warnings", []), list):
+                    row["warnings"] = []
                 row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
                 return BatchResult(**row)
             (item.out_dir / STAMP).unlink(missing_ok=True)
@@ -278,7 +280,7 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                 key = settings_key(data, opts, used.name, used.voice)
                 res = render(item.src, item.out_dir, opts, engine=used)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
-                                 _loudness(res.outputs.get("json")), len(res.warnings), "", note,
+                                 _loudness(res.outputs.get("json")), list(res.warnings), "", note,
                                  time.perf_counter() - t0)
             stamp = {"key": key, "source": source_id(item.src),
                      "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
@@ -301,12 +303,22 @@ def _espeak_worker(item: BatchItem, opts: RenderOptions, force: bool) -> BatchRe
     return render_item(item, opts, EspeakEngine(_espeak_voice(opts.voice), 1.0), force=force)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels queued articles; the running
-    ones finish (atomically) instead of dying with a traceback each."""
+def _worker_init(parent: int, poll_s: float = 0.2) -> None:
+    """Process-pool workers leave Ctrl-C to the parent (no traceback per worker) and
+    exit as soon as the parent is gone (killed, or exited on Ctrl-C): a worker's own
+    pool would otherwise wait for work forever. An article cut short leaves only temps,
+    swept by the next run; outputs are all-or-nothing."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _espeak_voice(voice: str | None) -> str:
@@ -336,7 +348,8 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     engine = resolve_engine(opts)
     if engine == "espeak":
         opts = replace(opts, engine="espeak")
-        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_ignore_sigint)
+        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_worker_init,
+                                              initargs=(os.getpid(),))
                           if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
         submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
     else:
@@ -397,6 +410,7 @@ def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
     writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in REPORT_FIELDS})
+        writer.writerow({k: "" if row[k] is None else "; ".join(row[k]) if isinstance(row[k], list) else row[k]
+                         for k in REPORT_FIELDS})
     write_outputs({out_root / "report.json": report_json,
                    out_root / "report.csv": buf.getvalue().encode("utf-8")})

@@ -139,6 +139,21 @@ def _check_lexicons(paths) -> None:
             raise InputError(f"lexicon {p} has no 'written<TAB>spoken' lines")
 
 
+WARNINGS_SHOWN = 5  # per article; the manifest and the batch report have them all
+
+
+def _show_warnings(name: str, warnings: list[str]) -> None:
+    """A short list on stderr: the first few warnings (they name their cue), then a count."""
+    for w in warnings[:WARNINGS_SHOWN]:
+        log.warning("%s: warning: %s", name, w)
+    if len(warnings) > WARNINGS_SHOWN:
+        log.warning("%s: ... and %d more warnings (see the manifest)", name, len(warnings) - WARNINGS_SHOWN)
+
+
+_STRICT = click.option("--strict", is_flag=True,
+                       help="Exit 1 when there are warnings (e.g. reading speed), for newsroom automation.")
+
+
 def _progress(label: str):
     """A rich progress bar on a terminal (stderr); nothing otherwise."""
     if not sys.stderr.isatty() or log.getEffectiveLevel() > logging.INFO:
@@ -274,11 +289,12 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @_layout_options
 @_cache_options
 @click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+@_STRICT
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
            subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
-           **layout) -> None:
+           strict: bool, **layout) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -315,13 +331,14 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     finally:
         if bar:
             bar.stop()
-    for w in result.warnings:
-        log.debug("warning: %s", w)
+    _show_warnings(file.name, result.warnings)
     log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %d engine calls, %.1f s",
              file.name, result.duration_s, result.cues, result.engine, result.voice,
              result.engine_calls, result.seconds)
     for path in result.outputs.values():
         click.echo(str(path))
+    if strict and result.warnings:
+        raise InputError(f"{len(result.warnings)} warning(s) and --strict (outputs written)")
 
 
 @cli.command()
@@ -410,10 +427,11 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.option("--fallback", type=click.Choice(["espeak"]), default=None,
               help="When Google keeps refusing, render the remaining articles with espeak-ng.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
+@_STRICT
 def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
           audio_format: str, bit_depth: str, loudness: str, subs: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
-          **layout) -> None:
+          strict: bool, **layout) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -447,13 +465,37 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
         if bar:
             bar.start()
         results = run_batch(paths, out_dir, opts, bopts, progress=task_progress)
+    except KeyboardInterrupt:
+        _abandon_batch(bar)
     finally:
         if bar:
             bar.stop()
     if log.getEffectiveLevel() <= logging.INFO:
         _batch_table(results)
+    for r in results:
+        _show_warnings(Path(r.file).name, r.warnings)
     if any(r.status == "failed" for r in results):
         sys.exit(3)
+    if strict and any(r.warnings for r in results):
+        raise InputError(f"{sum(bool(r.warnings) for r in results)} article(s) with warnings and --strict "
+                         f"(outputs written; see report.json)")
+
+
+def _abandon_batch(bar) -> None:
+    """Ctrl-C: leave at once with 130. Articles already finished are kept (each is
+    all-or-nothing); a worker blocked on a hung service must not hold the exit, so
+    threads are not joined, and worker processes exit when they see this one gone."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback
+    if bar:
+        bar.stop()
+    click.echo("newsvoice: interrupted; finished articles are kept, run the same command again for the rest",
+               err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def _batch_table(results) -> None:
@@ -462,6 +504,8 @@ def _batch_table(results) -> None:
     table = Table("file", "status", "audio s", "cues", "engine", "note", box=None, pad_edge=False)
     for r in results:
         note = r.error or (f"fallback {r.fallback}" if r.fallback else "")
+        if not note and r.warnings:
+            note = f"{len(r.warnings)} warning{'s' * (len(r.warnings) > 1)}: {r.warnings[0]}"
         table.add_row(Path(r.file).name, r.status, "" if r.duration is None else f"{r.duration:.1f}",
                       "" if r.cues is None else str(r.cues), r.engine, note)
     console = _stderr_console()
