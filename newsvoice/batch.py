@@ -23,7 +23,9 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
+import stat
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -35,16 +37,17 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.article import read_bytes
 from newsvoice.engines import Engine
-from newsvoice.errors import InputError, NewsvoiceError
+from newsvoice.errors import InputError, NewsvoiceError, OutputError
 from newsvoice.loudness import Measurement
 from newsvoice.options import RenderOptions
-from newsvoice.render import check_output_dir, render, write_outputs
+from newsvoice.output import check_output_dir, display_path, locked, write_outputs
+from newsvoice.render import render
 
 log = logging.getLogger("newsvoice")
 
@@ -75,7 +78,7 @@ class BatchResult:
     cues: int | None = None
     engine: str = ""
     loudness: str = ""
-    warnings: int = 0
+    warnings: list[str] = field(default_factory=list)
     error: str = ""
     fallback: str = ""
     seconds: float = 0.0
@@ -100,9 +103,25 @@ def _is_article(p: Path) -> bool:
     return p.suffix.lower() in SUFFIXES and p.is_file() and not p.stem.lower().startswith(_NOTES)
 
 
+def _special_kind(path: Path) -> str | None:
+    """'FIFO', 'socket', 'device' for a named path that exists but is no regular file."""
+    try:
+        mode = path.stat().st_mode  # stat never opens, so a FIFO does not block here
+    except OSError:
+        return None
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return None
+
+
 def collect_inputs(args: Sequence[str]) -> list[Path]:
     """Files, folders (searched recursively) and globs -> article paths, in order, once each.
-    A named file that does not exist stays in the list so it fails visibly in the report.
+    A named file that does not exist stays in the list so it fails visibly in the report;
+    a named FIFO, socket or device is skipped with a warning (reading it would block).
     Folders and globs skip hidden files and README/CHANGELOG/LICENSE notes: a folder's
     notes are not news (name such a file explicitly to narrate it)."""
     found: list[Path] = []
@@ -113,6 +132,9 @@ def collect_inputs(args: Sequence[str]) -> list[Path]:
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif glob.has_magic(arg):
             found += sorted(Path(p) for p in glob.glob(arg, recursive=True) if _is_article(Path(p)))
+        elif (kind := _special_kind(path)) is not None:
+            log.warning("skipping %s: it is a %s, not a file (reading it could block the batch)",
+                        display_path(path), kind)
         else:
             found.append(path)
     seen: set[Path] = set()
@@ -134,16 +156,21 @@ def slugify(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "article"
 
 
+def source_id(path: Path) -> str:
+    """Who an output folder belongs to: the article's absolute path, as text."""
+    return display_path(Path(os.path.abspath(path)))
+
+
 def plan_items(paths: Sequence[Path], out_root: Path) -> list[BatchItem]:
-    """Give every article its own folder; equal slugs get -2, -3, ... in input order."""
-    used: set[str] = set()
+    """Give every article its own folder. Articles whose names fold to the same slug
+    get ``slug-<hash of the source path>``, so a source keeps its folder whichever other
+    files a run is given (and a folder already stamped by another source is refused
+    when the article renders)."""
+    slugs = [slugify(p.stem) for p in paths]
     items = []
-    for p in paths:
-        base = slug = slugify(p.stem)
-        n = 2
-        while slug in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
+    for p, slug in zip(paths, slugs, strict=True):
+        if slugs.count(slug) > 1:
+            slug = f"{slug}-{hashlib.sha256(source_id(p).encode()).hexdigest()[:6]}"
         items.append(BatchItem(p, slug, out_root / slug))
     return items
 
@@ -159,6 +186,33 @@ def settings_key(data: bytes, opts: RenderOptions, engine: str, voice: str) -> s
     blob = json.dumps(settings, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
                       sort_keys=True)
     return hashlib.sha256(data + b"\0" + blob.encode()).hexdigest()
+
+
+def file_digest(path: Path) -> dict[str, object]:
+    """Size and sha256 of a file (read in chunks), as recorded in the stamp."""
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": h.hexdigest()}
+
+
+def outputs_intact(out_dir: Path, recorded: object) -> bool:
+    """True when every output the stamp names is there with its recorded size and hash
+    (a truncated or edited output is not up to date)."""
+    if not isinstance(recorded, dict) or not recorded:
+        return False  # stamps of older versions recorded names only: render again
+    for name, want in recorded.items():
+        path = out_dir / name
+        try:
+            if not isinstance(want, dict) or path.stat().st_size != want.get("size"):
+                return False
+            if file_digest(path)["sha256"] != want.get("sha256"):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _read_stamp(out_dir: Path) -> dict | None:
@@ -187,20 +241,22 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                 fallback: Engine | None = None) -> BatchResult:
     """Render one article unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
-    name = str(item.src)
+    name = display_path(item.src)
     try:
-        from filelock import FileLock
-
-        locks = item.out_dir.parent / ".locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(locks / f"{item.slug}.lock")):
+        with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
             data = read_bytes(item.src)
             key = settings_key(data, opts, engine.name, engine.voice)
             stamp = _read_stamp(item.out_dir)
-            if not force and stamp and stamp.get("key") == key and all(
-                    (item.out_dir / f).is_file() for f in stamp.get("outputs", [])):
+            owner = stamp.get("source") if stamp else None
+            if owner is not None and owner != source_id(item.src):
+                raise OutputError(f"{display_path(item.out_dir)} holds the render of {owner}; "
+                                  f"not replacing it with {name} (rename one of them)")
+            if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir,
+                                                                                stamp.get("outputs")):
                 known = {f.name for f in fields(BatchResult)}
                 row = {k: v for k, v in stamp["result"].items() if k in known}
+                if not isinstance(row.get("warnings", []), list):
+                    row["warnings"] = []
                 row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
                 return BatchResult(**row)
             (item.out_dir / STAMP).unlink(missing_ok=True)
@@ -218,11 +274,13 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                 key = settings_key(data, opts, used.name, used.voice)
                 res = render(item.src, item.out_dir, opts, engine=used)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
-                                 _loudness(res.loudness), len(res.warnings), "", note,
+                                 _loudness(res.loudness), list(res.warnings), "", note,
                                  time.perf_counter() - t0)
-            stamp = {"key": key, "outputs": sorted(p.name for p in res.outputs.values()),
+            stamp = {"key": key, "source": source_id(item.src),
+                     "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
                      "result": asdict(result)}
-            write_outputs({item.out_dir / STAMP: json.dumps(stamp, ensure_ascii=False).encode("utf-8")})
+            # ASCII JSON: output names may hold undecodable bytes (surrogates)
+            write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
@@ -239,12 +297,22 @@ def _espeak_worker(item: BatchItem, opts: RenderOptions, force: bool) -> BatchRe
     return render_item(item, opts, EspeakEngine(_espeak_voice(opts.voice), 1.0), force=force)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels queued articles; the running
-    ones finish (atomically) instead of dying with a traceback each."""
+def _worker_init(parent: int, poll_s: float = 0.2) -> None:
+    """Process-pool workers leave Ctrl-C to the parent (no traceback per worker) and
+    exit as soon as the parent is gone (killed, or exited on Ctrl-C): a worker's own
+    pool would otherwise wait for work forever. An article cut short leaves only temps,
+    swept by the next run; outputs are all-or-nothing."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _espeak_voice(voice: str | None) -> str:
@@ -274,7 +342,8 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     engine = resolve_engine(opts)
     if engine == "espeak":
         opts = replace(opts, engine="espeak")
-        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_ignore_sigint)
+        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_worker_init,
+                                              initargs=(os.getpid(),))
                           if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
         submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
     else:
@@ -335,6 +404,7 @@ def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
     writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in REPORT_FIELDS})
+        writer.writerow({k: "" if row[k] is None else "; ".join(row[k]) if isinstance(row[k], list) else row[k]
+                         for k in REPORT_FIELDS})
     write_outputs({out_root / "report.json": report_json,
                    out_root / "report.csv": buf.getvalue().encode("utf-8")})

@@ -13,6 +13,7 @@ from newsvoice import __version__
 from newsvoice.cues import CueResult
 from newsvoice.loudness import LoudnessTarget, Measurement
 from newsvoice.options import RenderOptions
+from newsvoice.output import display_path
 from newsvoice.plan import Plan
 from newsvoice.timeline import TimedWord
 
@@ -28,7 +29,7 @@ def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], wo
     } for u, (s, e) in zip(plan.units, spans_s, strict=True)]
     return {
         "newsvoice": __version__,
-        "source": str(src),
+        "source": display_path(src),
         "engine": engine,
         "voice": voice,
         "word_timing": "aligner" if aligned_units else "engine",

@@ -48,7 +48,8 @@ def mp3_for(text: str) -> bytes:
 class FakeGoogle:
     """Scripted behaviour: ``script`` is consumed one entry per POST; when empty,
     requests succeed. Entries: an HTTP status (int), "garbage", "truncated",
-    "hang" (sleep past the client's timeout), "drop" (close the connection)."""
+    "hang" (sleep past the client's timeout), "stall" (answer nothing for 30 s),
+    "drop" (close the connection)."""
 
     url: str
     script: list = field(default_factory=list)
@@ -98,6 +99,9 @@ def _make_handler(state: FakeGoogle):
                 return
             if action == "hang":
                 time.sleep(1.5)
+            if action == "stall":  # a service that never answers (within any test's patience)
+                time.sleep(30)
+                return
             with state.lock:
                 if text not in state.mp3_cache:
                     state.mp3_cache[text] = mp3_for(text)
