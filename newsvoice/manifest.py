@@ -46,7 +46,7 @@ def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], wo
         "duration_s": round(duration_s, 6),
         "samples": samples,
         "headline": plan.headline,
-        "outputs": outputs,
+        "outputs": {k: display_path(v) for k, v in outputs.items()},
         "units": units,
         "words": [w.as_dict() for w in words],
         "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from newsvoice.batch import BatchOptions, plan_items, run_batch
-from newsvoice.cache import PhraseCache, phrase_key
+from newsvoice.cache import Entry, PhraseCache, phrase_key
 from newsvoice.errors import OutputError
 from newsvoice.output import write_outputs
 from newsvoice.render import RenderOptions, render
@@ -159,7 +159,7 @@ def test_batch_folders_belong_to_one_source(tmp_path):
 def _filled_cache(root: Path, n: int = 4) -> PhraseCache:
     cache = PhraseCache(root)
     for i in range(n):
-        cache.put(phrase_key("espeak", "vi", 1.0, str(i)), np.full(500, i, np.int16))
+        cache.put(phrase_key("espeak", "vi", str(i)), Entry(np.full(500, i, np.int16), np.zeros(0)))
     return cache
 
 
@@ -202,12 +202,12 @@ def test_a_full_disk_leaves_no_cache_temps(tmp_path):
     """RLIMIT_FSIZE makes every write past 4 kB fail as a full disk would (EFBIG)."""
     code = (
         "import resource, signal, numpy as np\n"
-        "from newsvoice.cache import PhraseCache, phrase_key\n"
+        "from newsvoice.cache import Entry, PhraseCache, phrase_key\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
         f"c = PhraseCache(__import__('pathlib').Path({str(tmp_path / 'c')!r}))\n"
         "for i in range(30):\n"
-        "    c.put(phrase_key('espeak', 'vi', 1.0, str(i)), np.zeros(20000, np.int16))\n"
+        "    c.put(phrase_key('espeak', 'vi', str(i)), Entry(np.zeros(20000, np.int16), np.zeros(0)))\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()
