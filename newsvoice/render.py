@@ -30,7 +30,14 @@ from newsvoice.audio import (
     trim_silence,
 )
 from newsvoice.cache import PhraseCache, default_cache_dir, phrase_key
-from newsvoice.engines import Engine, make_engine
+from newsvoice.engines import (
+    Engine,
+    EngineSettings,
+    ServiceUnavailable,
+    fallback_for,
+    open_engine,
+    open_fallback,
+)
 from newsvoice.errors import InputError, OutputError
 from newsvoice.loudness import LoudnessTarget, Measurement, measure, normalize, presets
 from newsvoice.normalize import Normalizer
@@ -80,6 +87,9 @@ class RenderOptions:
     retries: int = 4
     timeout: float = 10.0
     min_interval: float = 0.3
+    backoff: float = 1.0
+    max_retry_after: float = 60.0
+    fallback: str | None = None          # engine to use when an online one is unusable
 
 
 @dataclass
@@ -94,6 +104,7 @@ class RenderResult:
     cache_hits: int
     warnings: list[str]
     seconds: float
+    fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
 
 
 @dataclass
@@ -107,7 +118,7 @@ class Synthesizer:
     def __call__(self, text: str) -> np.ndarray:
         if not text.strip():
             return np.zeros(0, np.int16)
-        key = phrase_key(self.engine.name, self.engine.voice, self.engine.speed, text)
+        key = phrase_key(self.engine.name, self.engine.voice, 1.0, text)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -165,6 +176,7 @@ def _manifest(src: Path, plan: Plan, phrases: list[Phrase], track: Track, cues: 
         "source": str(src),
         "engine": synth.engine.name,
         "voice": synth.engine.voice,
+        "fallback": getattr(synth.engine, "fallback", None),
         "speed": round(speed, 4),
         "fit_s": opts.fit_s,
         "sample_rate": RATE,
@@ -301,9 +313,24 @@ def write_outputs(files: dict[Path, bytes]) -> None:
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
            progress: Callable[[int, int], None] | None = None) -> RenderResult:
-    """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,json}``."""
-    t0 = time.perf_counter()
+    """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,json}``. When the online
+    service gives out mid-way (refusing, unreachable, timing out) and there is a
+    fallback engine, the whole article is rendered again with it: one voice per file."""
     opts = opts or RenderOptions()
+    try:
+        return _render(src, out_dir, opts, engine=engine, progress=progress)
+    except ServiceUnavailable as e:
+        fb = fallback_for(opts.engine, opts.fallback)
+        if fb is None or (engine is not None and engine.name == fb):
+            raise
+        used = open_fallback(fb, engine.name if engine else opts.engine, str(e),
+                             EngineSettings.from_options(opts), opts.voice)
+        return _render(src, out_dir, opts, engine=used, progress=progress)
+
+
+def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
+            progress: Callable[[int, int], None] | None) -> RenderResult:
+    t0 = time.perf_counter()
     if opts.audio_format not in AUDIO_FORMATS:
         raise InputError(f"unknown audio format {opts.audio_format!r}")
     if not SPEED_RANGE[0] <= opts.speed <= SPEED_RANGE[1]:
@@ -319,12 +346,9 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
                       narrate_headline=opts.narrate_headline)
     if not plan.phrases:
         raise InputError(f"{src}: no sentences to narrate")
-    # engines always speak at 1.0 (cached as such); pace is applied afterwards, pitch kept.
-    # An engine handed in at another rate is reset, or the pace would be applied twice.
-    if engine is not None and engine.speed != 1.0:
-        engine.speed = 1.0
-    engine = engine or make_engine(opts.engine, opts.voice, 1.0, retries=opts.retries,
-                                   timeout=opts.timeout, min_interval=opts.min_interval)
+    # engines speak at their natural pace; tempo is applied afterwards, pitch kept
+    engine = engine or open_engine(opts.engine, opts.voice, EngineSettings.from_options(opts),
+                                   fallback=opts.fallback)
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
     slowest = FIT_RANGE[0] if opts.fit_s is not None else opts.speed
@@ -359,4 +383,5 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     return RenderResult(
         outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),
         phrases=len(phrases), engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
-        cache_hits=cache.hits if cache else 0, warnings=warnings, seconds=time.perf_counter() - t0)
+        cache_hits=cache.hits if cache else 0, warnings=warnings, seconds=time.perf_counter() - t0,
+        fallback=getattr(engine, "fallback", None))

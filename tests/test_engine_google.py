@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsvoice.engines import make_engine
+from newsvoice.engines import open_engine
 from newsvoice.engines.google import GoogleEngine
+from newsvoice.engines.online import OnlinePolicy
 from newsvoice.errors import EngineError
 
 
@@ -13,7 +14,7 @@ def _engine(**kw) -> GoogleEngine:
     kw.setdefault("min_interval", 0.0)
     kw.setdefault("backoff", 0.01)
     kw.setdefault("timeout", 1.0)
-    return GoogleEngine("vi", **kw)
+    return GoogleEngine("vi", policy=OnlinePolicy(**kw))
 
 
 def test_synthesizes_real_mp3_from_google(fake_google):
@@ -76,11 +77,11 @@ def test_rate_limit_spaces_requests(fake_google):
 
 
 def test_auto_prefers_google_when_reachable(fake_google):
-    assert make_engine("auto").name == "gtts"
+    assert open_engine("auto").name == "gtts"
 
 
 def test_auto_falls_back_to_espeak_with_notice(no_google, caplog):
     with caplog.at_level("WARNING", logger="newsvoice"):
-        eng = make_engine("auto", probe_timeout=1.0)
+        eng = open_engine("auto", probe_timeout=1.0)
     assert eng.name == "espeak"
     assert "unreachable" in caplog.text
