@@ -37,6 +37,7 @@ from newsvoice.engines import (
     fallback_for,
     open_engine,
     open_fallback,
+    primary_of,
 )
 from newsvoice.errors import InputError, OutputError
 from newsvoice.loudness import LoudnessTarget, Measurement, measure, normalize, presets
@@ -323,7 +324,7 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
             raise
-        used = open_fallback(fb, engine.name if engine else opts.engine, str(e),
+        used = open_fallback(fb, engine.name if engine else primary_of(opts.engine, opts.voice), str(e),
                              EngineSettings.from_options(opts), opts.voice)
         return _render(src, out_dir, opts, engine=used, progress=progress)
 

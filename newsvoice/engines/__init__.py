@@ -16,10 +16,11 @@ from newsvoice.engines.registry import (
     get_spec,
     open_engine,
     open_fallback,
+    primary_of,
 )
 
 __all__ = [
     "AUTO", "CircuitBreaker", "CircuitOpenError", "Engine", "EngineSettings", "EngineSpec", "FallbackEngine",
     "ServiceUnavailable", "Speech", "Voice", "VoiceError", "WordTiming", "all_voices", "engine_names",
-    "engines", "fallback_for", "get_spec", "open_engine", "open_fallback",
+    "engines", "fallback_for", "get_spec", "open_engine", "open_fallback", "primary_of",
 ]
