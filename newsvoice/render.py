@@ -34,6 +34,7 @@ from newsvoice.engines import (
     Engine,
     EngineSettings,
     ServiceUnavailable,
+    check_choice,
     fallback_for,
     open_engine,
     open_fallback,
@@ -318,6 +319,8 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     service gives out mid-way (refusing, unreachable, timing out) and there is a
     fallback engine, the whole article is rendered again with it: one voice per file."""
     opts = opts or RenderOptions()
+    if engine is None:
+        check_choice(opts.engine, opts.voice)  # a bad --engine/--voice is a usage error, before any work
     try:
         return _render(src, out_dir, opts, engine=engine, progress=progress)
     except ServiceUnavailable as e:

@@ -228,6 +228,11 @@ def primary_of(engine: str, voice: str | None) -> str:
     return AUTO_FALLBACK if voice and voice in get_spec(AUTO_FALLBACK).voices and voice != "vi" else AUTO_PRIMARY
 
 
+def check_choice(name: str, voice: str | None) -> None:
+    """Raise VoiceError (exit 2) for an unknown engine or voice, before any work is done."""
+    get_spec(primary_of(name, voice)).resolve_voice(voice)
+
+
 def open_fallback(fallback: str, from_engine: str, reason: str, settings: EngineSettings,
                   voice: str | None = None) -> FallbackEngine:
     spec = get_spec(fallback)
