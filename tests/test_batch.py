@@ -72,6 +72,7 @@ def test_seeded_faults_give_the_same_outputs_as_a_clean_run(fake_google, tmp_pat
     clean = run_batch(paths, tmp_path / "clean", gtts_opts(tmp_path, "c1"), bopts)
     assert [r.status for r in clean] == ["ok"] * 20
     clean_posts = fake_google.posts
+    phrases = len(set(fake_google.texts))  # each needs one good answer in a run with a fresh cache
 
     rng = random.Random(6)
     faults = [429, 500, 503, "drop", "hang", "garbage", "truncated"]
@@ -81,8 +82,9 @@ def test_seeded_faults_give_the_same_outputs_as_a_clean_run(fake_google, tmp_pat
     assert [r.status for r in faulty] == ["ok"] * 20, [r.error for r in faulty if r.error]
     served = n_faults - sum(a != "ok" for a in fake_google.script)
     assert served >= 15
-    # each fault cost at least one retry (a slow answer under load may time out and cost another)
-    assert fake_google.posts - clean_posts >= clean_posts + served
+    # each fault cost at least one retry (a slow answer under load may time out and cost another);
+    # counted against distinct phrases, since how many cache hits articles share depends on timing
+    assert fake_google.posts - clean_posts >= phrases + served
     a, b = outputs(tmp_path / "clean"), outputs(tmp_path / "faulty")
     assert len(a) == 60
     assert a.keys() == b.keys()

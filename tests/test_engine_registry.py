@@ -86,8 +86,7 @@ def test_voices_lists_engine_voice_online_and_word_timing(monkeypatch, capsys):
     code, out, _ = run_cli(monkeypatch, capsys, "voices")
     assert code == 0
     rows = [line.split("\t") for line in out.splitlines()]
-    assert ["edge", "vi-VN-HoaiMyNeural", "online", "word-times"] == rows[[r[1] for r in rows].index(
-        "vi-VN-HoaiMyNeural")][:4]
+    assert ["edge", "vi-VN-HoaiMyNeural", "online", "word-times"] in [r[:4] for r in rows]
     assert any(r[:4] == ["piper", "PATH.onnx", "offline", "aligned"] for r in rows)
     assert any(r[:4] == ["gtts", "vi", "online", "aligned"] for r in rows)
 

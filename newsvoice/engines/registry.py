@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from typing import Any, Literal
 
@@ -264,4 +264,7 @@ def open_engine(name: str, voice: str | None = None, settings: EngineSettings | 
         if fb is None or fb == name:
             raise ServiceUnavailable(why)
         return open_fallback(fb, name, why, settings, voice)
+    if fb is not None and spec.online and settings.breaker is None:
+        # with somewhere else to go, two refusals in a row are enough: don't keep knocking
+        settings = replace(settings, breaker=CircuitBreaker(limit=2))
     return spec.factory(voice, settings)
