@@ -88,9 +88,10 @@ class GoogleEngine:
         buf = io.BytesIO()
         try:
             # gTTS knows only normal and slow; pace is applied as tempo later. Its own
-            # timeout bounds each socket read; the caller's deadline bounds the whole.
+            # timeout bounds each socket read: a little longer than the caller's deadline
+            # on the whole, which so always decides, and ends an abandoned thread soon after.
             gTTS(text, lang="vi", tld=_tld(self.voice), lang_check=False,
-                 timeout=self.caller.policy.timeout).write_to_fp(buf)
+                 timeout=self.caller.policy.timeout + 1.0).write_to_fp(buf)
         except gTTSError as e:
             raise _classify(e) from e
         except requests.RequestException as e:
