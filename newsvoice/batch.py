@@ -7,12 +7,13 @@ Ctrl-C or a kill does only what is missing. One file lock per slug (under
 ``OUT/.locks``) keeps two batch processes on the same folder from rendering the
 same article at once; the second one then finds the stamp and skips it.
 
-Why processes for espeak and threads for Google: libespeak-ng is per-process C
-state behind a global lock, so espeak threads serialise; a process pool (one
-espeak per worker) gives real CPU speed-up. Google work is network-bound and
-its politeness must be global, so it runs in threads that share one
-GoogleEngine (its min-interval lock is the batch-wide rate limit, the thread
-count the concurrency bound) and one CircuitBreaker (created per batch).
+Each engine declares its pool in the registry. CPU-bound offline engines
+(espeak, piper: per-process C state or a model behind a lock) run in a process
+pool, one engine per worker. Online engines are network-bound and their
+politeness must be global, so they run in threads that share one engine (its
+rate limit is batch-wide, the thread count the concurrency bound) and one
+CircuitBreaker (created per batch). The service is probed once for the batch;
+with --fallback the fallback engine renders what the service cannot.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.article import read_bytes
-from newsvoice.engines import Engine
+from newsvoice.engines import Engine, EngineSettings
 from newsvoice.errors import InputError, NewsvoiceError, OutputError
 from newsvoice.loudness import Measurement
 from newsvoice.options import RenderOptions
@@ -53,9 +54,11 @@ log = logging.getLogger("newsvoice")
 
 SUFFIXES = (".txt", ".md")
 STAMP = ".newsvoice-done"
-REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback")
-# settings that change how the work is done, not what comes out
-_NOT_OUTPUT = {"cache_dir", "use_cache", "retries", "timeout", "min_interval"}
+REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback",
+                 "fallback_reason")
+# settings that change how the work is done, not what comes out (the engine used is keyed apart)
+_NOT_OUTPUT = {"cache_dir", "use_cache", "retries", "timeout", "min_interval", "backoff", "max_retry_after",
+               "fallback"}
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,8 @@ class BatchResult:
     loudness: str = ""
     warnings: list[str] = field(default_factory=list)
     error: str = ""
-    fallback: str = ""
+    fallback: str = ""          # the engine that stood in, if any
+    fallback_reason: str = ""   # why the asked-for engine could not be used
     seconds: float = 0.0
 
 
@@ -88,7 +92,7 @@ class BatchResult:
 class BatchOptions:
     jobs: int = 2
     force: bool = False
-    fallback: str | None = None  # "espeak": render with espeak once Google's breaker opens
+    fallback: str | None = None  # "espeak": render with it what the online service cannot
     max_refusals: int = 5  # consecutive 429s across the batch before the breaker opens
     backoff: float = 1.0  # Google retry backoff base, s
 
@@ -237,8 +241,7 @@ def _loudness(m: Measurement | None) -> str:
 # ---------------------------------------------------------------- one article
 
 
-def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False,
-                fallback: Engine | None = None) -> BatchResult:
+def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False) -> BatchResult:
     """Render one article unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
     name = display_path(item.src)
@@ -261,21 +264,13 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                 return BatchResult(**row)
             (item.out_dir / STAMP).unlink(missing_ok=True)
             _sweep_parts(item.out_dir)
-            used, note = engine, ""
-            try:
-                res = render(item.src, item.out_dir, opts, engine=engine)
-            except NewsvoiceError as e:
-                from newsvoice.engines.google import CircuitOpenError
-
-                if not isinstance(e, CircuitOpenError) or fallback is None:
-                    raise
-                log.info("%s: %s; rendering with %s", item.src.name, e, fallback.name)
-                used, note = fallback, fallback.name
-                key = settings_key(data, opts, used.name, used.voice)
-                res = render(item.src, item.out_dir, opts, engine=used)
+            res = render(item.src, item.out_dir, opts, engine=engine)  # falls back itself
+            fell = res.fallback or {}
+            if fell:  # keyed by the engine used, so a later run tries the asked-for one again
+                key = settings_key(data, opts, res.engine, res.voice)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
-                                 _loudness(res.loudness), list(res.warnings), "", note,
-                                 time.perf_counter() - t0)
+                                 _loudness(res.loudness), list(res.warnings), "",
+                                 fell.get("to", ""), fell.get("reason", ""), time.perf_counter() - t0)
             stamp = {"key": key, "source": source_id(item.src),
                      "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
                      "result": asdict(result)}
@@ -290,11 +285,19 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                            seconds=time.perf_counter() - t0)
 
 
-def _espeak_worker(item: BatchItem, opts: RenderOptions, force: bool) -> BatchResult:
-    """Process-pool entry: each worker process has its own espeak-ng."""
-    from newsvoice.engines.espeak import EspeakEngine
+def _process_worker(item: BatchItem, opts: RenderOptions, force: bool, fell: dict | None) -> BatchResult:
+    """Process-pool entry: each worker process opens its own engine (espeak-ng state,
+    a Piper model); ``fell`` is the batch's fallback record when the batch fell back."""
+    from newsvoice.engines import FallbackEngine, get_spec
 
-    return render_item(item, opts, EspeakEngine(_espeak_voice(opts.voice), 1.0), force=force)
+    try:
+        spec = get_spec(opts.engine)
+        engine = spec.factory(spec.resolve_voice(opts.voice), EngineSettings.from_options(opts))
+    except NewsvoiceError as e:
+        return BatchResult(str(item.src), item.slug, "failed", error=str(e))
+    if fell:
+        engine = FallbackEngine(engine, fell["from"], fell["reason"])
+    return render_item(item, opts, engine, force=force)
 
 
 def _worker_init(parent: int, poll_s: float = 0.2) -> None:
@@ -315,22 +318,7 @@ def _worker_init(parent: int, poll_s: float = 0.2) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _espeak_voice(voice: str | None) -> str:
-    from newsvoice.engines.espeak import VOICES
-
-    return voice if voice in VOICES else "vi"
-
-
 # ---------------------------------------------------------------- the batch
-
-
-def resolve_engine(opts: RenderOptions) -> str:
-    """'gtts' or 'espeak' for the whole batch (auto probes Google once, not per article)."""
-    if opts.engine in ("gtts", "espeak"):
-        return opts.engine
-    from newsvoice.engines import make_engine
-
-    return make_engine(opts.engine, opts.voice, 1.0, timeout=opts.timeout).name
 
 
 def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts: BatchOptions | None = None,
@@ -339,25 +327,23 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
     items = plan_items(paths, out_root)
-    engine = resolve_engine(opts)
-    if engine == "espeak":
-        opts = replace(opts, engine="espeak")
+    from newsvoice.engines import CircuitBreaker, fallback_for, get_spec, open_engine
+
+    opts = replace(opts, backoff=bopts.backoff,
+                   fallback=fallback_for(opts.engine, bopts.fallback or opts.fallback))
+    # one probe for the whole batch; one engine (rate limit, breaker) shared by its threads
+    engine = open_engine(opts.engine, opts.voice, EngineSettings.from_options(
+        opts, breaker=CircuitBreaker(bopts.max_refusals)), fallback=opts.fallback)
+    fell = getattr(engine, "fallback", None)
+    opts = replace(opts, engine=engine.name, voice=engine.voice)
+    if get_spec(engine.name).parallel == "process":
         pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_worker_init,
                                               initargs=(os.getpid(),))
                           if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
-        submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
+        submit = lambda it: pool.submit(_process_worker, it, opts, bopts.force, fell)  # noqa: E731
     else:
-        from newsvoice.engines.espeak import EspeakEngine
-        from newsvoice.engines.google import CircuitBreaker, GoogleEngine
-
-        opts = replace(opts, engine="gtts")
-        google = GoogleEngine(opts.voice or "vi", 1.0, retries=opts.retries, timeout=opts.timeout,
-                              min_interval=opts.min_interval, backoff=bopts.backoff,
-                              breaker=CircuitBreaker(bopts.max_refusals))
-        fallback = EspeakEngine("vi", 1.0) if bopts.fallback == "espeak" else None
         pool = ThreadPoolExecutor(max_workers=bopts.jobs)
-        submit = lambda it: pool.submit(render_item, it, opts, google, force=bopts.force,  # noqa: E731
-                                        fallback=fallback)
+        submit = lambda it: pool.submit(render_item, it, opts, engine, force=bopts.force)  # noqa: E731
     results = _collect(items, pool, submit, bopts.jobs, progress)
     write_reports(out_root, results)
     return results

@@ -212,6 +212,37 @@ _CACHE_OPTIONS = [
 ]
 
 
+class EngineChoice(click.Choice):
+    """``--engine``: auto or any engine in the registry, plugins included (read when used)."""
+
+    def __init__(self, auto: bool = True) -> None:
+        self.auto = auto
+        super().__init__([])
+
+    @property
+    def choices(self):  # type: ignore[override]
+        from newsvoice.engines import AUTO, engine_names
+
+        return ([AUTO] if self.auto else []) + engine_names()
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+
+_ENGINE_OPTIONS = [
+    click.option("--engine", type=EngineChoice(), default="auto", show_default=True,
+                 help="Speech engine (see `newsvoice voices`). auto: Google when reachable and willing "
+                      "(probed once, ~2 s), else offline espeak-ng."),
+    click.option("--voice", default=None, help="Voice name (piper: PATH.onnx); see `newsvoice voices`."),
+    click.option("--fallback", type=EngineChoice(auto=False), default=None,
+                 help="When the online engine is unreachable, timing out or refusing, render with this "
+                      "engine instead (recorded in the manifest and report)."),
+    click.option("--max-retry-after", type=FiniteFloat(0, 3600), default=60.0, show_default=True,
+                 help="Longest Retry-After (s) to wait for; a service asking more fails (or falls back) at once."),
+]
+
+
 def _apply(options: list, f):
     for opt in reversed(options):
         f = opt(f)
@@ -221,6 +252,11 @@ def _apply(options: list, f):
 def _layout_options(f):
     """Cue rules, text and pause options shared by `render` and `batch`."""
     return _apply(_LAYOUT_OPTIONS, f)
+
+
+def _engine_options(f):
+    """Engine, voice and fallback options shared by `render` and `batch`."""
+    return _apply(_ENGINE_OPTIONS, f)
 
 
 def _cache_options(f):
@@ -240,15 +276,16 @@ def _subs_option(f):
 
 
 def _check_voice(engine: str, voice: str | None) -> None:
-    """An unknown voice is a usage error, found before any work (auto: any engine's voice)."""
-    if voice is None:
-        return
-    from newsvoice.engines import all_voices
+    """An unknown engine or voice is a usage error, found before any work (the registry decides)."""
+    from newsvoice.engines import check_choice
+    from newsvoice.errors import NewsvoiceError
 
-    names = list(dict.fromkeys(v.name for v in all_voices() if engine in ("auto", v.engine)))
-    if voice not in names:
-        raise click.BadParameter(f"unknown voice {voice!r} for engine {engine} (choose from {', '.join(names)})",
-                                 param_hint="--voice")
+    try:
+        check_choice(engine, voice)
+    except NewsvoiceError as e:
+        if e.exit_code != 2:
+            raise
+        raise click.BadParameter(str(e), param_hint="--voice") from None
 
 
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
@@ -269,9 +306,7 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Output folder (created if missing).")
-@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
-              help="auto: Google when reachable (probed once, ~2 s), else offline espeak-ng.")
-@click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
+@_engine_options
 @click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
               help="Speaking pace; pitch is kept (applied to every engine).")
 @click.option("--fit", "fit", default=None, metavar="DURATION",
@@ -288,9 +323,11 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
 @_layout_options
 @_cache_options
-@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
+              help="Online engines: longest time for one whole request, s.")
 @_STRICT
-def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
+def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: str | None,
+           max_retry_after: float, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
            subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
@@ -322,7 +359,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
         engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=subs,
         srt_bom=srt_bom, bit_depth=int(bit_depth), channels=int(channels), bitrate=bitrate,
         loudness=loudness, lufs=lufs, true_peak=true_peak, cache_dir=cache_dir, use_cache=not no_cache,
-        retries=retries, timeout=timeout, **_layout(**layout),
+        retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after,
+        **_layout(**layout),
     )
     bar, progress = _progress("synthesising")
     try:
@@ -344,11 +382,19 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
 
 @cli.command()
 def voices() -> None:
-    """List the engines and their voices (engine<TAB>voice<TAB>description)."""
-    from newsvoice.engines import all_voices
+    """List every engine's voices, one a line:
+    engine<TAB>voice<TAB>online|offline<TAB>word-times|aligned<TAB>description.
 
+    "aligned": the engine reports no word times; the aligner finds them.
+    Piper takes any voice model file: --voice PATH.onnx.
+    """
+    from newsvoice.engines import all_voices, engines
+
+    specs = engines()
     for v in all_voices():
-        click.echo(f"{v.engine}\t{v.name}\t{v.description}")
+        spec = specs[v.engine]
+        click.echo(f"{v.engine}\t{v.name}\t{'online' if spec.online else 'offline'}\t"
+                   f"{'word-times' if spec.word_times else 'aligned'}\t{v.description}")
 
 
 @cli.command()
@@ -408,9 +454,7 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
               help="Output folder: one sub-folder per article, plus report.json and report.csv.")
 @click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
               help="Articles at once (espeak: worker processes; gtts: threads sharing one rate limit).")
-@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
-              help="auto: Google when reachable (probed once for the whole batch), else espeak-ng.")
-@click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
+@_engine_options
 @click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
               help="Pace (pitch kept).")
 @click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
@@ -420,16 +464,16 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @_subs_option
 @_layout_options
 @_cache_options
-@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
+              help="Online engines: longest time for one whole request, s.")
 @click.option("--min-interval", type=FiniteFloat(0, 10), default=0.3, show_default=True,
               help="Seconds between Google requests, across the whole batch.")
 @click.option("--max-refusals", type=StrictInt(1, 1000), default=5, show_default=True,
               help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.")
-@click.option("--fallback", type=click.Choice(["espeak"]), default=None,
-              help="When Google keeps refusing, render the remaining articles with espeak-ng.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
 @_STRICT
-def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
+def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None,
+          max_retry_after: float, speed: float,
           audio_format: str, bit_depth: str, loudness: str, subs: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
           strict: bool, **layout) -> None:
@@ -451,7 +495,8 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     _check_lexicons(layout["lexicons"])
     opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=subs,
                          bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
-                         retries=retries, timeout=timeout, min_interval=min_interval, **_layout(**layout))
+                         retries=retries, timeout=timeout, min_interval=min_interval,
+                         max_retry_after=max_retry_after, **_layout(**layout))
     bopts = BatchOptions(jobs=jobs, force=force, fallback=fallback, max_refusals=max_refusals)
     paths = collect_inputs(inputs)
     bar, update = _progress("articles")
@@ -504,7 +549,7 @@ def _batch_table(results) -> None:
 
     table = Table("file", "status", "audio s", "cues", "engine", "note", box=None, pad_edge=False)
     for r in results:
-        note = r.error or (f"fallback {r.fallback}" if r.fallback else "")
+        note = r.error or (f"fallback {r.fallback}: {r.fallback_reason}" if r.fallback else "")
         if not note and r.warnings:
             note = f"{len(r.warnings)} warning{'s' * (len(r.warnings) > 1)}: {r.warnings[0]}"
         table.add_row(Path(r.file).name, r.status, "" if r.duration is None else f"{r.duration:.1f}",

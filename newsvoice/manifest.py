@@ -22,7 +22,7 @@ def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], wo
                    cues: CueResult, *, engine: str, voice: str, engine_calls: int, cache_hits: int,
                    aligned_units: int, opts: RenderOptions, warnings: list[str], speed: float,
                    duration_s: float, samples: int, rate: int, target: LoudnessTarget | None,
-                   loud: Measurement, outputs: dict[str, str]) -> dict:
+                   loud: Measurement, outputs: dict[str, str], fallback: dict | None = None) -> dict:
     units = [{
         "written": u.written, "spoken": u.spoken, "start": round(s, 6), "end": round(e, 6),
         "paragraph": u.paragraph, "sentence": u.sentence, "pause_after_ms": u.pause_after_ms,
@@ -32,6 +32,7 @@ def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], wo
         "source": display_path(src),
         "engine": engine,
         "voice": voice,
+        "fallback": fallback,
         "word_timing": "aligner" if aligned_units else "engine",
         "speed": round(speed, 4),
         "fit_s": opts.fit_s,

@@ -133,7 +133,7 @@ def test_bad_inputs_fail_alone_and_the_rest_render(tmp_path):
     assert "binary" in rows["binary.txt"]["error"]
     assert "too large" in rows["huge.txt"]["error"]
     csv_lines = (out / "report.csv").read_text("utf-8").splitlines()
-    assert csv_lines[0] == "file,status,duration,cues,engine,loudness,warnings,error,fallback"
+    assert csv_lines[0] == "file,status,duration,cues,engine,loudness,warnings,error,fallback,fallback_reason"
     assert len(csv_lines) == 1 + 3 + len(bad)
     assert {d.name for d in out.iterdir() if d.is_dir()} == {".locks"} | {slugify(g.stem) for g in good}
 
@@ -199,7 +199,7 @@ def test_circuit_breaker_stops_calling_google(fake_google, tmp_path):
     bopts = BatchOptions(jobs=2, max_refusals=5, backoff=0.01)
     res = run_batch(paths, tmp_path / "out", gtts_opts(tmp_path, "c"), bopts)
     assert [r.status for r in res] == ["failed"] * 6
-    assert all("Google TTS keeps refusing (HTTP 429); stopped after" in r.error for r in res)
+    assert all("Google keeps refusing (HTTP 429); stopped after" in r.error for r in res)
     assert fake_google.posts <= 5 + 2  # the breaker opened; at most the in-flight requests followed
     no_partials(tmp_path / "out")
 
