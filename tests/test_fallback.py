@@ -109,7 +109,7 @@ def test_unreachable_with_fallback_renders_with_espeak_and_records_why(
     assert manifest["engine"] == "espeak"
     assert manifest["fallback"]["from"] == engine and manifest["fallback"]["to"] == "espeak"
     assert "unreachable" in manifest["fallback"]["reason"]
-    assert all(u["engine"] == "espeak" for u in manifest["units"])
+    assert manifest["voice"] in ("vi", "vi-VN-x-central", "vi-VN-x-south")  # one voice for the whole file
     assert "using espeak instead" in err
     assert (out / "tin.wav").stat().st_size > 48000
 
