@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsvoice.normalize.classes import NUMERIC, Rule, RuleData
+from newsvoice.normalize.glued import default_inventory, unglue
 from newsvoice.normalize.lexicon import (
     LETTERS_FILE,
     LEXICON_FILES,
@@ -84,10 +85,11 @@ class Normalizer:
             codes=_code_table(asset_path("codes.tsv")),
         )
         self._digit_rules, self._word_rules = build_rules(self.data)
+        self._syllables = default_inventory()
 
     def normalize(self, text: str) -> str:
         """Spoken form of one line of written text (never raises, never leaves a digit)."""
-        text = self._clean(text)
+        text = unglue(self._clean(text), self._syllables)
         if len(text) > _CHUNK:
             return " ".join(self.normalize(p) for p in _chunks(text, _CHUNK))
         try:
