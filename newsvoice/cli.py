@@ -22,13 +22,13 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="newsvoice: %(message)s", stream=sys.stderr, force=True)
 
 
-def _read_input(file: str | None) -> bytes:
-    if file in (None, "-"):
-        return sys.stdin.buffer.read()
-    path = Path(file)
-    from newsvoice.article import read_bytes
+def _read_input(file: str | None):
+    """FILE (.txt/.md/.html/.htm/.docx), an http(s) URL, or stdin ('-'/none) as a Source."""
+    from newsvoice.sources import bytes_source, read_source
 
-    return read_bytes(path)
+    if file in (None, "-"):
+        return bytes_source(sys.stdin.buffer.read())
+    return read_source(file)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,10 +73,10 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
     Example:
       newsvoice sentences ../shared/samples/dai-loc-party-building.txt
     """
-    from newsvoice.article import parse_article
     from newsvoice.sentences import split_sentences
+    from newsvoice.sources import source_article
 
-    art = parse_article(_read_input(file), keep_all=keep_all)
+    art = source_article(_read_input(file), keep_all=keep_all)
     paras = list(art.paragraphs)
     if art.headline and not no_headline:
         paras.insert(0, art.headline)
@@ -107,7 +107,7 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     from newsvoice.plan import spoken_text
 
     norm = Normalizer([Path(p) for p in lexicons])
-    text = decode_text(_read_input(file))
+    text = decode_text(_read_input(file).data)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

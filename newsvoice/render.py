@@ -18,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from newsvoice import __version__
-from newsvoice.article import parse_article, read_bytes
 from newsvoice.audio import (
     RATE,
     Track,
@@ -36,6 +35,7 @@ from newsvoice.loudness import LoudnessTarget, Measurement, measure, normalize, 
 from newsvoice.normalize import Normalizer
 from newsvoice.plan import Pauses, Phrase, Plan, build_plan, resplit
 from newsvoice.segment import PieceLimits
+from newsvoice.sources import read_source_article
 from newsvoice.subtitles import (
     CueResult,
     CueRules,
@@ -311,7 +311,7 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     if opts.fit_s is not None and opts.fit_s <= 0:
         raise InputError(f"--fit must be a positive duration, got {opts.fit_s:g} s")
     target = loudness_target(opts)
-    article = parse_article(read_bytes(src), keep_all=opts.keep_all)
+    article = read_source_article(str(src), keep_all=opts.keep_all)
     check_output_dir(out_dir)
     normalizer = Normalizer(list(opts.lexicons))
     limits = PieceLimits(max_chars=opts.cues.max_chars, max_lines=opts.cues.max_lines)
