@@ -189,7 +189,11 @@ def _pre_is(data: RuleData, cls: str, pre: str) -> bool:
 
 
 def v_date_dm(m: re.Match[str], data: RuleData, caps: bool) -> Result:
-    """'11/01' -> 'mười một tháng một', unless a ratio word comes before ('đạt 9/12')."""
+    """'11/01' -> 'mười một tháng một', unless a ratio word comes before ('đạt 9/12') or it
+    is a fraction ('1/3 dân số', see v_fraction)."""
+    fraction = v_fraction(m, data, caps)
+    if fraction:
+        return fraction
     d, mo = int(m["d"]), int(m["m"])
     pre = m["pre"] or ""
     if not _valid_date(d, mo) or _pre_is(data, "ratio", pre):
@@ -399,10 +403,15 @@ def v_season(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     A two-digit second year takes the first one's century; the years must follow on."""
     a, b = m["a"], m["b"]
     full_b = b if len(b) == 4 else a[:2] + b
-    if int(full_b) != int(a) + 1 or (m["sep"] != "/" and not m["kw"]):
+    if int(full_b) != int(a) + 1:
         return None
-    kw = m["kw"] + " " if m["kw"] else ""
-    return kw, f"{read_integer_string(a)} {read_integer_string(full_b)}"
+    if m["sep"] != "/":
+        before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
+        words = [w for w in (before[1], before[2]) if w] if before else []
+        if not (words and (data.is_context("season", words[-1])
+                           or data.is_context("season", " ".join(words[-2:])))):
+            return None
+    return "", f"{read_integer_string(a)} {read_integer_string(full_b)}"
 
 
 def _fraction_ok(pre: str, post: str, data: RuleData) -> bool:
@@ -417,7 +426,7 @@ def _fraction_ok(pre: str, post: str, data: RuleData) -> bool:
 def v_fraction(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'1/3 dân số' -> 'một phần ba dân số', 'khoảng 3/4' -> 'khoảng ba phần tư'; with a date
     word before ('ngày 1/3') or no fraction context it is left to the date reader."""
-    a, b = int(m["a"]), int(m["b"])
+    a, b = int(m["d"]), int(m["m"])
     pre = m["pre"] or ""
     if not 1 <= a < b <= 10 or _pre_is(data, "date", pre):
         return None

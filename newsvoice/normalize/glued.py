@@ -30,6 +30,9 @@ _TONES = {"\u0300": "huyền", "\u0301": "sắc", "\u0303": "ngã", "\u0309": "h
 _TOKEN = re.compile(r"[^\W\d_]{4,}")
 _VIET_MARKS = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 MAX_PIECES = 4
+# One syllable has one run of vowels; a token with two runs may be glued (cheap pre-check).
+_V = "aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+_TWO_VOWEL_RUNS = re.compile(f"[{_V}][^{_V}]+[{_V}]", re.I)
 
 
 @dataclass(frozen=True)
@@ -142,4 +145,8 @@ def _segmentations(word: str, inv: Inventory, limit: int) -> list[list[str]]:
 def unglue(text: str, inv: Inventory | None = None) -> str:
     """Put back the spaces scraping lost between syllables in a line of text."""
     inv = inv or default_inventory()
-    return _TOKEN.sub(lambda m: " ".join(split_glued(m[0], inv)), unicodedata.normalize("NFC", text))
+    def fix(m: re.Match[str]) -> str:
+        word = m[0]
+        return " ".join(split_glued(word, inv)) if _TWO_VOWEL_RUNS.search(word) else word
+
+    return _TOKEN.sub(fix, unicodedata.normalize("NFC", text))

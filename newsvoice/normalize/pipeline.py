@@ -37,7 +37,6 @@ from newsvoice.normalize.classes import (
     v_date_kw,
     v_day_range,
     v_digits,
-    v_fraction,
     v_letter_slash,
     v_measure,
     v_money_prefix,
@@ -122,7 +121,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     digit_rules = [
         r("lexicon_digits", _lexicon_pattern(digit_keys).pattern, WORD,
           lexicon_verbaliser(lambda s, i: True)),
-        r("alnum_code", r"(?:(?<![\w.\-/])|(?<=(?<!\w)[A-ZĐ]/))(?P<c>(?:[A-ZĐ]{2,4}\.?|[A-ZĐ])[0-9]+"
+        r("alnum_code", r"(?=[A-ZĐ])(?:(?<![\w.\-/])|(?<=(?<!\w)[A-ZĐ]/))(?P<c>(?:[A-ZĐ]{2,4}\.?|[A-ZĐ])[0-9]+"
           r"(?:\.?[A-ZĐ]{1,3}[0-9]*|\.[0-9]+)*)(?![\w\-]|[.,][0-9])", WORD, v_alnum_code),
         r("letter_slash", rf"(?<![\w/])(?P<l>[A-ZĐ])/(?={SPAN_CHARS})", WORD, v_letter_slash),
         r("code", r"(?<![\w/.\-])(?P<num>[0-9]+)(?:/(?P<year>[0-9]{4}))?[/\-]"
@@ -131,9 +130,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("score_list", rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})+)\s*\)", WORD, v_score_list),
         r("score", rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
           rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}", WORD, v_score),
-        r("season", rf"(?:(?P<kw>{context_pattern(data, 'season')})\s+)?(?<![0-9.,/])"
-          rf"(?P<a>(?:19|20)[0-9]{{2}})\s*(?P<sep>[/\-–])\s*(?P<b>[0-9]{{4}}|[0-9]{{2}}){_END_NUM}",
-          NUMERIC, v_season),
+        r("season", rf"(?<![0-9.,/])(?P<a>(?:19|20)[0-9]{{2}})\s*(?P<sep>[/\-–])\s*(?P<b>[0-9]{{4}}|[0-9]{{2}})"
+          rf"{_END_NUM}", NUMERIC, v_season),
         r("date_dmy", rf"(?<![0-9.,/])(?P<d>{_D12})(?P<sep>[/.\-])(?P<m>{_D12})(?P=sep)(?P<y>{_Y4})"
           r"(?![0-9]|[/.,][0-9])", NUMERIC, v_date_dmy),
         r("month_range", rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)?(?<![0-9.,/])(?P<m1>{_D12})\s*[-–]\s*"
@@ -161,10 +159,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           r"(?![0-9]|[/.\-,][0-9])", NUMERIC, v_date_kw),
         r("date_desc", rf"(?<![0-9.,/\-])(?P<d>{_D12})-(?P<m>{_D12})(?![0-9]|[/.,\-][0-9])"
           rf"(?!\s*(?:{unit_re}|{SCALE_WORDS}))", NUMERIC, v_date_desc),
-        r("fraction", rf"{_PRE}(?<![0-9/.,])(?P<a>[0-9]{{1,2}})/(?P<b>[0-9]{{1,2}})(?![0-9]|[/.][0-9])"
-          rf"(?=(?P<post>\s+{LETTER}+(?:\s+{LETTER}+)?))?", NUMERIC, v_fraction),
-        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})"
-          r"(?![0-9]|[/.][0-9])", NUMERIC, v_date_dm),
+        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})(?![0-9]|[/.][0-9])"
+          rf"(?=(?P<post>\s+{LETTER}+(?:\s+{LETTER}+)?))?", NUMERIC, v_date_dm),
         r("ratio", rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>{_INT})"
           rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])", NUMERIC, v_ratio),
         r("ordinal", r"(?P<kw>(?<!\w)(?i:thứ))\s+(?P<n>[0-9]{1,3})(?![0-9]|[.,/][0-9])", WORD, v_ordinal),
@@ -189,7 +185,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
         r("acronym", r"(?<![\w])[A-ZĐ]{2,5}(?![\w])", WORD, v_acronym),
-        r("symbol", rf"[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS})", WORD, v_symbol),
+        r("symbol", rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS}))",
+          WORD, v_symbol),
     ]
     return digit_rules, word_rules
 
