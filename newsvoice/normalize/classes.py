@@ -44,7 +44,9 @@ NUM = (
 )
 SCALE_WORDS = r"(?:nghìn|ngàn|triệu|tỷ|tỉ|vạn)"
 SCALES = rf"(?:\s+{SCALE_WORDS})*"
-SIGN = r"(?P<sign>(?<![^\s(\[])[+\-−])?"
+# A sign before a number: +, -, − (and an en dash typed as minus, "–2°C", but not the dash
+# of a spaced range "10 –12").
+SIGN = r"(?P<sign>(?<![^\s(\[])(?:[+\-−]|(?<![0-9]\s)–))?"
 DASH = r"[-–—]"
 
 
@@ -325,7 +327,13 @@ def v_measure(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     parts.append(head)
     if m["per"]:
         for per in m["per"].split("/")[1:]:
-            parts += [_per_joiner(head, unit, per, data), _say_unit(per, data)]
+            count = re.match(r"[0-9][0-9.]*\s?", per)
+            if count:  # "lít/100 km": per a hundred kilometres
+                per = per[count.end():]
+                parts += [number_words()["per_physical"], read_number_token(count[0].strip()),
+                          _say_unit(per, data)]
+            else:
+                parts += [_per_joiner(head, unit, per, data), _say_unit(per, data)]
     change = _change_word_before(m.string, m.start(), data) if m["sign"] else None
     if unit != "%" and m.string[max(0, m.start() - 1):m.start()] != "(":
         change = None  # "xuống -3°C" is minus three; only "tăng (+2 điểm)", "tăng +5%" repeat

@@ -110,7 +110,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     after ranges are joined)."""
     units = trie_pattern(sorted(data.units))
     unit_re = rf"(?:{units})(?!{LETTER})"
-    per = rf"(?:/(?:{unit_re}|{LETTER}+))*"
+    per = rf"(?:/(?:(?:[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,4}})\s?)?(?:{unit_re}|{LETTER}+))*"  # đồng/kg, lít/100 km
     date_kw = context_pattern(data, "date")
     digit_keys = [k for k in data.lexicon if any(c.isdigit() for c in k)]
     word_keys = [k for k in data.lexicon if not any(c.isdigit() for c in k)]
@@ -168,7 +168,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           r"(?P<n>[0-9]{3,5})(?![0-9]|[.,][0-9])", WORD, v_service_digits),
         r("money_prefix", rf"(?P<cur>[$€£])\s?(?P<n>{NUM})(?P<scale>{SCALES})", NUMERIC, v_money_prefix),
         r("measure", rf"{SIGN}(?P<n>{NUM})(?P<scale>{SCALES})\s?"
-          rf"(?:(?P<unit>{unit_re})|(?P<word>{LETTER}+)(?=/{LETTER}))(?P<per>{per})",
+          rf"(?:(?P<unit>{unit_re})|(?P<word>{LETTER}+)(?=/(?:[0-9]|{LETTER})))(?P<per>{per})",
           NUMERIC, v_measure),
         r("cardinal", rf"{SIGN}(?P<n>{NUM})", NUMERIC, v_cardinal),
         r("digits", r"[0-9]+", NUMERIC, v_digits),
