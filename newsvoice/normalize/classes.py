@@ -228,8 +228,15 @@ def v_plate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     return "", f"{read_digits(m['a'])} {series}, {read_digits(tail)}"
 
 
+_NEXT_WORD = re.compile(rf"\s*({LETTER}+|%)")
+
+
 def v_score(m: re.Match[str], data: RuleData, caps: bool) -> Result:
-    """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range."""
+    """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range. A pair followed
+    by a unit or a time word ('mỗi hiệp 3-4 phút') is a range after all."""
+    nxt = _NEXT_WORD.match(m.string, m.end())
+    if nxt and (nxt[1] in data.units or data.is_context("count_noun", nxt[1])):
+        return None
     return m["kw"] + m["mid"] + " ", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
 
 
