@@ -389,7 +389,7 @@ def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
 
 
 def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
-    """Unknown all-caps acronym (2-5 letters) that is not a Vietnamese syllable: spell it."""
+    """Unknown all-caps acronym (2-8 letters) that is not a Vietnamese syllable: spell it."""
     tok = m[0]
     if has_vietnamese_marks(tok) or is_syllable(tok):
         return None

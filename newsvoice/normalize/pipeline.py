@@ -184,7 +184,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("lexicon", _lexicon_pattern(word_keys).pattern, WORD, lexicon_verbaliser(_name_follows)),
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
-        r("acronym", r"(?<![\w])[A-ZĐ]{2,5}(?![\w])", WORD, v_acronym),
+        r("acronym", r"(?<![\w])[A-ZĐ]{2,8}(?![\w])", WORD, v_acronym),
         r("symbol", rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS}))",
           WORD, v_symbol),
     ]
