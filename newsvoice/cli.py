@@ -66,12 +66,14 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None
 def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline: bool) -> None:
     """Print the narrated sentences of FILE (or stdin), one per line.
 
-    A blank line separates paragraphs. Uses exactly the renderer's reading and
-    splitting code.
+    FILE is .txt/.md, a saved page (.html/.htm), a Word file (.docx) or an
+    http(s) URL. A blank line separates paragraphs. Uses exactly the renderer's
+    reading and splitting code.
 
     \b
-    Example:
+    Examples:
       newsvoice sentences ../shared/samples/dai-loc-party-building.txt
+      newsvoice sentences https://example.vn/tin/bai-viet.html --show-dropped
     """
     from newsvoice.sentences import split_sentences
     from newsvoice.sources import source_article

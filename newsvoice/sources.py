@@ -5,6 +5,8 @@ CONTRACT (the CLI, render and batch call only this):
     read_source(src: str) -> Source            # raises InputError (exit 1), one line
     read_source_article(src: str, *, keep_all=False) -> Article
     source_stem(src: str) -> str               # safe output name, also for a URL
+    source_name(src: str) -> str               # the input as the user wrote it (a URL mangled
+                                               # by Path(), "https:/x", gets its "//" back)
     ARTICLE_SUFFIXES                           # what a batch folder expands to
 
 A Source holds the article as plain text bytes (what ``parse_article`` reads, headline first)
@@ -72,6 +74,11 @@ def is_url(src: str) -> bool:
 def _url(src: str) -> str:
     m = _URL.match(str(src))
     return f"{m[1].lower()}://{m[2]}" if m else str(src)
+
+
+def source_name(src: str) -> str:
+    """How to name the input in a manifest or report: the path, or the URL intact."""
+    return _url(str(src))
 
 
 def read_source(src: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_BYTES) -> Source:

@@ -26,6 +26,7 @@ from newsvoice.sources import (
     read_source,
     read_source_article,
     source_article,
+    source_name,
     source_stem,
 )
 
@@ -234,6 +235,11 @@ def test_refused_connection_exits_1(tmp_path: Path) -> None:
 ])
 def test_source_stem(src: str, stem: str) -> None:
     assert source_stem(src) == stem
+
+
+def test_source_name_restores_a_url_that_went_through_path() -> None:
+    assert source_name(str(Path("https://example.vn/a/b.html"))) == "https://example.vn/a/b.html"
+    assert source_name("tin/a.txt") == "tin/a.txt"
 
 
 # ---------------------------------------------------------------- batch and render
