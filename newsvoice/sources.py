@@ -111,7 +111,7 @@ def bytes_source(data: bytes, name: str = "stdin") -> Source:
     """Bytes of unknown kind (stdin, a URL's body): a web page or a Word file is recognised
     by its first bytes, anything else is text."""
     head = data[:1024].lstrip().lower()
-    if data[:2] == b"PK":
+    if data[:4] == b"PK\x03\x04":  # a zip container: .docx
         return docx_source(data, name)
     if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<head" in head:
         return html_source(data, name)
