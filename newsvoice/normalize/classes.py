@@ -404,13 +404,47 @@ def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 _PAIR = re.compile(r"([0-9]{1,2})\s*[-–:]\s*([0-9]{1,2})(?:\s*\(([0-9]{1,2})\))?")
 
 
+_SCORE_BEFORE = 60
+
+
 def v_score_list(m: re.Match[str], data: RuleData, caps: bool) -> Result:
-    """'(6-4, 3-6, 7-6(5))' -> '(sáu bốn, ba sáu, bảy sáu năm)': set scores, not dates."""
+    """'(6-4, 3-6, 7-6(5))' -> '(sáu bốn, ba sáu, bảy sáu năm)': set scores, not dates. One
+    pair in brackets is a score when a score word is inside ('(4-3 luân lưu)') or shortly
+    before ('thắng 1-1 (4-3)')."""
+    pairs = _PAIR.findall(m["body"])
+    if len(pairs) == 1:
+        near = m.string[max(0, m.start() - _SCORE_BEFORE):m.start()] + " " + (m["tail"] or "")
+        words = re.findall(rf"{LETTER}+", near.lower())
+        pairs_of_words = [" ".join(words[i:i + 2]) for i in range(len(words))]
+        if not any(data.is_context("score", w) for w in words + pairs_of_words):
+            return None
     said = []
-    for a, b, tie in _PAIR.findall(m["body"]):
+    for a, b, tie in pairs:
         pair = f"{read_integer_string(a)} {read_integer_string(b)}"
         said.append(pair + (f" {read_integer_string(tie)}" if tie else ""))
-    return "(", ", ".join(said) + ")"
+    tail = f" {m['tail'].strip()}" if m["tail"] else ""
+    return "(", ", ".join(said) + tail + ")"
+
+
+_PREV_TOKEN = re.compile(r"(\S+)\s+$")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+
+
+def v_score_teams(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Arsenal 2-1 Chelsea', 'Hà Nội FC 2-2 HAGL': a pair between two names is a result.
+    A date word before ('Ngày 30-4 Hà Nội ...') keeps it a date."""
+    prev = _PREV_TOKEN.search(m.string, max(0, m.start() - 40), m.start())
+    nxt = _NEXT_CHAR.match(m.string, m.end())
+    if not prev or not nxt or not (nxt[1].isupper() or _is_span(nxt[1])):
+        return None
+    word = prev[1]
+    if not (word[0].isupper() or _is_span(word[-1])) or data.is_context("date", word):
+        return None
+    return "", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
+
+
+def _is_span(ch: str) -> bool:
+    return 0xE000 <= ord(ch) <= 0xF8FF
 
 
 def v_season(m: re.Match[str], data: RuleData, caps: bool) -> Result:

@@ -55,6 +55,7 @@ from newsvoice.normalize.classes import (
     v_roman_free,
     v_score,
     v_score_list,
+    v_score_teams,
     v_season,
     v_service_digits,
     v_symbol,
@@ -127,9 +128,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("code", r"(?<![\w/.\-])(?P<num>[0-9]+)(?:/(?P<year>[0-9]{4}))?[/\-]"
           r"(?P<suf>[A-ZĐ]{2}[A-ZĐa-zđ0-9&]*(?:[\-/.][A-ZĐa-zđ0-9&]+)*)", WORD, v_code),
         r("road_km", r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])", WORD, v_road_km),
-        r("score_list", rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})+)\s*\)", WORD, v_score_list),
+        r("score_list", rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})*)(?P<tail>\s+{LETTER}+(?:\s+{LETTER}+)?)?"
+          r"\s*\)", WORD, v_score_list),
         r("score", rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
           rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}", WORD, v_score),
+        r("score_teams", rf"(?<=[\w{SPAN_CHARS[1:-1]}] )(?P<a>{_D12})\s*[-–]\s*(?P<b>{_D12})"
+          rf"(?=\s+(?:{LETTER}|{SPAN_CHARS}))", WORD, v_score_teams),
         r("season", rf"(?<![0-9.,/])(?P<a>(?:19|20)[0-9]{{2}})\s*(?P<sep>[/\-–])\s*(?P<b>[0-9]{{4}}|[0-9]{{2}})"
           rf"{_END_NUM}", NUMERIC, v_season),
         r("date_dmy", rf"(?<![0-9.,/])(?P<d>{_D12})(?P<sep>[/.\-])(?P<m>{_D12})(?P=sep)(?P<y>{_Y4})"
