@@ -74,3 +74,12 @@ def test_unglue_a_line_and_the_narration() -> None:
     assert unglue("Bổ sungủy viên và cơ quan hànhĐảng ủy.") == "Bổ sung ủy viên và cơ quan hành Đảng ủy."
     spoken = Normalizer().normalize("Đoàn kiểm tra côngtác của UBND ngày 2/9 ở Windows.")
     assert spoken == "Đoàn kiểm tra công tác của ủy ban nhân dân ngày hai tháng chín ở Windows."
+
+
+def test_real_text_is_left_as_it_is() -> None:
+    """No word of our word lists or of the example articles is ever split."""
+    texts = [(ROOT / "assets" / "compounds.txt").read_text("utf-8")]
+    texts += [p.read_text("utf-8") for p in sorted((ROOT / "examples").glob("*.txt"))]
+    for text in texts:
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        assert unglue(body) == body

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsvoice.batch import collect_inputs
 from newsvoice.errors import InputError
@@ -262,3 +264,14 @@ def test_render_html_writes_the_dropped_report(tmp_path: Path) -> None:
     assert {"navigation", "photo caption", "advertisement", "comments"} <= reasons
     srt = res.outputs["srt"].read_text("utf-8")
     assert "Hà Tĩnh khánh thành" in srt and "Quảng cáo" not in srt and "Bình luận" not in srt
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcpdivhtmlbodyscriptĐđàáạ\n.,1")), max_size=300))
+def test_any_markup_gives_text_or_one_input_error(markup: str) -> None:
+    try:
+        src = bytes_source(("<html><body>" + markup).encode("utf-8"))
+    except InputError as e:
+        assert "\n" not in str(e)
+    else:
+        assert src.kind == "html" and src.data.decode("utf-8")
