@@ -477,7 +477,7 @@ def v_fraction(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     word before ('ngày 1/3') or no fraction context it is left to the date reader."""
     a, b = int(m["d"]), int(m["m"])
     pre = m["pre"] or ""
-    if not 1 <= a < b <= 10 or _pre_is(data, "date", pre):
+    if not 1 <= a < b <= 10 or _pre_is(data, "date", pre) or _pre_is(data, "date_prep", pre):
         return None
     if not _fraction_ok(pre, m["post"] or "", data):
         return None
