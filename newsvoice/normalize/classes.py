@@ -501,8 +501,9 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     head = parts[0]
     spoken_head, kind = data.codes.get(head, ("", "spell"))
     said_before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
-    if spoken_head and said_before and _fold(said_before[2]) == _fold(spoken_head.split()[0]):
-        spoken_head = ""  # "đường ĐT609": "đường đê tê ...", not "đường đường tỉnh ..."
+    if spoken_head and said_before and (_fold(said_before[2]) == _fold(spoken_head.split()[0])
+                                        or data.is_context("road", said_before[2])):
+        spoken_head = ""  # "đường ĐT609", "tỉnh lộ ĐT.741": the road was named, spell the code
     out = [spoken_head or _spell(head, data)]
     first_digits = True
     prev = head
