@@ -135,8 +135,9 @@ def source_stem(src: str) -> str:
 
 
 def _from_url(url: str, *, timeout: float, max_bytes: int) -> Source:
-    """GET with a timeout, a user agent and redirects; the body is streamed and refused past
-    ``max_bytes``. Any failure is one InputError line."""
+    """GET with a timeout (per connect/read; the whole download gets 3× that), a user agent
+    and redirects; the body is streamed and refused past ``max_bytes``. The content type
+    picks the reader. Any failure is one InputError line."""
     import requests
 
     try:
@@ -164,7 +165,7 @@ def _from_url(url: str, *, timeout: float, max_bytes: int) -> Source:
         return html_source(data, url)
     if ctype == _DOCX_MIME:
         return docx_source(data, url)
-    if ctype.startswith("text/") and ctype != "text/html":
+    if ctype.startswith("text/"):
         return Source(url, data)
     return bytes_source(data, url)
 
