@@ -527,13 +527,24 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 _LAST_WORDS = re.compile(rf"(?:({LETTER}+)\s+)?({LETTER}+)\s*\(?\s*$")
 
 
+_CLAUSE_START = re.compile(r"[.,;:!?](?=\s)|^")  # not the comma of "12,5"
+
+
 def _change_word_before(text: str, start: int, data: RuleData) -> str | None:
-    """The change word ('tăng', 'giảm xuống'...) right before a signed number, if any."""
+    """The change word ('tăng', 'giảm xuống'...) right before a signed number, or, for a
+    number in brackets, anywhere earlier in the same clause ('tăng 12,5 điểm (+1,02%)')."""
     m = _LAST_WORDS.search(text, max(0, start - 40), start)
-    if not m:
+    if m:
+        two = f"{m[1]} {m[2]}" if m[1] else ""
+        found = next((w for w in (two, m[2]) if w and data.is_context("change", w)), None)
+        if found:
+            return found
+    if text[max(0, start - 1):start] != "(":
         return None
-    two = f"{m[1]} {m[2]}" if m[1] else ""
-    return next((w for w in (two, m[2]) if w and data.is_context("change", w)), None)
+    clause = text[max(0, start - 120):start - 1]
+    clause = clause[max(mm.end() for mm in _CLAUSE_START.finditer(clause)):]
+    words = re.findall(rf"{LETTER}+", clause)
+    return next((w for w in reversed(words) if data.is_context("change", w)), None)
 
 
 def _signed(sign: str | None, body: str, percent: bool, change: str | None = None) -> str:
