@@ -56,7 +56,10 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None
       echo "Ngày 11/01, UBND TP.HCM họp." | newsvoice normalize
       newsvoice voices
 
-    Exit codes: 0 ok, 1 input error, 2 usage error, 3 engine/network failure.
+    -q, -v and --config may also follow the command (render x.txt -q).
+
+    Exit codes: 0 ok, 1 input error, 2 usage error, 3 engine/network failure,
+    130 interrupted.
     """
     _setup_logging(quiet, verbose)
     if config_file is not None:
