@@ -201,6 +201,12 @@ def _sub_formats(subs: str) -> tuple[str, ...]:
     return names
 
 
+_REVIEW_OPTION = click.option(
+    "--review", is_flag=True,
+    help="Also write an HTML review page (player, cues, warnings, lexicon fixes) next to the audio; "
+         "batch: one per article and OUT/index.html.")
+
+
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
             max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
             pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
@@ -239,11 +245,12 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @_layout_options
 @_cache_options
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
+@_REVIEW_OPTION
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
            subs: str, srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
-           **layout) -> None:
+           review: bool, **layout) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -254,6 +261,7 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
       newsvoice render examples/bao-lu-mien-trung.txt -o out/ --engine espeak
       newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
+      newsvoice render article.txt -o out/ --engine espeak --review
     """
     from newsvoice.render import RenderOptions, parse_slot
     from newsvoice.render import render as do_render
@@ -284,6 +292,30 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
              result.engine_calls, result.seconds)
     for path in result.outputs.values():
         click.echo(str(path))
+    if review:
+        from newsvoice.review import write_page
+
+        click.echo(str(write_page(result.outputs["json"])))
+
+
+@cli.command()
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Page to write (default: the manifest's name with .html, beside it).")
+def review(manifest: Path, out_file: Path | None) -> None:
+    """Build the HTML review page of a render from its MANIFEST (.json).
+
+    The page is self-contained (works from file://, no network) and links the
+    audio by its relative name. Prints the page's path on stdout.
+
+    \b
+    Examples:
+      newsvoice review out/bao-lu-mien-trung.json
+      newsvoice review out/story.json -o story-review.html
+    """
+    from newsvoice.review import write_page
+
+    click.echo(str(write_page(manifest, out_file)))
 
 
 @cli.command()
@@ -371,10 +403,11 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.option("--fallback", type=click.Choice(["espeak"]), default=None,
               help="When Google keeps refusing, render the remaining articles with espeak-ng.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
+@_REVIEW_OPTION
 def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
           audio_format: str, bit_depth: str, loudness: str, subs: str, cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
-          **layout) -> None:
+          review: bool, **layout) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -385,6 +418,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     Examples:
       newsvoice batch bulletins/2026-11-29/ -o out/ --engine espeak --jobs 2
       newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
+      newsvoice batch bulletins/ -o out/ --engine espeak --review   # + out/index.html
     """
     from newsvoice.batch import BatchOptions, collect_inputs, run_batch
     from newsvoice.render import RenderOptions
@@ -412,6 +446,10 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
             bar.stop()
     if log.getEffectiveLevel() <= logging.INFO:
         _batch_table(results)
+    if review:
+        from newsvoice.review import write_batch_review
+
+        click.echo(str(write_batch_review(out_dir, results)))
     if any(r.status == "failed" for r in results):
         sys.exit(3)
 
