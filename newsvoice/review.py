@@ -30,6 +30,9 @@ from newsvoice.errors import InputError
 
 PEAKS = 400  # points in the waveform envelope: enough for a 1280 px canvas
 _CUE_WARNING = re.compile(r"^cue (\d+):\s*(.*)$", re.S)
+# a render warning and the check rule that says the same thing; the page shows it once
+_SAME_FINDING = {"reading speed": ("reading-speed",), "shorter than": ("min-duration",),
+                 "longer than": ("max-duration",), "does not fit": ("lines", "line-length")}
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
@@ -135,8 +138,9 @@ def cue_views(manifest: Mapping) -> list[dict]:
         text = str(c.get("text", ""))
         dur = end - start
         findings = [{"severity": "warning", "rule": "render", "message": w} for w in by_cue.get(n, [])]
-        seen = {f["message"] for f in findings}
-        findings += [f for f in checked.get(n, []) if f["message"] not in seen]
+        said = {rule for w in by_cue.get(n, []) for key, rules in _SAME_FINDING.items() if key in w
+                for rule in rules}
+        findings += [f for f in checked.get(n, []) if f["rule"] not in said]
         cps = round(len(" ".join(text.split("\n"))) / dur, 1) if dur > 0 else None
         views.append({
             "n": n, "start": round(start, 3), "end": round(end, 3),

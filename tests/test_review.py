@@ -124,6 +124,14 @@ def test_check_findings_reach_their_cue():
     assert {"lines", "min-duration"} <= rules
 
 
+def test_a_finding_said_by_render_and_check_is_shown_once():
+    m = manifest()
+    m["cues"][1]["text"] = "Sáng 11/01, UBND huyện Đại Lộc họp bàn\nviệc nạo vét kênh mương nội đồng."
+    assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["render"]
+    m["warnings"] = []
+    assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["reading-speed"]
+
+
 def test_lead_fields_are_used_when_present():
     m = manifest(outputs={"audio": "story.mp3", "srt": "story.srt"},
                  words=[{"text": "Tin", "start": 0.3, "end": 0.6}])

@@ -118,6 +118,13 @@
     });
   });
 
+  // "N to check" in the header opens the warnings
+  Array.prototype.forEach.call(document.querySelectorAll('a[href="#warnings"]'), function (a) {
+    a.addEventListener("click", function () {
+      Array.prototype.forEach.call(document.querySelectorAll("#warnings details"), function (d) { d.open = true; });
+    });
+  });
+
   // keyboard: space plays/pauses, arrows move between cues (form fields and buttons keep their keys)
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
