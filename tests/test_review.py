@@ -126,7 +126,7 @@ def test_check_findings_reach_their_cue():
 
 def test_a_finding_said_by_render_and_check_is_shown_once():
     m = manifest()
-    m["cues"][1]["text"] = "Sáng 11/01, UBND huyện Đại Lộc họp bàn\nviệc nạo vét kênh mương nội đồng."
+    m["cues"][1].update(end=4.48, text="Sáng 11/01, UBND huyện Đại Lộc họp bàn\nviệc nạo vét kênh mương nội đồng.")
     assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["render"]
     m["warnings"] = []
     assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["reading-speed"]
