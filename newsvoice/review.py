@@ -212,26 +212,39 @@ def build_index(rows: Sequence[Mapping], title: str = "Batch review") -> str:
 # ---------------------------------------------------------------- audio envelope
 
 
-def _pcm(path: Path) -> np.ndarray:
-    """Mono float samples in -1..1: WAV through the stdlib, anything else through ffmpeg."""
-    if path.suffix.lower() == ".wav":
-        try:
-            with wave.open(str(path), "rb") as w:
-                width, channels, raw = w.getsampwidth(), w.getnchannels(), w.readframes(w.getnframes())
-            if width == 3:
-                b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
-                x = (b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8
-                full = float(1 << 23)
-            elif width in (1, 2, 4):
-                x = np.frombuffer(raw, {1: np.uint8, 2: np.int16, 4: np.int32}[width]).astype(np.int64)
-                if width == 1:
-                    x = x - 128
-                full = float(1 << (8 * width - 1))
-            else:
-                raise wave.Error(f"{width}-byte samples")
-            return x[::channels].astype(np.float32) / full
-        except (wave.Error, EOFError):
-            pass  # e.g. WAVE_FORMAT_EXTENSIBLE or float: let ffmpeg read it
+def _decode(raw: bytes, width: int, channels: int) -> np.ndarray:
+    """Little-endian PCM frames -> |first channel| as float32 in 0..1."""
+    if width == 3:
+        bts = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        x = (bts[:, 0] | (bts[:, 1] << 8) | (bts[:, 2] << 16)) << 8 >> 8
+    elif width in (1, 2, 4):
+        x = np.frombuffer(raw, {1: np.uint8, 2: "<i2", 4: "<i4"}[width]).astype(np.int64)
+        if width == 1:
+            x = x - 128
+    else:
+        raise wave.Error(f"{width}-byte samples")
+    return np.abs(x[::channels]).astype(np.float32) / float(1 << (8 * width - 1))
+
+
+def _wav_blocks(path: Path, points: int) -> np.ndarray | None:
+    """Peak per small block of a PCM WAV, read in chunks (an hour-long 24-bit file never
+    sits in memory whole); None when the stdlib cannot read it (e.g. float WAV)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            width, channels, n = w.getsampwidth(), w.getnchannels(), w.getnframes()
+            block = max(1, -(-n // (points * 8)))
+            chunk = block * max(1, (1 << 20) // block)
+            out = []
+            while raw := w.readframes(chunk):
+                x = _decode(raw, width, channels)
+                out.append(np.maximum.reduceat(x, np.arange(0, x.size, block)))
+    except (wave.Error, EOFError):
+        return None
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def _ffmpeg_abs(path: Path) -> np.ndarray:
+    """|samples| of any audio file, decoded by the bundled ffmpeg to 8 kHz mono."""
     import subprocess
 
     from newsvoice.audio import ffmpeg_exe
@@ -240,7 +253,7 @@ def _pcm(path: Path) -> np.ndarray:
     res = subprocess.run(cmd, capture_output=True, check=False)
     if res.returncode != 0:
         raise InputError(f"{path}: cannot read audio ({res.stderr.decode(errors='replace').strip()[:200]})")
-    return np.frombuffer(res.stdout, np.int16).astype(np.float32) / 32768.0
+    return np.abs(np.frombuffer(res.stdout, np.int16).astype(np.float32)) / 32768.0
 
 
 def envelope(samples: np.ndarray, points: int = PEAKS) -> list[float]:
@@ -255,7 +268,10 @@ def envelope(samples: np.ndarray, points: int = PEAKS) -> list[float]:
 
 
 def audio_peaks(path: Path, points: int = PEAKS) -> list[float]:
-    return envelope(_pcm(path), points)
+    """The waveform envelope of an audio file: WAV through the stdlib ``wave`` module,
+    anything else (MP3) through ffmpeg."""
+    blocks = _wav_blocks(path, points) if path.suffix.lower() == ".wav" else None
+    return envelope(blocks if blocks is not None else _ffmpeg_abs(path), points)
 
 
 # ---------------------------------------------------------------- files
