@@ -201,10 +201,9 @@ def _sub_formats(subs: str) -> tuple[str, ...]:
     return names
 
 
-_REVIEW_OPTION = click.option(
-    "--review", is_flag=True,
-    help="Also write an HTML review page (player, cues, warnings, lexicon fixes) next to the audio; "
-         "batch: one per article and OUT/index.html.")
+def _review_option(what: str):
+    return click.option("--review", is_flag=True,
+                        help=f"Also write {what} (player, cues, warnings, lexicon fixes; see `newsvoice review`).")
 
 
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
@@ -245,7 +244,7 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @_layout_options
 @_cache_options
 @click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
-@_REVIEW_OPTION
+@_review_option("an HTML review page next to the audio")
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
@@ -403,7 +402,7 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.option("--fallback", type=click.Choice(["espeak"]), default=None,
               help="When Google keeps refusing, render the remaining articles with espeak-ng.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
-@_REVIEW_OPTION
+@_review_option("an HTML review page per article and OUT/index.html")
 def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
           audio_format: str, bit_depth: str, loudness: str, subs: str, cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
