@@ -173,17 +173,31 @@ def _links(manifest: Mapping, manifest_path: Path, audio: str) -> list[tuple[str
     return names
 
 
+_LOUDNESS_KEYS = ("preset", "integrated_lufs", "lra_lu", "true_peak_dbtp", "target_lufs", "target_true_peak_dbtp")
+
+
+def _info(manifest: Mapping) -> dict:
+    """The header facts, each present (None when the manifest lacks it)."""
+    keys = {"version": "newsvoice", "source": "source", "engine": "engine", "voice": "voice",
+            "duration": "duration_s", "speed": "speed"}
+    return {name: manifest.get(key) for name, key in keys.items()}
+
+
 def build_page(manifest: Mapping, audio_name: str, *, peaks: Sequence[float] = (),
                manifest_name: str = "", index_href: str | None = None) -> str:
     """The review page for one render, as one HTML string (pure: no file access)."""
     if not isinstance(manifest.get("cues"), list):
         raise InputError("not a newsvoice manifest: no cue list")
+    for n, c in enumerate(manifest["cues"], 1):
+        if not (isinstance(c, Mapping) and all(isinstance(c.get(k), int | float) for k in ("start", "end"))):
+            raise InputError(f"not a newsvoice manifest: cue {n} has no start and end time")
     cues = cue_views(manifest)
     warnings = [str(w) for w in manifest.get("warnings") or []]
     _, general = split_warnings(warnings)
     warning_items = [{"cue": int(m.group(1)) if (m := _CUE_WARNING.match(w)) else None, "text": w}
                      for w in warnings]
     mpath = Path(manifest_name or "manifest.json")
+    loud = manifest.get("loudness") if isinstance(manifest.get("loudness"), Mapping) else {}
     title = manifest.get("headline") or Path(str(manifest.get("source", "") or mpath.stem)).stem
     data = {
         "duration": manifest.get("duration_s"),
@@ -192,9 +206,11 @@ def build_page(manifest: Mapping, audio_name: str, *, peaks: Sequence[float] = (
         "peaks": [round(float(p), 3) for p in peaks],
     }
     return _env().get_template("page.html.j2").render(
-        title=title, m=manifest, cues=cues, general_warnings=general, warnings=warning_items,
+        title=title, info=_info(manifest), cues=cues, general_warnings=general, warnings=warning_items,
         flagged=sum(bool(c["findings"]) for c in cues), audio=audio_name,
-        dropped=manifest.get("dropped") or [], loud=manifest.get("loudness") or {},
+        dropped=[{"text": d.get("text", ""), "reason": d.get("reason", "")} if isinstance(d, Mapping)
+                 else {"text": str(d), "reason": ""} for d in manifest.get("dropped") or []],
+        loud={k: loud.get(k) for k in _LOUDNESS_KEYS},
         links=_links(manifest, mpath, audio_name) if manifest_name else [("audio", audio_name)],
         index_href=index_href, data_json=script_json(data),
         css=_asset("review.css"), js=_asset("review.js"),

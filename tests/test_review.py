@@ -177,6 +177,13 @@ def test_script_json_cannot_close_its_element():
     assert json.loads(text) == {"t": "</script><!-- & \u2028"}
 
 
+def test_a_bare_manifest_still_gives_a_page():
+    """Only cue times and text: no units, loudness, settings, warnings or dropped lines."""
+    page = build_page({"cues": [{"start": 0.5, "end": 2.0, "text": "Xin chào"}]}, "x.wav")
+    assert cue_items(page) == [(0.5, 2.0)] and "Xin chào" in page
+    assert "Nothing was left out." in page
+
+
 def test_not_a_manifest_is_an_input_error():
     with pytest.raises(InputError):
         build_page({"units": []}, "x.wav")
@@ -292,7 +299,15 @@ def test_review_command_rebuilds_the_page(rendered, tmp_path):
     assert cue_items(page) == cue_items(rendered.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("content", [None, b"{not json", b'{"units": []}'])
+def test_review_command_into_a_missing_folder_fails_cleanly(rendered, tmp_path):
+    p = run("review", str(rendered.with_suffix(".json")), "-o", str(tmp_path / "nope" / "x.html"))
+    err = p.stderr.decode()
+    assert p.returncode == 1 and len(err.strip().splitlines()) == 1 and "nope" in err, err
+    assert not (tmp_path / "nope").exists()
+
+
+@pytest.mark.parametrize("content", [None, b"{not json", b'{"units": []}', b'{"cues": [{"text": "x"}]}',
+                                     b'{"cues": ["x"]}', b"\xff\xfe\x00"])
 def test_review_command_rejects_bad_manifests(tmp_path, content):
     path = tmp_path / "m.json"
     if content is not None:
