@@ -23,6 +23,7 @@ from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -52,6 +53,7 @@ def _env():
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["clock"] = clock
     env.filters["num"] = _num
+    env.filters["href"] = href
     return env
 
 
@@ -59,6 +61,11 @@ def script_json(data: object) -> str:
     """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` survive raw."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
+
+
+def href(path: str) -> str:
+    """A relative file name as a URL path: 'Bản tin #2.wav' -> 'B%E1%BA%A3n%20tin%20%232.wav'."""
+    return quote(str(path), safe="/")
 
 
 def clock(seconds: float | None) -> str:
@@ -354,8 +361,13 @@ def write_batch_review(out_root: Path, results: Sequence) -> Path:
         folder = out_root / r.slug
         manifest = find_manifest(folder, Path(r.file).stem) if r.status != "failed" else None
         if manifest is not None:
-            page = write_page(manifest, index_href="../index.html")
-            data = read_manifest(manifest)
+            try:
+                page = write_page(manifest, index_href="../index.html")
+                data = read_manifest(manifest)
+            except InputError as e:  # one unreadable article must not cost the bulletin its index
+                row["error"] = f"no review page: {e}"
+                rows.append(row)
+                continue
             row["warnings"] = [str(w) for w in data.get("warnings") or []]
             row["page"] = f"{r.slug}/{page.name}"
             links = [("review", page.name)] + _links(data, manifest, audio_name(data, manifest))
