@@ -574,3 +574,21 @@ def test_batch_review_index_links_resolve(browser, tmp_path):
         assert errors == []
     finally:
         ctx.close()
+
+
+def test_batch_index_survives_an_unreadable_manifest(tmp_path):
+    from newsvoice.batch import BatchResult
+    from newsvoice.review import write_batch_review
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "a.json").write_text("{broken", encoding="utf-8")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "b.json").write_text(json.dumps(manifest()), encoding="utf-8")
+    _write_wav(tmp_path / "b" / "b.wav", np.zeros(48000), 2)
+    results = [BatchResult("in/a.txt", "a", "ok", 1.0, 1), BatchResult("in/b.txt", "b", "skipped", 9.0, 3),
+               BatchResult("in/c.txt", "c", "failed", error="in/c.txt: empty")]
+    page = write_batch_review(tmp_path, results).read_text(encoding="utf-8")
+    assert page.count('<tr class="article"') == 3
+    assert "no review page" in page and "in/c.txt: empty" in page
+    assert (tmp_path / "b" / "b.html").is_file() and not (tmp_path / "a" / "a.html").exists()
+    assert 'href="b/b.html"' in page and 'href="b/b.wav"' in page and 'href="a/' not in page
