@@ -132,6 +132,26 @@ def cue_spoken(cue: Mapping, units: Sequence[Mapping]) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _words(manifest: Mapping) -> list[dict]:
+    """The word timeline (text, start, end) when the manifest has one, else []."""
+    words = manifest.get("words")
+    if not isinstance(words, list):
+        return []
+    try:
+        return [{"text": str(w["text"]), "start": round(float(w["start"]), 3), "end": round(float(w["end"]), 3)}
+                for w in words]
+    except (TypeError, KeyError, ValueError):
+        return []
+
+
+def _word_range(value: object, n_words: int) -> list[int] | None:
+    """A cue's [first, last_exclusive] word indices when valid."""
+    if (isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(i, int) for i in value)
+            and 0 <= value[0] <= value[1] <= n_words):
+        return [value[0], value[1]]
+    return None
+
+
 def cue_views(manifest: Mapping) -> list[dict]:
     """Everything the page shows per cue, in order."""
     units = manifest.get("units") or []
@@ -153,6 +173,7 @@ def cue_views(manifest: Mapping) -> list[dict]:
             "n": n, "start": round(start, 3), "end": round(end, 3),
             "lines": text.split("\n"), "text": text, "spoken": cue_spoken(c, units),
             "cps": cps, "cps_over": cps is not None and cps > rules.max_cps, "findings": findings,
+            "words": _word_range(c.get("words"), len(manifest.get("words") or [])),
         })
     return views
 
@@ -208,8 +229,9 @@ def build_page(manifest: Mapping, audio_name: str, *, peaks: Sequence[float] = (
     title = manifest.get("headline") or Path(str(manifest.get("source", "") or mpath.stem)).stem
     data = {
         "duration": manifest.get("duration_s"),
-        "cues": [{"n": c["n"], "start": c["start"], "end": c["end"], "text": c["text"]} for c in cues],
-        "words": manifest.get("words") or [],
+        "cues": [{"n": c["n"], "start": c["start"], "end": c["end"], "text": c["text"], "words": c["words"]}
+                 for c in cues],
+        "words": _words(manifest),
         "peaks": [round(float(p), 3) for p in peaks],
     }
     return _env().get_template("page.html.j2").render(

@@ -143,7 +143,11 @@ def test_lead_fields_are_used_when_present():
     assert audio_name(manifest(settings={"audio_format": "mp3"}), Path("x.json")) == "x.mp3"
     page = build_page(m, "story.mp3", manifest_name="story.json")
     assert 'href="story.srt"' in page and 'href="story.json"' in page
-    assert script_data(page)["words"] == [{"text": "Tin", "start": 0.3, "end": 0.6}]
+    data = script_data(page)
+    assert data["words"] == [{"text": "Tin", "start": 0.3, "end": 0.6}]
+    assert data["cues"][1]["words"] == [0, 1] and data["cues"][0]["words"] is None
+    m["cues"][0]["words"] = [0, 5]  # out of range: ignored, not trusted
+    assert script_data(build_page(m, "story.mp3"))["cues"][0]["words"] is None
 
 
 def test_split_warnings():
@@ -592,3 +596,28 @@ def test_batch_index_survives_an_unreadable_manifest(tmp_path):
     assert "no review page" in page and "in/c.txt: empty" in page
     assert (tmp_path / "b" / "b.html").is_file() and not (tmp_path / "a" / "a.html").exists()
     assert 'href="b/b.html"' in page and 'href="b/b.wav"' in page and 'href="a/' not in page
+
+
+def test_browser_word_timeline_of_the_current_cue(browser, tmp_path):
+    """With the lead's word timeline in the manifest, the current cue lists its words;
+    clicking one seeks to it and marks it."""
+    m = manifest(words=[{"text": t, "start": s, "end": e} for t, s, e in [
+        ("Tin", 0.3, 0.7), ("thử", 0.7, 1.2), ("Sáng", 1.5, 1.9), ("11/01,", 1.9, 3.0),
+        ("UBND", 3.2, 4.1), ("họp.", 4.1, 5.0), ("Hết", 5.6, 6.5), ("tin.", 6.5, 8.2)]])
+    for c, r in zip(m["cues"], [[0, 2], [2, 6], [6, 8]], strict=True):
+        c["words"] = r
+    _write_wav(tmp_path / "story.wav", np.zeros(48000 * 9), 2)
+    (tmp_path / "story.json").write_text(json.dumps(m, ensure_ascii=False), encoding="utf-8")
+    assert run("review", str(tmp_path / "story.json")).returncode == 0
+    w = Watched(browser, tmp_path / "story.html")
+    try:
+        w.page.locator("#cues .cue").nth(1).locator(".seek").click()
+        spans = w.page.locator("#cues .cue.current .words span")
+        assert spans.all_inner_texts() == ["Sáng", "11/01,", "UBND", "họp."]
+        spans.nth(2).click()
+        assert w.page.evaluate("document.getElementById('audio').currentTime") == pytest.approx(3.2, abs=0.01)
+        assert w.page.locator(".words span.now").all_inner_texts() == ["UBND"]
+        assert w.page.locator("#cues .cue.current").get_attribute("data-n") == "2"
+        assert w.errors == []
+    finally:
+        w.close()

@@ -51,11 +51,42 @@
     });
   }
 
+  // the word timeline of the current cue (when the manifest has one): click a word to hear it
+  var words = data.words || [];
+  var wordRow = null;
+  function showWords(i) {
+    if (wordRow) { wordRow.remove(); wordRow = null; }
+    var range = i >= 0 && data.cues[i] ? data.cues[i].words : null;
+    if (!range || range[1] <= range[0]) return;
+    wordRow = document.createElement("p");
+    wordRow.className = "words";
+    for (var k = range[0]; k < range[1]; k++) {
+      var span = document.createElement("span");
+      span.textContent = words[k].text;
+      span.dataset.start = words[k].start;
+      span.dataset.end = words[k].end;
+      span.addEventListener("click", function (e) {
+        e.stopPropagation();
+        seekTo(parseFloat(e.currentTarget.dataset.start));
+      });
+      wordRow.appendChild(span);
+      wordRow.appendChild(document.createTextNode(" "));
+    }
+    cues[i].el.insertBefore(wordRow, cues[i].el.querySelector(".spoken"));
+  }
+  function markWord(t) {
+    if (!wordRow) return;
+    Array.prototype.forEach.call(wordRow.children, function (s) {
+      s.classList.toggle("now", parseFloat(s.dataset.start) <= t && t < parseFloat(s.dataset.end));
+    });
+  }
+
   function show(i, scroll) {
     if (i === current) return;
     if (current >= 0) cues[current].el.classList.remove("current");
     current = i;
     setCaption(i);
+    showWords(i);
     if (i >= 0) {
       cues[i].el.classList.add("current");
       if (scroll) cues[i].el.scrollIntoView({ block: "nearest" });
@@ -66,6 +97,7 @@
     var t = audio.currentTime;
     tc.textContent = clock(t);
     show(cueAt(t), !audio.paused);
+    markWord(t);
     drawWave(t);
     raf = audio.paused ? 0 : requestAnimationFrame(tick);
   }
@@ -80,6 +112,7 @@
     audio.currentTime = cues[i].start;
     tc.textContent = clock(cues[i].start);
     show(i, true);
+    markWord(cues[i].start);
     drawWave(cues[i].start);
     if (focus) cues[i].el.focus({ preventScroll: true });
   }
