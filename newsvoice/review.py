@@ -159,6 +159,7 @@ def cue_views(manifest: Mapping) -> list[dict]:
     by_cue, _ = split_warnings(manifest.get("warnings") or [])
     rules = _rules(manifest)
     checked = _check_findings(cues, rules)
+    n_words = len(_words(manifest))
     views = []
     for n, c in enumerate(cues, 1):
         start, end = float(c["start"]), float(c["end"])
@@ -173,7 +174,7 @@ def cue_views(manifest: Mapping) -> list[dict]:
             "n": n, "start": round(start, 3), "end": round(end, 3),
             "lines": text.split("\n"), "text": text, "spoken": cue_spoken(c, units),
             "cps": cps, "cps_over": cps is not None and cps > rules.max_cps, "findings": findings,
-            "words": _word_range(c.get("words"), len(manifest.get("words") or [])),
+            "words": _word_range(c.get("words"), n_words),
         })
     return views
 
