@@ -407,7 +407,13 @@ def test_browser_keyboard_moves_between_cues_and_plays(review_page, rendered):
 
 
 def test_browser_screenshot_is_not_blank(review_page, tmp_path):
-    review_page.page.locator("#cues .cue").nth(1).click()
+    page = review_page.page
+    # at 1280x720 the frame, the player and the first cue are all on the first screen
+    for sel in ("#frame", "#audio", "#cues .cue >> nth=0"):
+        box = page.locator(sel).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= 1280, sel
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    page.locator("#cues .cue").nth(1).click()
     shot = tmp_path / "page.png"
     review_page.page.screenshot(path=str(shot))
     stats = _image_stats(review_page.context, shot)
