@@ -294,6 +294,11 @@ def _check_voice(engine: str, voice: str | None) -> None:
         raise click.BadParameter(str(e), param_hint="--voice") from None
 
 
+def _review_option(what: str):
+    return click.option("--review", is_flag=True,
+                        help=f"Also write {what} (player, cues, warnings, lexicon fixes; see `newsvoice review`).")
+
+
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
             max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
             pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
@@ -332,12 +337,13 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
               help="Online engines: longest time for one whole request, s.")
 @_STRICT
+@_review_option("an HTML review page next to the audio")
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: str | None,
            max_retry_after: float, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
            subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
-           strict: bool, **layout) -> None:
+           strict: bool, review: bool, **layout) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -348,6 +354,7 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
       newsvoice render examples/bao-lu-mien-trung.txt -o out/ --engine espeak
       newsvoice render article.txt -o out/ --format mp3 --subs srt,vtt
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
+      newsvoice render article.txt -o out/ --engine espeak --review
     """
     from newsvoice.options import RenderOptions
     from newsvoice.pace import parse_slot
@@ -382,8 +389,33 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
              result.engine_calls, result.seconds)
     for path in result.outputs.values():
         click.echo(str(path))
+    if review:
+        from newsvoice.review import write_page
+
+        click.echo(str(write_page(result.outputs["json"])))
     if strict and result.warnings:
         raise InputError(f"{len(result.warnings)} warning(s) and --strict (outputs written)")
+
+
+
+@cli.command()
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Page to write (default: the manifest's name with .html, beside it).")
+def review(manifest: Path, out_file: Path | None) -> None:
+    """Build the HTML review page of a render from its MANIFEST (.json).
+
+    The page is self-contained (works from file://, no network) and links the
+    audio by its relative name. Prints the page's path on stdout.
+
+    \b
+    Examples:
+      newsvoice review out/bao-lu-mien-trung.json
+      newsvoice review out/story.json -o story-review.html
+    """
+    from newsvoice.review import write_page
+
+    click.echo(str(write_page(manifest, out_file)))
 
 
 @cli.command()
@@ -478,11 +510,12 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
               help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
 @_STRICT
+@_review_option("an HTML review page per article and OUT/index.html")
 def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None,
           max_retry_after: float, speed: float,
           audio_format: str, bit_depth: str, loudness: str, subs: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
-          strict: bool, **layout) -> None:
+          strict: bool, review: bool, **layout) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -493,6 +526,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     Examples:
       newsvoice batch bulletins/2026-11-29/ -o out/ --engine espeak --jobs 2
       newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
+      newsvoice batch bulletins/ -o out/ --engine espeak --review   # + out/index.html
     """
     from newsvoice.batch import BatchOptions, collect_inputs, run_batch
     from newsvoice.options import RenderOptions
@@ -526,6 +560,10 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
         _batch_table(results)
     for r in results:
         _show_warnings(Path(r.file).name, r.warnings)
+    if review:
+        from newsvoice.review import write_batch_review
+
+        click.echo(str(write_batch_review(out_dir, results)))
     if any(r.status == "failed" for r in results):
         sys.exit(3)
     if strict and any(r.warnings for r in results):
