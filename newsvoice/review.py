@@ -98,7 +98,7 @@ def split_warnings(warnings: Sequence[str]) -> tuple[dict[int, list[str]], list[
 
 
 def _rules(manifest: Mapping):
-    from newsvoice.subtitles import CueRules
+    from newsvoice.cues import CueRules
 
     given = (manifest.get("settings") or {}).get("cues") or {}
     known = {f.name for f in fields(CueRules)}
@@ -339,7 +339,7 @@ def write_page(manifest_path: Path, out: Path | None = None, *, index_href: str 
     """Build the page for ``manifest_path`` and write it (atomically) to ``out``, by
     default ``<stem>.html`` beside the manifest. The audio link is made relative to
     the page's folder."""
-    from newsvoice.render import write_outputs
+    from newsvoice.output import write_outputs
 
     manifest = read_manifest(manifest_path)
     out = out or manifest_path.with_suffix(".html")
@@ -374,7 +374,7 @@ def find_manifest(folder: Path, stem: str) -> Path | None:
 def write_batch_review(out_root: Path, results: Sequence) -> Path:
     """A review page per rendered article and ``out_root/index.html`` listing all of
     them; ``results`` are batch.BatchResult rows (file, slug, status, ...)."""
-    from newsvoice.render import write_outputs
+    from newsvoice.output import write_outputs
 
     rows = []
     for r in results:

@@ -627,3 +627,22 @@ def test_browser_word_timeline_of_the_current_cue(browser, tmp_path):
         assert w.errors == []
     finally:
         w.close()
+
+
+def test_browser_current_cue_lists_its_timed_words(review_page, rendered):
+    """The word timeline of the render: the current cue shows its words; a click on one seeks to it."""
+    import json
+
+    page = review_page.page
+    manifest = json.loads(rendered.with_suffix(".json").read_text(encoding="utf-8"))
+    cue = manifest["cues"][2]
+    a, b = cue["words"]
+    page.locator("#cues .cue").nth(2).locator(".written").click()
+    chips = page.locator("#cues .cue.current .words span")
+    assert chips.all_inner_texts() == [w["text"] for w in manifest["words"][a:b]]
+    chips.nth(2).click()
+    t = page.evaluate("document.getElementById('audio').currentTime")
+    assert abs(t - manifest["words"][a + 2]["start"]) < 0.01
+    # word chips are not cues: only cue elements carry data-start/data-end
+    assert page.locator("#cues [data-start][data-end]").count() == len(manifest["cues"])
+    assert review_page.errors == []

@@ -63,21 +63,23 @@
     for (var k = range[0]; k < range[1]; k++) {
       var span = document.createElement("span");
       span.textContent = words[k].text;
-      span.dataset.start = words[k].start;
-      span.dataset.end = words[k].end;
+      span.dataset.wordStart = words[k].start;  // not data-start: that marks cues
+      span.dataset.wordEnd = words[k].end;
       span.addEventListener("click", function (e) {
         e.stopPropagation();
-        seekTo(parseFloat(e.currentTarget.dataset.start));
+        seekTo(parseFloat(e.currentTarget.dataset.wordStart));
       });
       wordRow.appendChild(span);
       wordRow.appendChild(document.createTextNode(" "));
     }
-    cues[i].el.insertBefore(wordRow, cues[i].el.querySelector(".spoken"));
+    var spoken = cues[i].el.querySelector(".spoken");
+    if (spoken) spoken.parentNode.insertBefore(wordRow, spoken);
+    else cues[i].el.appendChild(wordRow);
   }
   function markWord(t) {
     if (!wordRow) return;
     Array.prototype.forEach.call(wordRow.children, function (s) {
-      s.classList.toggle("now", parseFloat(s.dataset.start) <= t && t < parseFloat(s.dataset.end));
+      s.classList.toggle("now", parseFloat(s.dataset.wordStart) <= t && t < parseFloat(s.dataset.wordEnd));
     });
   }
 
