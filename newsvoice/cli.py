@@ -169,7 +169,12 @@ def _progress(label: str):
     bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn(), transient=True, console=_stderr_console())
     task = bar.add_task(label, total=None)
-    return bar, lambda done, total: bar.update(task, completed=done, total=total)
+
+    def update(stage: str, done: int, total: int | None) -> None:
+        """Every stage shows on the bar, so it never sits at "synthesising 61/61"."""
+        bar.update(task, description=stage, completed=done, total=total)
+
+    return bar, update
 
 
 def _stderr_console():
@@ -542,8 +547,8 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     bar, update = _progress("articles")
     task_progress = None
     if bar is not None:
-        task_progress = lambda r, done, total: update(done, total)  # noqa: E731
-        update(0, len(paths))
+        task_progress = lambda r, done, total: update("articles", done, total)  # noqa: E731
+        update("articles", 0, len(paths))
     elif log.getEffectiveLevel() <= logging.INFO:
         def task_progress(r, done: int, total: int) -> None:
             log.info("[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else "")

@@ -3,6 +3,7 @@ config files, batch and ``check`` read, so no module has to import render to lea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from newsvoice.loudness import LoudnessTarget, Measurement, presets
 from newsvoice.plan import Pauses
 
 AUDIO_FORMATS = ("wav", "mp3")
+# progress(stage, done, total): "synthesising" counts units; later stages are one step each
+Progress = Callable[[str, int, int | None], None]
 SPEED_RANGE = (0.8, 1.3)   # --speed: pitch-preserving tempo
 FIT_RANGE = (0.85, 1.15)   # --fit may change the pace only this much
 

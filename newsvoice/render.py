@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from newsvoice.audio import RATE, assemble, encode_pcm, samples_of, to_float
@@ -38,6 +37,7 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
     FIT_RANGE,
     SPEED_RANGE,
     SUB_FORMATS,
+    Progress,
     RenderOptions,
     RenderResult,
     loudness_target,
@@ -55,7 +55,7 @@ log = logging.getLogger("newsvoice")
 
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
-           progress: Callable[[int, int], None] | None = None) -> RenderResult:
+           progress: Progress | None = None) -> RenderResult:
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
     fallback engine, the whole article is rendered again with it: one voice per file."""
@@ -74,8 +74,13 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
 
 
 def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
-            progress: Callable[[int, int], None] | None) -> RenderResult:
+            progress: Progress | None) -> RenderResult:
     t0 = time.perf_counter()
+
+    def stage(name: str, done: int = 0, total: int | None = None) -> None:
+        if progress:
+            progress(name, done, total)
+
     target = validate(opts)
     article = read_source_article(str(src), keep_all=opts.keep_all)
     stem = source_stem(str(src))
@@ -90,8 +95,10 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
-    speech = synthesize_units([u.spoken for u in plan.units], synth, progress)
+    speech = synthesize_units([u.spoken for u in plan.units], synth,
+                              lambda i, n: stage("synthesising", i, n))
 
+    stage("pacing" if opts.fit_s or opts.speed != 1.0 else "assembling")
     raw = [s.samples for s in speech]
     audio, pauses_ms, speed = timed_audio(raw, [u.pause_after_ms for u in plan.units], speed=opts.speed,
                                           fit_s=opts.fit_s, head_ms=opts.pauses.head,
@@ -102,16 +109,19 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
     scales = [len(b) / len(a) if len(a) else 1.0 for a, b in zip(raw, audio, strict=True)]
     words = build_timeline(plan.units, [s.starts for s in speech], [s.duration_s for s in speech],
                            spans_s, scales, [s.confidence for s in speech])
+    stage("cutting subtitles")
     pcm16 = samples_of(track.audio)
     dips = speech_dips(pcm16, RATE, [w.start for w in words])
     cues = make_cues(words, track.duration_s, opts.cues, dips)
     warnings = plan.warnings + cues.warnings
 
+    stage("loudness")
     pcm = to_float(track)
     if target is not None:
         pcm, loud = normalize(pcm, target, channels=opts.channels)
     else:
         loud = measure(pcm, channels=opts.channels)
+    stage("encoding")
     audio_path = out_dir / f"{stem}.{opts.audio_format}"
     files: dict[Path, bytes] = {audio_path: encode_pcm(
         pcm, opts.audio_format, bit_depth=opts.bit_depth, channels=opts.channels, bitrate=opts.bitrate)}
@@ -127,6 +137,7 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         speed=speed, duration_s=track.duration_s, samples=track.n_samples, rate=RATE, target=target,
         loud=loud, outputs=outputs, fallback=getattr(engine, "fallback", None))
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+    stage("writing")
     write_outputs(files, inputs=(src, *opts.lexicons))
     return RenderResult(
         outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),

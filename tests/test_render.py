@@ -162,3 +162,14 @@ def test_mp3_output(tmp_path):
     assert mp3[:3] == b"ID3" or mp3[0] == 0xFF
     assert (tmp_path / "out/tin.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
     assert set(res.outputs) == {"mp3", "srt", "vtt", "json"}
+
+
+def test_progress_reports_every_stage_in_order(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text("Tin vắn\n\nSáng nay, xã tổ chức họp dân. Có 35 hộ tham dự.\n", encoding="utf-8")
+    seen: list[tuple[str, int, int | None]] = []
+    render(src, tmp_path / "out", _opts(tmp_path), progress=lambda *a: seen.append(a))
+    stages = list(dict.fromkeys(s for s, _, _ in seen))
+    assert stages == ["synthesising", "assembling", "cutting subtitles", "loudness", "encoding", "writing"]
+    synth = [(d, t) for s, d, t in seen if s == "synthesising"]
+    assert synth[-1][0] == synth[-1][1] >= 3  # counted unit by unit to the end
