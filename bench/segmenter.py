@@ -5,7 +5,7 @@ the hand-listed compounds (assets/compounds.txt) occurring in the text that each
 segmenter keeps as one word, and how often the two disagree on a boundary.
 Speed: sentences per second, after loading; load time measured separately.
 
-    python bench/segmenter.py
+    pip install pyvi && python bench/segmenter.py   (pyvi only for this comparison)
 """
 
 from __future__ import annotations
