@@ -160,6 +160,30 @@ def cut_pieces(words: Sequence[TimedWord], costs: Sequence[float], rules: CueRul
     return pieces
 
 
+def _layout_cost(lens: Sequence[int], costs: Sequence[float], a: int, b: int, rules: CueRules,
+                 words) -> float | None:
+    """What :func:`layout` would cost for words[a:b] (None: they do not fit), in O(b - a)
+    for the usual two lines: ``lens`` are prefix sums of word lengths, so no text is joined."""
+    total = lens[b] - lens[a] + (b - a - 1)
+    if total <= rules.max_chars:
+        return 0.0
+    if rules.max_lines != 2:
+        lay = layout([w.word for w in words[a:b]], rules.max_chars, rules.max_lines, costs[a:b - 1])
+        return None if lay is None else lay[0]
+    best = None
+    for k in range(a + 1, b):
+        head = lens[k] - lens[a] + (k - a - 1)
+        if head > rules.max_chars:
+            break
+        tail = total - head - 1
+        if tail > rules.max_chars:
+            continue
+        c = costs[k - 1] + abs(head - tail) / 12
+        if best is None or c < best:
+            best = c
+    return best
+
+
 def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1: int) -> list[tuple[int, int]]:
     n = s1 - s0
     best = [INF] * (n + 1)
@@ -167,21 +191,23 @@ def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1
     best[0] = 0.0
     cap = rules.max_chars * rules.max_lines
     max_dur = rules.max_dur - 0.2  # frame rounding and the tail the gap rule allows
+    lens = [0] * (s1 + 1)
+    for k in range(s0, s1):
+        lens[k + 1] = lens[k] + len(words[k].text)  # written text is NFC already
     for j in range(1, n + 1):
         for i in range(j - 1, -1, -1):
             a, b = s0 + i, s0 + j
-            ws = [w.word for w in words[a:b]]
-            length = text_len(ws)
+            length = lens[b] - lens[a] + (b - a - 1)
             dur = words[b - 1].end - words[a].start
             fits = length <= cap and dur <= max_dur
             if not fits and j - i > 1:
                 break
             if best[i] == INF:
                 continue
-            lay = layout(ws, rules.max_chars, rules.max_lines, costs[a:b - 1]) if fits else (0.0, [])
+            lay = _layout_cost(lens, costs, a, b, rules, words) if fits else 0.0
             if lay is None:
                 continue
-            cost = w8.piece + lay[0]
+            cost = w8.piece + lay
             if not fits:
                 cost += 1000.0  # one word longer than a cue: allowed, reported later
             if b < s1:
