@@ -13,10 +13,16 @@ Used by render for engines that report no word times (gTTS, Piper) and by
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+
+from newsvoice.audio import ffmpeg_exe
+from newsvoice.errors import InputError
 
 FEAT_RATE = 16000
 HOP = 80            # 5 ms frames
@@ -69,21 +75,37 @@ def _mel_dct() -> tuple[np.ndarray, np.ndarray]:
     return fb, dct
 
 
-def mfcc(y: np.ndarray) -> np.ndarray:
-    """(frames, 2 × 13) MFCCs plus deltas of 16 kHz audio, one frame per 5 ms, normalised."""
+def mfcc_raw(y: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """(frames, 2 × 13) MFCCs plus deltas of 16 kHz audio, one frame per 5 ms, not normalised.
+
+    Computed ``chunk`` frames at a time, so a 30-minute recording never holds
+    more than one chunk of spectra (the features themselves are ~37 MB)."""
     if len(y) < WIN:
         y = np.pad(y, (0, WIN - len(y)))
     y = np.append(y[0], y[1:] - 0.97 * y[:-1]).astype(np.float32)
     n = 1 + (len(y) - WIN) // HOP
-    idx = np.arange(WIN)[None, :] + HOP * np.arange(n)[:, None]
-    frames = y[idx] * np.hanning(WIN).astype(np.float32)
-    power = np.abs(np.fft.rfft(frames, 512)) ** 2
     fb, dct = _mel_dct()
-    logmel = np.log(power @ fb.T + 1e-8)
-    c = logmel @ dct.T
-    d = np.gradient(c, axis=0)
-    f = np.hstack([c, d])
-    return ((f - f.mean(0)) / (f.std(0) + 1e-6)).astype(np.float32)
+    window = np.hanning(WIN).astype(np.float32)
+    c = np.empty((n, N_MFCC), np.float32)
+    view = np.lib.stride_tricks.sliding_window_view(y, WIN)[::HOP]
+    for f0 in range(0, n, chunk):
+        frames = view[f0:f0 + chunk] * window
+        power = (np.abs(np.fft.rfft(frames, 512)) ** 2).astype(np.float32)
+        c[f0:f0 + chunk] = np.log(power @ fb.T + 1e-8) @ dct.T
+    d = np.gradient(c, axis=0) if n > 1 else np.zeros_like(c)
+    return np.hstack([c, d])
+
+
+def cmvn(f: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
+    """Mean/variance normalised features; statistics from ``frames`` (a mask) if given,
+    e.g. only the speech of a recording, so long silences or music do not set the scale."""
+    ref = f if frames is None or not frames.any() else f[frames]
+    return ((f - ref.mean(0)) / (ref.std(0) + 1e-6)).astype(np.float32)
+
+
+def mfcc(y: np.ndarray) -> np.ndarray:
+    """(frames, 2 × 13) MFCCs plus deltas of 16 kHz audio, one frame per 5 ms, normalised."""
+    return cmvn(mfcc_raw(y))
 
 
 def dtw_path(a: np.ndarray, b: np.ndarray, band: int | None = None) -> tuple[np.ndarray, float]:
@@ -191,3 +213,301 @@ def align_text(spoken: str, target: np.ndarray, target_rate: int, *, voice: str 
     events = [(w.text_offset, w.start_s) for w in ref.words]
     ref_starts = starts_from_events(spoken, events, ref.duration_s)
     return align_words(ref.samples, ref.rate, ref_starts, target, target_rate)
+
+
+# ---------------------------------------------------------------- long-form alignment
+#
+# A human voice-over of a whole article: minutes of audio, pauses, a skipped or
+# added sentence, music under the voice. Sentence by sentence, each reference
+# sentence is searched in a window of the recording that only moves forward
+# (coarse pass, 20 ms frames, subsequence DTW: free start and end), then
+# aligned again at 5 ms in a band around the coarse path. Long silences are cut
+# out of the recording's frame sequence first, so a pause of any length maps to
+# nothing. Memory per sentence is rows x window, never recording x article.
+
+VAD_S = 0.01          # energy detector frame
+COARSE = 4            # coarse frame = 4 fine frames = 20 ms
+FINE_BAND = 30        # fine pass: ±150 ms around the coarse path
+MAX_COST = 0.42       # a sentence whose best match costs more was not read
+SLACK_S = 20.0        # search window beyond twice the pending reference speech
+
+
+@dataclass(frozen=True)
+class Match:
+    """All of a reference matched inside a target: for every reference frame, the
+    target frame it maps to (monotone), the mean frame cost, and each frame's cost."""
+
+    path: np.ndarray
+    cost: float
+    local: np.ndarray
+
+    @property
+    def start(self) -> int:
+        return int(self.path[0])
+
+    @property
+    def end(self) -> int:
+        return int(self.path[-1]) + 1
+
+
+def unit_rows(f: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, so 1 - a @ b is the cosine distance."""
+    return (f / (np.linalg.norm(f, axis=1, keepdims=True) + 1e-6)).astype(np.float32)
+
+
+def pool(f: np.ndarray, k: int) -> np.ndarray:
+    """Mean of every ``k`` frames (a coarser frame rate), rows back to unit length."""
+    n = len(f) // k
+    if n == 0:
+        return unit_rows(f.mean(0, keepdims=True)) if len(f) else f
+    return unit_rows(f[: n * k].reshape(n, k, -1).mean(1))
+
+
+def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
+               hi: np.ndarray | None = None) -> Match | None:
+    """Best match of all of ``a`` somewhere inside ``b`` (both unit-norm rows).
+
+    Start and end in ``b`` are free; steps (1,1), (1,2), (2,1) with symmetric
+    weights keep the local pace between half and double the reference's, so a
+    sentence cannot collapse onto a few frames, and the cost divided by
+    rows + columns is the mean frame cost, comparable between candidates.
+    ``lo``/``hi`` restrict row i to columns [lo[i], hi[i]) (a band). Rows are
+    solved one at a time, vectorised; memory is one byte per cell for the path."""
+    n, m = len(a), len(b)
+    if n == 0 or m < (n + 1) // 2:
+        return None
+    lo = np.zeros(n, int) if lo is None else np.clip(lo, 0, m)
+    hi = np.full(n, m) if hi is None else np.clip(hi, 0, m)
+    inf = np.float32(np.inf)
+    P = 2  # padding: column j lives at index j + 2
+    d1 = np.full(m + P, inf, np.float32)   # row i-1
+    d2 = np.full(m + P, inf, np.float32)   # row i-2
+    s1 = np.zeros(m + P, np.int32)
+    s2 = np.zeros(m + P, np.int32)
+    c1 = np.full(m + P, inf, np.float32)   # cost row i-1
+    choice = np.zeros((n, m), np.int8)
+    for i in range(n):
+        j0, j1 = int(lo[i]), int(hi[i])
+        d0 = np.full(m + P, inf, np.float32)
+        s0 = np.zeros(m + P, np.int32)
+        c0 = np.full(m + P, inf, np.float32)
+        if j1 <= j0:
+            d2, d1, s2, s1, c1 = d1, d0, s1, s0, c0
+            continue
+        k0 = max(0, j0 - 1)
+        crow = 1.0 - b[k0:j1] @ a[i]
+        c0[k0 + P:j1 + P] = crow
+        c = c0[j0 + P:j1 + P]
+        if i == 0:
+            d0[j0 + P:j1 + P] = 2 * c
+            s0[j0 + P:j1 + P] = np.arange(j0, j1)
+        else:
+            best = d1[j0 + 1:j1 + 1] + 2 * c
+            src = s1[j0 + 1:j1 + 1].copy()
+            ch = np.zeros(j1 - j0, np.int8)
+            h = d1[j0:j1] + 2 * c0[j0 + 1:j1 + 1] + c        # from (i-1, j-2) through (i, j-1)
+            v = d2[j0 + 1:j1 + 1] + 2 * c1[j0 + P:j1 + P] + c  # from (i-2, j-1) through (i-1, j)
+            w = h < best
+            best = np.where(w, h, best)
+            src = np.where(w, s1[j0:j1], src)
+            ch[w] = 1
+            w = v < best
+            best = np.where(w, v, best)
+            src = np.where(w, s2[j0 + 1:j1 + 1], src)
+            ch[w] = 2
+            d0[j0 + P:j1 + P] = best
+            s0[j0 + P:j1 + P] = src
+            choice[i, j0:j1] = ch
+        d2, d1, s2, s1, c1 = d1, d0, s1, s0, c0
+    last = d1[P:]
+    cols = np.arange(m)
+    norm = last / (n + cols - s1[P:] + 1)
+    j = int(np.argmin(norm))
+    if not np.isfinite(norm[j]):
+        return None
+    path = np.zeros(n, int)
+    i = n - 1
+    path[i] = j
+    while i > 0:
+        k = choice[i, j]
+        if k == 0:
+            i, j = i - 1, j - 1
+        elif k == 1:
+            path[i] = j - 1
+            i, j = i - 1, j - 2
+        else:
+            path[i - 1] = j
+            i, j = i - 2, j - 1
+            if i < 0:
+                break
+        path[i] = j
+    local = 1.0 - np.einsum("ij,ij->i", a, b[path])
+    return Match(path, float(norm[int(path[-1])]), local.astype(np.float32))
+
+
+def decode(path: Path) -> np.ndarray:
+    """The first audio track of anything ffmpeg reads (audio or video), as mono float32
+    at 16 kHz. Unreadable input is an :class:`InputError` naming the file."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-map", "0:a:0?",
+           "-ac", "1", "-ar", str(FEAT_RATE), "-f", "s16le", "pipe:1"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, check=False)
+    except OSError as e:
+        raise InputError(f"cannot run ffmpeg to decode {path}: {e}") from e
+    if p.returncode != 0:
+        why = (p.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
+        raise InputError(f"cannot decode recording {path}: {why}")
+    if len(p.stdout) < 2 * FEAT_RATE // 10:
+        raise InputError(f"recording {path} has no audio track (or under 0.1 s of audio)")
+    return np.frombuffer(p.stdout, np.int16).astype(np.float32) / np.float32(32768.0)
+
+
+def frame_db(y: np.ndarray, step_s: float = VAD_S) -> np.ndarray:
+    """Level (dBFS) of every ``step_s`` frame."""
+    n = int(FEAT_RATE * step_s)
+    k = len(y) // n
+    x = y[: k * n].reshape(k, n)
+    return 10 * np.log10(np.einsum("ij,ij->i", x, x) / n + 1e-12)
+
+
+def speech_mask(db: np.ndarray) -> np.ndarray:
+    """Speech per frame from an energy detector: 35 dB under the loud frames, and
+    8 dB over the floor, so a music bed or room tone under the voice is not speech."""
+    floor = float(np.percentile(db, 10))
+    thr = max(float(np.percentile(db, 95)) - 35.0, floor + 8.0, -60.0)
+    return db > thr
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of every run of True."""
+    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A recording ready to align: unit-norm 5 ms features of the kept frames (silences
+    longer than ``min_gap_s`` are cut down to their edges), the original frame index of
+    each kept frame, the speech mask (10 ms frames) and the duration."""
+
+    feats: np.ndarray
+    frames: np.ndarray
+    speech: np.ndarray
+    duration_s: float
+
+    def seconds(self, kept: np.ndarray) -> np.ndarray:
+        """Kept-frame indices -> seconds in the recording."""
+        return self.frames[np.clip(kept, 0, len(self.frames) - 1)] * (HOP / FEAT_RATE)
+
+
+def prepare_recording(y: np.ndarray, *, min_gap_s: float = 0.4, edge_s: float = 0.1) -> Recording:
+    """Features and speech mask of a decoded recording (see :class:`Recording`)."""
+    db = frame_db(y)
+    speech = speech_mask(db) if len(db) else np.zeros(0, bool)
+    keep = np.ones(len(speech), bool)
+    e = int(edge_s / VAD_S)
+    for a, b in runs(~speech):
+        if (b - a) * VAD_S > min_gap_s:
+            keep[a + e:b - e] = False
+    raw = mfcc_raw(y)
+    per = int(VAD_S * FEAT_RATE / HOP)
+    sp = np.zeros(len(raw), bool)
+    kp = np.ones(len(raw), bool)
+    n = min(len(raw), len(speech) * per)
+    sp[:n] = np.repeat(speech, per)[:n]
+    kp[:n] = np.repeat(keep, per)[:n]
+    frames = np.flatnonzero(kp)
+    feats = unit_rows(cmvn(raw, sp)[frames])
+    return Recording(feats, frames, speech, len(y) / FEAT_RATE)
+
+
+def reference_features(samples: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Unit-norm 5 ms features of each reference sentence (16 kHz float), normalised
+    with statistics pooled over all of them, as the recording is over all its speech."""
+    raws = [mfcc_raw(y) for y in samples]
+    pooled = np.concatenate(raws)
+    mu, sd = pooled.mean(0), pooled.std(0) + 1e-6
+    return [unit_rows((r - mu) / sd) for r in raws]
+
+
+def _fine(ref: np.ndarray, rec: np.ndarray, coarse: Match, c0: int) -> Match:
+    """Re-align a coarse match at 5 ms, inside a band around the coarse path."""
+    n = len(ref)
+    rows = np.arange(len(coarse.path)) * COARSE + (COARSE - 1) / 2
+    centre = np.interp(np.arange(n), rows, (coarse.path + c0) * COARSE + (COARSE - 1) / 2)
+    centre = np.round(centre).astype(int)
+    w0 = max(0, int(centre.min()) - FINE_BAND)
+    w1 = min(len(rec), int(centre.max()) + FINE_BAND + 1)
+    m = subseq_dtw(ref, rec[w0:w1], centre - FINE_BAND - w0, centre + FINE_BAND + 1 - w0)
+    if m is None:
+        path = np.clip(centre, 0, len(rec) - 1)
+        local = 1.0 - np.einsum("ij,ij->i", ref, rec[path])
+        return Match(path, float(local.mean()), local.astype(np.float32))
+    return Match(m.path + w0, m.cost, m.local)
+
+
+def _overlap(a: Match, b: Match) -> float:
+    """Share of the shorter of two matches that the other covers."""
+    inter = min(a.end, b.end) - max(a.start, b.start)
+    return max(0, inter) / max(1, min(a.end - a.start, b.end - b.start))
+
+
+def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_cost: float = MAX_COST,
+               slack_s: float = SLACK_S) -> list[Match | None]:
+    """Each reference sentence's match in the recording (paths in kept 5 ms frames), or
+    None where it was not read. The search only moves forward: sentence k is looked
+    for after the end of the last match, in a window twice the reference speech since
+    then plus ``slack_s``. A candidate that the next sentence matches better, on the
+    same stretch, is a skipped sentence; so a local failure never drags the rest."""
+    coarse_rec = pool(rec.feats, COARSE)
+    coarse_refs = [pool(r, COARSE) for r in refs]
+    cfr = HOP * COARSE / FEAT_RATE  # seconds per coarse frame
+    out: list[Match | None] = []
+    cursor = 0          # in coarse frames
+    pending = 0         # coarse reference frames since the last match
+    memo: dict[int, tuple[int, int, Match | None]] = {}
+
+    def search(k: int, start: int, span: int) -> Match | None:
+        hit = memo.get(k)
+        end = min(len(coarse_rec), start + span)
+        if hit is not None and hit[0] == start and hit[1] >= end:
+            return hit[2]
+        m = subseq_dtw(coarse_refs[k], coarse_rec[start:end])
+        m = None if m is None else Match(m.path + start, m.cost, m.local)
+        memo[k] = (start, end, m)
+        return m
+
+    for k, ref in enumerate(refs):
+        pending += len(coarse_refs[k])
+        span = 2 * pending + int(slack_s / cfr)
+        m = search(k, cursor, span)
+        if m is not None and m.cost <= max_cost and k + 1 < len(refs):
+            nxt = search(k + 1, cursor, span + 2 * len(coarse_refs[k + 1]))
+            if nxt is not None and nxt.cost < m.cost and _overlap(m, nxt) > 0.5:
+                m = None  # the next sentence explains this stretch better: k was skipped
+        if m is None or m.cost > max_cost:
+            out.append(None)
+            continue
+        fine = _fine(ref, rec.feats, Match(m.path - cursor, m.cost, m.local), cursor)
+        out.append(fine)
+        cursor = max(cursor, fine.end // COARSE)
+        pending = 0
+        memo = {j: v for j, v in memo.items() if j > k}
+    return out
+
+
+def uncovered_speech(rec: Recording, spans: Sequence[tuple[float, float]], *, min_s: float = 1.0,
+                     margin_s: float = 0.25, join_s: float = 0.5) -> list[tuple[float, float]]:
+    """Stretches of speech (seconds) that no matched span covers, longer than ``min_s``
+    of speech: ad-libs, another voice, a sentence not in the article."""
+    speech = rec.speech.copy()
+    for a, b in spans:
+        speech[max(0, int((a - margin_s) / VAD_S)):int((b + margin_s) / VAD_S) + 1] = False
+    out: list[list[int]] = []
+    for a, b in runs(speech):
+        if out and (a - out[-1][1]) * VAD_S <= join_s:
+            out[-1][1] = b
+        else:
+            out.append([a, b])
+    return [(a * VAD_S, b * VAD_S) for a, b in out
+            if speech[a:b].sum() * VAD_S >= min_s]
