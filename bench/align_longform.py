@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from newsvoice.article import parse_article
-from newsvoice.audio import RATE, ffmpeg_exe
+from newsvoice.audio import RATE
 from newsvoice.engines.espeak import EspeakEngine
 from newsvoice.normalize import Normalizer
 from newsvoice.plan import build_plan

@@ -228,7 +228,7 @@ def align_text(spoken: str, target: np.ndarray, target_rate: int, *, voice: str 
 VAD_S = 0.01          # energy detector frame
 COARSE = 4            # coarse frame = 4 fine frames = 20 ms
 FINE_BAND = 30        # fine pass: ±150 ms around the coarse path
-MAX_COST = 0.42       # a sentence whose best match costs more was not read
+MAX_RATIO = 1.66      # match cost / best-frames baseline above which a sentence was not read
 SLACK_S = 20.0        # search window beyond twice the pending reference speech
 
 
@@ -240,6 +240,7 @@ class Match:
     path: np.ndarray
     cost: float
     local: np.ndarray
+    ratio: float = 1.0  # cost over the window's best-frames baseline (see :func:`baseline`)
 
     @property
     def start(self) -> int:
@@ -446,19 +447,23 @@ def _fine(ref: np.ndarray, rec: np.ndarray, coarse: Match, c0: int) -> Match:
     return Match(m.path + w0, m.cost, m.local)
 
 
-def _overlap(a: Match, b: Match) -> float:
-    """Share of the shorter of two matches that the other covers."""
-    inter = min(a.end, b.end) - max(a.start, b.start)
-    return max(0, inter) / max(1, min(a.end - a.start, b.end - b.start))
+def baseline(a: np.ndarray, b: np.ndarray, share: float = 0.02) -> float:
+    """Mean cost of each reference frame's best ``share`` of the window's frames, order
+    ignored. The match cost over this is ~1.1-1.6 for the right speech whatever the
+    channel (noise, reverb, pitch, music), and over ~1.75 for unrelated speech, where
+    absolute costs overlap between a clean mismatch and a reverberant match."""
+    k = max(5, min(len(b), int(len(b) * share)))
+    c = 1.0 - a @ b.T
+    return float(np.partition(c, k - 1, axis=1)[:, :k].mean())
 
 
-def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_cost: float = MAX_COST,
+def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float = MAX_RATIO,
                slack_s: float = SLACK_S) -> list[Match | None]:
     """Each reference sentence's match in the recording (paths in kept 5 ms frames), or
     None where it was not read. The search only moves forward: sentence k is looked
     for after the end of the last match, in a window twice the reference speech since
     then plus ``slack_s``. A candidate that the next sentence matches better, on the
-    same stretch, is a skipped sentence; so a local failure never drags the rest."""
+    same stretch (starting before its middle), is a skipped sentence; so a local failure never drags the rest."""
     coarse_rec = pool(rec.feats, COARSE)
     coarse_refs = [pool(r, COARSE) for r in refs]
     cfr = HOP * COARSE / FEAT_RATE  # seconds per coarse frame
@@ -472,8 +477,10 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_cost: float = 
         end = min(len(coarse_rec), start + span)
         if hit is not None and hit[0] == start and hit[1] >= end:
             return hit[2]
-        m = subseq_dtw(coarse_refs[k], coarse_rec[start:end])
-        m = None if m is None else Match(m.path + start, m.cost, m.local)
+        win = coarse_rec[start:end]
+        m = subseq_dtw(coarse_refs[k], win)
+        if m is not None:
+            m = Match(m.path + start, m.cost, m.local, m.cost / max(1e-6, baseline(coarse_refs[k], win)))
         memo[k] = (start, end, m)
         return m
 
@@ -481,14 +488,15 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_cost: float = 
         pending += len(coarse_refs[k])
         span = 2 * pending + int(slack_s / cfr)
         m = search(k, cursor, span)
-        if m is not None and m.cost <= max_cost and k + 1 < len(refs):
+        if m is not None and m.ratio <= max_ratio and k + 1 < len(refs):
             nxt = search(k + 1, cursor, span + 2 * len(coarse_refs[k + 1]))
-            if nxt is not None and nxt.cost < m.cost and _overlap(m, nxt) > 0.5:
-                m = None  # the next sentence explains this stretch better: k was skipped
-        if m is None or m.cost > max_cost:
+            if nxt is not None and nxt.ratio < m.ratio and nxt.start < (m.start + m.end) / 2:
+                m = None  # the next sentence is found before this one's middle: k was skipped
+        if m is None or m.ratio > max_ratio:
             out.append(None)
             continue
         fine = _fine(ref, rec.feats, Match(m.path - cursor, m.cost, m.local), cursor)
+        fine = Match(fine.path, fine.cost, fine.local, m.ratio)
         out.append(fine)
         cursor = max(cursor, fine.end // COARSE)
         pending = 0

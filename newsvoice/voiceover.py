@@ -49,7 +49,8 @@ log = logging.getLogger("newsvoice")
 
 UNIT_GAP_S = 0.15       # silence between a sentence's units in the reference
 MIN_SHARED = 0.3        # below this share of the article's words found: not this article's reading
-COST_SCALE = 0.6        # frame cost at which confidence reaches 0
+SURE_RATIO = 1.2        # match ratio (align.baseline) at which confidence is 1 ...
+UNSURE_RATIO = 1.8      # ... and at which it is 0
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,10 @@ def sentence_words(ref: SentenceRef, match: Match, rec: Recording, offset_s: flo
         return float(rec.seconds(match.path[frame(t)]))
 
     def conf(t0: float, t1: float) -> float:
+        # the sentence's ratio, scaled by how this word's frames fared against the sentence's
         a, b = frame(t0), max(frame(t0) + 1, frame(t1))
-        return float(np.clip(1.0 - match.local[a:b].mean() / COST_SCALE, 0.0, 1.0))
+        r = match.ratio * float(match.local[a:b].mean()) / max(1e-6, match.cost)
+        return float(np.clip((UNSURE_RATIO - r) / (UNSURE_RATIO - SURE_RATIO), 0.0, 1.0))
 
     out: list[TimedWord] = []
     for (i, unit), u0, sp in zip(ref.units, ref.unit_starts, ref.speech, strict=True):
@@ -198,7 +201,7 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
         spans.append((a, b))
         sentences.append({"sentence": ref.index, "text": written, "matched": True,
                           "start": round(a + opts.offset_s, 3), "end": round(b + opts.offset_s, 3),
-                          "cost": round(m.cost, 3)})
+                          "cost": round(m.cost, 3), "ratio": round(m.ratio, 3)})
     total = sum(len(u.tokens) for u in plan.units)
     if len(words) < MIN_SHARED * total:
         raise InputError(f"recording {recording} shares almost no speech with {article} "
