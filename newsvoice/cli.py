@@ -377,7 +377,18 @@ def align(article: Path, recording: Path | None, out_dir: Path, subs: str, srt_b
 
 
 def _align_folder(folder: Path, out_dir: Path, opts, jobs: int, force: bool) -> None:
-    raise click.UsageError("folder mode is not available yet")
+    """Folder mode: pairs by stem, batch render's report and resume; exit 3 if any pair failed."""
+    from newsvoice.align_batch import run_align_batch
+
+    task_progress = None
+    if log.getEffectiveLevel() <= logging.INFO:
+        def task_progress(r, done: int, total: int) -> None:
+            log.info("[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else "")
+    results = run_align_batch(folder, out_dir, opts, jobs=jobs, force=force, progress=task_progress)
+    if log.getEffectiveLevel() <= logging.INFO:
+        _batch_table(results)
+    if any(r.status == "failed" for r in results):
+        sys.exit(3)
 
 
 @cli.command()

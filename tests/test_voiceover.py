@@ -250,3 +250,26 @@ def test_usage_errors_exit_2(tmp_path):
     assert run("align", str(src)).returncode == 2
     assert run("align", str(src), str(src), "--subs", "docx").returncode == 2
     assert run("align", str(src), str(src), "--offset", "soon").returncode == 2
+
+
+def test_folder_pairs_by_stem_with_report_and_resume(tmp_path, reading):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "mua-lon.txt").write_text(ARTICLE, encoding="utf-8")
+    write_wav(src / "mua-lon.wav", lay_out(reading.sentences, [0.5] + [0.7] * 5)[0])
+    (src / "ngap.txt").write_text("\n".join(ARTICLE.splitlines()[:4]) + "\n", encoding="utf-8")
+    write_wav(src / "ngap.wav", lay_out(reading.sentences[:3], [0.4, 0.6, 0.6])[0], rate=RATE)
+    (src / "khong-co.txt").write_text(ARTICLE, encoding="utf-8")  # no recording of that name
+    out = tmp_path / "out"
+    args = ("align", str(src), "-o", str(out), "--cache-dir", str(tmp_path.parent / "ref-cache"), "-j", "1")
+    p = run(*args)
+    assert p.returncode == 3, p.stderr
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    status = {Path(r["file"]).name: r["status"] for r in rep["articles"]}
+    assert status == {"khong-co.txt": "failed", "mua-lon.txt": "ok", "ngap.txt": "ok"}
+    assert (out / "mua-lon" / "mua-lon.srt").is_file() and (out / "ngap" / "ngap.json").is_file()
+    err = {Path(r["file"]).name: r["error"] for r in rep["articles"]}["khong-co.txt"]
+    assert "no recording" in err
+    p = run(*args)
+    rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [r["status"] for r in rep["articles"]].count("skipped") == 2
