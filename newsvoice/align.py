@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from scipy import fft as sfft
 
 from newsvoice.audio import ffmpeg_exe
 from newsvoice.errors import InputError
@@ -89,8 +90,8 @@ def mfcc_raw(y: np.ndarray, chunk: int = 8192) -> np.ndarray:
     c = np.empty((n, N_MFCC), np.float32)
     view = np.lib.stride_tricks.sliding_window_view(y, WIN)[::HOP]
     for f0 in range(0, n, chunk):
-        frames = view[f0:f0 + chunk] * window
-        power = (np.abs(np.fft.rfft(frames, 512)) ** 2).astype(np.float32)
+        spec = sfft.rfft(view[f0:f0 + chunk] * window, 512, workers=2)
+        power = spec.real ** 2 + spec.imag ** 2
         c[f0:f0 + chunk] = np.log(power @ fb.T + 1e-8) @ dct.T
     d = np.gradient(c, axis=0) if n > 1 else np.zeros_like(c)
     return np.hstack([c, d])
@@ -268,12 +269,12 @@ def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
                hi: np.ndarray | None = None) -> Match | None:
     """Best match of all of ``a`` somewhere inside ``b`` (both unit-norm rows).
 
-    Start and end in ``b`` are free; steps (1,1), (1,2), (2,1) with symmetric
-    weights keep the local pace between half and double the reference's, so a
-    sentence cannot collapse onto a few frames, and the cost divided by
-    rows + columns is the mean frame cost, comparable between candidates.
-    ``lo``/``hi`` restrict row i to columns [lo[i], hi[i]) (a band). Rows are
-    solved one at a time, vectorised; memory is one byte per cell for the path."""
+    Start and end in ``b`` are free. Steps (1,1), (1,2), (2,1) keep the local pace
+    between half and double the reference's, so a sentence cannot collapse onto a
+    few frames; their weights give every reference row a weight of 2 whatever the
+    path, so the cost divided by 2 × rows is the mean frame cost, comparable between
+    candidate ends. ``lo``/``hi`` restrict row i to columns [lo[i], hi[i]) (a band).
+    Rows are solved one at a time, vectorised; memory is one byte per cell for the path."""
     n, m = len(a), len(b)
     if n == 0 or m < (n + 1) // 2:
         return None
@@ -281,50 +282,53 @@ def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
     hi = np.full(n, m) if hi is None else np.clip(hi, 0, m)
     inf = np.float32(np.inf)
     P = 2  # padding: column j lives at index j + 2
-    d1 = np.full(m + P, inf, np.float32)   # row i-1
-    d2 = np.full(m + P, inf, np.float32)   # row i-2
-    s1 = np.zeros(m + P, np.int32)
-    s2 = np.zeros(m + P, np.int32)
-    c1 = np.full(m + P, inf, np.float32)   # cost row i-1
+    # rotating buffers (rows i, i-1, i-2); only the slice a row wrote is reset, so a
+    # banded row costs its band, not the window
+    dbuf = [np.full(m + P, inf, np.float32) for _ in range(3)]
+    cbuf = [np.full(m + P, inf, np.float32) for _ in range(2)]
+    dspan = [(0, 0)] * 3
+    cspan = [(0, 0)] * 2
     choice = np.zeros((n, m), np.int8)
+    # every cost the rows will read, in one product: the whole window, or each row's band
+    base = lo - 1
+    width = int((hi - lo).max()) + 1
+    if width >= m:
+        base = np.full(n, -1)
+        cost = np.concatenate([np.full((n, 1), inf, np.float32), 1.0 - a @ b.T], axis=1)
+    else:
+        idx = np.clip(base[:, None] + np.arange(width)[None, :], 0, m - 1)
+        cost = 1.0 - np.einsum("nwd,nd->nw", b[idx], a)
+    two = np.int8(2)
     for i in range(n):
+        d0, c0 = dbuf[i % 3], cbuf[i % 2]
+        d1, c1, d2 = dbuf[(i - 1) % 3], cbuf[(i - 1) % 2], dbuf[(i - 2) % 3]
+        x0, x1 = dspan[i % 3]
+        d0[x0:x1] = inf
+        x0, x1 = cspan[i % 2]
+        c0[x0:x1] = inf
         j0, j1 = int(lo[i]), int(hi[i])
-        d0 = np.full(m + P, inf, np.float32)
-        s0 = np.zeros(m + P, np.int32)
-        c0 = np.full(m + P, inf, np.float32)
+        dspan[i % 3] = (j0 + P, max(j0, j1) + P)
         if j1 <= j0:
-            d2, d1, s2, s1, c1 = d1, d0, s1, s0, c0
+            cspan[i % 2] = (0, 0)
             continue
         k0 = max(0, j0 - 1)
-        crow = 1.0 - b[k0:j1] @ a[i]
-        c0[k0 + P:j1 + P] = crow
+        c0[k0 + P:j1 + P] = cost[i, k0 - base[i]:j1 - base[i]]
+        cspan[i % 2] = (k0 + P, j1 + P)
         c = c0[j0 + P:j1 + P]
         if i == 0:
-            d0[j0 + P:j1 + P] = 2 * c
-            s0[j0 + P:j1 + P] = np.arange(j0, j1)
-        else:
-            best = d1[j0 + 1:j1 + 1] + 2 * c
-            src = s1[j0 + 1:j1 + 1].copy()
-            ch = np.zeros(j1 - j0, np.int8)
-            h = d1[j0:j1] + 2 * c0[j0 + 1:j1 + 1] + c        # from (i-1, j-2) through (i, j-1)
-            v = d2[j0 + 1:j1 + 1] + 2 * c1[j0 + P:j1 + P] + c  # from (i-2, j-1) through (i-1, j)
-            w = h < best
-            best = np.where(w, h, best)
-            src = np.where(w, s1[j0:j1], src)
-            ch[w] = 1
-            w = v < best
-            best = np.where(w, v, best)
-            src = np.where(w, s2[j0 + 1:j1 + 1], src)
-            ch[w] = 2
-            d0[j0 + P:j1 + P] = best
-            s0[j0 + P:j1 + P] = src
-            choice[i, j0:j1] = ch
-        d2, d1, s2, s1, c1 = d1, d0, s1, s0, c0
-    last = d1[P:]
-    cols = np.arange(m)
-    norm = last / (n + cols - s1[P:] + 1)
-    j = int(np.argmin(norm))
-    if not np.isfinite(norm[j]):
+            np.multiply(c, 2, out=d0[j0 + P:j1 + P])
+            continue
+        diag = d1[j0 + 1:j1 + 1] + 2 * c
+        h = d1[j0:j1] + c0[j0 + 1:j1 + 1] + c                  # from (i-1, j-2) through (i, j-1)
+        v = d2[j0 + 1:j1 + 1] + 2 * (c1[j0 + P:j1 + P] + c)    # from (i-2, j-1) through (i-1, j)
+        w1 = h < diag
+        m1 = np.minimum(diag, h)
+        w2 = v < m1
+        np.minimum(m1, v, out=d0[j0 + P:j1 + P])
+        choice[i, j0:j1] = np.where(w2, two, w1)
+    last = dbuf[(n - 1) % 3][P:]
+    j = int(np.argmin(last))
+    if not np.isfinite(last[j]):
         return None
     path = np.zeros(n, int)
     i = n - 1
@@ -343,7 +347,7 @@ def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
                 break
         path[i] = j
     local = 1.0 - np.einsum("ij,ij->i", a, b[path])
-    return Match(path, float(norm[int(path[-1])]), local.astype(np.float32))
+    return Match(path, float(last[int(path[-1])]) / (2 * n), local.astype(np.float32))
 
 
 def decode(path: Path) -> np.ndarray:
@@ -453,7 +457,7 @@ def baseline(a: np.ndarray, b: np.ndarray, share: float = 0.02) -> float:
     channel (noise, reverb, pitch, music), and over ~1.75 for unrelated speech, where
     absolute costs overlap between a clean mismatch and a reverberant match."""
     k = max(5, min(len(b), int(len(b) * share)))
-    c = 1.0 - a @ b.T
+    c = 1.0 - a[::2] @ b.T  # every other row is plenty for a mean
     return float(np.partition(c, k - 1, axis=1)[:, :k].mean())
 
 
