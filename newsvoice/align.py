@@ -230,6 +230,7 @@ VAD_S = 0.01          # energy detector frame
 COARSE = 4            # coarse frame = 4 fine frames = 20 ms
 FINE_BAND = 30        # fine pass: ±150 ms around the coarse path
 MAX_RATIO = 1.66      # match cost / best-frames baseline above which a sentence was not read
+ADAPT = 0.35          # ... or this much over the median ratio of the sentences found so far
 SLACK_S = 20.0        # search window beyond twice the pending reference speech
 
 
@@ -466,14 +467,18 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
     """Each reference sentence's match in the recording (paths in kept 5 ms frames), or
     None where it was not read. The search only moves forward: sentence k is looked
     for after the end of the last match, in a window twice the reference speech since
-    then plus ``slack_s``. A candidate that the next sentence matches better, on the
-    same stretch (starting before its middle), is a skipped sentence; so a local failure never drags the rest."""
+    then plus ``slack_s``. It is found if its cost over the window's baseline is under
+    ``max_ratio``, or under the median of those found so far plus ``ADAPT`` (a
+    reverberant room raises every ratio; unrelated speech stays well above). A
+    candidate that the next sentence matches better, starting before its middle, is
+    a skipped sentence; so a local failure never drags the rest."""
     coarse_rec = pool(rec.feats, COARSE)
     coarse_refs = [pool(r, COARSE) for r in refs]
     cfr = HOP * COARSE / FEAT_RATE  # seconds per coarse frame
     out: list[Match | None] = []
     cursor = 0          # in coarse frames
     pending = 0         # coarse reference frames since the last match
+    found: list[float] = []  # ratios of the sentences found: a hard channel (reverb) raises them all
     memo: dict[int, tuple[int, int, Match | None]] = {}
 
     def search(k: int, start: int, span: int) -> Match | None:
@@ -489,16 +494,18 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
         return m
 
     for k, ref in enumerate(refs):
+        limit = max(max_ratio, float(np.median(found[-20:])) + ADAPT) if len(found) >= 3 else max_ratio
         pending += len(coarse_refs[k])
         span = 2 * pending + int(slack_s / cfr)
         m = search(k, cursor, span)
-        if m is not None and m.ratio <= max_ratio and k + 1 < len(refs):
+        if m is not None and m.ratio <= limit and k + 1 < len(refs):
             nxt = search(k + 1, cursor, span + 2 * len(coarse_refs[k + 1]))
             if nxt is not None and nxt.ratio < m.ratio and nxt.start < (m.start + m.end) / 2:
                 m = None  # the next sentence is found before this one's middle: k was skipped
-        if m is None or m.ratio > max_ratio:
+        if m is None or m.ratio > limit:
             out.append(None)
             continue
+        found.append(m.ratio)
         fine = _fine(ref, rec.feats, Match(m.path - cursor, m.cost, m.local), cursor)
         fine = Match(fine.path, fine.cost, fine.local, m.ratio)
         out.append(fine)
