@@ -215,13 +215,21 @@ def test_video_file_and_offset(tmp_path, reading):
                     "-i", str(wav), "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
                     "-b:a", "96k", str(mp4)], check=True, capture_output=True, timeout=120)
     article = "\n".join(ARTICLE.splitlines()[:4]) + "\n"
-    p, out = align_cli(tmp_path, mp4, "--offset", "10", "--subs", "srt,vtt", article=article)
+    conf = tmp_path / "newsroom.toml"
+    conf.write_text('[align]\nmax-chars = 30\nsubs = "srt,vtt"\n', encoding="utf-8")
+    src = tmp_path / "tin.txt"
+    src.write_text(article, encoding="utf-8")
+    out = tmp_path / "out"
+    p = run("--config", str(conf), "align", str(src), str(mp4), "-o", str(out), "--offset", "10",
+            "--cache-dir", str(tmp_path.parent / "ref-cache"))
     assert p.returncode == 0, p.stderr
     assert sorted(f.name for f in out.iterdir()) == ["package.json", "package.srt", "package.vtt"]
     man = manifest(out, "package")
     first = man["words"][0]["start"]
     assert abs(first - (10 + starts[0])) < 0.06, first
     assert man["cues"][0]["start"] >= 10
+    assert man["settings"]["cues"]["max_chars"] == 30
+    assert all(len(line) <= 30 for c in man["cues"] for line in c["text"].split("\n"))
 
 
 def test_bad_recordings_exit_1_without_files(tmp_path, reading):
