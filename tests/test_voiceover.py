@@ -281,3 +281,18 @@ def test_folder_pairs_by_stem_with_report_and_resume(tmp_path, reading):
     p = run(*args)
     rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [r["status"] for r in rep["articles"]].count("skipped") == 2
+
+
+def test_restarted_phrase_times_the_full_reading(tmp_path, reading):
+    # the reader stumbles: the first clause of sentence 2, a breath, then the whole sentence
+    s2 = reading.sentences[2]
+    stumble = s2[:int((reading.onsets[2][4] - 0.02) * RATE)]  # "Sở Nông nghiệp tỉnh"
+    pieces = reading.sentences[:2] + [stumble] + reading.sentences[2:]
+    x, starts = lay_out(pieces, [0.5, 0.7, 0.8, 0.4, 0.7, 0.6, 0.7])
+    rec = write_wav(tmp_path / "stumble.wav", x)
+    p, out = align_cli(tmp_path, rec)
+    assert p.returncode == 0, p.stderr
+    man = manifest(out, "stumble")
+    assert man["unmatched"] == []
+    err = word_errors(man, reading, {k: starts[k if k < 2 else k + 1] for k in range(len(reading.sentences))})
+    assert np.median(err) < 0.02 and err.mean() < 0.05, err
