@@ -231,6 +231,7 @@ COARSE = 4            # coarse frame = 4 fine frames = 20 ms
 FINE_BAND = 30        # fine pass: ±150 ms around the coarse path
 MAX_RATIO = 1.66      # match cost / best-frames baseline above which a sentence was not read
 ADAPT = 0.35          # ... or this much over the median ratio of the sentences found so far
+LOOK = 0.15           # a match this close to the usual ratio needs no look at the next sentence
 SLACK_S = 20.0        # search window beyond twice the pending reference speech
 
 
@@ -423,16 +424,24 @@ def prepare_recording(y: np.ndarray, *, min_gap_s: float = 0.4, edge_s: float = 
     sp[:n] = np.repeat(speech, per)[:n]
     kp[:n] = np.repeat(keep, per)[:n]
     frames = np.flatnonzero(kp)
-    feats = unit_rows(cmvn(raw, sp)[frames])
+    ref = raw[sp] if sp.any() else raw
+    mu, sd = ref.mean(0), ref.std(0) + 1e-6
+    del ref
+    feats = raw[frames]
+    del raw
+    feats -= mu
+    feats /= sd
+    feats = unit_rows(feats)
     return Recording(feats, frames, speech, len(y) / FEAT_RATE)
 
 
-def reference_features(samples: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Unit-norm 5 ms features of each reference sentence (16 kHz float), normalised
+def pooled_cmvn(raws: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Unit-norm features of each reference sentence (from :func:`mfcc_raw`), normalised
     with statistics pooled over all of them, as the recording is over all its speech."""
-    raws = [mfcc_raw(y) for y in samples]
-    pooled = np.concatenate(raws)
-    mu, sd = pooled.mean(0), pooled.std(0) + 1e-6
+    n = sum(len(r) for r in raws)
+    mu = sum(r.sum(0, dtype=np.float64) for r in raws) / max(1, n)
+    var = sum(((r - mu) ** 2).sum(0) for r in raws) / max(1, n)
+    sd = np.sqrt(var) + 1e-6
     return [unit_rows((r - mu) / sd) for r in raws]
 
 
@@ -471,7 +480,8 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
     ``max_ratio``, or under the median of those found so far plus ``ADAPT`` (a
     reverberant room raises every ratio; unrelated speech stays well above). A
     candidate that the next sentence matches better, starting before its middle, is
-    a skipped sentence; so a local failure never drags the rest."""
+    a skipped sentence; so a local failure never drags the rest. (Only an unusual
+    ratio is checked so: a skipped sentence's best stretch is never a typical match.)"""
     coarse_rec = pool(rec.feats, COARSE)
     coarse_refs = [pool(r, COARSE) for r in refs]
     cfr = HOP * COARSE / FEAT_RATE  # seconds per coarse frame
@@ -498,7 +508,8 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
         pending += len(coarse_refs[k])
         span = 2 * pending + int(slack_s / cfr)
         m = search(k, cursor, span)
-        if m is not None and m.ratio <= limit and k + 1 < len(refs):
+        usual = len(found) >= 3 and m is not None and m.ratio <= float(np.median(found[-20:])) + LOOK
+        if m is not None and m.ratio <= limit and k + 1 < len(refs) and not usual:
             nxt = search(k + 1, cursor, span + 2 * len(coarse_refs[k + 1]))
             if nxt is not None and nxt.ratio < m.ratio and nxt.start < (m.start + m.end) / 2:
                 m = None  # the next sentence is found before this one's middle: k was skipped

@@ -26,8 +26,9 @@ from newsvoice.align import (
     Recording,
     align_long,
     decode,
+    mfcc_raw,
+    pooled_cmvn,
     prepare_recording,
-    reference_features,
     uncovered_speech,
 )
 from newsvoice.article import parse_article, read_bytes
@@ -42,7 +43,7 @@ from newsvoice.manifest import build_align_manifest
 from newsvoice.normalize import Normalizer
 from newsvoice.plan import Plan, Unit, build_plan
 from newsvoice.render import check_output_dir, write_outputs
-from newsvoice.synth import Synthesizer, UnitSpeech, synthesize_units
+from newsvoice.synth import Synthesizer, UnitSpeech
 from newsvoice.timeline import TimedWord, unit_words
 
 log = logging.getLogger("newsvoice")
@@ -87,37 +88,44 @@ class AlignResult:
 @dataclass(frozen=True)
 class SentenceRef:
     """A sentence as the reference voice says it: its units in order, where each unit
-    starts in the sentence audio, and every spoken word's onset (s)."""
+    starts in the sentence audio and how long it is, and every spoken word's onset (s)
+    inside its unit. The audio itself is kept only as features."""
 
     index: int
     units: list[tuple[int, Unit]]
     unit_starts: list[float]
-    speech: list[UnitSpeech]
-    samples: np.ndarray  # 16 kHz float
+    word_starts: list[np.ndarray]
+    durations: list[float]
 
 
-def sentence_refs(plan: Plan, speech: Sequence[UnitSpeech]) -> list[SentenceRef]:
-    """Group the units by sentence and lay each sentence's reference audio out."""
+def sentence_refs(plan: Plan, synth: Synthesizer) -> tuple[list[SentenceRef], list[np.ndarray]]:
+    """Say every sentence with the reference voice, unit by unit (cached), and keep its
+    layout and raw features; one sentence's audio is alive at a time."""
     rng = np.random.default_rng(0)
     groups: dict[int, list[int]] = {}
     for i, u in enumerate(plan.units):
         groups.setdefault(u.sentence, []).append(i)
     gap = np.zeros(round(UNIT_GAP_S * RATE), np.int16)
-    out: list[SentenceRef] = []
+    refs: list[SentenceRef] = []
+    raws: list[np.ndarray] = []
     for s, idx in groups.items():
+        speech: list[UnitSpeech] = [synth(plan.units[i].spoken) for i in idx]
         parts, starts, pos = [], [], 0
-        for k, i in enumerate(idx):
+        for k, sp in enumerate(speech):
             if k:
                 parts.append(gap)
                 pos += len(gap)
             starts.append(pos / RATE)
-            parts.append(speech[i].samples)
-            pos += len(speech[i].samples)
-        pcm = np.concatenate(parts) if parts else np.zeros(0, np.int16)
-        y = _to_16k(pcm)
+            parts.append(sp.samples)
+            pos += len(sp.samples)
+        if not pos:
+            continue
+        y = _to_16k(np.concatenate(parts))
         y = y + rng.normal(0, 1e-4, len(y)).astype(np.float32)  # no log of exact zeros
-        out.append(SentenceRef(s, [(i, plan.units[i]) for i in idx], starts, [speech[i] for i in idx], y))
-    return out
+        raws.append(mfcc_raw(y))
+        refs.append(SentenceRef(s, [(i, plan.units[i]) for i in idx], starts,
+                                [np.asarray(sp.starts, float) for sp in speech], [sp.duration_s for sp in speech]))
+    return refs, raws
 
 
 def _to_16k(pcm: np.ndarray) -> np.ndarray:
@@ -144,9 +152,9 @@ def sentence_words(ref: SentenceRef, match: Match, rec: Recording, offset_s: flo
         return float(np.clip((UNSURE_RATIO - r) / (UNSURE_RATIO - SURE_RATIO), 0.0, 1.0))
 
     out: list[TimedWord] = []
-    for (i, unit), u0, sp in zip(ref.units, ref.unit_starts, ref.speech, strict=True):
-        local = u0 + np.asarray(sp.starts, float)
-        u1 = u0 + sp.duration_s
+    for (i, unit), u0, ws, dur in zip(ref.units, ref.unit_starts, ref.word_starts, ref.durations, strict=True):
+        local = u0 + ws
+        u1 = u0 + dur
         end = float(rec.seconds(match.path[frame(u1) - 1])) + hop
         starts = np.array([at(t) for t in local])
         words = unit_words(unit, i, starts, end, offset_s, 1.0, 1.0)
@@ -181,9 +189,9 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
 
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(EspeakEngine(opts.voice), cache)
-    speech = synthesize_units([u.spoken for u in plan.units], synth)
-    refs = [r for r in sentence_refs(plan, speech) if len(r.samples)]
-    matches = align_long(reference_features([r.samples for r in refs]), rec)
+    refs, raws = sentence_refs(plan, synth)
+    matches = align_long(pooled_cmvn(raws), rec)
+    del raws
 
     words: list[TimedWord] = []
     spans: list[tuple[float, float]] = []
@@ -209,9 +217,7 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
     extra = [(a + opts.offset_s, b + opts.offset_s) for a, b in uncovered_speech(rec, spans)]
 
     audio_s = opts.offset_s + rec.duration_s
-    pcm16 = np.clip(np.round(y * 32768), -32768, 32767).astype(np.int16)
-    dips = speech_dips(pcm16, FEAT_RATE, [w.start - opts.offset_s for w in words])
-    cues = make_cues(words, audio_s, opts.cues, dips)
+    cues = make_cues(words, audio_s, opts.cues, dips_by_sentence(y, words, opts.offset_s))
     conf = cue_confidence(words, cues)
     low = [(k + 1, c.start, cf) for k, (c, cf) in enumerate(zip(cues.cues, conf, strict=True))
            if cf < opts.min_confidence]
@@ -236,6 +242,24 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
                        cues=len(cues.cues), words=len(words), sentences=len(refs), unmatched=unmatched,
                        extra=extra, low_confidence=low, warnings=warnings,
                        seconds=time.perf_counter() - t0)
+
+
+def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> list[float]:
+    """:func:`speech_dips` of every word, one sentence's stretch of audio at a time (so
+    no int16 copy of the whole recording is made)."""
+    out: list[float] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j + 1 < len(words) and words[j + 1].sentence == words[i].sentence:
+            j += 1
+        t0 = max(0.0, words[i].start - offset_s - 1.0)
+        t1 = words[j].end - offset_s + 0.5
+        seg = y[int(t0 * FEAT_RATE):int(t1 * FEAT_RATE)]
+        pcm = np.clip(np.round(seg * 32768), -32768, 32767).astype(np.int16)
+        out += speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[i:j + 1]])
+        i = j + 1
+    return out
 
 
 def cue_confidence(words: Sequence[TimedWord], cues: CueResult) -> list[float]:
