@@ -83,14 +83,17 @@ def mfcc_raw(y: np.ndarray, chunk: int = 8192) -> np.ndarray:
     more than one chunk of spectra (the features themselves are ~37 MB)."""
     if len(y) < WIN:
         y = np.pad(y, (0, WIN - len(y)))
-    y = np.append(y[0], y[1:] - 0.97 * y[:-1]).astype(np.float32)
     n = 1 + (len(y) - WIN) // HOP
     fb, dct = _mel_dct()
     window = np.hanning(WIN).astype(np.float32)
     c = np.empty((n, N_MFCC), np.float32)
-    view = np.lib.stride_tricks.sliding_window_view(y, WIN)[::HOP]
     for f0 in range(0, n, chunk):
-        spec = sfft.rfft(view[f0:f0 + chunk] * window, 512, workers=2)
+        f1 = min(n, f0 + chunk)
+        a, b = f0 * HOP, (f1 - 1) * HOP + WIN
+        seg = np.asarray(y[max(0, a - 1):b], np.float32)
+        pre = seg[1:] - np.float32(0.97) * seg[:-1] if a else np.append(seg[:1], seg[1:] - 0.97 * seg[:-1])
+        view = np.lib.stride_tricks.sliding_window_view(pre.astype(np.float32, copy=False), WIN)[::HOP]
+        spec = sfft.rfft(view * window, 512, workers=2)
         power = spec.real ** 2 + spec.imag ** 2
         c[f0:f0 + chunk] = np.log(power @ fb.T + 1e-8) @ dct.T
     d = np.gradient(c, axis=0) if n > 1 else np.zeros_like(c)
