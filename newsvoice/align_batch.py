@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -25,15 +26,18 @@ from newsvoice.batch import (
     BatchItem,
     BatchResult,
     _collect,
-    _ignore_sigint,
     _is_article,
     _read_stamp,
     _sweep_parts,
+    _worker_init,
+    file_digest,
+    outputs_intact,
     plan_items,
+    source_id,
     write_reports,
 )
-from newsvoice.errors import InputError, NewsvoiceError
-from newsvoice.render import check_output_dir, write_outputs
+from newsvoice.errors import InputError, NewsvoiceError, OutputError
+from newsvoice.output import check_output_dir, display_path, locked, write_outputs
 from newsvoice.voiceover import AlignOptions, align
 
 log = logging.getLogger("newsvoice")
@@ -69,20 +73,12 @@ def find_pairs(folder: Path, out_root: Path) -> list[Pair]:
     return pairs
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def pair_key(article: Path, recording: Path, opts: AlignOptions) -> str:
     """Hash of both inputs and everything that shapes the outputs."""
     settings = {f.name: getattr(opts, f.name) for f in fields(opts) if f.name not in _NOT_OUTPUT}
     settings["lexicons"] = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in opts.lexicons]
     settings.update(version=__version__, recording=recording.name,
-                    inputs=[_file_hash(article), _file_hash(recording)])
+                    inputs=[file_digest(article), file_digest(recording)])
     blob = json.dumps(settings, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
                       sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -91,19 +87,19 @@ def pair_key(article: Path, recording: Path, opts: AlignOptions) -> str:
 def align_pair(pair: Pair, opts: AlignOptions, force: bool = False) -> BatchResult:
     """Align one pair unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
-    item, name = pair.item, str(pair.item.src)
+    item, name = pair.item, display_path(pair.item.src)
     try:
         if pair.recording is None:
             raise InputError(pair.problem)
-        from filelock import FileLock
-
-        locks = item.out_dir.parent / ".locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(locks / f"{item.slug}.lock")):
+        with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
             key = pair_key(item.src, pair.recording, opts)
             stamp = _read_stamp(item.out_dir)
-            if not force and stamp and stamp.get("key") == key and all(
-                    (item.out_dir / f).is_file() for f in stamp.get("outputs", [])):
+            owner = stamp.get("source") if stamp else None
+            if owner is not None and owner != source_id(item.src):
+                raise OutputError(f"{display_path(item.out_dir)} holds the output of {owner}; "
+                                  f"not replacing it with {name} (rename one of them)")
+            if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir,
+                                                                                stamp.get("outputs")):
                 known = {f.name for f in fields(BatchResult)}
                 row = {k: v for k, v in stamp["result"].items() if k in known}
                 row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
@@ -111,12 +107,14 @@ def align_pair(pair: Pair, opts: AlignOptions, force: bool = False) -> BatchResu
             (item.out_dir / STAMP).unlink(missing_ok=True)
             _sweep_parts(item.out_dir)
             res = align(item.src, pair.recording, item.out_dir, opts)
+            notes = ([f"not in the recording: {u}" for u in res.unmatched]
+                     + [f"speech not in the article: {a:.1f}-{b:.1f} s" for a, b in res.extra] + res.warnings)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, "align", "",
-                                 len(res.warnings) + len(res.unmatched) + len(res.extra), "", "",
-                                 time.perf_counter() - t0)
-            stamp = {"key": key, "outputs": sorted(p.name for p in res.outputs.values()),
+                                 notes, seconds=time.perf_counter() - t0)
+            stamp = {"key": key, "source": source_id(item.src),
+                     "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
                      "result": asdict(result)}
-            write_outputs({item.out_dir / STAMP: json.dumps(stamp, ensure_ascii=False).encode("utf-8")})
+            write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
@@ -132,7 +130,7 @@ def run_align_batch(folder: Path, out_root: Path, opts: AlignOptions, *, jobs: i
     check_output_dir(out_root)
     pairs = find_pairs(folder, out_root)
     by_item = {p.item: p for p in pairs}
-    pool: Executor = (ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    pool: Executor = (ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
                       if jobs > 1 else ThreadPoolExecutor(max_workers=1))
     results = _collect([p.item for p in pairs], pool,
                        lambda it: pool.submit(align_pair, by_item[it], opts, force), jobs, progress)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 from newsvoice.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
 from newsvoice.errors import InputError
@@ -66,6 +67,10 @@ END_MARK = "end mark"
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
 _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# Unicode non-characters (U+FDD0..U+FDEF and U+xFFFE/U+xFFFF of every plane): never text,
+# and U+FFFE/U+FFFF make the EBU-TT-D (XML) subtitles not well-formed
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef" + "".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
 _TAB_WIDTH = 8
 
 
@@ -77,7 +82,7 @@ def clean_characters(text: str) -> str:
     """NFC; no zero-width characters, soft hyphens or controls; one kind of newline.
     Unicode spaces become ' ' (tabs are kept for measuring indentation)."""
     text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
-    text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
+    text = _NONCHARACTERS.sub("", _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text)))
     return "".join(" " if ch != "\t" and _is_space(ch) else ch for ch in text)
 
 
@@ -478,8 +483,19 @@ def _parse_lines(lines: list[Line], rules: DropRules) -> Article:
     return Article(headline, paragraphs, [d for _, d in dropped])
 
 
+def read_stream(stream: BinaryIO, source: str, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """At most ``max_bytes`` from a stream; InputError when there is more. Reading one
+    byte past the limit (never the whole stream) makes /dev/zero or an endless pipe fail
+    at once instead of filling memory."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"{source} is too large: more than {max_bytes:,} bytes")
+    return data
+
+
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
-    """The file's bytes, or InputError (missing, a folder, unreadable, too large)."""
+    """The file's bytes, or InputError (missing, a folder, unreadable, too large).
+    Device files that report size 0 (/dev/zero) are bounded by the read itself."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -487,7 +503,8 @@ def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
             raise InputError(f"{path} is a folder, not an article file")
         if size > max_bytes:
             raise InputError(f"{path} is too large: {size:,} bytes (limit {max_bytes:,})")
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            return read_stream(f, str(path), max_bytes=max_bytes)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:

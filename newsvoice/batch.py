@@ -7,12 +7,13 @@ Ctrl-C or a kill does only what is missing. One file lock per slug (under
 ``OUT/.locks``) keeps two batch processes on the same folder from rendering the
 same article at once; the second one then finds the stamp and skips it.
 
-Why processes for espeak and threads for Google: libespeak-ng is per-process C
-state behind a global lock, so espeak threads serialise; a process pool (one
-espeak per worker) gives real CPU speed-up. Google work is network-bound and
-its politeness must be global, so it runs in threads that share one
-GoogleEngine (its min-interval lock is the batch-wide rate limit, the thread
-count the concurrency bound) and one CircuitBreaker (created per batch).
+Each engine declares its pool in the registry. CPU-bound offline engines
+(espeak, piper: per-process C state or a model behind a lock) run in a process
+pool, one engine per worker. Online engines are network-bound and their
+politeness must be global, so they run in threads that share one engine (its
+rate limit is batch-wide, the thread count the concurrency bound) and one
+CircuitBreaker (created per batch). The service is probed once for the batch;
+with --fallback the fallback engine renders what the service cannot.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
+import stat
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -35,24 +38,27 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     wait,
 )
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.article import read_bytes
-from newsvoice.engines import Engine
-from newsvoice.errors import InputError, NewsvoiceError
+from newsvoice.engines import Engine, EngineSettings
+from newsvoice.errors import InputError, NewsvoiceError, OutputError
 from newsvoice.loudness import Measurement
 from newsvoice.options import RenderOptions
-from newsvoice.render import check_output_dir, render, write_outputs
+from newsvoice.output import check_output_dir, display_path, locked, write_outputs
+from newsvoice.render import render
 
 log = logging.getLogger("newsvoice")
 
 SUFFIXES = (".txt", ".md")
 STAMP = ".newsvoice-done"
-REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback")
-# settings that change how the work is done, not what comes out
-_NOT_OUTPUT = {"cache_dir", "use_cache", "retries", "timeout", "min_interval"}
+REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback",
+                 "fallback_reason")
+# settings that change how the work is done, not what comes out (the engine used is keyed apart)
+_NOT_OUTPUT = {"cache_dir", "use_cache", "retries", "timeout", "min_interval", "backoff", "max_retry_after",
+               "fallback"}
 
 
 @dataclass(frozen=True)
@@ -75,9 +81,10 @@ class BatchResult:
     cues: int | None = None
     engine: str = ""
     loudness: str = ""
-    warnings: int = 0
+    warnings: list[str] = field(default_factory=list)
     error: str = ""
-    fallback: str = ""
+    fallback: str = ""          # the engine that stood in, if any
+    fallback_reason: str = ""   # why the asked-for engine could not be used
     seconds: float = 0.0
 
 
@@ -85,7 +92,7 @@ class BatchResult:
 class BatchOptions:
     jobs: int = 2
     force: bool = False
-    fallback: str | None = None  # "espeak": render with espeak once Google's breaker opens
+    fallback: str | None = None  # "espeak": render with it what the online service cannot
     max_refusals: int = 5  # consecutive 429s across the batch before the breaker opens
     backoff: float = 1.0  # Google retry backoff base, s
 
@@ -100,9 +107,25 @@ def _is_article(p: Path) -> bool:
     return p.suffix.lower() in SUFFIXES and p.is_file() and not p.stem.lower().startswith(_NOTES)
 
 
+def _special_kind(path: Path) -> str | None:
+    """'FIFO', 'socket', 'device' for a named path that exists but is no regular file."""
+    try:
+        mode = path.stat().st_mode  # stat never opens, so a FIFO does not block here
+    except OSError:
+        return None
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return None
+
+
 def collect_inputs(args: Sequence[str]) -> list[Path]:
     """Files, folders (searched recursively) and globs -> article paths, in order, once each.
-    A named file that does not exist stays in the list so it fails visibly in the report.
+    A named file that does not exist stays in the list so it fails visibly in the report;
+    a named FIFO, socket or device is skipped with a warning (reading it would block).
     Folders and globs skip hidden files and README/CHANGELOG/LICENSE notes: a folder's
     notes are not news (name such a file explicitly to narrate it)."""
     found: list[Path] = []
@@ -113,6 +136,9 @@ def collect_inputs(args: Sequence[str]) -> list[Path]:
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif glob.has_magic(arg):
             found += sorted(Path(p) for p in glob.glob(arg, recursive=True) if _is_article(Path(p)))
+        elif (kind := _special_kind(path)) is not None:
+            log.warning("skipping %s: it is a %s, not a file (reading it could block the batch)",
+                        display_path(path), kind)
         else:
             found.append(path)
     seen: set[Path] = set()
@@ -134,16 +160,21 @@ def slugify(stem: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "article"
 
 
+def source_id(path: Path) -> str:
+    """Who an output folder belongs to: the article's absolute path, as text."""
+    return display_path(Path(os.path.abspath(path)))
+
+
 def plan_items(paths: Sequence[Path], out_root: Path) -> list[BatchItem]:
-    """Give every article its own folder; equal slugs get -2, -3, ... in input order."""
-    used: set[str] = set()
+    """Give every article its own folder. Articles whose names fold to the same slug
+    get ``slug-<hash of the source path>``, so a source keeps its folder whichever other
+    files a run is given (and a folder already stamped by another source is refused
+    when the article renders)."""
+    slugs = [slugify(p.stem) for p in paths]
     items = []
-    for p in paths:
-        base = slug = slugify(p.stem)
-        n = 2
-        while slug in used:
-            slug, n = f"{base}-{n}", n + 1
-        used.add(slug)
+    for p, slug in zip(paths, slugs, strict=True):
+        if slugs.count(slug) > 1:
+            slug = f"{slug}-{hashlib.sha256(source_id(p).encode()).hexdigest()[:6]}"
         items.append(BatchItem(p, slug, out_root / slug))
     return items
 
@@ -159,6 +190,33 @@ def settings_key(data: bytes, opts: RenderOptions, engine: str, voice: str) -> s
     blob = json.dumps(settings, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
                       sort_keys=True)
     return hashlib.sha256(data + b"\0" + blob.encode()).hexdigest()
+
+
+def file_digest(path: Path) -> dict[str, object]:
+    """Size and sha256 of a file (read in chunks), as recorded in the stamp."""
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return {"size": size, "sha256": h.hexdigest()}
+
+
+def outputs_intact(out_dir: Path, recorded: object) -> bool:
+    """True when every output the stamp names is there with its recorded size and hash
+    (a truncated or edited output is not up to date)."""
+    if not isinstance(recorded, dict) or not recorded:
+        return False  # stamps of older versions recorded names only: render again
+    for name, want in recorded.items():
+        path = out_dir / name
+        try:
+            if not isinstance(want, dict) or path.stat().st_size != want.get("size"):
+                return False
+            if file_digest(path)["sha256"] != want.get("sha256"):
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _read_stamp(out_dir: Path) -> dict | None:
@@ -183,46 +241,41 @@ def _loudness(m: Measurement | None) -> str:
 # ---------------------------------------------------------------- one article
 
 
-def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False,
-                fallback: Engine | None = None) -> BatchResult:
+def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False) -> BatchResult:
     """Render one article unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
-    name = str(item.src)
+    name = display_path(item.src)
     try:
-        from filelock import FileLock
-
-        locks = item.out_dir.parent / ".locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(locks / f"{item.slug}.lock")):
+        with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
             data = read_bytes(item.src)
             key = settings_key(data, opts, engine.name, engine.voice)
             stamp = _read_stamp(item.out_dir)
-            if not force and stamp and stamp.get("key") == key and all(
-                    (item.out_dir / f).is_file() for f in stamp.get("outputs", [])):
+            owner = stamp.get("source") if stamp else None
+            if owner is not None and owner != source_id(item.src):
+                raise OutputError(f"{display_path(item.out_dir)} holds the render of {owner}; "
+                                  f"not replacing it with {name} (rename one of them)")
+            if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir,
+                                                                                stamp.get("outputs")):
                 known = {f.name for f in fields(BatchResult)}
                 row = {k: v for k, v in stamp["result"].items() if k in known}
+                if not isinstance(row.get("warnings", []), list):
+                    row["warnings"] = []
                 row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
                 return BatchResult(**row)
             (item.out_dir / STAMP).unlink(missing_ok=True)
             _sweep_parts(item.out_dir)
-            used, note = engine, ""
-            try:
-                res = render(item.src, item.out_dir, opts, engine=engine)
-            except NewsvoiceError as e:
-                from newsvoice.engines.google import CircuitOpenError
-
-                if not isinstance(e, CircuitOpenError) or fallback is None:
-                    raise
-                log.info("%s: %s; rendering with %s", item.src.name, e, fallback.name)
-                used, note = fallback, fallback.name
-                key = settings_key(data, opts, used.name, used.voice)
-                res = render(item.src, item.out_dir, opts, engine=used)
+            res = render(item.src, item.out_dir, opts, engine=engine)  # falls back itself
+            fell = res.fallback or {}
+            if fell:  # keyed by the engine used, so a later run tries the asked-for one again
+                key = settings_key(data, opts, res.engine, res.voice)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
-                                 _loudness(res.loudness), len(res.warnings), "", note,
-                                 time.perf_counter() - t0)
-            stamp = {"key": key, "outputs": sorted(p.name for p in res.outputs.values()),
+                                 _loudness(res.loudness), list(res.warnings), "",
+                                 fell.get("to", ""), fell.get("reason", ""), time.perf_counter() - t0)
+            stamp = {"key": key, "source": source_id(item.src),
+                     "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
                      "result": asdict(result)}
-            write_outputs({item.out_dir / STAMP: json.dumps(stamp, ensure_ascii=False).encode("utf-8")})
+            # ASCII JSON: output names may hold undecodable bytes (surrogates)
+            write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
@@ -232,37 +285,40 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
                            seconds=time.perf_counter() - t0)
 
 
-def _espeak_worker(item: BatchItem, opts: RenderOptions, force: bool) -> BatchResult:
-    """Process-pool entry: each worker process has its own espeak-ng."""
-    from newsvoice.engines.espeak import EspeakEngine
+def _process_worker(item: BatchItem, opts: RenderOptions, force: bool, fell: dict | None) -> BatchResult:
+    """Process-pool entry: each worker process opens its own engine (espeak-ng state,
+    a Piper model); ``fell`` is the batch's fallback record when the batch fell back."""
+    from newsvoice.engines import FallbackEngine, get_spec
 
-    return render_item(item, opts, EspeakEngine(_espeak_voice(opts.voice), 1.0), force=force)
+    try:
+        spec = get_spec(opts.engine)
+        engine = spec.factory(spec.resolve_voice(opts.voice), EngineSettings.from_options(opts))
+    except NewsvoiceError as e:
+        return BatchResult(str(item.src), item.slug, "failed", error=str(e))
+    if fell:
+        engine = FallbackEngine(engine, fell["from"], fell["reason"])
+    return render_item(item, opts, engine, force=force)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels queued articles; the running
-    ones finish (atomically) instead of dying with a traceback each."""
+def _worker_init(parent: int, poll_s: float = 0.2) -> None:
+    """Process-pool workers leave Ctrl-C to the parent (no traceback per worker) and
+    exit as soon as the parent is gone (killed, or exited on Ctrl-C): a worker's own
+    pool would otherwise wait for work forever. An article cut short leaves only temps,
+    swept by the next run; outputs are all-or-nothing."""
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
 
-def _espeak_voice(voice: str | None) -> str:
-    from newsvoice.engines.espeak import VOICES
-
-    return voice if voice in VOICES else "vi"
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 # ---------------------------------------------------------------- the batch
-
-
-def resolve_engine(opts: RenderOptions) -> str:
-    """'gtts' or 'espeak' for the whole batch (auto probes Google once, not per article)."""
-    if opts.engine in ("gtts", "espeak"):
-        return opts.engine
-    from newsvoice.engines import make_engine
-
-    return make_engine(opts.engine, opts.voice, 1.0, timeout=opts.timeout).name
 
 
 def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts: BatchOptions | None = None,
@@ -271,24 +327,23 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
     items = plan_items(paths, out_root)
-    engine = resolve_engine(opts)
-    if engine == "espeak":
-        opts = replace(opts, engine="espeak")
-        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_ignore_sigint)
-                          if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
-        submit = lambda it: pool.submit(_espeak_worker, it, opts, bopts.force)  # noqa: E731
-    else:
-        from newsvoice.engines.espeak import EspeakEngine
-        from newsvoice.engines.google import CircuitBreaker, GoogleEngine
+    from newsvoice.engines import CircuitBreaker, fallback_for, get_spec, open_engine
 
-        opts = replace(opts, engine="gtts")
-        google = GoogleEngine(opts.voice or "vi", 1.0, retries=opts.retries, timeout=opts.timeout,
-                              min_interval=opts.min_interval, backoff=bopts.backoff,
-                              breaker=CircuitBreaker(bopts.max_refusals))
-        fallback = EspeakEngine("vi", 1.0) if bopts.fallback == "espeak" else None
+    opts = replace(opts, backoff=bopts.backoff,
+                   fallback=fallback_for(opts.engine, bopts.fallback or opts.fallback))
+    # one probe for the whole batch; one engine (rate limit, breaker) shared by its threads
+    engine = open_engine(opts.engine, opts.voice, EngineSettings.from_options(
+        opts, breaker=CircuitBreaker(bopts.max_refusals)), fallback=opts.fallback)
+    fell = getattr(engine, "fallback", None)
+    opts = replace(opts, engine=engine.name, voice=engine.voice)
+    if get_spec(engine.name).parallel == "process":
+        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_worker_init,
+                                              initargs=(os.getpid(),))
+                          if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
+        submit = lambda it: pool.submit(_process_worker, it, opts, bopts.force, fell)  # noqa: E731
+    else:
         pool = ThreadPoolExecutor(max_workers=bopts.jobs)
-        submit = lambda it: pool.submit(render_item, it, opts, google, force=bopts.force,  # noqa: E731
-                                        fallback=fallback)
+        submit = lambda it: pool.submit(render_item, it, opts, engine, force=bopts.force)  # noqa: E731
     results = _collect(items, pool, submit, bopts.jobs, progress)
     write_reports(out_root, results)
     return results
@@ -335,6 +390,7 @@ def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
     writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row[k] is None else row[k] for k in REPORT_FIELDS})
+        writer.writerow({k: "" if row[k] is None else "; ".join(row[k]) if isinstance(row[k], list) else row[k]
+                         for k in REPORT_FIELDS})
     write_outputs({out_root / "report.json": report_json,
                    out_root / "report.csv": buf.getvalue().encode("utf-8")})

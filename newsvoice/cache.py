@@ -14,15 +14,22 @@ import hashlib
 import json
 import os
 import re
-import threading
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from newsvoice.errors import InputError
+
 MAGIC = b"NVC2"
 PROCESSING_VERSION = 2  # bump when resampling/trimming changes what is stored
+# The cache root is marked with a standard CACHEDIR.TAG (bford.org/cachedir: backup tools
+# skip it); `cache prune` deletes only inside a marked root, never in an arbitrary folder.
+MARKER = "CACHEDIR.TAG"
+MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+               "# This file is a cache directory tag created by newsvoice (phrase cache).\n")
 
 
 def default_cache_dir() -> Path:
@@ -53,6 +60,7 @@ class PhraseCache:
     root: Path
     hits: int = 0
     misses: int = 0
+    _marked: bool = field(default=False, repr=False)
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pcm"
@@ -84,6 +92,19 @@ class PhraseCache:
         conf = float(np.frombuffer(payload[4 + 4 * n:head], dtype="<f4")[0])
         return Entry(np.frombuffer(payload[head:], dtype=np.int16).copy(), starts, conf)
 
+    def is_marked(self) -> bool:
+        return (self.root / MARKER).is_file()
+
+    def mark(self) -> None:
+        """Create the root and its CACHEDIR.TAG (O_EXCL: a planted name is left alone)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.root / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError:
+            return
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(MARKER_TEXT)
+
     def put(self, key: str, entry: Entry) -> Entry:
         """Store ``entry`` unless another process stored this key first; return the stored one.
 
@@ -95,11 +116,17 @@ class PhraseCache:
                    + np.float32(entry.confidence).astype("<f4").tobytes()
                    + np.ascontiguousarray(entry.samples, dtype=np.int16).tobytes())
         data = MAGIC + hashlib.sha256(payload).digest() + payload
-        tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+        tmp = None
         try:
+            if not self._marked:
+                self.mark()
+                self._marked = True
             path.parent.mkdir(parents=True, exist_ok=True)
-            # pid + thread: batch threads may store the same phrase at the same moment
-            tmp.write_bytes(data)
+            # a fresh name per write (O_EXCL): threads and processes may store the same
+            # unit at once, and a planted symlink is never followed
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
             try:
                 os.link(tmp, path)  # atomic, and fails if the key is already stored
             except FileExistsError:
@@ -107,11 +134,13 @@ class PhraseCache:
                 if stored is not None:
                     return stored
                 os.replace(tmp, path)  # the stored one was corrupt: ours replaces it
+                tmp = None
         except OSError:
             pass  # a cache that cannot be written only costs speed
         finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            if tmp is not None:  # ours was linked, or the disk filled up mid-write: no temp left
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
         return entry
 
     def entries(self) -> list[tuple[Path, int, float]]:
@@ -131,12 +160,16 @@ class PhraseCache:
 
     def prune(self, max_bytes: int, *, stale_tmp_s: float = 3600.0) -> CacheInfo:
         """Delete least-recently-used entries until the cache fits in ``max_bytes``;
-        also sweep temp files older than ``stale_tmp_s`` (left by killed processes).
-        Safe beside running renders: a reader of a deleted entry just synthesises again."""
+        also sweep temp files older than ``stale_tmp_s`` (left by killed processes), or
+        every temp file when ``max_bytes`` is 0 (a writer that loses one just skips storing).
+        Safe beside running renders: a reader of a deleted entry just synthesises again.
+        Refuses a folder without the cache's marker (InputError)."""
+        if not self.is_marked():
+            raise InputError(f"{self.root} is not a newsvoice cache (no {MARKER}); nothing deleted")
         now = time.time()
         for tmp in self.root.glob("??/.*.tmp"):
             try:
-                if now - tmp.stat().st_mtime > stale_tmp_s:
+                if max_bytes == 0 or now - tmp.stat().st_mtime > stale_tmp_s:
                     tmp.unlink()
             except OSError:
                 pass
@@ -167,11 +200,14 @@ _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 
 
 
 def parse_size(text: str) -> int:
-    """'500MB', '2GB', '100k', '1.5GiB', '0' -> bytes (k/M/G are decimal, KiB/MiB/GiB binary)."""
+    """'500MB', '2GB', '100k', '1.5GiB', '0' -> bytes (k/M/G are decimal, KiB/MiB/GiB binary);
+    a number other than 0 needs a unit ('42B' for bytes)."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
     unit = m.group(2).lower() if m else ""
     if not m or unit not in _UNITS:
         raise ValueError(f"not a size: {text!r} (try 500MB, 2GB, 100k)")
+    if not unit and float(m.group(1)) != 0:  # "10" was read as 10 bytes and emptied caches
+        raise ValueError(f"size {text!r} needs a unit: {m.group(1)}MB, {m.group(1)}GB, {m.group(1)}B ...")
     return int(float(m.group(1)) * _UNITS[unit])
 
 

@@ -7,12 +7,14 @@ Data goes to stdout; logs, notices and progress go to stderr.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from pathlib import Path
 
 import click
 
-from newsvoice.errors import NewsvoiceError
+from newsvoice.errors import InputError, NewsvoiceError
+from newsvoice.params import Bitrate, FiniteFloat, FormatList, StrictInt, hoist_global_options
 
 log = logging.getLogger("newsvoice")
 
@@ -22,13 +24,16 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="newsvoice: %(message)s", stream=sys.stderr, force=True)
 
 
-def _read_input(file: str | None) -> bytes:
-    if file in (None, "-"):
-        return sys.stdin.buffer.read()
-    path = Path(file)
-    from newsvoice.article import read_bytes
+def _read_input(file: str | None) -> tuple[bytes, str]:
+    """The bytes of FILE or stdin, and the name to use in messages. Reads at most the
+    article size limit plus one byte, so /dev/zero or a runaway pipe fails at once."""
+    from newsvoice.article import read_bytes, read_stream
 
-    return read_bytes(path)
+    if file in (None, "-"):
+        if sys.stdin.isatty():
+            log.info("reading the article from stdin; end it with Ctrl-D (or name a FILE)")
+        return read_stream(sys.stdin.buffer, "stdin"), "stdin"
+    return read_bytes(Path(file)), file
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,7 +81,8 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
     from newsvoice.article import parse_article
     from newsvoice.sentences import split_sentences
 
-    art = parse_article(_read_input(file), keep_all=keep_all)
+    data, source = _read_input(file)
+    art = parse_article(data, keep_all=keep_all, source=source)
     paras = list(art.paragraphs)
     if art.headline and not no_headline:
         paras.insert(0, art.headline)
@@ -91,7 +97,7 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
 
 @cli.command()
 @click.argument("file", required=False)
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(path_type=Path),
               help="Extra TSV lexicon (written<TAB>spoken); overrides built-ins. Repeatable.")
 def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     """Print the spoken form of each line of FILE (or stdin).
@@ -106,13 +112,46 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     from newsvoice.normalize import Normalizer
     from newsvoice.plan import spoken_text
 
+    _check_lexicons(lexicons)
     norm = Normalizer([Path(p) for p in lexicons])
-    text = decode_text(_read_input(file))
+    data, source = _read_input(file)
+    text = decode_text(data, source=source)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     for line in lines:
         click.echo(spoken_text(line, norm) if line.strip() else "")
+
+
+def _check_lexicons(paths) -> None:
+    """Each --lexicon file exists, is read like an article (UTF-16 is fine) and has
+    rows; otherwise exit 1 naming it, instead of losing the user's pronunciations."""
+    from newsvoice.article import read_bytes
+    from newsvoice.normalize.lexicon import load_tsv
+
+    for p in paths:
+        try:
+            read_bytes(Path(p))
+            rows = load_tsv(Path(p))
+        except InputError as e:
+            raise InputError(f"lexicon {e}") from None
+        if not rows:
+            raise InputError(f"lexicon {p} has no 'written<TAB>spoken' lines")
+
+
+WARNINGS_SHOWN = 5  # per article; the manifest and the batch report have them all
+
+
+def _show_warnings(name: str, warnings: list[str]) -> None:
+    """A short list on stderr: the first few warnings (they name their cue), then a count."""
+    for w in warnings[:WARNINGS_SHOWN]:
+        log.warning("%s: warning: %s", name, w)
+    if len(warnings) > WARNINGS_SHOWN:
+        log.warning("%s: ... and %d more warnings (see the manifest)", name, len(warnings) - WARNINGS_SHOWN)
+
+
+_STRICT = click.option("--strict", is_flag=True,
+                       help="Exit 1 when there are warnings (e.g. reading speed), for newsroom automation.")
 
 
 def _progress(label: str):
@@ -136,30 +175,30 @@ def _stderr_console():
 _LAYOUT_OPTIONS = [
     click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
                  help="Frame grid for cue times."),
-    click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True,
+    click.option("--max-chars", type=StrictInt(10, 200), default=42, show_default=True,
                  help="Characters per cue line."),
-    click.option("--max-lines", type=click.IntRange(1, 4), default=2, show_default=True, help="Lines per cue."),
-    click.option("--min-dur", type=click.FloatRange(0, 10), default=5 / 6, show_default="0.833",
+    click.option("--max-lines", type=StrictInt(1, 4), default=2, show_default=True, help="Lines per cue."),
+    click.option("--min-dur", type=FiniteFloat(0, 10), default=5 / 6, show_default="0.833",
                  help="Shortest cue, s."),
-    click.option("--max-dur", type=click.FloatRange(1, 60), default=7.0, show_default=True, help="Longest cue, s."),
-    click.option("--gap-frames", type=click.IntRange(0, 25), default=2, show_default=True,
+    click.option("--max-dur", type=FiniteFloat(1, 60), default=7.0, show_default=True, help="Longest cue, s."),
+    click.option("--gap-frames", type=StrictInt(0, 25), default=2, show_default=True,
                  help="Frames between cues."),
-    click.option("--max-cps", type=click.FloatRange(1, 100), default=20.0, show_default=True,
+    click.option("--max-cps", type=FiniteFloat(1, 100), default=20.0, show_default=True,
                  help="Reading speed (chars/s) above which a cue is reported in the warnings."),
     click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline."),
     click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk)."),
     click.option("--lexicon", "lexicons", multiple=True,
-                 type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 type=click.Path(path_type=Path),
                  help="Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable."),
-    click.option("--pause-comma", type=click.IntRange(0, 5000), default=300, show_default=True,
+    click.option("--pause-comma", type=StrictInt(0, 5000), default=300, show_default=True,
                  help="ms after , ; :"),
-    click.option("--pause-sentence", type=click.IntRange(0, 5000), default=600, show_default=True,
+    click.option("--pause-sentence", type=StrictInt(0, 5000), default=600, show_default=True,
                  help="ms after a sentence."),
-    click.option("--pause-paragraph", type=click.IntRange(0, 10000), default=1000, show_default=True,
+    click.option("--pause-paragraph", type=StrictInt(0, 10000), default=1000, show_default=True,
                  help="ms after a paragraph."),
-    click.option("--pause-head", type=click.IntRange(0, 10000), default=300, show_default=True,
+    click.option("--pause-head", type=StrictInt(0, 10000), default=300, show_default=True,
                  help="ms of silence before."),
-    click.option("--pause-tail", type=click.IntRange(0, 10000), default=700, show_default=True,
+    click.option("--pause-tail", type=StrictInt(0, 10000), default=700, show_default=True,
                  help="ms of silence after."),
 ]
 
@@ -168,8 +207,39 @@ _CACHE_OPTIONS = [
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                  help="Phrase cache folder (default: the platform cache folder)."),
     click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache."),
-    click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
+    click.option("--retries", type=StrictInt(0, 20), default=4, show_default=True,
                  help="Google retries per phrase."),
+]
+
+
+class EngineChoice(click.Choice):
+    """``--engine``: auto or any engine in the registry, plugins included (read when used)."""
+
+    def __init__(self, auto: bool = True) -> None:
+        self.auto = auto
+        super().__init__([])
+
+    @property
+    def choices(self):  # type: ignore[override]
+        from newsvoice.engines import AUTO, engine_names
+
+        return ([AUTO] if self.auto else []) + engine_names()
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+
+_ENGINE_OPTIONS = [
+    click.option("--engine", type=EngineChoice(), default="auto", show_default=True,
+                 help="Speech engine (see `newsvoice voices`). auto: Google when reachable and willing "
+                      "(probed once, ~2 s), else offline espeak-ng."),
+    click.option("--voice", default=None, help="Voice name (piper: PATH.onnx); see `newsvoice voices`."),
+    click.option("--fallback", type=EngineChoice(auto=False), default=None,
+                 help="When the online engine is unreachable, timing out or refusing, render with this "
+                      "engine instead (recorded in the manifest and report)."),
+    click.option("--max-retry-after", type=FiniteFloat(0, 3600), default=60.0, show_default=True,
+                 help="Longest Retry-After (s) to wait for; a service asking more fails (or falls back) at once."),
 ]
 
 
@@ -184,21 +254,38 @@ def _layout_options(f):
     return _apply(_LAYOUT_OPTIONS, f)
 
 
+def _engine_options(f):
+    """Engine, voice and fallback options shared by `render` and `batch`."""
+    return _apply(_ENGINE_OPTIONS, f)
+
+
 def _cache_options(f):
     """Cache and retry options shared by `render` and `batch`."""
     return _apply(_CACHE_OPTIONS, f)
 
 
-def _sub_formats(subs: str) -> tuple[str, ...]:
-    """``--subs srt,vtt`` -> ("srt", "vtt"); an unknown name is a usage error."""
+def _sub_format_names() -> tuple[str, ...]:
     from newsvoice.options import SUB_FORMATS
 
-    names = tuple(s.strip() for s in subs.split(",") if s.strip())
-    bad = [s for s in names if s not in SUB_FORMATS]
-    if bad:
-        raise click.BadParameter(f"unknown subtitle format {bad[0]!r} (choose from {', '.join(SUB_FORMATS)})",
-                                 param_hint="--subs")
-    return names
+    return SUB_FORMATS
+
+
+def _subs_option(f):
+    return click.option("--subs", type=FormatList(_sub_format_names), default="srt", show_default=True,
+                        help="Subtitle formats, comma-separated (or a TOML list): srt, vtt, ttml (EBU-TT-D).")(f)
+
+
+def _check_voice(engine: str, voice: str | None) -> None:
+    """An unknown engine or voice is a usage error, found before any work (the registry decides)."""
+    from newsvoice.engines import check_choice
+    from newsvoice.errors import NewsvoiceError
+
+    try:
+        check_choice(engine, voice)
+    except NewsvoiceError as e:
+        if e.exit_code != 2:
+            raise
+        raise click.BadParameter(str(e), param_hint="--voice") from None
 
 
 def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
@@ -219,31 +306,32 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Output folder (created if missing).")
-@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
-              help="auto: Google when reachable (probed once, ~2 s), else offline espeak-ng.")
-@click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
-@click.option("--speed", type=click.FloatRange(0.8, 1.3), default=1.0, show_default=True,
+@_engine_options
+@click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
               help="Speaking pace; pitch is kept (applied to every engine).")
 @click.option("--fit", "fit", default=None, metavar="DURATION",
               help="Narrate into this slot, e.g. 1:30 or 90 (s): pace and pauses scale within 0.85-1.15.")
 @click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
 @click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
-@click.option("--bitrate", default="192k", show_default=True, help="MP3 bit rate (CBR).")
+@click.option("--bitrate", type=Bitrate(), default="192k", show_default=True, help="MP3 bit rate (CBR), 8k-320k.")
 @click.option("--channels", type=click.Choice(["1", "2"]), default="1", show_default=True, help="2 = dual mono.")
 @click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
               show_default=True, help="Loudness preset: -23 LUFS/-1 dBTP, -24 LKFS/-2 dBTP, -16 LUFS/-1 dBTP, or leave.")
-@click.option("--lufs", type=click.FloatRange(-40, -5), default=None, help="Integrated loudness target (overrides --loudness).")
-@click.option("--true-peak", type=click.FloatRange(-12, 0), default=None, help="True-peak ceiling, dBTP.")
-@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml (EBU-TT-D).")
+@click.option("--lufs", type=FiniteFloat(-40, -5), default=None, help="Integrated loudness target (overrides --loudness).")
+@click.option("--true-peak", type=FiniteFloat(-12, 0), default=None, help="True-peak ceiling, dBTP.")
+@_subs_option
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
 @_layout_options
 @_cache_options
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
-def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: float, fit: str | None,
+@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
+              help="Online engines: longest time for one whole request, s.")
+@_STRICT
+def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: str | None,
+           max_retry_after: float, speed: float, fit: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
-           subs: str, srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
-           **layout) -> None:
+           subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
+           strict: bool, **layout) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -259,16 +347,20 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     from newsvoice.pace import parse_slot
     from newsvoice.render import render as do_render
 
-    sub_list = _sub_formats(subs)
+    _check_voice(engine, voice)
+    _check_lexicons(layout["lexicons"])
     try:
         fit_s = parse_slot(fit) if fit is not None else None
+        if fit_s is not None and not math.isfinite(fit_s):
+            raise ValueError(f"not a finite duration: {fit!r}")
     except ValueError as e:
         raise click.BadParameter(f"{e} (use seconds or M:SS)", param_hint="--fit") from e
     opts = RenderOptions(
-        engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=sub_list,
+        engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=subs,
         srt_bom=srt_bom, bit_depth=int(bit_depth), channels=int(channels), bitrate=bitrate,
         loudness=loudness, lufs=lufs, true_peak=true_peak, cache_dir=cache_dir, use_cache=not no_cache,
-        retries=retries, timeout=timeout, **_layout(**layout),
+        retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after,
+        **_layout(**layout),
     )
     bar, progress = _progress("synthesising")
     try:
@@ -278,13 +370,14 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, speed: flo
     finally:
         if bar:
             bar.stop()
-    for w in result.warnings:
-        log.debug("warning: %s", w)
+    _show_warnings(file.name, result.warnings)
     log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %d engine calls, %.1f s",
              file.name, result.duration_s, result.cues, result.engine, result.voice,
              result.engine_calls, result.seconds)
     for path in result.outputs.values():
         click.echo(str(path))
+    if strict and result.warnings:
+        raise InputError(f"{len(result.warnings)} warning(s) and --strict (outputs written)")
 
 
 def _ref_cache_options(f):
@@ -307,18 +400,18 @@ def _offset(text: str) -> float:
 @click.argument("recording", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Output folder (created if missing).")
-@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml (EBU-TT-D).")
+@_subs_option
 @click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
 @click.option("--offset", "offset", default="0", show_default=True, metavar="TIME",
               help="Programme time at which the recording starts (seconds or M:SS); added to every time.")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+@click.option("--min-confidence", type=FiniteFloat(0, 1), default=0.5, show_default=True,
               help="Cues whose alignment confidence is below this are listed on stderr.")
 @_layout_options
 @_ref_cache_options
-@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=2, show_default=True,
+@click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
               help="Folder mode: pairs at once (worker processes).")
 @click.option("--force", is_flag=True, help="Folder mode: align even pairs whose outputs are up to date.")
-def align(article: Path, recording: Path | None, out_dir: Path, subs: str, srt_bom: bool, offset: str,
+def align(article: Path, recording: Path | None, out_dir: Path, subs: tuple[str, ...], srt_bom: bool, offset: str,
           min_confidence: float, cache_dir: Path | None, no_cache: bool, jobs: int, force: bool,
           **layout) -> None:
     """Subtitle a human reading of ARTICLE: broadcast cues timed on RECORDING.
@@ -343,9 +436,8 @@ def align(article: Path, recording: Path | None, out_dir: Path, subs: str, srt_b
     """
     from newsvoice.voiceover import AlignOptions
 
-    sub_list = _sub_formats(subs)
     lay = _layout(**layout)
-    opts = AlignOptions(subs=sub_list, srt_bom=srt_bom, narrate_headline=lay["narrate_headline"],
+    opts = AlignOptions(subs=tuple(subs), srt_bom=srt_bom, narrate_headline=lay["narrate_headline"],
                         keep_all=lay["keep_all"], cues=lay["cues"], lexicons=lay["lexicons"],
                         offset_s=_offset(offset), min_confidence=min_confidence, cache_dir=cache_dir,
                         use_cache=not no_cache)
@@ -393,23 +485,32 @@ def _align_folder(folder: Path, out_dir: Path, opts, jobs: int, force: bool) -> 
 
 @cli.command()
 def voices() -> None:
-    """List the engines and their voices (engine<TAB>voice<TAB>description)."""
-    from newsvoice.engines import all_voices
+    """List every engine's voices, one a line:
+    engine<TAB>voice<TAB>online|offline<TAB>word-times|aligned<TAB>description.
 
+    "aligned": the engine reports no word times; the aligner finds them.
+    Piper takes any voice model file: --voice PATH.onnx.
+    """
+    from newsvoice.engines import all_voices, engines
+
+    specs = engines()
     for v in all_voices():
-        click.echo(f"{v.engine}\t{v.name}\t{v.description}")
+        spec = specs[v.engine]
+        click.echo(f"{v.engine}\t{v.name}\t{'online' if spec.online else 'offline'}\t"
+                   f"{'word-times' if spec.word_times else 'aligned'}\t{v.description}")
 
 
 @cli.command()
 @click.argument("subs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also check that every cue sits on the speech of this audio file.")
-@click.option("--fps", type=float, default=25.0, show_default=True, help="Frame grid (25, 29.97, 30, 50).")
-@click.option("--max-chars", type=click.IntRange(10, 200), default=42, show_default=True)
-@click.option("--max-lines", type=click.IntRange(1, 10), default=2, show_default=True)
-@click.option("--min-dur", type=click.FloatRange(0, 60), default=5 / 6, show_default="0.833")
-@click.option("--max-dur", type=click.FloatRange(0.1, 600), default=7.0, show_default=True)
-@click.option("--max-cps", type=click.FloatRange(1, 100), default=20.0, show_default=True,
+@click.option("--fps", type=FiniteFloat(1, 1000), default=25.0, show_default=True,
+              help="Frame grid (25, 29.97, 30, 50, ...).")
+@click.option("--max-chars", type=StrictInt(10, 200), default=42, show_default=True)
+@click.option("--max-lines", type=StrictInt(1, 10), default=2, show_default=True)
+@click.option("--min-dur", type=FiniteFloat(0, 60), default=5 / 6, show_default="0.833")
+@click.option("--max-dur", type=FiniteFloat(0.1, 600), default=7.0, show_default=True)
+@click.option("--max-cps", type=FiniteFloat(1, 100), default=20.0, show_default=True,
               help="Reading speed above which a cue is flagged (warning).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines: int, min_dur: float,
@@ -454,32 +555,31 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder: one sub-folder per article, plus report.json and report.csv.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 32), default=2, show_default=True,
+@click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
               help="Articles at once (espeak: worker processes; gtts: threads sharing one rate limit).")
-@click.option("--engine", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
-              help="auto: Google when reachable (probed once for the whole batch), else espeak-ng.")
-@click.option("--voice", default=None, help="Voice name; see `newsvoice voices`.")
-@click.option("--speed", type=click.FloatRange(0.8, 1.3), default=1.0, show_default=True,
+@_engine_options
+@click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
               help="Pace (pitch kept).")
 @click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
 @click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
 @click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
               show_default=True, help="Loudness preset (see `newsvoice render --help`).")
-@click.option("--subs", default="srt", show_default=True, help="Subtitle formats, comma-separated: srt, vtt, ttml.")
+@_subs_option
 @_layout_options
 @_cache_options
-@click.option("--timeout", type=click.FloatRange(0.1, 120), default=10.0, show_default=True, help="Google request timeout, s.")
-@click.option("--min-interval", type=click.FloatRange(0, 10), default=0.3, show_default=True,
+@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
+              help="Online engines: longest time for one whole request, s.")
+@click.option("--min-interval", type=FiniteFloat(0, 10), default=0.3, show_default=True,
               help="Seconds between Google requests, across the whole batch.")
-@click.option("--max-refusals", type=click.IntRange(1, 1000), default=5, show_default=True,
+@click.option("--max-refusals", type=StrictInt(1, 1000), default=5, show_default=True,
               help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.")
-@click.option("--fallback", type=click.Choice(["espeak"]), default=None,
-              help="When Google keeps refusing, render the remaining articles with espeak-ng.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
-def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None, speed: float,
-          audio_format: str, bit_depth: str, loudness: str, subs: str, cache_dir: Path | None, no_cache: bool,
+@_STRICT
+def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None,
+          max_retry_after: float, speed: float,
+          audio_format: str, bit_depth: str, loudness: str, subs: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
-          **layout) -> None:
+          strict: bool, **layout) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -494,10 +594,12 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
     from newsvoice.batch import BatchOptions, collect_inputs, run_batch
     from newsvoice.options import RenderOptions
 
-    sub_list = _sub_formats(subs)
-    opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=sub_list,
+    _check_voice(engine, voice)
+    _check_lexicons(layout["lexicons"])
+    opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=subs,
                          bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
-                         retries=retries, timeout=timeout, min_interval=min_interval, **_layout(**layout))
+                         retries=retries, timeout=timeout, min_interval=min_interval,
+                         max_retry_after=max_retry_after, **_layout(**layout))
     bopts = BatchOptions(jobs=jobs, force=force, fallback=fallback, max_refusals=max_refusals)
     paths = collect_inputs(inputs)
     bar, update = _progress("articles")
@@ -512,13 +614,37 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
         if bar:
             bar.start()
         results = run_batch(paths, out_dir, opts, bopts, progress=task_progress)
+    except KeyboardInterrupt:
+        _abandon_batch(bar)
     finally:
         if bar:
             bar.stop()
     if log.getEffectiveLevel() <= logging.INFO:
         _batch_table(results)
+    for r in results:
+        _show_warnings(Path(r.file).name, r.warnings)
     if any(r.status == "failed" for r in results):
         sys.exit(3)
+    if strict and any(r.warnings for r in results):
+        raise InputError(f"{sum(bool(r.warnings) for r in results)} article(s) with warnings and --strict "
+                         f"(outputs written; see report.json)")
+
+
+def _abandon_batch(bar) -> None:
+    """Ctrl-C: leave at once with 130. Articles already finished are kept (each is
+    all-or-nothing); a worker blocked on a hung service must not hold the exit, so
+    threads are not joined, and worker processes exit when they see this one gone."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback
+    if bar:
+        bar.stop()
+    click.echo("newsvoice: interrupted; finished articles are kept, run the same command again for the rest",
+               err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def _batch_table(results) -> None:
@@ -526,7 +652,9 @@ def _batch_table(results) -> None:
 
     table = Table("file", "status", "audio s", "cues", "engine", "note", box=None, pad_edge=False)
     for r in results:
-        note = r.error or (f"fallback {r.fallback}" if r.fallback else "")
+        note = r.error or (f"fallback {r.fallback}: {r.fallback_reason}" if r.fallback else "")
+        if not note and r.warnings:
+            note = f"{len(r.warnings)} warning{'s' * (len(r.warnings) > 1)}: {r.warnings[0]}"
         table.add_row(Path(r.file).name, r.status, "" if r.duration is None else f"{r.duration:.1f}",
                       "" if r.cues is None else str(r.cues), r.engine, note)
     console = _stderr_console()
@@ -558,16 +686,33 @@ def cache_info(cache_dir: Path | None) -> None:
 
 @cache.command("prune")
 @_cache_dir_option
-@click.option("--max-size", required=True, help="Keep the cache under this size: 500MB, 2GB, 100k, 0.")
-def cache_prune(cache_dir: Path | None, max_size: str) -> None:
-    """Delete least-recently-used phrases until the cache fits in --max-size."""
+@click.option("--max-size", required=True,
+              help="Keep the cache under this size, with a unit: 500MB, 2GB, 100k, 1GiB, 42B (or 0).")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting more than half of the cache.")
+def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
+    """Delete least-recently-used phrases until the cache fits in --max-size.
+
+    Only a folder marked as a newsvoice cache (CACHEDIR.TAG) is touched. Asks
+    before deleting more than half of it (on a terminal; elsewhere pass --yes).
+    """
     from newsvoice.cache import PhraseCache, default_cache_dir, human_size, parse_size
 
     try:
         limit = parse_size(max_size)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--max-size") from None
-    info = PhraseCache(cache_dir or default_cache_dir()).prune(limit)
+    pc = PhraseCache(cache_dir or default_cache_dir())
+    if not pc.is_marked():
+        raise InputError(f"{pc.root} is not a newsvoice cache (no CACHEDIR.TAG); nothing deleted")
+    size = pc.info().size
+    if not yes and size - limit > size / 2:
+        question = (f"prune would delete at least {human_size(size - limit)} of the "
+                    f"{human_size(size)} cache in {pc.root}")
+        if not sys.stdin.isatty():
+            raise InputError(f"{question}; pass --yes to do that")
+        if not click.confirm(f"{question}. Go on?", err=True):
+            raise InputError("nothing deleted")
+    info = pc.prune(limit)
     click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
                f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
 
@@ -575,10 +720,16 @@ def cache_prune(cache_dir: Path | None, max_size: str) -> None:
 def main() -> None:
     """Entry point: run the CLI, turning our errors into one line and an exit code."""
     try:
-        cli.main(standalone_mode=False)
+        args = hoist_global_options(sys.argv[1:], flags=("-q", "--quiet", "-v", "--verbose"),
+                                    valued=("--config",))
+        cli.main(args, prog_name="newsvoice", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("newsvoice: aborted", err=True)
         sys.exit(130)
+    except click.UsageError as e:  # one line: the problem and where to look
+        cmd = e.ctx.command_path if e.ctx is not None else "newsvoice"
+        click.echo(f"newsvoice: error: {e.format_message()} (see '{cmd} -h')", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)

@@ -33,6 +33,33 @@ def load_config(path: Path, group: click.Group) -> dict[str, dict[str, object]]:
     return default_map(data, group, str(path))
 
 
+def option_keys(cmd: click.Command) -> dict[str, click.Option]:
+    """Config keys of a command: each option's long names without dashes (``format``,
+    ``out``, ``lexicon``) and, as before, its parameter name (``audio-format``)."""
+    keys: dict[str, click.Option] = {}
+    for p in cmd.params:
+        if not isinstance(p, click.Option) or not p.name:
+            continue
+        for name in (p.name, p.name.replace("_", "-"), *(o.lstrip("-") for o in p.opts if o.startswith("--"))):
+            keys[name] = p
+    return keys
+
+
+def _value(key: str, value: object, param: click.Option, where: str) -> object:
+    """A TOML value as the option's default: lists for repeatable options (a single
+    value becomes a one-item list), a list for list types such as ``subs``, strings
+    for choices."""
+    if param.multiple:
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if isinstance(value, list):
+        if getattr(param.type, "name", "") == "list":
+            return [str(v) for v in value]
+        raise InputError(f"{where}: {key} takes one value, not a list")
+    if isinstance(value, dict):
+        raise InputError(f"{where}: {key} takes a value, not a table")
+    return str(value) if isinstance(param.type, click.Choice) else value
+
+
 def default_map(data: dict, group: click.Group, where: str = "config") -> dict[str, dict[str, object]]:
     """Turn ``{command: {option-name: value}}`` into Click's ``default_map``."""
     out: dict[str, dict[str, object]] = {}
@@ -40,12 +67,12 @@ def default_map(data: dict, group: click.Group, where: str = "config") -> dict[s
         cmd = group.commands.get(name)
         if cmd is None or not isinstance(table, dict):
             raise InputError(f"{where}: unknown table [{name}] (commands: {', '.join(sorted(group.commands))})")
-        params = {p.name: p for p in cmd.params if isinstance(p, click.Option) and p.name}
+        keys = option_keys(cmd)
         entry: dict[str, object] = {}
         for key, value in table.items():
-            pname = key.replace("-", "_")
-            if pname not in params:
+            param = keys.get(key)
+            if param is None:
                 raise InputError(f"{where}: [{name}] has no option {key!r}")
-            entry[pname] = str(value) if isinstance(params[pname].type, click.Choice) else value
+            entry[param.name] = _value(key, value, param, f"{where}: [{name}]")
         out[name] = entry
     return out

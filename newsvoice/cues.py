@@ -96,7 +96,7 @@ class CutCosts:
     no_dip: float = 4.0        # ... and the audio has no dip there either
     min_chars: int = 24        # shorter cues are penalised (they flash by)
     short: float = 30.0        # per second below min_dur where the cue cannot be held longer
-    cps_over: float = 0.3      # per char/s over the reading-speed limit
+    cps_over: float = 1.0      # per char/s over the reading-speed limit
     heard_pause: float = 20.0  # cutting at an audible pause the text does not mark
 
 

@@ -13,6 +13,7 @@ from newsvoice import __version__
 from newsvoice.cues import CueResult
 from newsvoice.loudness import LoudnessTarget, Measurement
 from newsvoice.options import RenderOptions
+from newsvoice.output import display_path
 from newsvoice.plan import Plan
 from newsvoice.timeline import TimedWord
 
@@ -21,16 +22,17 @@ def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], wo
                    cues: CueResult, *, engine: str, voice: str, engine_calls: int, cache_hits: int,
                    aligned_units: int, opts: RenderOptions, warnings: list[str], speed: float,
                    duration_s: float, samples: int, rate: int, target: LoudnessTarget | None,
-                   loud: Measurement, outputs: dict[str, str]) -> dict:
+                   loud: Measurement, outputs: dict[str, str], fallback: dict | None = None) -> dict:
     units = [{
         "written": u.written, "spoken": u.spoken, "start": round(s, 6), "end": round(e, 6),
         "paragraph": u.paragraph, "sentence": u.sentence, "pause_after_ms": u.pause_after_ms,
     } for u, (s, e) in zip(plan.units, spans_s, strict=True)]
     return {
         "newsvoice": __version__,
-        "source": str(src),
+        "source": display_path(src),
         "engine": engine,
         "voice": voice,
+        "fallback": fallback,
         "word_timing": "aligner" if aligned_units else "engine",
         "speed": round(speed, 4),
         "fit_s": opts.fit_s,
@@ -45,7 +47,7 @@ def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], wo
         "duration_s": round(duration_s, 6),
         "samples": samples,
         "headline": plan.headline,
-        "outputs": outputs,
+        "outputs": {k: display_path(v) for k, v in outputs.items()},
         "units": units,
         "words": [w.as_dict() for w in words],
         "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,

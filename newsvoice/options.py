@@ -44,6 +44,9 @@ class RenderOptions:
     retries: int = 4
     timeout: float = 10.0
     min_interval: float = 0.3
+    backoff: float = 1.0
+    max_retry_after: float = 60.0
+    fallback: str | None = None          # engine to use when an online one is unusable
 
 
 @dataclass
@@ -60,6 +63,7 @@ class RenderResult:
     warnings: list[str]
     seconds: float
     loudness: Measurement | None = None
+    fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
 
 
 def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:

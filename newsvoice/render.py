@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +19,17 @@ from newsvoice.article import parse_article, read_bytes
 from newsvoice.audio import RATE, assemble, encode_pcm, samples_of, to_float
 from newsvoice.cache import PhraseCache, default_cache_dir
 from newsvoice.cues import make_cues, speech_dips
-from newsvoice.engines import Engine, make_engine
-from newsvoice.errors import InputError, OutputError
+from newsvoice.engines import (
+    Engine,
+    EngineSettings,
+    ServiceUnavailable,
+    check_choice,
+    fallback_for,
+    open_engine,
+    open_fallback,
+    primary_of,
+)
+from newsvoice.errors import InputError
 from newsvoice.formats import get as get_format
 from newsvoice.loudness import measure, normalize
 from newsvoice.manifest import build_manifest
@@ -36,6 +44,7 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
     loudness_target,
     validate,
 )
+from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.pace import parse_slot, timed_audio  # noqa: F401
 from newsvoice.plan import build_plan
 from newsvoice.synth import Synthesizer, synthesize_units
@@ -44,50 +53,35 @@ from newsvoice.timeline import build_timeline
 log = logging.getLogger("newsvoice")
 
 
-def check_output_dir(out_dir: Path) -> None:
-    """Create the folder and prove it is writable before any work is done."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".newsvoice-write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise OutputError(f"cannot write to output folder {out_dir}: {e.strerror or e}") from e
-
-
-def write_outputs(files: dict[Path, bytes]) -> None:
-    """All-or-nothing: every file goes to a temp name first, then all are renamed.
-    The manifest (last in ``files``) is renamed last, so it marks a complete render."""
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, data in files.items():
-            tmp = path.with_name(f".{path.name}.part-{os.getpid()}")
-            temps.append((tmp, path))
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-        for tmp, path in temps:
-            os.replace(tmp, path)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}") from e
-    finally:
-        for tmp, _ in temps:
-            if tmp.exists():
-                tmp.unlink()
-
-
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
            progress: Callable[[int, int], None] | None = None) -> RenderResult:
-    """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``."""
-    t0 = time.perf_counter()
+    """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
+    service gives out mid-way (refusing, unreachable, timing out) and there is a
+    fallback engine, the whole article is rendered again with it: one voice per file."""
     opts = opts or RenderOptions()
+    if engine is None:
+        check_choice(opts.engine, opts.voice)  # a bad --engine/--voice is a usage error, before any work
+    try:
+        return _render(src, out_dir, opts, engine=engine, progress=progress)
+    except ServiceUnavailable as e:
+        fb = fallback_for(opts.engine, opts.fallback)
+        if fb is None or (engine is not None and engine.name == fb):
+            raise
+        used = open_fallback(fb, engine.name if engine else primary_of(opts.engine, opts.voice), str(e),
+                             EngineSettings.from_options(opts), opts.voice)
+        return _render(src, out_dir, opts, engine=used, progress=progress)
+
+
+def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
+            progress: Callable[[int, int], None] | None) -> RenderResult:
+    t0 = time.perf_counter()
     target = validate(opts)
     article = parse_article(read_bytes(src), keep_all=opts.keep_all)
-    check_output_dir(out_dir)
-    engine = engine or make_engine(opts.engine, opts.voice, retries=opts.retries,
-                                   timeout=opts.timeout, min_interval=opts.min_interval)
+    check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=src.stem)
+    # engines speak at their natural pace; tempo is applied afterwards, pitch kept
+    engine = engine or open_engine(opts.engine, opts.voice, EngineSettings.from_options(opts),
+                                   fallback=opts.fallback)
     normalizer = Normalizer(list(opts.lexicons))
     plan = build_plan(article, normalizer, pauses=opts.pauses, narrate_headline=opts.narrate_headline,
                       max_spoken=getattr(engine, "max_chars", None))
@@ -131,11 +125,11 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
         src, plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
         cache_hits=cache.hits if cache else 0, aligned_units=synth.aligned, opts=opts, warnings=warnings,
         speed=speed, duration_s=track.duration_s, samples=track.n_samples, rate=RATE, target=target,
-        loud=loud, outputs=outputs)
+        loud=loud, outputs=outputs, fallback=getattr(engine, "fallback", None))
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-    write_outputs(files)
+    write_outputs(files, inputs=(src, *opts.lexicons))
     return RenderResult(
         outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),
         units=len(plan.units), words=len(words), engine=engine.name, voice=engine.voice,
         engine_calls=synth.calls, cache_hits=cache.hits if cache else 0, warnings=warnings,
-        seconds=time.perf_counter() - t0, loudness=loud)
+        seconds=time.perf_counter() - t0, loudness=loud, fallback=getattr(engine, "fallback", None))

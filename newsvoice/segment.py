@@ -1,10 +1,11 @@
-"""Cut sentences into subtitle-sized pieces and pieces into balanced lines.
+"""Words of a sentence, what it costs to cut between two of them, and line layout.
 
-One scoring of word boundaries serves both jobs: clause punctuation is the
-best place to cut, then before a conjunction or preposition, and never (unless
-nothing else fits) between a number and its unit, inside a date, code or range,
-or inside a run of capitalised name syllables. The pieces are what gets
-synthesised, so every cue boundary is an audio boundary.
+One scoring of word boundaries serves cue cuts (newsvoice.cues), line breaks
+and long-clause cuts for engines with a text limit (newsvoice.plan): clause
+punctuation is the best place to cut, then before a conjunction or
+preposition, and never (unless nothing else fits) between a number and its
+unit, inside a date, code or range, or inside a run of capitalised name
+syllables or a place name after its head word.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from newsvoice.marks import parse_marks
-
-INF = float("inf")
 
 
 @dataclass(frozen=True)
@@ -205,68 +204,3 @@ def layout(words: Sequence[Word], max_chars: int, max_lines: int = 2,
         if best is None or score < best[0]:
             best = (score, [" ".join(w.written for w in words[:k])] + rest[1])
     return best
-
-
-def break_lines(words: Sequence[Word], max_chars: int, max_lines: int = 2) -> list[str] | None:
-    """The lines of :func:`layout`, or None when the words cannot fit."""
-    best = layout(words, max_chars, max_lines)
-    return best[1] if best else None
-
-
-@dataclass(frozen=True)
-class PieceLimits:
-    """How big a cue piece may be: lines, characters and an estimate of speech."""
-
-    max_chars: int = 42
-    max_lines: int = 2
-    max_spoken: float = 95.0   # spoken characters (about 6.5 s at ~14.5 chars/s)
-    min_chars: int = 24        # shorter pieces make cues under 5/6 s: merge them
-    piece_cost: float = 2.0    # prefer fewer, fuller cues
-    cut_weight: float = 2.5    # a cue cut weighs more than a line break inside a cue
-
-
-def split_pieces(words: Sequence[Word], limits: PieceLimits,
-                 spoken_len: Callable[[Word], float] | None = None,
-                 rules: BreakRules | None = None) -> list[list[Word]]:
-    """Cut a sentence into pieces that fit a cue, by dynamic programming over cuts."""
-    n = len(words)
-    if n == 0:
-        return []
-    rules = rules or default_rules()
-    costs = boundary_costs(words, rules)
-    sp = [spoken_len(w) if spoken_len else len(w.written) for w in words]
-    best = [INF] * (n + 1)
-    back = [0] * (n + 1)
-    best[0] = 0.0
-    cap = limits.max_chars * limits.max_lines
-    for j in range(1, n + 1):
-        spoken = 0.0
-        for i in range(j - 1, -1, -1):
-            spoken += sp[i] + 1
-            piece = words[i:j]
-            length = text_len(piece)
-            fits = length <= cap and spoken <= limits.max_spoken
-            if not fits and j - i > 1:
-                break
-            if best[i] == INF:
-                continue
-            lay = layout(piece, limits.max_chars, limits.max_lines, costs[i : j - 1]) if fits else (0.0, [])
-            if lay is None:
-                continue
-            cost = limits.piece_cost + lay[0] + (limits.cut_weight * costs[j - 1] if j < n else 0.0)
-            if not fits:
-                cost += 1000.0  # a single word longer than a cue: allowed, flagged later
-            if length < limits.min_chars:
-                cost += (limits.min_chars - length) / 2
-            if j < n and words[j - 1].break_ms:
-                cost -= 1.0  # an explicit <break> is a natural cut
-            total = best[i] + cost
-            if total < best[j]:
-                best[j], back[j] = total, i
-    pieces: list[list[Word]] = []
-    j = n
-    while j > 0:
-        i = back[j]
-        pieces.append(list(words[i:j]))
-        j = i
-    return pieces[::-1]

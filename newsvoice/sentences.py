@@ -24,7 +24,6 @@ from importlib import resources
 _TERMINAL_RUN = re.compile(r"[.!?…]+[”\"’'»)\]]*")
 _CLOSERS = "”\"’'»)]"
 _OPENERS = "“\"‘'«([-–—"
-_MARK_SPAN = re.compile(r"<sub\b[^>]*>.*?</sub\s*>|<break\b[^>]*?/?>", re.IGNORECASE | re.DOTALL)
 _INITIALS = re.compile(r"(?:[A-ZĐ]\.)*[A-ZĐ]")
 _LIST_NUMBER = re.compile(r"\d{1,2}|[a-zđ]|[IVX]{1,4}")
 _URLISH = re.compile(r"://|^\W*www\.|@|\.[a-z]{2,6}/", re.IGNORECASE)
@@ -59,7 +58,13 @@ def _masked(text: str) -> str:
     """The text with inline marks blanked out (same length), so no boundary falls inside."""
     if "<" not in text:
         return text
-    return _MARK_SPAN.sub(lambda m: "\x00" * (m.end() - m.start()), text)
+    from newsvoice.marks import mark_spans  # linear, whatever unclosed marks the text holds
+
+    out, pos = [], 0
+    for start, end in mark_spans(text):
+        out += [text[pos:start], "\x00" * (end - start)]
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 def _word_before(text: str, pos: int) -> tuple[str, int]:

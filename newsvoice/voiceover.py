@@ -41,8 +41,8 @@ from newsvoice.formats import NAMES as SUB_FORMATS
 from newsvoice.formats import get as get_format
 from newsvoice.manifest import build_align_manifest
 from newsvoice.normalize import Normalizer
+from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.plan import Plan, Unit, build_plan
-from newsvoice.render import check_output_dir, write_outputs
 from newsvoice.synth import Synthesizer, UnitSpeech
 from newsvoice.timeline import TimedWord, unit_words
 
@@ -236,8 +236,8 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
         settings={"cues": opts.cues, "offset_s": opts.offset_s, "subs": list(opts.subs),
                   "reference_voice": f"espeak/{opts.voice}", "min_confidence": opts.min_confidence})
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-    check_output_dir(out_dir)
-    write_outputs(files)
+    check_output_dir(out_dir, inputs=(article, recording, *opts.lexicons), stem=stem)
+    write_outputs(files, inputs=(article, recording, *opts.lexicons))
     return AlignResult(outputs={p.suffix[1:]: p for p in files}, duration_s=rec.duration_s,
                        cues=len(cues.cues), words=len(words), sentences=len(refs), unmatched=unmatched,
                        extra=extra, low_confidence=low, warnings=warnings,

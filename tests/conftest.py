@@ -47,8 +47,10 @@ def mp3_for(text: str) -> bytes:
 @dataclass
 class FakeGoogle:
     """Scripted behaviour: ``script`` is consumed one entry per POST; when empty,
-    requests succeed. Entries: an HTTP status (int), "garbage", "truncated",
-    "hang" (sleep past the client's timeout), "drop" (close the connection)."""
+    requests succeed. Entries: an HTTP status (int) or (status, Retry-After), "garbage",
+    "truncated", "hang" (sleep past the client's timeout), "stall" (answer nothing for 30 s),
+    "drop" (close the connection), "trickle" (a slow-loris answer: one byte every 0.2 s,
+    for up to 30 s)."""
 
     url: str
     script: list = field(default_factory=list)
@@ -85,11 +87,24 @@ def _make_handler(state: FakeGoogle):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             text = _text_of(body)
             action = state.next_action()
-            if isinstance(action, int):
-                self.send_response(action)
-                if action == 429:
-                    self.send_header("Retry-After", "0")
+            if isinstance(action, int | tuple):
+                status, retry_after = action if isinstance(action, tuple) else (action, 0)
+                self.send_response(status)
+                if status == 429 or isinstance(action, tuple):
+                    self.send_header("Retry-After", str(retry_after))
                 self.end_headers()
+                return
+            if action == "trickle":
+                self.send_response(200)
+                self.send_header("Content-Length", "1000")
+                self.end_headers()
+                for _ in range(150):
+                    try:
+                        self.wfile.write(b")")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(0.2)
                 return
             if action == "drop":
                 self.close_connection = True
@@ -98,6 +113,9 @@ def _make_handler(state: FakeGoogle):
                 return
             if action == "hang":
                 time.sleep(1.5)
+            if action == "stall":  # a service that never answers (within any test's patience)
+                time.sleep(30)
+                return
             with state.lock:
                 if text not in state.mp3_cache:
                     state.mp3_cache[text] = mp3_for(text)
@@ -156,4 +174,42 @@ def no_google(monkeypatch) -> None:
     port = s.getsockname()[1]
     s.close()
     monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def fake_edge(monkeypatch):
+    """A local stand-in for the Edge TTS websocket; edge-tts's endpoint constant points at it."""
+    import edge_tts.communicate
+    from fake_edge import EdgeServer
+
+    server = EdgeServer()
+    state = server.start()
+    monkeypatch.setattr(edge_tts.communicate, "WSS_URL", state.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        yield state
+    finally:
+        server.stop()
+
+
+def closed_port() -> int:
+    """A local port nobody listens on (connections are refused at once)."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def no_edge(monkeypatch) -> None:
+    """Point edge-tts at a closed local port: the service 'unreachable' without any network."""
+    import edge_tts.communicate
+
+    monkeypatch.setattr(edge_tts.communicate, "WSS_URL",
+                        f"ws://127.0.0.1:{closed_port()}/edge/v1?TrustedClientToken=test")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

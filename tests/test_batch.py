@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +47,10 @@ def no_partials(root: Path) -> None:
     assert left == [], left
 
 
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def gtts_opts(tmp_path: Path, cache: str) -> RenderOptions:
     return RenderOptions(engine="gtts", cache_dir=tmp_path / cache, retries=6, timeout=0.5, min_interval=0.0)
 
@@ -54,7 +59,9 @@ def test_slugs_are_ascii_and_unique(tmp_path):
     assert slugify("Bão lũ miền Trung: Đà Nẵng") == "bao-lu-mien-trung-da-nang"
     assert slugify("###") == "article"
     items = plan_items([Path("a/Tin vắn.txt"), Path("b/tin-van.md"), Path("c/TIN VĂN.txt")], tmp_path)
-    assert [i.slug for i in items] == ["tin-van", "tin-van-2", "tin-van-3"]
+    slugs = [i.slug for i in items]
+    assert len(set(slugs)) == 3 and all(re.fullmatch(r"tin-van-[0-9a-f]{6}", s) for s in slugs)
+    assert plan_items([Path("x/other.txt"), Path("b/tin-van.md")], tmp_path)[1].slug == "tin-van"
 
 
 def test_inputs_from_files_folders_and_globs(tmp_path):
@@ -71,7 +78,8 @@ def test_seeded_faults_give_the_same_outputs_as_a_clean_run(fake_google, tmp_pat
     bopts = BatchOptions(jobs=4, max_refusals=1000, backoff=0.01)
     clean = run_batch(paths, tmp_path / "clean", gtts_opts(tmp_path, "c1"), bopts)
     assert [r.status for r in clean] == ["ok"] * 20
-    clean_posts = fake_google.posts
+    phrases = len(set(fake_google.texts))  # distinct phrases the batch needs from Google
+    clean_posts_total = fake_google.posts
 
     rng = random.Random(6)
     faults = [429, 500, 503, "drop", "hang", "garbage", "truncated"]
@@ -81,8 +89,12 @@ def test_seeded_faults_give_the_same_outputs_as_a_clean_run(fake_google, tmp_pat
     assert [r.status for r in faulty] == ["ok"] * 20, [r.error for r in faulty if r.error]
     served = n_faults - sum(a != "ok" for a in fake_google.script)
     assert served >= 15
-    # each fault cost at least one retry (a slow answer under load may time out and cost another)
-    assert fake_google.posts - clean_posts >= clean_posts + served
+    # every served fault was a request that did not count: each phrase still needed its own
+    # good answer. (Counting the clean run's requests instead was flaky: two articles sharing
+    # a phrase ask for it once or twice depending on which thread reaches the cache first.)
+    faulty_posts = fake_google.posts - clean_posts_total
+    assert faulty_posts >= phrases + served
+    assert len(set(fake_google.texts)) == phrases  # and it needed the same phrases
     a, b = outputs(tmp_path / "clean"), outputs(tmp_path / "faulty")
     assert len(a) == 60
     assert a.keys() == b.keys()
@@ -121,7 +133,7 @@ def test_bad_inputs_fail_alone_and_the_rest_render(tmp_path):
     assert "binary" in rows["binary.txt"]["error"]
     assert "too large" in rows["huge.txt"]["error"]
     csv_lines = (out / "report.csv").read_text("utf-8").splitlines()
-    assert csv_lines[0] == "file,status,duration,cues,engine,loudness,warnings,error,fallback"
+    assert csv_lines[0] == "file,status,duration,cues,engine,loudness,warnings,error,fallback,fallback_reason"
     assert len(csv_lines) == 1 + 3 + len(bad)
     assert {d.name for d in out.iterdir() if d.is_dir()} == {".locks"} | {slugify(g.stem) for g in good}
 
@@ -132,7 +144,10 @@ def test_killed_batch_resumes_and_skips_finished_articles(tmp_path, sig):
     out, cache = tmp_path / "out", tmp_path / "c"
     cmd = [sys.executable, "-m", "newsvoice", "batch", str(tmp_path / "in"), "-o", str(out),
            "--engine", "espeak", "--cache-dir", str(cache), "-j", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    # pytest started from a background job hands its children SIGINT ignored: restore the
+    # default so the child sees Ctrl-C as a terminal user's batch would
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=default_sigint)
     deadline = time.monotonic() + 60
     while not list(out.glob("*/.newsvoice-done")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
@@ -184,7 +199,7 @@ def test_circuit_breaker_stops_calling_google(fake_google, tmp_path):
     bopts = BatchOptions(jobs=2, max_refusals=5, backoff=0.01)
     res = run_batch(paths, tmp_path / "out", gtts_opts(tmp_path, "c"), bopts)
     assert [r.status for r in res] == ["failed"] * 6
-    assert all("Google TTS keeps refusing (HTTP 429); stopped after" in r.error for r in res)
+    assert all("Google keeps refusing (HTTP 429); stopped after" in r.error for r in res)
     assert fake_google.posts <= 5 + 2  # the breaker opened; at most the in-flight requests followed
     no_partials(tmp_path / "out")
 

@@ -20,12 +20,12 @@ def _pcm(n: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("text", "size"), [("500MB", 500 * 10**6), ("2GB", 2 * 10**9), ("100k", 100_000),
-                                            ("1.5 GiB", int(1.5 * 2**30)), ("0", 0), ("42", 42)])
+                                            ("1.5 GiB", int(1.5 * 2**30)), ("0", 0), ("42B", 42)])
 def test_parse_size(text, size):
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["", "MB", "5 parsecs", "-1GB"])
+@pytest.mark.parametrize("text", ["", "MB", "5 parsecs", "-1GB", "10", "2.5"])
 def test_parse_size_rejects_nonsense(text):
     with pytest.raises(ValueError):
         parse_size(text)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsvoice.engines import make_engine
+from newsvoice.engines import open_engine
 from newsvoice.engines.google import GoogleEngine
+from newsvoice.engines.online import OnlinePolicy
 from newsvoice.errors import EngineError
 
 
@@ -13,7 +14,7 @@ def _engine(**kw) -> GoogleEngine:
     kw.setdefault("min_interval", 0.0)
     kw.setdefault("backoff", 0.01)
     kw.setdefault("timeout", 1.0)
-    return GoogleEngine("vi", **kw)
+    return GoogleEngine("vi", policy=OnlinePolicy(**kw))
 
 
 def test_synthesizes_real_mp3_from_google(fake_google):
@@ -76,11 +77,82 @@ def test_rate_limit_spaces_requests(fake_google):
 
 
 def test_auto_prefers_google_when_reachable(fake_google):
-    assert make_engine("auto").name == "gtts"
+    assert open_engine("auto").name == "gtts"
 
 
 def test_auto_falls_back_to_espeak_with_notice(no_google, caplog):
     with caplog.at_level("WARNING", logger="newsvoice"):
-        eng = make_engine("auto", probe_timeout=1.0)
+        eng = open_engine("auto", probe_timeout=1.0)
     assert eng.name == "espeak"
     assert "unreachable" in caplog.text
+
+
+def test_slow_loris_answer_is_bounded_by_the_timeout(fake_google):
+    """The server trickles its answer a byte at a time: --timeout bounds the whole request."""
+    import time
+
+    from newsvoice.engines.online import ServiceUnavailable
+
+    fake_google.script = ["trickle"] * 3
+    t0 = time.monotonic()
+    with pytest.raises(ServiceUnavailable, match="no complete answer from Google within 1 s"):
+        _engine(retries=1, timeout=1.0).synthesize("mười ba")
+    assert time.monotonic() - t0 < 4
+
+
+def test_huge_retry_after_fails_at_once_with_when_to_retry(fake_google):
+    import time
+
+    from newsvoice.engines.online import ServiceUnavailable
+
+    fake_google.script = [(429, 3600)]
+    t0 = time.monotonic()
+    with pytest.raises(ServiceUnavailable, match=r"asked to wait 3600 s.*try again after \d\d:\d\d UTC"):
+        _engine(retries=4).synthesize("mười bốn")
+    assert time.monotonic() - t0 < 2 and fake_google.posts == 1
+
+
+def test_retry_after_within_the_cap_is_waited_for(fake_google):
+    import time
+
+    fake_google.script = [(503, 1)]
+    t0 = time.monotonic()
+    _engine(retries=2, max_retry_after=5).synthesize("mười lăm")
+    assert fake_google.posts == 2 and time.monotonic() - t0 >= 1.0
+
+
+def test_undecodable_audio_says_so_in_one_line_details_only_in_debug(fake_google, caplog):
+    fake_google.script = ["garbage"]
+    with caplog.at_level("DEBUG", logger="newsvoice"), pytest.raises(EngineError) as err:
+        _engine(retries=0).synthesize("mười sáu")
+    msg = str(err.value)
+    assert "Google returned audio that does not decode (" in msg and " bytes)" in msg
+    assert "\n" not in msg and "ffmpeg" not in msg.lower() and "Error" not in msg
+    assert "decode failed" in caplog.text  # ffmpeg's own words are kept for -v
+
+
+@pytest.mark.parametrize("text", ["…", "!!! ???", " - ", "“”"])
+def test_punctuation_only_text_is_silence_not_a_traceback(fake_google, text):
+    speech = _engine().synthesize(text)
+    assert len(speech.samples) == 0 and fake_google.posts == 0
+
+
+def test_auto_falls_back_to_espeak_when_google_refuses(fake_google, tmp_path):
+    """Reachable but refusing (429): auto renders with espeak and says why."""
+    import json
+    import time
+
+    from newsvoice.render import RenderOptions, render
+
+    src = tmp_path / "tin.txt"
+    src.write_text("Tin ngắn\n\nHôm nay trời mưa to ở Hà Nội.\n", encoding="utf-8")
+    fake_google.script = [429] * 100
+    t0 = time.monotonic()
+    res = render(src, tmp_path / "out", RenderOptions(engine="auto", cache_dir=tmp_path / "c", retries=4,
+                                                      backoff=0.01, min_interval=0.0))
+    assert res.engine == "espeak" and res.fallback["from"] == "gtts"
+    assert "429" in res.fallback["reason"]
+    manifest = json.loads((tmp_path / "out" / "tin.json").read_text("utf-8"))
+    assert manifest["engine"] == "espeak" and manifest["fallback"]["to"] == "espeak"
+    assert fake_google.posts == 2  # with a fallback at hand, two refusals in a row are enough
+    assert time.monotonic() - t0 < 10

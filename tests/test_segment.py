@@ -1,11 +1,26 @@
-"""Cutting sentences into cue pieces and lines: where cuts may and may not fall."""
+"""Cutting sentences into cue pieces and lines: where cuts may and may not fall.
+
+Pieces are cut from a word timeline (newsvoice.cues); here every word takes 0.3 s
+and the whole sentence is one breath, so only the text rules decide."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.segment import PieceLimits, break_lines, split_pieces, text_len, tokenize
+from newsvoice.cues import CueRules, cut_pieces, word_costs
+from newsvoice.segment import layout, text_len, tokenize
+from newsvoice.timeline import TimedWord
+
+
+def split_pieces(words, per_word: float = 0.3):
+    timed = [TimedWord(w, "", i * per_word, (i + 1) * per_word, 0, 0, 1.0) for i, w in enumerate(words)]
+    return [list(words[a:b]) for a, b in cut_pieces(timed, word_costs(timed), CueRules())]
+
+
+def break_lines(words, max_chars: int):
+    best = layout(words, max_chars, 2)
+    return best[1] if best else None
 
 
 def texts(pieces) -> list[str]:
@@ -24,14 +39,14 @@ def test_break_in_seconds():
 
 
 def test_short_sentence_is_one_piece():
-    assert texts(split_pieces(tokenize("Hội nghị diễn ra sáng nay."), PieceLimits())) == ["Hội nghị diễn ra sáng nay."]
+    assert texts(split_pieces(tokenize("Hội nghị diễn ra sáng nay."))) == ["Hội nghị diễn ra sáng nay."]
 
 
 def test_long_sentence_cuts_at_clause_punctuation():
     s = ("Sáng 15/3, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm, "
          "đánh giá kết quả thực hiện nhiệm vụ phát triển kinh tế xã hội, "
          "đồng thời triển khai kế hoạch cho năm tiếp theo.")
-    got = texts(split_pieces(tokenize(s), PieceLimits()))
+    got = texts(split_pieces(tokenize(s)))
     assert len(got) >= 2
     assert all(p.endswith((",", ".")) for p in got), got
 
@@ -39,7 +54,7 @@ def test_long_sentence_cuts_at_clause_punctuation():
 def test_never_cuts_number_from_unit_or_inside_range():
     s = ("Dự án có tổng vốn đầu tư khoảng 1.250 tỷ đồng trên diện tích 35 ha giai đoạn 2021 - 2025 "
          "do tỉnh làm chủ đầu tư cùng nhiều doanh nghiệp trong và ngoài nước tham gia góp vốn xây dựng")
-    for p in split_pieces(tokenize(s), PieceLimits()):
+    for p in split_pieces(tokenize(s)):
         first, last = p[0].written, p[-1].written
         assert last not in {"1.250", "35", "2021", "-"}, texts([p])
         assert first not in {"tỷ", "ha", "-", "2025"}, texts([p])
@@ -48,7 +63,7 @@ def test_never_cuts_number_from_unit_or_inside_range():
 def test_does_not_split_name_runs_when_avoidable():
     s = ("Tham dự có đồng chí Nguyễn Văn Minh Tuấn Bí thư Tỉnh ủy cùng lãnh đạo các sở ngành "
          "và đông đảo bà con nhân dân trên địa bàn huyện miền núi phía tây của tỉnh")
-    for p in split_pieces(tokenize(s), PieceLimits()):
+    for p in split_pieces(tokenize(s)):
         assert p[-1].written not in {"Nguyễn", "Văn", "Minh"}
 
 
@@ -74,7 +89,7 @@ def test_130_word_sentence_with_only_commas_gives_compliant_pieces():
     clause = "công tác kiểm tra giám sát được tăng cường thường xuyên"  # 11 words
     s = ", ".join([clause] * 12) + " nữa."
     assert len(s.split()) == 133
-    pieces = split_pieces(tokenize(s), PieceLimits())
+    pieces = split_pieces(tokenize(s), per_word=0.15)
     for p in pieces:
         assert text_len(p) <= 84
         assert break_lines(p, 42) is not None
@@ -88,7 +103,7 @@ words_st = st.lists(st.text(alphabet="abcdeđơưáàảạ0123456789,.-“”",
 @given(words_st)
 def test_pieces_cover_the_sentence_in_order_and_fit(ws):
     sentence = " ".join(ws)
-    pieces = split_pieces(tokenize(sentence), PieceLimits())
+    pieces = split_pieces(tokenize(sentence))
     assert " ".join(texts(pieces)) == " ".join(sentence.split())
     for p in pieces:
         if len(p) > 1:

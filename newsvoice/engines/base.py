@@ -11,14 +11,18 @@ from typing import Protocol
 
 import numpy as np
 
+from newsvoice.errors import NewsvoiceError
+
 
 @dataclass(frozen=True)
 class WordTiming:
-    """A word of the spoken text and where it starts in the engine's audio."""
+    """A word of the spoken text (offset and length into the exact text passed to
+    ``synthesize``) and where it starts, and ends if the engine says so, in its audio."""
 
     text_offset: int
     length: int
     start_s: float
+    end_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -42,12 +46,17 @@ class Speech:
 
 
 class Engine(Protocol):
-    """A speech engine: synthesise one phrase of normalised Vietnamese text."""
+    """A speech engine: synthesise one phrase of normalised Vietnamese text at its
+    natural pace (tempo is applied afterwards, by us). What an engine is (voices,
+    online, word times, how to parallelise it) is declared in the registry."""
 
     name: str
     voice: str
-    speed: float
 
     def synthesize(self, text: str) -> Speech: ...
 
-    def voices(self) -> list[Voice]: ...
+
+class VoiceError(NewsvoiceError):
+    """An --engine or --voice value that cannot be used: a usage error (exit 2)."""
+
+    exit_code = 2

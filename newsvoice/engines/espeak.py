@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from newsvoice.engines.base import Speech, Voice, WordTiming
+from newsvoice.engines.base import Speech, WordTiming
 from newsvoice.errors import EngineError
 
 VOICES = {
@@ -118,19 +118,14 @@ class EspeakEngine:
 
     name = "espeak"
 
-    def __init__(self, voice: str = "vi", speed: float = 1.0) -> None:
+    def __init__(self, voice: str = "vi") -> None:
         if voice not in VOICES:
             raise EngineError(f"unknown espeak voice {voice!r}; choose from {', '.join(VOICES)}")
         self.voice = voice
-        self.speed = speed
-
-    def voices(self) -> list[Voice]:
-        return [Voice("espeak", v, d) for v, d in VOICES.items()]
 
     def synthesize(self, text: str) -> Speech:
         lib = _library()
-        wpm = max(80, min(450, round(_DEFAULT_WPM * self.speed)))
-        pcm, words = lib.synth(text, self.voice, wpm)
+        pcm, words = lib.synth(text, self.voice, _DEFAULT_WPM)
         # espeak reports text positions in characters, 1-based
         byte_text = text
         timings = [

@@ -50,8 +50,13 @@ def read_file(path: Path) -> list[srt_lib.Subtitle]:
     fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
     try:
         return fmt.read(text)
-    except (ValueError, srt_lib.SRTParseError) as e:
-        raise InputError(f"{path} is not a valid {fmt.description} file: {str(e).splitlines()[0][:120]}") from e
+    except srt_lib.SRTParseError as e:  # its message quotes the whole unmatched rest of the file
+        line = text.count("\n", 0, e.expected_start) + 1
+        raise InputError(f"{path} is not a valid {fmt.description} file (expected a cue at line {line})") from None
+    except OverflowError:
+        raise InputError(f"{path}: a cue time is out of range") from None
+    except ValueError as e:
+        raise InputError(f"{path} is not a valid {fmt.description} file: {str(e).splitlines()[0][:120]}") from None
 
 
 __all__ = ["NAMES", "Format", "get", "read_file"]

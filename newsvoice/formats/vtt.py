@@ -30,7 +30,7 @@ def write(cues: Sequence[Cue]) -> str:
     return "\n".join(out)
 
 
-_TIME = re.compile(r"(?:(\d{1,7}):)?(\d{2}):(\d{2})\.(\d{3})")
+_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
 
 
 def _seconds(m: re.Match) -> timedelta:

@@ -23,11 +23,22 @@ def asset_path(name: str) -> Path:
     return Path(str(resources.files("newsvoice.assets").joinpath(name)))
 
 
+def decode_table(data: bytes, source: str) -> str:
+    """UTF-8 (BOM or not), else decoded like an article (UTF-16, Windows-1258, VNI, TCVN3);
+    binary or undecodable data is an InputError naming ``source``."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from newsvoice.encoding import decode_bytes
+
+        return decode_bytes(data, source=source)[0]
+
+
 @lru_cache(maxsize=64)
 def _load_tsv_cached(path: str, mtime_ns: int) -> tuple[tuple[str, str], ...]:
     """Parse once per file version; the mtime in the key picks up an edited file."""
     rows: list[tuple[str, str]] = []
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = decode_table(Path(path).read_bytes(), path)
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
