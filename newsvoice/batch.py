@@ -42,17 +42,17 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from newsvoice import __version__
-from newsvoice.article import read_bytes
 from newsvoice.engines import Engine, EngineSettings
 from newsvoice.errors import InputError, NewsvoiceError, OutputError
 from newsvoice.loudness import Measurement
 from newsvoice.options import RenderOptions
 from newsvoice.output import check_output_dir, display_path, locked, write_outputs
 from newsvoice.render import render
+from newsvoice.sources import ARTICLE_SUFFIXES, is_url, read_source
 
 log = logging.getLogger("newsvoice")
 
-SUFFIXES = (".txt", ".md")
+SUFFIXES = ARTICLE_SUFFIXES  # .txt .md .html .htm .docx
 STAMP = ".newsvoice-done"
 REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback",
                  "fallback_reason")
@@ -131,7 +131,9 @@ def collect_inputs(args: Sequence[str]) -> list[Path]:
     found: list[Path] = []
     for arg in args:
         path = Path(arg)
-        if path.is_dir():
+        if is_url(arg):
+            found.append(path)  # fetched when rendered (Path keeps "https:/host/..."; sources reads it)
+        elif path.is_dir():
             found += sorted(p for p in path.rglob("*") if _is_article(p)
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))
         elif glob.has_magic(arg):
@@ -149,7 +151,7 @@ def collect_inputs(args: Sequence[str]) -> list[Path]:
             seen.add(key)
             unique.append(p)
     if not unique:
-        raise InputError(f"no .txt or .md articles in {' '.join(args)}")
+        raise InputError(f"no articles (.txt .md .html .htm .docx) in {' '.join(args)}")
     return unique
 
 
@@ -247,7 +249,7 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
     name = display_path(item.src)
     try:
         with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
-            data = read_bytes(item.src)
+            data = read_source(str(item.src)).data
             key = settings_key(data, opts, engine.name, engine.voice)
             stamp = _read_stamp(item.out_dir)
             owner = stamp.get("source") if stamp else None

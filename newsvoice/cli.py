@@ -24,16 +24,18 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="newsvoice: %(message)s", stream=sys.stderr, force=True)
 
 
-def _read_input(file: str | None) -> tuple[bytes, str]:
-    """The bytes of FILE or stdin, and the name to use in messages. Reads at most the
-    article size limit plus one byte, so /dev/zero or a runaway pipe fails at once."""
-    from newsvoice.article import read_bytes, read_stream
+def _read_input(file: str | None):
+    """FILE (.txt/.md/.html/.htm/.docx), an http(s) URL, or stdin ('-'/none) as a Source.
+    Stdin is read up to the article size limit plus one byte, so /dev/zero or a runaway
+    pipe fails at once."""
+    from newsvoice.article import read_stream
+    from newsvoice.sources import bytes_source, read_source
 
     if file in (None, "-"):
         if sys.stdin.isatty():
             log.info("reading the article from stdin; end it with Ctrl-D (or name a FILE)")
-        return read_stream(sys.stdin.buffer, "stdin"), "stdin"
-    return read_bytes(Path(file)), file
+        return bytes_source(read_stream(sys.stdin.buffer, "stdin"))
+    return read_source(file)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,18 +73,19 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None
 def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline: bool) -> None:
     """Print the narrated sentences of FILE (or stdin), one per line.
 
-    A blank line separates paragraphs. Uses exactly the renderer's reading and
-    splitting code.
+    FILE is .txt/.md, a saved page (.html/.htm), a Word file (.docx) or an
+    http(s) URL. A blank line separates paragraphs. Uses exactly the renderer's
+    reading and splitting code.
 
     \b
-    Example:
+    Examples:
       newsvoice sentences ../shared/samples/dai-loc-party-building.txt
+      newsvoice sentences https://example.vn/tin/bai-viet.html --show-dropped
     """
-    from newsvoice.article import parse_article
     from newsvoice.sentences import split_sentences
+    from newsvoice.sources import source_article
 
-    data, source = _read_input(file)
-    art = parse_article(data, keep_all=keep_all, source=source)
+    art = source_article(_read_input(file), keep_all=keep_all)
     paras = list(art.paragraphs)
     if art.headline and not no_headline:
         paras.insert(0, art.headline)
@@ -114,8 +117,8 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
 
     _check_lexicons(lexicons)
     norm = Normalizer([Path(p) for p in lexicons])
-    data, source = _read_input(file)
-    text = decode_text(data, source=source)
+    src = _read_input(file)
+    text = decode_text(src.data, source=src.name)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

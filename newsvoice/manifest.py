@@ -7,7 +7,6 @@ loudness), so it is a faithful record and review tools need nothing else.
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.cues import CueResult
@@ -18,7 +17,7 @@ from newsvoice.plan import Plan
 from newsvoice.timeline import TimedWord
 
 
-def build_manifest(src: Path, plan: Plan, spans_s: list[tuple[float, float]], words: list[TimedWord],
+def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], words: list[TimedWord],
                    cues: CueResult, *, engine: str, voice: str, engine_calls: int, cache_hits: int,
                    aligned_units: int, opts: RenderOptions, warnings: list[str], speed: float,
                    duration_s: float, samples: int, rate: int, target: LoudnessTarget | None,

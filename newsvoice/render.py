@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from newsvoice.article import parse_article, read_bytes
 from newsvoice.audio import RATE, assemble, encode_pcm, samples_of, to_float
 from newsvoice.cache import PhraseCache, default_cache_dir
 from newsvoice.cues import make_cues, speech_dips
@@ -47,6 +46,7 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
 from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.pace import parse_slot, timed_audio  # noqa: F401
 from newsvoice.plan import build_plan
+from newsvoice.sources import read_source_article, source_name, source_stem
 from newsvoice.synth import Synthesizer, synthesize_units
 from newsvoice.timeline import build_timeline
 
@@ -77,8 +77,9 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
             progress: Callable[[int, int], None] | None) -> RenderResult:
     t0 = time.perf_counter()
     target = validate(opts)
-    article = parse_article(read_bytes(src), keep_all=opts.keep_all)
-    check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=src.stem)
+    article = read_source_article(str(src), keep_all=opts.keep_all)
+    stem = source_stem(str(src))
+    check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=stem)
     # engines speak at their natural pace; tempo is applied afterwards, pitch kept
     engine = engine or open_engine(opts.engine, opts.voice, EngineSettings.from_options(opts),
                                    fallback=opts.fallback)
@@ -111,7 +112,6 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         pcm, loud = normalize(pcm, target, channels=opts.channels)
     else:
         loud = measure(pcm, channels=opts.channels)
-    stem = src.stem
     audio_path = out_dir / f"{stem}.{opts.audio_format}"
     files: dict[Path, bytes] = {audio_path: encode_pcm(
         pcm, opts.audio_format, bit_depth=opts.bit_depth, channels=opts.channels, bitrate=opts.bitrate)}
@@ -122,7 +122,7 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         files[out_dir / f"{stem}{fmt.suffix}"] = (bom + text).encode("utf-8")
     outputs = {"audio": audio_path.name, **{n: f"{stem}{get_format(n).suffix}" for n in opts.subs}}
     manifest = build_manifest(
-        src, plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
+        source_name(str(src)), plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
         cache_hits=cache.hits if cache else 0, aligned_units=synth.aligned, opts=opts, warnings=warnings,
         speed=speed, duration_s=track.duration_s, samples=track.n_samples, rate=RATE, target=target,
         loud=loud, outputs=outputs, fallback=getattr(engine, "fallback", None))

@@ -360,3 +360,13 @@ def test_parse_article_raises_only_input_error(data):
     else:
         assert art.headline or art.paragraphs
         assert all(p.strip() == p and p for p in art.paragraphs)
+
+
+def test_breadcrumb_and_section_lines_at_the_top_are_dropped() -> None:
+    text = ("Kinh tế\nThời sự | Thị trường\nTrang chủ › Kinh tế › Tài chính\n"
+            "Giá lúa tăng mạnh trong tuần\n\nSáng 2/9, giá lúa tại Cần Thơ tăng 300 đồng/kg.\n")
+    art = parse_article(text.encode())
+    assert art.headline == "Giá lúa tăng mạnh trong tuần"
+    assert [(d.text, d.reason) for d in art.dropped] == [
+        ("Kinh tế", "navigation"), ("Thời sự | Thị trường", "navigation"),
+        ("Trang chủ › Kinh tế › Tài chính", "navigation")]

@@ -245,7 +245,7 @@ def test_folder_inputs_skip_readme_notes_but_named_files_count(tmp_path):
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     (tmp_path / "b.md").write_text("x", encoding="utf-8")
     (tmp_path / "README.md").write_text("x", encoding="utf-8")
-    (tmp_path / "notes.docx").write_text("x", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_text("x", encoding="utf-8")
     assert [p.name for p in collect_inputs([str(tmp_path)])] == ["a.txt", "b.md"]
     assert [p.name for p in collect_inputs([str(tmp_path / "*.md")])] == ["b.md"]
     assert [p.name for p in collect_inputs([str(tmp_path / "README.md")])] == ["README.md"]

@@ -22,7 +22,8 @@ EXAMPLES = ROOT / "examples"
 LEXICON = ASSETS / "lexicon.tsv"
 FOREIGN = ASSETS / "foreign.tsv"
 LETTERS = ASSETS / "letters.tsv"
-DATA_FILES = (LEXICON, FOREIGN, LETTERS)
+ACRONYMS = ASSETS / "acronyms.tsv"
+DATA_FILES = (LEXICON, FOREIGN, LETTERS, ACRONYMS)
 EXAMPLE_FILES = ("bao-lu-mien-trung.txt", "ky-thi-tot-nghiep-thpt.txt", "kinh-te-quy-3.txt")
 
 # --- Vietnamese spelling -------------------------------------------------------------------
@@ -262,7 +263,9 @@ def test_no_duplicate_written_forms(path):
 def test_lexicon_and_foreign_do_not_overlap():
     lexicon = {e.written for e in load(LEXICON)}
     foreign = {e.written for e in load(FOREIGN)}
+    acronyms = {e.written for e in load(ACRONYMS)}
     assert lexicon & foreign == set()
+    assert acronyms & (lexicon | foreign) == set()
 
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: p.name)

@@ -44,7 +44,7 @@ def test_decimals_and_percent(norm: Normalizer) -> None:
         ("Lạm phát 2,75%.", "Lạm phát hai phẩy bảy mươi lăm phần trăm."),
         ("Đạt 101,5% kế hoạch.", "Đạt một trăm lẻ một phẩy năm phần trăm kế hoạch."),
         ("GRDP tăng (+7,3%) so với năm trước.",
-         "gờ e rờ đê pê tăng (tăng bảy phẩy ba phần trăm) so với năm trước."),
+         "gờ e rờ đê pê tăng (bảy phẩy ba phần trăm) so với năm trước."),
         ("Xuất khẩu (-2,1%).", "Xuất khẩu (giảm hai phẩy một phần trăm)."),
         ("Sản lượng 2,3 triệu tấn.", "Sản lượng hai phẩy ba triệu tấn."),
     ])

@@ -18,15 +18,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsvoice.normalize.classes import NUMERIC, Rule, RuleData
+from newsvoice.normalize.glued import default_inventory, unglue
 from newsvoice.normalize.lexicon import (
     LETTERS_FILE,
     LEXICON_FILES,
     asset_path,
+    load_rows,
     load_tsv,
     merge_tables,
 )
 from newsvoice.normalize.numbers import number_words, read_integer_string
 from newsvoice.normalize.pipeline import (
+    DIMENSION_JOIN,
     GLUED_HYPHEN,
     MAX_SPANS,
     RANGE_JOIN,
@@ -53,9 +56,18 @@ _CHUNK = MAX_SPANS // 2
 def _context_table(path: Path) -> dict[str, frozenset[str]]:
     """contexts.tsv (word -> class) as class -> words."""
     by_class: dict[str, set[str]] = {}
-    for word, cls in load_tsv(path).items():
+    for word, cls in load_rows(path):
         by_class.setdefault(cls.strip(), set()).add(word.lower())
     return {k: frozenset(v) for k, v in by_class.items()}
+
+
+def _code_table(path: Path) -> dict[str, tuple[str, str]]:
+    """codes.tsv (prefix, spoken, kind) as prefix -> (spoken, kind)."""
+    out: dict[str, tuple[str, str]] = {}
+    for prefix, rest in load_rows(path):
+        spoken, _, kind = rest.rpartition(" ")
+        out[prefix] = (spoken, kind) if spoken else (rest, "word")
+    return out
 
 
 class Normalizer:
@@ -68,12 +80,16 @@ class Normalizer:
             contexts=_context_table(asset_path("contexts.tsv")),
             letters=load_tsv(asset_path(LETTERS_FILE)),
             lexicon=lexicon,
+            symbols=load_tsv(asset_path("symbols.tsv")),
+            currencies=load_tsv(asset_path("currencies.tsv")),
+            codes=_code_table(asset_path("codes.tsv")),
         )
         self._digit_rules, self._word_rules = build_rules(self.data)
+        self._syllables = default_inventory()
 
     def normalize(self, text: str) -> str:
         """Spoken form of one line of written text (never raises, never leaves a digit)."""
-        text = self._clean(text)
+        text = unglue(self._clean(text), self._syllables)
         if len(text) > _CHUNK:
             return " ".join(self.normalize(p) for p in _chunks(text, _CHUNK))
         try:
@@ -100,6 +116,7 @@ class Normalizer:
         if _has_digit(text):
             for rule in self._digit_rules:
                 text = self._apply(rule, text, spans, caps)
+            text = DIMENSION_JOIN.sub(lambda m: _join_dimension(m, spans, self.data), text)
             text = RANGE_JOIN.sub(lambda m: _join_range(m, spans), text)
             text = GLUED_HYPHEN.sub(" ", text)
         for rule in self._word_rules:
@@ -140,6 +157,14 @@ def _join_range(m: re.Match[str], spans: Spans) -> str:
     if spans.kind(a) == NUMERIC and spans.kind(b) == NUMERIC:
         return f"{a} {number_words()['range']} {b}"
     return m[0]
+
+
+def _join_dimension(m: re.Match[str], spans: Spans, data: RuleData) -> str:
+    """'40x60 cm', '2 × 3 m': an x between two numbers is 'nhân' (symbols.tsv)."""
+    nxt = m.string[m.end()]
+    if spans.kind(m[1]) != NUMERIC or spans.kind(nxt) != NUMERIC:
+        return m[0]
+    return f"{m[1]} {spans.freeze(NUMERIC, data.symbols.get('x', 'nhân'))} "
 
 
 def _thaw(text: str, spans: Spans) -> str:

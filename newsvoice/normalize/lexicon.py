@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 # Data files compiled by the lexicon engineer (read-only here).
-LEXICON_FILES = ("lexicon.tsv", "foreign.tsv")
+LEXICON_FILES = ("lexicon.tsv", "foreign.tsv", "acronyms.tsv")
 LETTERS_FILE = "letters.tsv"
 
 
@@ -51,13 +51,18 @@ def _load_tsv_cached(path: str, mtime_ns: int) -> tuple[tuple[str, str], ...]:
     return tuple(rows)
 
 
-def load_tsv(path: Path) -> dict[str, str]:
-    """written -> spoken of one TSV file ({} when it is missing or unreadable)."""
+def load_rows(path: Path) -> tuple[tuple[str, str], ...]:
+    """All (written, spoken) rows of one TSV file, repeats kept (() when missing)."""
     try:
         mtime = path.stat().st_mtime_ns
-        return dict(_load_tsv_cached(str(path), mtime))
+        return _load_tsv_cached(str(path), mtime)
     except (OSError, UnicodeDecodeError):
-        return {}
+        return ()
+
+
+def load_tsv(path: Path) -> dict[str, str]:
+    """written -> spoken of one TSV file ({} when it is missing or unreadable)."""
+    return dict(load_rows(path))
 
 
 def merge_tables(paths: Iterable[Path]) -> dict[str, str]:

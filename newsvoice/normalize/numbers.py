@@ -32,6 +32,9 @@ class NumberWords:
     def __getitem__(self, key: str) -> str:
         return self.words[key]
 
+    def get(self, key: str, default: str) -> str:
+        return self.words.get(key, default)
+
 
 _DEFAULT_WORDS = {
     "0": "không", "1": "một", "2": "hai", "3": "ba", "4": "bốn", "5": "năm", "6": "sáu",
@@ -41,7 +44,8 @@ _DEFAULT_WORDS = {
     "ordinal_1": "nhất", "ordinal_4": "tư", "month_4": "tư", "plus": "cộng", "minus": "âm",
     "up": "tăng", "down": "giảm", "range": "đến", "ratio": "trên", "per": "một",
     "per_physical": "trên", "hour": "giờ", "minute": "phút", "second": "giây", "month": "tháng",
-    "year": "năm", "quarter": "quý",
+    "year": "năm", "quarter": "quý", "fraction": "phần", "fraction_4": "tư", "dot": "chấm",
+    "versus": "so với",
 }
 
 

@@ -27,20 +27,24 @@ from newsvoice.normalize.classes import (
     context_pattern,
     lexicon_verbaliser,
     v_acronym,
+    v_alnum_code,
     v_cardinal,
     v_code,
+    v_currency_pair,
     v_date_desc,
     v_date_dm,
     v_date_dmy,
     v_date_kw,
     v_day_range,
     v_digits,
+    v_letter_slash,
     v_measure,
     v_money_prefix,
     v_month,
     v_month_range,
     v_month_year,
     v_ordinal,
+    v_paren_abbr,
     v_percent_word,
     v_phone,
     v_plate,
@@ -50,7 +54,11 @@ from newsvoice.normalize.classes import (
     v_roman_context,
     v_roman_free,
     v_score,
+    v_score_list,
+    v_score_teams,
+    v_season,
     v_service_digits,
+    v_symbol,
     v_time,
 )
 from newsvoice.normalize.lexicon import trie_pattern
@@ -68,6 +76,8 @@ _PRE = rf"(?:(?P<pre>(?<!\w){LETTER}+(?:\s+{LETTER}+)?)\s+)?"
 # An integer, possibly with dotted thousands (3.500/4.000).
 _INT = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9])|[0-9]+"
 _END_NUM = r"(?![0-9]|[/.,\-][0-9])"
+# One score of a list in brackets, with an optional tie-break: "7-6(5)".
+_PAIR = r"[0-9]{1,2}\s*[-–:]\s*[0-9]{1,2}(?:\s*\([0-9]{1,2}\))?"
 
 
 @dataclass
@@ -101,7 +111,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     after ranges are joined)."""
     units = trie_pattern(sorted(data.units))
     unit_re = rf"(?:{units})(?!{LETTER})"
-    per = rf"(?:/(?:{unit_re}|{LETTER}+))*"
+    per = rf"(?:/(?:(?:[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,4}})\s?)?(?:{unit_re}|{LETTER}+))*"  # đồng/kg, lít/100 km
     date_kw = context_pattern(data, "date")
     digit_keys = [k for k in data.lexicon if any(c.isdigit() for c in k)]
     word_keys = [k for k in data.lexicon if not any(c.isdigit() for c in k)]
@@ -112,9 +122,20 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     digit_rules = [
         r("lexicon_digits", _lexicon_pattern(digit_keys).pattern, WORD,
           lexicon_verbaliser(lambda s, i: True)),
+        r("alnum_code", r"(?=[A-ZĐ])(?:(?<![\w.\-/])|(?<=(?<!\w)[A-ZĐ]/))(?P<c>(?:[A-ZĐ]{2,4}\.?|[A-ZĐ])[0-9]+"
+          r"(?:\.?[A-ZĐ]{1,3}[0-9]*|\.[0-9]+)*)(?![\w\-]|[.,][0-9])", WORD, v_alnum_code),
+        r("letter_slash", rf"(?<![\w/])(?P<l>[A-ZĐ])/(?={SPAN_CHARS})", WORD, v_letter_slash),
         r("code", r"(?<![\w/.\-])(?P<num>[0-9]+)(?:/(?P<year>[0-9]{4}))?[/\-]"
           r"(?P<suf>[A-ZĐ]{2}[A-ZĐa-zđ0-9&]*(?:[\-/.][A-ZĐa-zđ0-9&]+)*)", WORD, v_code),
         r("road_km", r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])", WORD, v_road_km),
+        r("score_list", rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})*)(?P<tail>\s+{LETTER}+(?:\s+{LETTER}+)?)?"
+          r"\s*\)", WORD, v_score_list),
+        r("score", rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
+          rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}", WORD, v_score),
+        r("score_teams", rf"(?<=[\w{SPAN_CHARS[1:-1]}] )(?P<a>{_D12})\s*[-–]\s*(?P<b>{_D12})"
+          rf"(?=\s+(?:{LETTER}|{SPAN_CHARS}))", WORD, v_score_teams),
+        r("season", rf"(?<![0-9.,/])(?P<a>(?:19|20)[0-9]{{2}})\s*(?P<sep>[/\-–])\s*(?P<b>[0-9]{{4}}|[0-9]{{2}})"
+          rf"{_END_NUM}", NUMERIC, v_season),
         r("date_dmy", rf"(?<![0-9.,/])(?P<d>{_D12})(?P<sep>[/.\-])(?P<m>{_D12})(?P=sep)(?P<y>{_Y4})"
           r"(?![0-9]|[/.,][0-9])", NUMERIC, v_date_dmy),
         r("month_range", rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)?(?<![0-9.,/])(?P<m1>{_D12})\s*[-–]\s*"
@@ -133,8 +154,6 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("plate", r"(?<![\w.])(?P<a>[0-9]{2})(?P<s>[A-Z]{1,2}[0-9]?)"
           r"(?:[\-.]?(?P<b>[0-9]{3}\.[0-9]{2}|[0-9]{4,5})|\s(?P<b2>[0-9]{3}\.[0-9]{2}))"
           r"(?![\w]|[.,][0-9])", WORD, v_plate),
-        r("score", rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
-          rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}", WORD, v_score),
         r("time_h", r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-4])[hH](?P<m>[0-5][0-9])?"
           rf"(?P<suf>'|p(?!{LETTER})|ph(?!{LETTER}))?(?![0-9]){NOT_LETTER_AFTER}", NUMERIC, v_time),
         r("time_g", r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-3])g(?P<m>[0-5][0-9])(?![\w])", NUMERIC, v_time),
@@ -144,8 +163,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           r"(?![0-9]|[/.\-,][0-9])", NUMERIC, v_date_kw),
         r("date_desc", rf"(?<![0-9.,/\-])(?P<d>{_D12})-(?P<m>{_D12})(?![0-9]|[/.,\-][0-9])"
           rf"(?!\s*(?:{unit_re}|{SCALE_WORDS}))", NUMERIC, v_date_desc),
-        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})"
-          r"(?![0-9]|[/.][0-9])", NUMERIC, v_date_dm),
+        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})(?![0-9]|[/.][0-9])"
+          rf"(?=(?P<post>\s+{LETTER}+(?:\s+{LETTER}+)?))?", NUMERIC, v_date_dm),
         r("ratio", rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>{_INT})"
           rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])", NUMERIC, v_ratio),
         r("ordinal", r"(?P<kw>(?<!\w)(?i:thứ))\s+(?P<n>[0-9]{1,3})(?![0-9]|[.,/][0-9])", WORD, v_ordinal),
@@ -153,18 +172,25 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           r"(?P<n>[0-9]{3,5})(?![0-9]|[.,][0-9])", WORD, v_service_digits),
         r("money_prefix", rf"(?P<cur>[$€£])\s?(?P<n>{NUM})(?P<scale>{SCALES})", NUMERIC, v_money_prefix),
         r("measure", rf"{SIGN}(?P<n>{NUM})(?P<scale>{SCALES})\s?"
-          rf"(?:(?P<unit>{unit_re})|(?P<word>{LETTER}+)(?=/{LETTER}))(?P<per>{per})",
+          rf"(?:(?P<unit>{unit_re})|(?P<word>{LETTER}+)(?=/(?:[0-9]|{LETTER})))(?P<per>{per})",
           NUMERIC, v_measure),
         r("cardinal", rf"{SIGN}(?P<n>{NUM})", NUMERIC, v_cardinal),
         r("digits", r"[0-9]+", NUMERIC, v_digits),
     ]
     roman_kw = context_pattern(data, "roman", "ordinal")
+    currencies = trie_pattern(sorted(data.currencies))
+    symbols = "".join(re.escape(c) for c in sorted(data.symbols) if c not in "+xX<>")
     word_rules = [
+        r("paren_abbr", r"\(\s*(?P<abbr>[A-ZĐ][A-Za-zĐđ&.\-]{1,11})\s*\)", WORD, v_paren_abbr),
+        r("currency_pair", rf"(?<![\w/])(?P<a>{currencies})/(?P<b>{currencies})(?![\w/])", WORD,
+          v_currency_pair),
         r("roman_context", rf"(?P<kw>{roman_kw})\s+(?P<r>[IVXLCDM]+)(?![\w])", WORD, v_roman_context),
         r("lexicon", _lexicon_pattern(word_keys).pattern, WORD, lexicon_verbaliser(_name_follows)),
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
-        r("acronym", r"(?<![\w])[A-ZĐ]{2,5}(?![\w])", WORD, v_acronym),
+        r("acronym", r"(?<![\w])[A-ZĐ]{2,8}(?![\w])", WORD, v_acronym),
+        r("symbol", rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS}))",
+          WORD, v_symbol),
     ]
     return digit_rules, word_rules
 
@@ -179,5 +205,6 @@ def _name_follows(text: str, end: int) -> bool:
     return bool(m) and (m[1].isupper() or m[1].isdigit() or bool(_SPAN_RE.match(m[1])))
 
 
+DIMENSION_JOIN = re.compile(rf"({SPAN_CHARS})[ \t]*[x×X][ \t]*(?={SPAN_CHARS})")
 RANGE_JOIN = re.compile(rf"({SPAN_CHARS})[ \t]*{DASH}[ \t]*({SPAN_CHARS})")
 GLUED_HYPHEN = re.compile(rf"(?<={LETTER})-(?={SPAN_CHARS})|(?<={SPAN_CHARS})-(?={LETTER})")
