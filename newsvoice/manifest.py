@@ -7,6 +7,7 @@ loudness), so it is a faithful record and review tools need nothing else.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.cues import CueResult
@@ -63,7 +64,7 @@ def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], wor
     }
 
 
-def build_align_manifest(article: Path, recording: Path, plan: Plan, words: list[TimedWord], cues: CueResult,
+def build_align_manifest(article: str, recording: Path, plan: Plan, words: list[TimedWord], cues: CueResult,
                          confidence: list[float], *, sentences: list[dict], unmatched: list[str],
                          extra: list[tuple[float, float]], duration_s: float, offset_s: float,
                          outputs: dict[str, str], warnings: list[str], settings: dict) -> dict:
@@ -71,7 +72,7 @@ def build_align_manifest(article: Path, recording: Path, plan: Plan, words: list
     reader skipped ("unmatched") and what they said that the article does not ("extra")."""
     return {
         "newsvoice": __version__,
-        "source": str(article),
+        "source": article,
         "recording": str(recording),
         "word_timing": "aligner",
         "duration_s": round(duration_s, 6),

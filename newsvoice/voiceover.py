@@ -31,7 +31,6 @@ from newsvoice.align import (
     prepare_recording,
     uncovered_speech,
 )
-from newsvoice.article import parse_article, read_bytes
 from newsvoice.audio import RATE
 from newsvoice.cache import PhraseCache, default_cache_dir
 from newsvoice.cues import CueResult, CueRules, make_cues, speech_dips
@@ -43,6 +42,7 @@ from newsvoice.manifest import build_align_manifest
 from newsvoice.normalize import Normalizer
 from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.plan import Plan, Unit, build_plan
+from newsvoice.sources import read_source_article, source_name
 from newsvoice.synth import Synthesizer, UnitSpeech
 from newsvoice.timeline import TimedWord, unit_words
 
@@ -167,8 +167,9 @@ def sentence_words(ref: SentenceRef, match: Match, rec: Recording, offset_s: flo
     return out
 
 
-def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | None = None) -> AlignResult:
-    """Subtitle ``recording`` (a reading of ``article``) into ``out_dir/<recording stem>.*``."""
+def align(article: Path | str, recording: Path, out_dir: Path, opts: AlignOptions | None = None) -> AlignResult:
+    """Subtitle ``recording`` (a reading of ``article``: anything render reads, a path or
+    URL) into ``out_dir/<recording stem>.*``."""
     t0 = time.perf_counter()
     opts = opts or AlignOptions()
     bad = [s for s in opts.subs if s not in SUB_FORMATS]
@@ -176,7 +177,7 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
         raise InputError(f"unknown subtitle format {bad[0]!r} (choose from {', '.join(SUB_FORMATS)})")
     if opts.offset_s < 0:
         raise InputError(f"--offset must not be negative, got {opts.offset_s:g}")
-    art = parse_article(read_bytes(article), keep_all=opts.keep_all)
+    art = read_source_article(str(article), keep_all=opts.keep_all)
     plan = build_plan(art, Normalizer(list(opts.lexicons)), narrate_headline=opts.narrate_headline)
     if not plan.units:
         raise InputError(f"{article}: no sentences to narrate")
@@ -231,13 +232,14 @@ def align(article: Path, recording: Path, out_dir: Path, opts: AlignOptions | No
         files[out_dir / f"{stem}{fmt.suffix}"] = (bom + fmt.write(cues.cues)).encode("utf-8")
     outputs = {n: f"{stem}{get_format(n).suffix}" for n in opts.subs}
     manifest = build_align_manifest(
-        article, recording, plan, words, cues, conf, sentences=sentences, unmatched=unmatched, extra=extra,
+        source_name(str(article)), recording, plan, words, cues, conf, sentences=sentences, unmatched=unmatched, extra=extra,
         duration_s=rec.duration_s, offset_s=opts.offset_s, outputs=outputs, warnings=warnings,
         settings={"cues": opts.cues, "offset_s": opts.offset_s, "subs": list(opts.subs),
                   "reference_voice": f"espeak/{opts.voice}", "min_confidence": opts.min_confidence})
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
-    check_output_dir(out_dir, inputs=(article, recording, *opts.lexicons), stem=stem)
-    write_outputs(files, inputs=(article, recording, *opts.lexicons))
+    inputs = (Path(article), recording, *opts.lexicons)
+    check_output_dir(out_dir, inputs=inputs, stem=stem)
+    write_outputs(files, inputs=inputs)
     return AlignResult(outputs={p.suffix[1:]: p for p in files}, duration_s=rec.duration_s,
                        cues=len(cues.cues), words=len(words), sentences=len(refs), unmatched=unmatched,
                        extra=extra, low_confidence=low, warnings=warnings,
