@@ -526,7 +526,33 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
         cursor = max(cursor, fine.end // COARSE)
         pending = 0
         memo = {j: v for j, v in memo.items() if j > k}
+    if len(found) >= 3:
+        _second_chance(out, refs, coarse_refs, coarse_rec, rec,
+                       max(max_ratio, float(np.median(found)) + ADAPT), int(2.0 / cfr))
     return out
+
+
+def _second_chance(out: list[Match | None], refs: Sequence[np.ndarray], coarse_refs: Sequence[np.ndarray],
+                   coarse_rec: np.ndarray, rec: Recording, limit: float, slack: int) -> None:
+    """Look again for each missing sentence in the gap between its found neighbours, with
+    the recording's settled limit: a short first line is judged before the running
+    median exists. A gap much longer than the sentence is left alone (a skip stays a skip)."""
+    for k, m in enumerate(out):
+        if m is not None:
+            continue
+        a = next((out[j].end for j in range(k - 1, -1, -1) if out[j] is not None), 0) // COARSE
+        b = next((out[j].start for j in range(k + 1, len(out)) if out[j] is not None),
+                 len(rec.feats)) // COARSE
+        if not 0 < b - a <= 3 * len(coarse_refs[k]) + slack:
+            continue
+        win = coarse_rec[a:b]
+        c = subseq_dtw(coarse_refs[k], win)
+        if c is None:
+            continue
+        ratio = c.cost / max(1e-6, baseline(coarse_refs[k], win))
+        if ratio <= limit:
+            fine = _fine(refs[k], rec.feats, c, a)
+            out[k] = Match(fine.path, fine.cost, fine.local, ratio)
 
 
 def uncovered_speech(rec: Recording, spans: Sequence[tuple[float, float]], *, min_s: float = 1.0,
