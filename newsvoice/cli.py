@@ -423,6 +423,109 @@ def review(manifest: Path, out_file: Path | None) -> None:
     click.echo(str(write_page(manifest, out_file)))
 
 
+def _ref_cache_options(f):
+    """--cache-dir and --no-cache (the reference speech of `align` is cached like render's units)."""
+    return _apply(_CACHE_OPTIONS[:2], f)
+
+
+def _offset(text: str) -> float:
+    """``--offset``: seconds or M:SS, zero allowed."""
+    from newsvoice.pace import parse_slot
+
+    try:
+        return 0.0 if float(text.replace(":", "") or "x") == 0 else parse_slot(text)
+    except ValueError:
+        raise click.BadParameter(f"not a time: {text!r} (use seconds or M:SS)", param_hint="--offset") from None
+
+
+@cli.command()
+@click.argument("article", type=click.Path(path_type=Path))
+@click.argument("recording", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Output folder (created if missing).")
+@_subs_option
+@click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
+@click.option("--offset", "offset", default="0", show_default=True, metavar="TIME",
+              help="Programme time at which the recording starts (seconds or M:SS); added to every time.")
+@click.option("--min-confidence", type=FiniteFloat(0, 1), default=0.5, show_default=True,
+              help="Cues whose alignment confidence is below this are listed on stderr.")
+@_layout_options
+@_ref_cache_options
+@click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
+              help="Folder mode: pairs at once (worker processes).")
+@click.option("--force", is_flag=True, help="Folder mode: align even pairs whose outputs are up to date.")
+def align(article: Path, recording: Path | None, out_dir: Path, subs: tuple[str, ...], srt_bom: bool, offset: str,
+          min_confidence: float, cache_dir: Path | None, no_cache: bool, jobs: int, force: bool,
+          **layout) -> None:
+    """Subtitle a human reading of ARTICLE: broadcast cues timed on RECORDING.
+
+    RECORDING is anything ffmpeg decodes (wav, mp3, m4a, flac, ogg, or a video
+    such as mp4/mov/mxf, whose first audio track is used). Writes
+    OUT/<recording stem>.srt (and --subs formats) and OUT/<recording stem>.json:
+    the word timeline, cues with a confidence each, "unmatched" (sentences the
+    reader skipped) and "extra" (speech not in the article, with times).
+    Text, lexicon and cue options are render's (pause options do not apply).
+
+    Given a FOLDER instead, pairs each article (.txt/.md) with the recording of
+    the same stem and aligns every pair into OUT/<slug>/, with a report and
+    resume like `batch`.
+
+    \b
+    Examples:
+      newsvoice align story.txt story-vo.wav -o subs/
+      newsvoice align story.txt package.mp4 -o subs/ --subs srt,vtt --fps 29.97
+      newsvoice align story.txt vo.mp3 -o subs/ --offset 10:00
+      newsvoice align bulletin-folder/ -o subs/
+    """
+    from newsvoice.voiceover import AlignOptions
+
+    lay = _layout(**layout)
+    opts = AlignOptions(subs=tuple(subs), srt_bom=srt_bom, narrate_headline=lay["narrate_headline"],
+                        keep_all=lay["keep_all"], cues=lay["cues"], lexicons=lay["lexicons"],
+                        offset_s=_offset(offset), min_confidence=min_confidence, cache_dir=cache_dir,
+                        use_cache=not no_cache)
+    if recording is None:
+        if not article.is_dir():
+            raise click.UsageError("give ARTICLE and RECORDING, or one folder of article + recording pairs")
+        _align_folder(article, out_dir, opts, jobs, force)
+        return
+    from newsvoice.voiceover import align as do_align
+
+    result = do_align(article, recording, out_dir, opts)
+    for w in result.warnings:
+        log.debug("warning: %s", w)
+    if result.unmatched:
+        log.warning("%d sentence(s) not found in the recording (listed as \"unmatched\"): %s",
+                    len(result.unmatched), "; ".join(s[:60] for s in result.unmatched[:3]))
+    if result.extra:
+        log.warning("%d stretch(es) of speech not in the article (\"extra\"): %s", len(result.extra),
+                    ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in result.extra[:5]))
+    if result.low_confidence:
+        log.warning("%d of %d cues below confidence %.2f: %s", len(result.low_confidence), result.cues,
+                    min_confidence, ", ".join(f"cue {k} at {t:.1f} s ({c:.2f})"
+                                              for k, t, c in result.low_confidence[:5]))
+    log.info("%s: %.1f s of recording, %d of %d sentences found, %d cues, %.1f s",
+             recording.name, result.duration_s, result.sentences - len(result.unmatched), result.sentences,
+             result.cues, result.seconds)
+    for path in result.outputs.values():
+        click.echo(str(path))
+
+
+def _align_folder(folder: Path, out_dir: Path, opts, jobs: int, force: bool) -> None:
+    """Folder mode: pairs by stem, batch render's report and resume; exit 3 if any pair failed."""
+    from newsvoice.align_batch import run_align_batch
+
+    task_progress = None
+    if log.getEffectiveLevel() <= logging.INFO:
+        def task_progress(r, done: int, total: int) -> None:
+            log.info("[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else "")
+    results = run_align_batch(folder, out_dir, opts, jobs=jobs, force=force, progress=task_progress)
+    if log.getEffectiveLevel() <= logging.INFO:
+        _batch_table(results)
+    if any(r.status == "failed" for r in results):
+        sys.exit(3)
+
+
 @cli.command()
 def voices() -> None:
     """List every engine's voices, one a line:

@@ -7,6 +7,7 @@ loudness), so it is a faithful record and review tools need nothing else.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.cues import CueResult
@@ -60,4 +61,35 @@ def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], wor
         "warnings": warnings,
         "settings": {"pauses": asdict(opts.pauses), "cues": asdict(opts.cues),
                      "audio_format": opts.audio_format, "subs": list(opts.subs)},
+    }
+
+
+def build_align_manifest(article: str, recording: Path, plan: Plan, words: list[TimedWord], cues: CueResult,
+                         confidence: list[float], *, sentences: list[dict], unmatched: list[str],
+                         extra: list[tuple[float, float]], duration_s: float, offset_s: float,
+                         outputs: dict[str, str], warnings: list[str], settings: dict) -> dict:
+    """The manifest of ``newsvoice align``: render's word and cue forms, plus what the
+    reader skipped ("unmatched") and what they said that the article does not ("extra")."""
+    return {
+        "newsvoice": __version__,
+        "source": article,
+        "recording": str(recording),
+        "word_timing": "aligner",
+        "duration_s": round(duration_s, 6),
+        "offset_s": offset_s,
+        "headline": plan.headline,
+        "outputs": outputs,
+        "sentences": sentences,
+        "words": [w.as_dict() for w in words],
+        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,
+                  "spoken": " ".join(w.spoken for w in words[c.words[0]:c.words[1]] if w.spoken),
+                  "words": list(c.words), "confidence": round(cf, 2)}
+                 for c, cf in zip(cues.cues, confidence, strict=True)],
+        "unmatched": unmatched,
+        "extra": [{"start": round(a, 3), "end": round(b, 3)} for a, b in extra],
+        "totals": {"sentences": len(sentences), "matched": len(sentences) - len(unmatched),
+                   "words": len(words), "cues": len(cues.cues)},
+        "dropped": [asdict(d) for d in plan.dropped],
+        "warnings": warnings,
+        "settings": {k: asdict(v) if hasattr(v, "__dataclass_fields__") else v for k, v in settings.items()},
     }
