@@ -36,6 +36,7 @@ class DroppedLine:
 
     text: str
     reason: str
+    before_headline: bool = False  # dropped from above the line taken as the headline
 
 
 @dataclass(frozen=True)
@@ -462,7 +463,7 @@ def parse_article(data: bytes, *, keep_all: bool = False, max_bytes: int = MAX_B
 
 def _parse_lines(lines: list[Line], rules: DropRules) -> Article:
     head, body, dropped_idx = _select(lines, rules)
-    dropped = [(i, DroppedLine(lines[i].text, reason)) for i, reason in dropped_idx]
+    dropped = [(i, DroppedLine(lines[i].text, reason, head is not None and i < head)) for i, reason in dropped_idx]
     if head is None:
         return Article(None, [], [d for _, d in dropped])
     kept: list[Line] = []

@@ -79,6 +79,18 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
+def looks_like_headline(line: DroppedLine) -> bool:
+    """A dropped line above the headline that reads like Vietnamese prose may be the real
+    headline taken for navigation: worth telling the producer (not for English web UI)."""
+    words = line.text.split()
+    menu = len(re.findall(r"\s[>»›|/]\s|[»›|]", line.text)) >= 2  # three or more parts: a menu
+    return (line.before_headline and len(words) >= 5 and not menu
+            and any(ch in _VI_LETTERS for ch in line.text.lower()))
+
+
+_VI_LETTERS = set("đăâêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
+
+
 def spoken_text(text: str, normalizer: Normalizer) -> str:
     """Spoken form of a written line with inline marks: plain runs are normalised,
     <sub> spans speak their alias, <break> spans say nothing."""
@@ -290,4 +302,6 @@ def build_plan(article: Article, normalizer: Normalizer, *, pauses: Pauses | Non
             units.extend(u for u in got if u.written.strip() or u.spoken.strip())
             n_sent += 1
     warnings = [f"nothing to say for {u.written!r}" for u in units if not u.spoken.strip()]
+    warnings += [f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} (--keep-all keeps it)"
+                 for d in article.dropped if looks_like_headline(d)]
     return Plan(units=units, headline=article.headline, dropped=list(article.dropped), warnings=warnings)

@@ -62,3 +62,13 @@ def test_quotes_are_not_spoken():
     units = _units("Danh hiệu “Hoàn thành tốt nhiệm vụ” năm nay")
     assert units[0].written == "Danh hiệu “Hoàn thành tốt nhiệm vụ”"  # a closing quote is a pause
     assert not any(q in u.spoken for u in units for q in "“”")
+
+
+def test_a_dropped_line_that_may_be_the_headline_is_a_warning_but_a_menu_is_not():
+    text = ("Hà Nội | Giá xăng tăng mạnh\nTrang chủ | Thời sự | Chính trị trong nước\n"
+            "Giá xăng tăng mạnh từ chiều nay\n\nSáng nay, Bộ Công Thương điều chỉnh giá xăng.\n")
+    plan = build_plan(parse_article(text.encode()), Normalizer())
+    said = [w for w in plan.warnings if "above the headline" in w]
+    assert len(said) == 1 and "Hà Nội | Giá xăng tăng mạnh" in said[0]
+    english = "Skip to main content and navigation menu\nGiá xăng tăng mạnh từ chiều nay\n\nSáng nay, giá tăng.\n"
+    assert not any("above the headline" in w for w in build_plan(parse_article(english.encode()), Normalizer()).warnings)
