@@ -52,7 +52,7 @@ def default_sigint() -> None:
 
 
 def gtts_opts(tmp_path: Path, cache: str) -> RenderOptions:
-    return RenderOptions(engine="gtts", cache_dir=tmp_path / cache, retries=6, timeout=0.5, min_interval=0.0)
+    return RenderOptions(engine="gtts", cache_dir=tmp_path / cache, retries=6, timeout=1.0, min_interval=0.0)
 
 
 def test_slugs_are_ascii_and_unique(tmp_path):

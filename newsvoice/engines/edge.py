@@ -117,12 +117,15 @@ class EdgeEngine:
         except Exception as e:
             raise _classify(e) from e
 
-    def _fetch_decoded(self, text: str) -> Speech:
-        data, words = self._fetch_once(text)
-        samples, rate = decode_speech(SERVICE, data)
-        return Speech(samples=samples, rate=rate, words=word_timings(text, words))
+    @staticmethod
+    def _decoder(text: str):
+        def decode(answer: tuple[bytes, list[Boundary]]) -> Speech:
+            data, words = answer
+            samples, rate = decode_speech(SERVICE, data)
+            return Speech(samples=samples, rate=rate, words=word_timings(text, words))
+        return decode
 
     def synthesize(self, text: str) -> Speech:
         if not speakable(text):
             return Speech(np.zeros(0, np.int16), RATE)
-        return self.caller.call(self._fetch_decoded, text)
+        return self.caller.call(self._fetch_once, text, self._decoder(text))

@@ -104,8 +104,8 @@ class GoogleEngine:
             raise Retryable(f"{SERVICE} returned no audio")
         return data
 
-    def _fetch_decoded(self, text: str) -> Speech:
-        data = self._fetch_once(text)
+    @staticmethod
+    def _decode(data: bytes) -> Speech:
         samples, rate = decode_speech(SERVICE, data)
         return Speech(samples=samples, rate=rate)
 
@@ -117,7 +117,7 @@ class GoogleEngine:
         if not speakable(text):
             return Speech(np.zeros(0, np.int16), RATE)
         try:
-            return self.caller.call(self._fetch_decoded, text)
+            return self.caller.call(self._fetch_once, text, self._decode)
         except _NothingToSay:
             return Speech(np.zeros(0, np.int16), RATE)
 

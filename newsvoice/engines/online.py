@@ -216,13 +216,16 @@ class OnlineCaller:
         self.rate = rate or RateLimit(policy.min_interval)
         self.requests_made = 0
 
-    def _attempt(self, fetch: Callable[[str], T], text: str) -> T:
+    def _attempt(self, fetch: Callable[[str], object], text: str,
+                 local: Callable[[object], T] | None = None) -> T:
         if self.breaker is not None:
             self.breaker.before_call()
         self.rate.wait_turn()
         self.requests_made += 1
         try:
-            result = run_bounded(lambda: fetch(text), self.policy.timeout, self.service)
+            got = run_bounded(lambda: fetch(text), self.policy.timeout, self.service)
+            # local work on the answer (decoding) is not the service's time: outside the deadline
+            result = local(got) if local is not None else got
         except Retryable as e:
             if self.breaker is not None:
                 self.breaker.record(e.status, self.service)
@@ -246,9 +249,11 @@ class OnlineCaller:
             return max(base, exc.retry_after)  # already known to be within the cap
         return base
 
-    def call(self, fetch: Callable[[str], T], text: str) -> T:
-        """``fetch(text)`` with the policy; raises ServiceUnavailable when the retries
-        are spent, EngineError for a permanent refusal."""
+    def call(self, fetch: Callable[[str], object], text: str,
+             local: Callable[[object], T] | None = None) -> T:
+        """``fetch(text)`` with the policy (``--timeout`` bounds the request), then
+        ``local`` on its answer (e.g. decoding, whose failure is retried too); raises
+        ServiceUnavailable when the retries are spent, EngineError for a permanent refusal."""
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, Retryable)),
             stop=stop_after_attempt(self.policy.retries + 1),
@@ -258,7 +263,7 @@ class OnlineCaller:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, fetch, text)
+            return retrying(self._attempt, fetch, text, local)
         except Retryable as e:
             msg = f"{e}; gave up after {self.policy.retries + 1} attempts"
             if self.breaker is not None and e.status is None:
