@@ -19,7 +19,7 @@ from fractions import Fraction
 import numpy as np
 
 from newsvoice.segment import boundary_costs, default_rules, layout, text_len
-from newsvoice.timeline import TimedWord
+from newsvoice.timeline import TimedWord, sentence_spans
 from newsvoice.wordseg import inside_word
 
 INF = float("inf")
@@ -104,20 +104,15 @@ def word_costs(words: Sequence[TimedWord]) -> list[float]:
     """Cost of a cut after each word (INF across sentences): text rules plus the segmenter."""
     rules = default_rules()
     out: list[float] = []
-    i = 0
-    while i < len(words):
-        j = i
-        while j + 1 < len(words) and words[j + 1].sentence == words[i].sentence:
-            j += 1
-        ws = [w.word for w in words[i:j + 1]]
+    for a, b in sentence_spans(words):
+        ws = [w.word for w in words[a:b]]
         costs = boundary_costs(ws, rules)
         for k, inside in enumerate(inside_word([w.written for w in ws])):
             if inside:
                 costs[k] = max(costs[k], rules.cost["inside_word"])
+        if a > 0:
+            out.append(INF)  # never cut a cue across sentences
         out += costs
-        if j + 1 < len(words):
-            out.append(INF)
-        i = j + 1
     return out
 
 
@@ -150,13 +145,8 @@ def cut_pieces(words: Sequence[TimedWord], costs: Sequence[float], rules: CueRul
     """Cut each sentence's words into cue pieces [a, b) by dynamic programming over cuts."""
     w8 = weights or CutCosts()
     pieces: list[tuple[int, int]] = []
-    i = 0
-    while i < len(words):
-        j = i + 1
-        while j < len(words) and costs[j - 1] != INF:
-            j += 1
-        pieces += _cut_sentence(words, costs, dips, rules, w8, i, j)
-        i = j
+    for a, b in sentence_spans(words):
+        pieces += _cut_sentence(words, costs, dips, rules, w8, a, b)
     return pieces
 
 

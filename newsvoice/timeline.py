@@ -38,6 +38,19 @@ class TimedWord:
                 "spoken": self.spoken, "confidence": round(self.confidence, 2)}
 
 
+def sentence_spans(words: Sequence[TimedWord]) -> list[tuple[int, int]]:
+    """[a, b) index ranges of each sentence's words, in order (cues never cross them)."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        j = i + 1
+        while j < len(words) and words[j].sentence == words[i].sentence:
+            j += 1
+        spans.append((i, j))
+        i = j
+    return spans
+
+
 def unit_words(unit: Unit, index: int, starts: np.ndarray, duration: float, offset: float,
                scale: float, confidence: float) -> list[TimedWord]:
     """The timed written words of one unit: ``starts`` are its spoken words' onsets in

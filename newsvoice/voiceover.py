@@ -44,7 +44,7 @@ from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.plan import Plan, Unit, build_plan
 from newsvoice.sources import read_source_article, source_name
 from newsvoice.synth import Synthesizer, UnitSpeech
-from newsvoice.timeline import TimedWord, unit_words
+from newsvoice.timeline import TimedWord, sentence_spans, unit_words
 
 log = logging.getLogger("newsvoice")
 
@@ -250,17 +250,12 @@ def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float)
     """:func:`speech_dips` of every word, one sentence's stretch of audio at a time (so
     no int16 copy of the whole recording is made)."""
     out: list[float] = []
-    i = 0
-    while i < len(words):
-        j = i
-        while j + 1 < len(words) and words[j + 1].sentence == words[i].sentence:
-            j += 1
-        t0 = max(0.0, words[i].start - offset_s - 1.0)
-        t1 = words[j].end - offset_s + 0.5
+    for a, b in sentence_spans(words):
+        t0 = max(0.0, words[a].start - offset_s - 1.0)
+        t1 = words[b - 1].end - offset_s + 0.5
         seg = y[int(t0 * FEAT_RATE):int(t1 * FEAT_RATE)]
         pcm = np.clip(np.round(seg * 32768), -32768, 32767).astype(np.int16)
-        out += speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[i:j + 1]])
-        i = j + 1
+        out += speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[a:b]])
     return out
 
 
