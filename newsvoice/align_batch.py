@@ -35,9 +35,10 @@ from newsvoice.batch import (
     plan_items,
     source_id,
     write_reports,
+    write_stamp,
 )
 from newsvoice.errors import InputError, NewsvoiceError, OutputError
-from newsvoice.output import check_output_dir, display_path, locked, write_outputs
+from newsvoice.output import check_output_dir, display_path, locked
 from newsvoice.voiceover import AlignOptions, align
 
 log = logging.getLogger("newsvoice")
@@ -111,10 +112,7 @@ def align_pair(pair: Pair, opts: AlignOptions, force: bool = False) -> BatchResu
                      + [f"speech not in the article: {a:.1f}-{b:.1f} s" for a, b in res.extra] + res.warnings)
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, "align", "",
                                  notes, seconds=time.perf_counter() - t0)
-            stamp = {"key": key, "source": source_id(item.src),
-                     "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
-                     "result": asdict(result)}
-            write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
+            write_stamp(item, key, result, res.outputs.values())
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)

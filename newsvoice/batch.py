@@ -29,7 +29,7 @@ import re
 import stat
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -221,6 +221,15 @@ def outputs_intact(out_dir: Path, recorded: object) -> bool:
     return True
 
 
+def write_stamp(item: BatchItem, key: str, result: BatchResult, outputs: Iterable[Path]) -> None:
+    """Mark ``item`` done, last: its settings key, its source and each output's size and sha256."""
+    stamp = {"key": key, "source": source_id(item.src),
+             "outputs": {p.name: file_digest(p) for p in sorted(outputs)},
+             "result": asdict(result)}
+    # ASCII JSON: output names may hold undecodable bytes (surrogates)
+    write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
+
+
 def _read_stamp(out_dir: Path) -> dict | None:
     try:
         return json.loads((out_dir / STAMP).read_text(encoding="utf-8"))
@@ -273,11 +282,7 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
             result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
                                  _loudness(res.loudness), list(res.warnings), "",
                                  fell.get("to", ""), fell.get("reason", ""), time.perf_counter() - t0)
-            stamp = {"key": key, "source": source_id(item.src),
-                     "outputs": {p.name: file_digest(p) for p in sorted(res.outputs.values())},
-                     "result": asdict(result)}
-            # ASCII JSON: output names may hold undecodable bytes (surrogates)
-            write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
+            write_stamp(item, key, result, res.outputs.values())
             return result
     except NewsvoiceError as e:
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)

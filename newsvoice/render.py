@@ -125,12 +125,12 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
     audio_path = out_dir / f"{stem}.{opts.audio_format}"
     files: dict[Path, bytes] = {audio_path: encode_pcm(
         pcm, opts.audio_format, bit_depth=opts.bit_depth, channels=opts.channels, bitrate=opts.bitrate)}
+    outputs = {"audio": audio_path.name}
     for name in opts.subs:
         fmt = get_format(name)
-        text = fmt.write(cues.cues)
         bom = "\ufeff" if name == "srt" and opts.srt_bom else ""
-        files[out_dir / f"{stem}{fmt.suffix}"] = (bom + text).encode("utf-8")
-    outputs = {"audio": audio_path.name, **{n: f"{stem}{get_format(n).suffix}" for n in opts.subs}}
+        outputs[name] = f"{stem}{fmt.suffix}"
+        files[out_dir / outputs[name]] = (bom + fmt.write(cues.cues)).encode("utf-8")
     manifest = build_manifest(
         source_name(str(src)), plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
         cache_hits=cache.hits if cache else 0, aligned_units=synth.aligned, opts=opts, warnings=warnings,
