@@ -156,3 +156,34 @@ def test_auto_falls_back_to_espeak_when_google_refuses(fake_google, tmp_path):
     assert manifest["engine"] == "espeak" and manifest["fallback"]["to"] == "espeak"
     assert fake_google.posts == 2  # with a fallback at hand, two refusals in a row are enough
     assert time.monotonic() - t0 < 10
+
+
+def test_bad_answers_fail_the_phrase_but_a_timeout_opens_the_breaker(fake_google):
+    from newsvoice.engines.online import CircuitBreaker
+
+    breaker = CircuitBreaker(limit=5)
+    eng = GoogleEngine("vi", policy=OnlinePolicy(retries=1, backoff=0.01, timeout=1.0, min_interval=0.0),
+                       breaker=breaker)
+    fake_google.script = ["truncated", "garbage"]
+    with pytest.raises(EngineError, match="cut off|does not decode"):
+        eng.synthesize("mười bốn")
+    assert not breaker.open  # Google answered: the next phrase is still asked for
+    assert eng.synthesize("mười lăm").duration_s > 0.3
+    fake_google.script = ["hang", "hang"]
+    with pytest.raises(EngineError, match="no complete answer"):
+        eng.synthesize("mười sáu")
+    assert breaker.open  # it stopped answering: the rest of the batch need not wait too
+
+
+def test_only_a_good_answer_resets_the_refusal_count(fake_google):
+    from newsvoice.engines.online import CircuitBreaker
+
+    breaker = CircuitBreaker(limit=3)
+    eng = GoogleEngine("vi", policy=OnlinePolicy(retries=4, backoff=0.01, timeout=1.0, min_interval=0.0),
+                       breaker=breaker)
+    fake_google.script = [429, "drop", 429, "garbage", 429]
+    with pytest.raises(EngineError, match="429"):
+        eng.synthesize("mười bảy")
+    assert breaker.open  # the failures between the refusals did not reset the count
+    with pytest.raises(EngineError, match="keeps refusing"):
+        eng.synthesize("mười tám")

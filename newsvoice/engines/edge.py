@@ -80,7 +80,7 @@ def _classify(err: Exception) -> Exception:
     if isinstance(err, aiohttp.ClientError | OSError):
         return Retryable(f"cannot reach {SERVICE} ({err or type(err).__name__})")
     if isinstance(err, EdgeTTSException):
-        return Retryable(f"{SERVICE} answered oddly ({err})")
+        return Retryable(f"{SERVICE} answered oddly ({err})", answered=True)
     return err
 
 

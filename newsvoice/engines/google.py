@@ -101,7 +101,7 @@ class GoogleEngine:
             raise _NothingToSay() from e
         data = buf.getvalue()
         if not data:
-            raise Retryable(f"{SERVICE} returned no audio")
+            raise Retryable(f"{SERVICE} returned no audio", answered=True)
         return data
 
     @staticmethod

@@ -53,12 +53,19 @@ class CircuitOpenError(ServiceUnavailable):
 
 
 class Retryable(Exception):
-    """A failure worth another try: rate limit, server error, network trouble, bad body."""
+    """A failure worth another try: rate limit, server error, network trouble, bad body.
 
-    def __init__(self, msg: str, retry_after: float | None = None, status: int | None = None) -> None:
+    ``answered``: the service did answer (an HTTP status, or a body that does not
+    decode). Only failures where it did not (unreachable, timing out) trip the
+    batch's circuit breaker when the retries run out: a service that answers badly
+    fails that phrase, not every article after it."""
+
+    def __init__(self, msg: str, retry_after: float | None = None, status: int | None = None,
+                 answered: bool = False) -> None:
         super().__init__(msg)
         self.retry_after = retry_after
         self.status = status
+        self.answered = answered or status is not None
 
 
 @dataclass(frozen=True)
@@ -112,15 +119,19 @@ class CircuitBreaker:
         with self._lock:
             self.reason = self.reason or reason
 
-    def record(self, status: int | None, service: str = "the service") -> None:
-        """Count a 429, reset on success (``None``); other failures leave the count alone."""
+    def record_failure(self, status: int | None, service: str = "the service") -> None:
+        """Count a 429; other failures leave the count alone."""
+        if status != 429:
+            return
         with self._lock:
-            if status == 429:
-                self.refusals += 1
-                if self.refusals >= self.limit and self.reason is None:
-                    self.reason = f"{service} keeps refusing (HTTP 429); stopped after {self.refusals} refusals"
-            elif status is None:
-                self.refusals = 0
+            self.refusals += 1
+            if self.refusals >= self.limit and self.reason is None:
+                self.reason = f"{service} keeps refusing (HTTP 429); stopped after {self.refusals} refusals"
+
+    def record_success(self) -> None:
+        """A good answer resets the refusal count."""
+        with self._lock:
+            self.refusals = 0
 
 
 def run_bounded(fn: Callable[[], T], timeout: float, what: str) -> T:
@@ -180,9 +191,11 @@ def decode_speech(service: str, data: bytes) -> tuple[np.ndarray, int]:
         samples, rate = decode_mp3(data)
     except Exception as e:
         log.debug("%s audio decode failed: %s", service, e)
-        raise Retryable(f"{service} returned audio that does not decode ({len(data)} bytes)") from e
+        raise Retryable(f"{service} returned audio that does not decode ({len(data)} bytes)",
+                        answered=True) from e
     if len(samples) < MIN_SPEECH_S * rate:
-        raise Retryable(f"{service} returned only {len(samples) / rate:.3f} s of audio (cut off?)")
+        raise Retryable(f"{service} returned only {len(samples) / rate:.3f} s of audio (cut off?)",
+                        answered=True)
     return samples, rate
 
 
@@ -228,7 +241,7 @@ class OnlineCaller:
             result = local(got) if local is not None else got
         except Retryable as e:
             if self.breaker is not None:
-                self.breaker.record(e.status, self.service)
+                self.breaker.record_failure(e.status, self.service)
             cap = self.policy.max_retry_after
             if e.retry_after is not None and e.retry_after > cap:
                 at = (datetime.now(UTC) + timedelta(seconds=e.retry_after)).strftime("%H:%M UTC")
@@ -237,7 +250,7 @@ class OnlineCaller:
                     f"try again after {at}") from e
             raise
         if self.breaker is not None:
-            self.breaker.record(None, self.service)
+            self.breaker.record_success()
         return result
 
     def _wait(self, state: RetryCallState) -> float:
@@ -266,6 +279,6 @@ class OnlineCaller:
             return retrying(self._attempt, fetch, text, local)
         except Retryable as e:
             msg = f"{e}; gave up after {self.policy.retries + 1} attempts"
-            if self.breaker is not None and e.status is None:
+            if self.breaker is not None and not e.answered:
                 self.breaker.trip(msg)  # unreachable or timing out: the rest of the batch need not wait too
             raise ServiceUnavailable(msg) from e
