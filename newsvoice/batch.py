@@ -44,11 +44,11 @@ from pathlib import Path
 from newsvoice import __version__
 from newsvoice.engines import Engine, EngineSettings
 from newsvoice.errors import InputError, NewsvoiceError, OutputError
-from newsvoice.loudness import Measurement
 from newsvoice.options import RenderOptions
 from newsvoice.output import check_output_dir, display_path, locked, write_outputs
 from newsvoice.render import render
 from newsvoice.sources import ARTICLE_SUFFIXES, is_url, read_source
+from newsvoice.targets import Measurement
 
 log = logging.getLogger("newsvoice")
 

@@ -11,52 +11,18 @@ clipping.
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
-from importlib import resources
-
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import lfilter, resample_poly
 
+from newsvoice.targets import TOLERANCE_LU, LoudnessTarget, Measurement, presets  # noqa: F401
+
 RATE = 48000
-TOLERANCE_LU = 0.3
 _CHUNK = RATE * 30  # samples per chunk for oversampling (bounded memory)
 
 # BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass.
 _SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
 _HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
-
-
-@dataclass(frozen=True)
-class LoudnessTarget:
-    """Integrated loudness to reach and the true-peak ceiling not to exceed."""
-
-    lufs: float
-    true_peak: float
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """What a programme measures: integrated LUFS, loudness range LU, true peak dBTP."""
-
-    integrated: float
-    lra: float
-    true_peak: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {"integrated_lufs": round(self.integrated, 2), "lra_lu": round(self.lra, 2),
-                "true_peak_dbtp": round(self.true_peak, 2)}
-
-
-def presets() -> dict[str, LoudnessTarget | None]:
-    """Named presets from assets/loudness.toml, plus ``none`` (no processing)."""
-    text = resources.files("newsvoice.assets").joinpath("loudness.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    out: dict[str, LoudnessTarget | None] = {k: LoudnessTarget(float(v["lufs"]), float(v["true_peak"]))
-                                             for k, v in data.items()}
-    out["none"] = None
-    return out
 
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.cues import CueResult
-from newsvoice.loudness import LoudnessTarget, Measurement
 from newsvoice.options import RenderOptions
 from newsvoice.output import display_path
 from newsvoice.plan import Plan
+from newsvoice.targets import LoudnessTarget, Measurement
 from newsvoice.timeline import TimedWord
 
 

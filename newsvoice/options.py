@@ -10,8 +10,8 @@ from pathlib import Path
 from newsvoice.cues import CueRules
 from newsvoice.errors import InputError
 from newsvoice.formats import NAMES as SUB_FORMATS
-from newsvoice.loudness import LoudnessTarget, Measurement, presets
 from newsvoice.plan import Pauses
+from newsvoice.targets import LoudnessTarget, Measurement, presets
 
 AUDIO_FORMATS = ("wav", "mp3")
 # progress(stage, done, total): "synthesising" counts units; later stages are one step each
