@@ -1,12 +1,12 @@
-"""Audio: decode, resample, trim, assemble the track in one join, tempo, encode.
+"""Audio: decode, resample, trim, the programme track, tempo, encode.
 
-Phrases and the assembled track are pydub ``AudioSegment``s (48 kHz, mono,
-16-bit); everything after assembly (loudness, limiting) works on float32, and
-delivery is written from float as 16/24-bit WAV or CBR MP3, mono or dual mono.
-The track is built once from a list of pieces (never ``a = a + seg`` in a
-loop, which is quadratic).
+Units are int16 numpy arrays at 48 kHz mono. The programme is a ``Track``: the
+units and the silences between them written once, in order, to an unlinked temp
+file, so memory does not grow with programme length; later stages (cue dips,
+loudness, encoding) read it by range. Delivery is streamed from float chunks as
+16/24-bit WAV or CBR MP3, mono or dual mono (``write_audio``).
 ffmpeg comes from the imageio-ffmpeg wheel; there is no ffprobe, so MP3 is
-decoded with an explicit codec.
+decoded with an explicit codec (pydub does that one job).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import tempfile
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from math import gcd
+from typing import BinaryIO
 
 import numpy as np
 
@@ -107,46 +108,91 @@ def trim_bounds(samples: np.ndarray, rate: int = RATE, *, floor_db: float = -50.
     return start, end
 
 
-@dataclass(frozen=True)
 class Track:
-    """The assembled programme and where each phrase sits in it (sample offsets)."""
+    """A mono int16 programme at ``rate`` kept in an unlinked temporary file, and where
+    each unit sits in it (sample spans).
 
-    audio: object  # pydub.AudioSegment
-    spans: list[tuple[int, int]]
-    rate: int = RATE
+    Why a file: memory must stay flat in programme length (an hour at 48 kHz is
+    345 MB as int16), so every later stage reads the samples it needs by range.
+    The file has no name, so a killed render leaves nothing behind."""
 
-    @property
-    def n_samples(self) -> int:
-        return len(self.audio.raw_data) // SAMPLE_WIDTH
+    def __init__(self, rate: int = RATE) -> None:
+        self.rate = rate
+        self.spans: list[tuple[int, int]] = []
+        self.n_samples = 0
+        self._file = tempfile.TemporaryFile(prefix="newsvoice-track-")  # noqa: SIM115 (closed by close())
+
+    @classmethod
+    def of(cls, samples: np.ndarray, rate: int = RATE) -> Track:
+        """A track holding ``samples`` (tests, benchmarks)."""
+        t = cls(rate)
+        t.append(samples)
+        return t
 
     @property
     def duration_s(self) -> float:
         return self.n_samples / self.rate
 
+    def append(self, samples: np.ndarray) -> tuple[int, int]:
+        """Add samples at the end; returns their span."""
+        a = self.n_samples
+        data = np.ascontiguousarray(samples, dtype="<i2")
+        self._file.seek(a * SAMPLE_WIDTH)
+        self._file.write(data.tobytes())
+        self.n_samples += len(data)
+        return a, self.n_samples
+
+    def append_silence(self, n: int) -> None:
+        """Add ``n`` zero samples (written in bounded pieces)."""
+        left = n
+        while left > 0:
+            k = min(left, 1 << 20)
+            self.append(np.zeros(k, np.int16))
+            left -= k
+
+    def add_unit(self, samples: np.ndarray, pause: int = 0) -> None:
+        """A unit's samples (its span recorded) and ``pause`` samples of silence after it."""
+        self.spans.append(self.append(samples))
+        self.append_silence(pause)
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        """int16 samples [a, b) (clipped to the track)."""
+        a, b = max(0, a), min(self.n_samples, b)
+        if b <= a:
+            return np.zeros(0, np.int16)
+        data = os.pread(self._file.fileno(), (b - a) * SAMPLE_WIDTH, a * SAMPLE_WIDTH)
+        return np.frombuffer(data, dtype="<i2").astype(np.int16, copy=False)
+
+    def read_float(self, a: int, b: int) -> np.ndarray:
+        """Samples [a, b) as float32, full scale 1.0."""
+        return self.read(a, b).astype(np.float32) * np.float32(1 / 32768)
+
+    def unit(self, i: int) -> np.ndarray:
+        return self.read(*self.spans[i])
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Track:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def assemble(phrases: Sequence[np.ndarray], pauses_ms: Sequence[int], *,
              head_ms: int = 0, rate: int = RATE) -> Track:
-    """Lay phrases and the silence after each into one track with a single join.
+    """Lay phrases and the silence after each into one track.
 
     ``pauses_ms[i]`` is the silence after phrase i (the last one is the tail).
-    Linear in the number of phrases: the bytes are joined once.
-    """
+    Linear in the number of phrases: each is written once, at the end."""
     if len(phrases) != len(pauses_ms):
         raise ValueError("one pause per phrase")
-    parts: list[bytes] = []
-    spans: list[tuple[int, int]] = []
-    pos = round(rate * head_ms / 1000)
-    parts.append(bytes(pos * SAMPLE_WIDTH))
+    track = Track(rate)
+    track.append_silence(round(rate * head_ms / 1000))
     for ph, pause in zip(phrases, pauses_ms, strict=True):
-        data = np.ascontiguousarray(ph, dtype=np.int16).tobytes()
-        parts.append(data)
-        spans.append((pos, pos + len(ph)))
-        pos += len(ph)
-        gap = round(rate * pause / 1000)
-        parts.append(bytes(gap * SAMPLE_WIDTH))
-        pos += gap
-    audio = _pydub()(data=b"".join(parts), sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
-    return Track(audio=audio, spans=spans, rate=rate)
+        track.add_unit(ph, round(rate * pause / 1000))
+    return track
 
 
 def tempo(samples: np.ndarray, speed: float, rate: int = RATE) -> np.ndarray:
@@ -163,8 +209,8 @@ def tempo(samples: np.ndarray, speed: float, rate: int = RATE) -> np.ndarray:
 
 
 def to_float(track: Track) -> np.ndarray:
-    """The track as float32 in [-1, 1): later processing (loudness, limiting) is done in float."""
-    return samples_of(track.audio).astype(np.float32) / np.float32(32768.0)
+    """The whole track as float32 in [-1, 1) (short programmes: tests, benchmarks)."""
+    return track.read_float(0, track.n_samples)
 
 
 def pcm_bytes(x: np.ndarray, bit_depth: int, channels: int = 1) -> bytes:
@@ -185,24 +231,49 @@ def pcm_bytes(x: np.ndarray, bit_depth: int, channels: int = 1) -> bytes:
 
 def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24, channels: int = 1,
                bitrate: str = "192k") -> bytes:
-    """Encode float samples as WAV (16/24-bit PCM) or CBR MP3; mono or dual-mono stereo."""
+    """Encode float samples held in memory as WAV (16/24-bit PCM) or CBR MP3 (see write_audio)."""
+    kw = {"rate": rate, "bit_depth": bit_depth, "channels": channels, "bitrate": bitrate}
+    if fmt == "mp3":
+        with tempfile.TemporaryFile() as f:  # ffmpeg writes to a real file
+            write_audio(f, [x], len(x), fmt, **kw)  # type: ignore[arg-type]
+            f.seek(0)
+            return f.read()
+    buf = io.BytesIO()
+    write_audio(buf, [x], len(x), fmt, **kw)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def write_audio(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, fmt: str, *, rate: int = RATE,
+                bit_depth: int = 24, channels: int = 1, bitrate: str = "192k") -> None:
+    """Stream float chunks (``n_samples`` in all) into ``out`` as WAV or CBR MP3:
+    memory holds one chunk, whatever the programme's length."""
     if channels not in (1, 2):
         raise ValueError(f"unsupported channel count {channels}")
     if fmt == "wav":
         import wave
 
-        buf = io.BytesIO()
-        with wave.open(buf, "wb") as w:
+        with wave.open(out, "wb") as w:
             w.setnchannels(channels)
             w.setsampwidth(bit_depth // 8)
             w.setframerate(rate)
-            w.writeframes(pcm_bytes(x, bit_depth, channels))
-        return buf.getvalue()
-    if fmt == "mp3":
-        cmd = [ffmpeg_exe(), "-v", "error", "-f", "s24le", "-ar", str(rate), "-ac", str(channels),
-               "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
-        p = subprocess.run(cmd, input=pcm_bytes(x, 24, channels), capture_output=True, check=False)
-        if p.returncode != 0:
-            raise RuntimeError(f"ffmpeg mp3 encode failed: {p.stderr.decode(errors='replace')[-300:]}")
-        return p.stdout
-    raise ValueError(f"unknown audio format {fmt!r}")
+            w.setnframes(n_samples)
+            for x in chunks:
+                w.writeframesraw(pcm_bytes(x, bit_depth, channels))
+        return
+    if fmt != "mp3":
+        raise ValueError(f"unknown audio format {fmt!r}")
+    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s24le", "-ar", str(rate), "-ac", str(channels),
+           "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=err)
+        try:
+            assert p.stdin is not None
+            for x in chunks:
+                p.stdin.write(pcm_bytes(x, 24, channels))
+            p.stdin.close()
+        except BrokenPipeError:
+            pass
+        finally:
+            if p.wait() != 0 or p.returncode is None:
+                err.seek(0)
+                raise RuntimeError(f"ffmpeg mp3 encode failed: {err.read().decode(errors='replace')[-300:]}")

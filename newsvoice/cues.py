@@ -116,16 +116,27 @@ def word_costs(words: Sequence[TimedWord]) -> list[float]:
     return out
 
 
-def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[float]:
-    """The longest run of sub-speech level (s) shortly before each time (a word onset):
-    a cue boundary with a dip falls in a pause, however short, as a viewer's eye
-    expects; a long one is a pause a listener hears."""
+def frame_db(pcm: np.ndarray, rate: int) -> np.ndarray:
+    """Level (dBFS) of each whole 10 ms frame of int16 ``pcm``; frames of consecutive
+    pieces cut at multiples of rate/100 concatenate to the frames of the whole."""
     n = rate // 100
     k = len(pcm) // n
+    x = pcm[: k * n].astype(np.float32).reshape(k, n)
+    return 10 * np.log10((x * x).mean(axis=1) / (32768.0**2) + 1e-12)
+
+
+def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[float]:
+    """:func:`dips_from_db` of ``pcm``'s 10 ms levels."""
+    return dips_from_db(frame_db(pcm, rate), times)
+
+
+def dips_from_db(db: np.ndarray, times: Sequence[float]) -> list[float]:
+    """The longest run of sub-speech level (s) shortly before each time (a word onset):
+    a cue boundary with a dip falls in a pause, however short, as a viewer's eye
+    expects; a long one is a pause a listener hears. ``db``: 10 ms frame levels."""
+    k = len(db)
     if k == 0:
         return [1.0] * len(times)
-    x = pcm[: k * n].astype(np.float32).reshape(k, n)
-    db = 10 * np.log10((x * x).mean(axis=1) / (32768.0**2) + 1e-12)
     thr = max(float(np.percentile(db, 95)) - 35.0, -60.0)
     quiet = db <= thr
     out = []
@@ -316,5 +327,5 @@ def make_cues(words: Sequence[TimedWord], audio_s: float, rules: CueRules,
     return time_cues(words, costs, pieces, audio_s, rules)
 
 
-__all__ = ["Cue", "CueResult", "CueRules", "CutCosts", "cut_pieces", "make_cues", "speech_dips",
+__all__ = ["Cue", "CueResult", "CueRules", "CutCosts", "cut_pieces", "make_cues", "speech_dips", "frame_db", "dips_from_db",
            "text_len", "time_cues", "word_costs"]

@@ -1,47 +1,163 @@
 """Programme loudness: BS.1770-4 measurement, true peak, LRA, and normalisation.
 
-Pure functions on float arrays (mono, full scale = 1.0) at 48 kHz. Loudness is
-computed from 100 ms sub-block powers of the K-weighted signal, so the gated
-integrated value (400 ms blocks, 75 % overlap) and the EBU Tech 3342 loudness
-range (3 s windows) come from one pass and a long programme costs memory only
-for one float copy. The result agrees with pyloudnorm (checked in the tests).
-Peaks are held with a look-ahead limiter on the 4x oversampled level, never by
-clipping.
+Works on a ``Source``: a mono programme at 48 kHz read by sample range (an
+array, or the render's track file), so a programme of any length costs memory
+for one chunk and a few numbers per 25 ms.
+
+- One pass measures: K-weighted power per 100 ms step (gated integrated
+  loudness, 400 ms blocks at 75 % overlap; EBU Tech 3342 LRA from 3 s windows)
+  and the sample peak per 25 ms block. It agrees with pyloudnorm and ffmpeg's
+  ebur128 (checked in the tests).
+- Gain is linear, so a gain's loudness is the measured power times g²: no
+  second pass. Only where a 4x-interpolated peak can reach the ceiling (a
+  block's sample peak times the interpolator's worst overshoot) is anything
+  oversampled; there a look-ahead limiter holds the peaks, and only the 100 ms
+  steps it touches are K-weighted again.
+- The true peak (4x oversampled) is searched block by block from the highest
+  bound down, stopping when no block left can beat the peak found.
+The result is a ``GainPlan`` whose ``apply`` gives any range of the output.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import lfilter, resample_poly
 
 from newsvoice.targets import TOLERANCE_LU, LoudnessTarget, Measurement, presets  # noqa: F401
 
 RATE = 48000
-_CHUNK = RATE * 30  # samples per chunk for oversampling (bounded memory)
+STEP = RATE // 10        # 100 ms: BS.1770 sub-block
+BLOCK = STEP // 4        # 25 ms: peak bookkeeping
+CHUNK = STEP * 100       # 10 s read at a time
+_SETTLE = RATE // 5      # 0.2 s: the K-weighting's memory decays below 1e-20 in this time
+_LOOKAHEAD_MS = 5.0
 
-# BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass.
+# BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass; run as one 4th-order filter
 _SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
 _HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
+_KB = np.convolve(_SHELF[0], _HIGHPASS[0])
+_KA = np.convolve(_SHELF[1], _HIGHPASS[1])
+
+
+def _interpolator(factor: int = 4, half: int = 10) -> list[np.ndarray]:
+    """4x interpolation as ``factor`` polyphase FIRs (Kaiser-windowed sinc, 20 taps
+    a phase, the design of scipy's resample_poly). Phase r's taps are centred so that
+    ``convolve(x, taps)[half + m]`` is the value at m + r/factor."""
+    n = 2 * half * factor + 1
+    t = np.arange(n) - half * factor
+    h = np.sinc(t / factor) * np.kaiser(n, 5.0)
+    h = h / h.sum() * factor
+    out = []
+    for r in range(factor):
+        q = np.arange(-half, half + 1)
+        k = factor * q + r + half * factor
+        ok = (k >= 0) & (k < n)
+        taps = np.zeros(2 * half + 1)
+        taps[ok] = h[k[ok]]  # taps[s] multiplies x[m - (s - half)]
+        out.append(taps.astype(np.float32))
+    return out
+
+
+_PHASES = _interpolator()
+_HALF = 10
+
+
+def _bound_weights() -> np.ndarray:
+    """Per phase, weights (w0, w1, w2, l1) of a rigorous bound on an interpolated value
+    from the local maxima of |x|, of its first and of its second difference:
+    y = x[m]·Σt − Δ[m]·Σt·q + Σt·e_q with |e_q| <= |q|(|q|+1)/2 · max|Δ²|; and the
+    plain |y| <= Σ|t| · max|x|. Speech is smooth at 48 kHz, so the first is tight."""
+    q = np.arange(-_HALF, _HALF + 1)
+    rows = []
+    for t in _PHASES:
+        t = t.astype(np.float64)
+        rows.append([abs(t.sum()), abs((t * q).sum()), (np.abs(t) * np.abs(q) * (np.abs(q) + 1) / 2).sum(),
+                     np.abs(t).sum()])
+    return np.array(rows) * (1 + 1e-6)  # float32 rounding of the interpolation itself
+
+
+_WEIGHTS = _bound_weights()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A mono programme at 48 kHz: ``n`` samples, ``read(a, b)`` gives [a, b) as float32
+    (full scale 1.0; the range is clipped to the programme)."""
+
+    n: int
+    read: Callable[[int, int], np.ndarray]
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> Source:
+        arr = np.asarray(x, dtype=np.float32)
+        return cls(len(arr), lambda a, b: arr[max(0, a):max(0, b)])
+
+    def padded(self, a: int, b: int) -> np.ndarray:
+        """[a, b) with zeros outside the programme."""
+        x = self.read(max(0, a), min(self.n, b))
+        lead, tail = max(0, -a), max(0, b - max(a, self.n))
+        if lead or tail:
+            x = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(max(0, (b - a) - lead - len(x)), np.float32)])
+        return x
 
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:
     return -0.691 + 10 * np.log10(np.maximum(power, 1e-20))
 
 
-def subblock_power(x: np.ndarray, rate: int = RATE) -> np.ndarray:
-    """Mean square of the K-weighted signal per 100 ms step (the last partial step dropped)."""
-    if rate != RATE:
-        raise ValueError("loudness is measured at 48 kHz")
-    step = rate // 10
-    x = x[: len(x) // step * step]
-    z1, z2 = np.zeros(2), np.zeros(2)
+def _kfilter(x: np.ndarray, zi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.signal import lfilter
+
+    if zi is None:
+        zi = np.zeros(len(_KA) - 1)
+    return lfilter(_KB, _KA, x.astype(np.float64), zi=zi)
+
+
+def _k_power(read: Callable[[int, int], np.ndarray], a: int, b: int) -> np.ndarray:
+    """Mean square of the K-weighted signal for each 100 ms step in [a, b) (multiples of
+    STEP), starting the filter _SETTLE early (from silence at 0, which is exact)."""
+    start = max(0, a - _SETTLE)
+    zi = None
     out = [np.zeros(0)]
-    for s in range(0, len(x), _CHUNK):  # filter state carried across chunks: same result, bounded memory
-        y, z1 = lfilter(*_SHELF, x[s: s + _CHUNK].astype(np.float64), zi=z1)
-        y, z2 = lfilter(*_HIGHPASS, y, zi=z2)
-        out.append((y.reshape(-1, step) ** 2).mean(axis=1))
+    pos = start
+    while pos < b:
+        end = min(b, pos + CHUNK)
+        y, zi = _kfilter(read(pos, end), zi)
+        if end > a:
+            y = y[max(0, a - pos):]
+            out.append((y.reshape(-1, STEP) ** 2).mean(axis=1))
+        pos = end
     return np.concatenate(out)
+
+
+def _block_max(v: np.ndarray) -> np.ndarray:
+    pad = (-len(v)) % BLOCK
+    if pad:
+        v = np.concatenate([v, np.zeros(pad, v.dtype)])
+    return v.reshape(-1, BLOCK).max(axis=1)
+
+
+def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
+    """One pass: K-weighted power per 100 ms step (last partial step dropped), and per
+    25 ms block the maxima of |x|, |Δx| and |Δ²x| (shape (blocks, 3)) for peak bounds."""
+    whole = src.n // STEP * STEP
+    power, stats = [np.zeros(0)], [np.zeros((0, 3), np.float32)]
+    zi = None
+    prev = np.zeros(2, np.float32)
+    for a in range(0, src.n, CHUNK):
+        x = src.read(a, min(src.n, a + CHUNK))
+        k = min(len(x), max(0, whole - a))
+        if k:
+            y, zi = _kfilter(x[:k], zi)
+            power.append((y.reshape(-1, STEP) ** 2).mean(axis=1))
+        d1 = np.diff(np.concatenate([prev, x]))
+        d2 = np.abs(np.diff(d1))
+        stats.append(np.stack([_block_max(np.abs(x)), _block_max(np.abs(d1[1:])), _block_max(d2)], axis=1))
+        prev = np.concatenate([prev, x])[-2:]
+    return np.concatenate(power), np.concatenate(stats)
 
 
 def _gated_mean(power: np.ndarray, relative_lu: float) -> tuple[np.ndarray, float]:
@@ -75,87 +191,290 @@ def lra_from(sub: np.ndarray) -> float:
     return float(hi - lo)
 
 
-def oversampled_peak(x: np.ndarray, factor: int = 4) -> np.ndarray:
-    """Per input sample, the largest |value| among its ``factor`` interpolated samples.
-    Chunked with overlap so a long programme never needs a 4x copy in memory."""
-    out = np.empty(len(x), dtype=np.float32)
-    pad = 64
-    for s in range(0, len(x), _CHUNK):
-        a, b = max(0, s - pad), min(len(x), s + _CHUNK + pad)
-        up = np.abs(resample_poly(x[a:b].astype(np.float32), factor, 1)[: (b - a) * factor])
-        pk = up[0::factor].copy()
-        for k in range(1, factor):  # strided maxima: far faster than a max over a length-4 axis
-            np.maximum(pk, up[k::factor], out=pk)
-        out[s: min(len(x), s + _CHUNK)] = pk[s - a: s - a + min(_CHUNK, len(x) - s)]
+def _peaks(x: np.ndarray) -> np.ndarray:
+    """Per sample of ``x[_HALF:-_HALF]``, the largest |value| among its 4 interpolated
+    samples (``x`` carries _HALF samples of context on each side)."""
+    m = len(x) - 2 * _HALF
+    out = np.abs(np.convolve(x, _PHASES[0], mode="valid")[:m])
+    for taps in _PHASES[1:]:
+        np.maximum(out, np.abs(np.convolve(x, taps, mode="valid")[:m]), out=out)
     return out
+
+
+def oversampled_peak(x: np.ndarray, factor: int = 4) -> np.ndarray:
+    """Per input sample, the largest |value| among its ``factor`` interpolated samples."""
+    if factor != 4:
+        raise ValueError("only 4x oversampling is implemented")
+    x = np.asarray(x, dtype=np.float32)
+    return _peaks(np.concatenate([np.zeros(_HALF, np.float32), x, np.zeros(_HALF, np.float32)]))
+
+
+def _running_min(x: np.ndarray, w: int) -> np.ndarray:
+    """min(x[i:i+w]) for every full window (van Herk / Gil-Werman: 3 ops a sample)."""
+    n = len(x) - w + 1
+    pad = (-len(x)) % w
+    xp = np.concatenate([x, np.full(pad, np.inf, x.dtype)]).reshape(-1, w)
+    pre = np.minimum.accumulate(xp, axis=1).ravel()
+    suf = np.minimum.accumulate(xp[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(suf[:n], pre[w - 1:w - 1 + n])
+
+
+def _moving_mean(x: np.ndarray, w: int) -> np.ndarray:
+    """mean(x[i:i+w]) for every full window."""
+    c = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
+    return ((c[w:] - c[:-w]) / w).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Limiter:
+    """A look-ahead limiter on the 4x oversampled level of ``gain`` x source.
+
+    Each sample gets at most what every sample within the look-ahead needs, then the
+    gain is smoothed, so it is in place before a peak arrives and never above what a
+    peak needs (no clipping, no clicks). The gain at a sample depends only on the
+    source within ``reach`` samples, so any range can be computed on its own."""
+
+    gain: float
+    ceiling: float  # linear
+    n: int = int(RATE * _LOOKAHEAD_MS / 1000)
+
+    @property
+    def reach(self) -> int:
+        return 2 * self.n + 2
+
+    def gains(self, src: Source, a: int, b: int) -> np.ndarray:
+        """Limiter gain for samples [a, b) (programme edges held, 'nearest')."""
+        n, h = self.n, self.n // 2
+        lo, hi = max(0, a - self.reach), min(src.n, b + self.reach)
+        peak = _peaks(src.padded(lo - _HALF, hi + _HALF)) * np.float32(self.gain)
+        if float(peak.max(initial=0.0)) <= self.ceiling:
+            return np.ones(b - a, np.float32)
+        need = np.minimum(np.float32(1.0), np.float32(self.ceiling) / np.maximum(peak, np.float32(1e-12)))
+        gmin = _running_min(np.pad(need, n, mode="edge"), 2 * n + 1)
+        smooth = _moving_mean(np.pad(gmin, (h, n - h), mode="edge"), n + 1)
+        return smooth[a - lo:b - lo]
+
+
+def _spans(flags: np.ndarray, margin: int, size: int, n: int) -> list[tuple[int, int]]:
+    """Merged sample spans of the flagged blocks (of ``size`` samples), widened by ``margin``."""
+    out: list[tuple[int, int]] = []
+    for i in np.flatnonzero(flags):
+        a, b = max(0, int(i) * size - margin), min(n, (int(i) + 1) * size + margin)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _bounds(stats: np.ndarray) -> np.ndarray:
+    """Per block, the most any interpolated sample in it can reach (its neighbours'
+    samples are within the interpolator's reach, so their maxima count too)."""
+    m = stats.astype(np.float64)
+    if len(m) > 1:
+        m[1:] = np.maximum(m[1:], stats[:-1])
+        m[:-1] = np.maximum(m[:-1], stats[1:])
+    w = _WEIGHTS
+    smooth = (m[:, :1] * w[:, 0] + m[:, 1:2] * w[:, 1] + m[:, 2:3] * w[:, 2]).max(axis=1)
+    plain = m[:, 0] * w[:, 3].max()
+    return np.minimum(smooth, plain).astype(np.float32)
+
+
+def _runs(idx: np.ndarray) -> list[tuple[int, int]]:
+    """Sorted block indices as [first, last+1) runs of consecutive blocks."""
+    if len(idx) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(idx) != 1) + 1
+    return [(int(r[0]), int(r[-1]) + 1) for r in np.split(idx, cut)]
+
+
+class _BlockPeaks:
+    """The source's 4x-oversampled peak per 25 ms block, computed only for the blocks
+    asked about (oversampling the whole programme would cost more than all the rest)."""
+
+    def __init__(self, src: Source, sample_peaks: np.ndarray) -> None:
+        self.src = src
+        self.bound = _bounds(sample_peaks)
+        self.exact = np.full(len(sample_peaks), np.nan, np.float32)
+
+    def fill(self, idx: np.ndarray) -> None:
+        todo = np.sort(idx[np.isnan(self.exact[idx])])
+        for r0, r1 in _runs(todo):
+            a, b = r0 * BLOCK, min(self.src.n, r1 * BLOCK)
+            pk = _peaks(self.src.padded(a - _HALF, b + _HALF))
+            pk = np.concatenate([pk, np.zeros((r1 - r0) * BLOCK - len(pk), np.float32)])
+            self.exact[r0:r1] = pk.reshape(-1, BLOCK).max(axis=1)
+
+    def above(self, level: float) -> np.ndarray:
+        """Blocks whose oversampled peak exceeds ``level``."""
+        cand = np.flatnonzero(self.bound > level)
+        self.fill(cand)
+        return cand[self.exact[cand] > level]
+
+    def top(self, skip: np.ndarray | None = None, batch: int = 64) -> float:
+        """The largest oversampled peak over blocks not flagged in ``skip``: blocks are
+        taken from the highest bound down, until no block left can beat the best."""
+        order = np.argsort(self.bound)[::-1]
+        if skip is not None:
+            order = order[~skip[order]]
+        best = 0.0
+        for i in range(0, len(order), batch):
+            part = order[i:i + batch]
+            if self.bound[part[0]] <= best:
+                break
+            self.fill(part)
+            best = max(best, float(self.exact[part].max()))
+        return best
+
+
+@dataclass(frozen=True)
+class GainPlan:
+    """How to turn the source into the delivered programme: ``gain``, the limiter where
+    it acts (``spans``), then ``trim``; and what the result measures."""
+
+    gain: float
+    limiter: Limiter | None
+    spans: tuple[tuple[int, int], ...]
+    trim: float
+    measurement: Measurement
+
+    def apply(self, src: Source, a: int, b: int) -> np.ndarray:
+        """Output samples [a, b) as float32."""
+        y = src.read(a, b) * np.float32(self.gain * self.trim)
+        if self.limiter is not None:
+            for s, e in self.spans:
+                lo, hi = max(a, s), min(b, e)
+                if lo < hi:
+                    y[lo - a:hi - a] *= self.limiter.gains(src, lo, hi)
+        return y
+
+    def chunks(self, src: Source, size: int = CHUNK) -> Iterator[np.ndarray]:
+        for a in range(0, src.n, size):
+            yield self.apply(src, a, min(src.n, a + size))
+
+
+_NONE = Measurement(float("nan"), float("nan"), float("nan"))  # a plan still being measured
+
+
+def _dbtp(peak: float) -> float:
+    return float(20 * np.log10(max(peak, 1e-12))) if peak > 0 else float("-inf")
+
+
+def measure_source(src: Source, channels: int = 1) -> Measurement:
+    """Integrated loudness, LRA and true peak of a mono programme delivered on
+    ``channels`` identical channels (BS.1770 sums channel powers: dual mono is +3 dB)."""
+    sub, peaks = _scan(src)
+    sub = sub * channels
+    return Measurement(integrated_from(sub), lra_from(sub), _dbtp(_BlockPeaks(src, peaks).top()))
+
+
+def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
+    """True peak of ``plan``'s output before its trim: blocks the limiter cannot touch
+    are the source's peaks times the gain; the others are oversampled from the output."""
+    limited = np.zeros(len(blocks.bound), bool)
+    for s, e in plan.spans:
+        limited[s // BLOCK: -(-e // BLOCK)] = True
+    best = blocks.top(skip=limited) * plan.gain
+    for r0, r1 in _runs(np.flatnonzero(limited)):
+        a, b = r0 * BLOCK, min(src.n, r1 * BLOCK)
+        best = max(best, float(_peaks(_pad_apply(plan, src, a - _HALF, b + _HALF)).max(initial=0.0)))
+    return best
+
+
+def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
+              tolerance: float = TOLERANCE_LU, max_rounds: int = 8) -> GainPlan:
+    """Gain (and limiting where needed) that brings ``src`` within ``tolerance`` of the
+    target loudness with the true peak at or under the ceiling. Limiting lowers
+    loudness, so the gain is corrected from the last measurement each round."""
+    sub0, peaks = _scan(src)
+    sub0 = sub0 * channels
+    blocks = _BlockPeaks(src, peaks)
+    ceiling = 10 ** ((target.true_peak - 0.2) / 20)  # margin: meters interpolate differently
+    top = blocks.top()
+    if top <= 0.0:  # digital silence: nothing to scale
+        return GainPlan(1.0, None, (), 1.0, Measurement(integrated_from(sub0), 0.0, float("-inf")))
+    base = 1.0
+    loud = integrated_from(sub0)
+    if not np.isfinite(loud):  # all under the -70 LUFS gate: lift the peaks to the ceiling first
+        base = ceiling / top
+        loud = integrated_from(sub0 * base**2)
+        if not np.isfinite(loud):
+            return GainPlan(base, None, (), 1.0, Measurement(loud, 0.0, _dbtp(top * base)))
+    gain_db, g, sub = 0.0, base, sub0 * base**2
+    limiter: Limiter | None = None
+    spans: list[tuple[int, int]] = []
+    for _ in range(max_rounds):
+        gain_db += target.lufs - loud
+        g = base * 10 ** (gain_db / 20)
+        sub = sub0 * g**2
+        limiter, spans = None, []
+        hot = blocks.above(ceiling / g)
+        if len(hot):
+            limiter = Limiter(g, ceiling)
+            flags = np.zeros(len(blocks.bound), bool)
+            flags[hot] = True
+            spans = _spans(flags, limiter.reach, BLOCK, src.n)
+            out = partial(GainPlan(g, limiter, tuple(spans), 1.0, _NONE).apply, src)
+            for s, e in spans:  # re-weigh the 100 ms steps the limiter can touch
+                a, b = s // STEP, min(len(sub), -(-(e + _SETTLE) // STEP))
+                if a < b:
+                    sub[a:b] = _k_power(out, a * STEP, b * STEP) * channels
+        loud = integrated_from(sub)
+        if abs(loud - target.lufs) <= tolerance / 3:
+            break
+    tp = _output_peak(src, GainPlan(g, limiter, tuple(spans), 1.0, _NONE), blocks)
+    m = Measurement(loud, lra_from(sub), _dbtp(tp))
+    trim = 1.0
+    if m.true_peak > target.true_peak - 0.1:  # interpolation of a gain edge overshot: trim the excess
+        trim_db = target.true_peak - 0.15 - m.true_peak
+        trim = 10 ** (trim_db / 20)
+        m = Measurement(m.integrated + trim_db, m.lra, m.true_peak + trim_db)  # all scale with a gain
+    return GainPlan(g, limiter, tuple(spans), trim, m)
+
+
+def _pad_apply(plan: GainPlan, src: Source, a: int, b: int) -> np.ndarray:
+    """plan.apply over [a, b) with zeros outside the programme."""
+    lo, hi = max(0, a), min(src.n, b)
+    y = plan.apply(src, lo, hi) if lo < hi else np.zeros(0, np.float32)
+    return np.concatenate([np.zeros(lo - a, np.float32), y, np.zeros(b - a - (lo - a) - len(y), np.float32)])
+
+
+# ----------------------------------------------------------- array conveniences
+
+
+def measure(x: np.ndarray, rate: int = RATE, channels: int = 1) -> Measurement:
+    """``measure_source`` of an array."""
+    if rate != RATE:
+        raise ValueError("loudness is measured at 48 kHz")
+    return measure_source(Source.of(x), channels)
 
 
 def true_peak(x: np.ndarray) -> float:
     """True peak in dBTP (4x oversampled)."""
-    if len(x) == 0:
-        return float("-inf")
-    return float(20 * np.log10(max(float(oversampled_peak(x).max()), 1e-12)))
+    src = Source.of(x)
+    _, peaks = _scan(src)
+    return _dbtp(_BlockPeaks(src, peaks).top())
 
 
-def measure(x: np.ndarray, rate: int = RATE, channels: int = 1) -> Measurement:
-    """Integrated loudness, LRA and true peak of a mono programme delivered on
-    ``channels`` identical channels (BS.1770 sums channel powers: dual mono is +3 dB)."""
-    sub = subblock_power(x, rate) * channels
-    return Measurement(integrated_from(sub), lra_from(sub), true_peak(x))
+def subblock_power(x: np.ndarray, rate: int = RATE) -> np.ndarray:
+    """Mean square of the K-weighted signal per 100 ms step (the last partial step dropped)."""
+    if rate != RATE:
+        raise ValueError("loudness is measured at 48 kHz")
+    return _scan(Source.of(x))[0]
 
 
-def limiter_gain(peak: np.ndarray, ceiling_db: float, rate: int = RATE, *,
-                 lookahead_ms: float = 5.0) -> np.ndarray:
-    """Per-sample gain of a look-ahead limiter, from the oversampled level ``peak``.
-
-    Each sample gets at most what every sample within the look-ahead needs, then the
-    gain is smoothed, so it is in place before a peak arrives and never above what a
-    peak needs (no clipping, no clicks). Level scales linearly with gain, so the
-    peaks of the source can be measured once and reused for every trial gain."""
-    ceiling = np.float32(10 ** (ceiling_db / 20))
-    if float(peak.max(initial=0.0)) <= ceiling:
-        return np.ones(len(peak), dtype=np.float32)
-    n = max(1, int(rate * lookahead_ms / 1000))
-    need = np.minimum(np.float32(1.0), ceiling / np.maximum(peak, np.float32(1e-12)))
-    gain = minimum_filter1d(need, size=2 * n + 1, mode="nearest")
-    return uniform_filter1d(gain, size=n + 1, mode="nearest")  # an average of values each <= need
-
-
-def limit(x: np.ndarray, ceiling_db: float, rate: int = RATE, *, lookahead_ms: float = 5.0) -> np.ndarray:
-    """Hold the 4x oversampled level of ``x`` at or under ``ceiling_db`` (see limiter_gain)."""
-    return x * limiter_gain(oversampled_peak(x), ceiling_db, rate, lookahead_ms=lookahead_ms)
+def limit(x: np.ndarray, ceiling_db: float, rate: int = RATE, *, lookahead_ms: float = _LOOKAHEAD_MS) -> np.ndarray:
+    """Hold the 4x oversampled level of ``x`` at or under ``ceiling_db`` (see Limiter)."""
+    src = Source.of(x)
+    lim = Limiter(1.0, 10 ** (ceiling_db / 20), int(rate * lookahead_ms / 1000))
+    return src.read(0, src.n) * lim.gains(src, 0, src.n)
 
 
 def normalize(x: np.ndarray, target: LoudnessTarget, rate: int = RATE, *, channels: int = 1,
               tolerance: float = TOLERANCE_LU, max_rounds: int = 8) -> tuple[np.ndarray, Measurement]:
-    """Gain + limit until integrated loudness is within ``tolerance`` of the target
-    and the true peak is at or under the ceiling. Limiting lowers loudness, so the
-    gain is corrected from the last measurement each round."""
-    src = np.asarray(x, dtype=np.float32)
-    ceiling = target.true_peak - 0.2  # margin: other meters interpolate differently; quantisation
-    peak = oversampled_peak(src)
-    top = float(peak.max(initial=0.0))
-    if top <= 0.0:
-        return src, measure(src, rate, channels)  # digital silence: nothing to scale
-    loud = integrated_from(subblock_power(src, rate) * channels)
-    if not np.isfinite(loud):  # all under the -70 LUFS gate: lift the peaks to the ceiling first
-        lift = np.float32(10 ** (ceiling / 20) / top)
-        src, peak = src * lift, peak * lift
-        loud = integrated_from(subblock_power(src, rate) * channels)
-        if not np.isfinite(loud):
-            return src, measure(src, rate, channels)
-    gain_db = 0.0
-    y = src
-    for _ in range(max_rounds):
-        gain_db += target.lufs - loud
-        g = np.float32(10 ** (gain_db / 20))
-        y = src * (g * limiter_gain(peak * g, ceiling, rate))
-        sub = subblock_power(y, rate) * channels
-        loud = integrated_from(sub)
-        if abs(loud - target.lufs) <= tolerance / 3:
-            break
-    m = Measurement(loud, lra_from(sub), true_peak(y))  # the last round's blocks: no second K-weighting
-    if m.true_peak > target.true_peak - 0.1:  # interpolation of a gain edge overshot: trim the excess
-        y = y * np.float32(10 ** ((target.true_peak - 0.15 - m.true_peak) / 20))
-        m = measure(y, rate, channels)
-    return y, m
+    """``plan_gain`` and its output, for a programme held in memory."""
+    if rate != RATE:
+        raise ValueError("loudness is measured at 48 kHz")
+    src = Source.of(x)
+    plan = plan_gain(src, target, channels, tolerance=tolerance, max_rounds=max_rounds)
+    return plan.apply(src, 0, src.n), plan.measurement

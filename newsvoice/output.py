@@ -21,8 +21,9 @@ import fcntl
 import glob
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 from newsvoice.errors import OutputError
 
@@ -124,11 +125,14 @@ def sweep_parts(folder: Path, names: Iterable[str]) -> int:
     return n
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
+def _write_temp(path: Path, data: bytes | Callable[[BinaryIO], None]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{PART}", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)  # a streamed output (the programme's audio): written as it is made
+            else:
+                f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs get the usual mode
@@ -149,8 +153,10 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-def write_outputs(files: dict[Path, bytes], *, inputs: Iterable[Path] = ()) -> None:
+def write_outputs(files: Mapping[Path, bytes | Callable[[BinaryIO], None]], *,
+                  inputs: Iterable[Path] = ()) -> None:
     """All-or-nothing: every file goes to a fresh temp name first, then all are renamed.
+    A value is the file's bytes, or a function that writes it into the open temp file.
 
     The last file of ``files`` is the manifest: the old one is removed before any other
     file is replaced and the new one is renamed last, all under the set's lock, so a

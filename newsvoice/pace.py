@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from newsvoice.audio import RATE, tempo
+from newsvoice.audio import RATE, Track, tempo
 from newsvoice.errors import InputError
 from newsvoice.options import FIT_RANGE
 
@@ -42,35 +42,61 @@ def fit_speed(scaled_s: float, fixed_s: float, slot_s: float) -> float:
     return need
 
 
-def _scaled_s(audio: Sequence[np.ndarray], pauses_ms: Sequence[int]) -> float:
+def start_track(head_ms: int) -> Track:
+    """A programme track holding the head silence."""
+    track = Track()
+    track.append_silence(round(RATE * head_ms / 1000))
+    return track
+
+
+def lay(track: Track, samples: np.ndarray, speed: float, gap_ms: int) -> None:
+    """Append a unit at ``speed`` (pitch kept) and the silence after it."""
+    track.add_unit(tempo(samples, speed), round(RATE * gap_ms / 1000))
+
+
+def gaps(pauses_ms: Sequence[int], tail_ms: int) -> list[int]:
+    """The silence after each unit: its pause, the tail after the last."""
+    return [*pauses_ms[:-1], tail_ms] if pauses_ms else []
+
+
+def _lay(spool: Track, pauses_ms: Sequence[int], speed: float, head_ms: int, tail_ms: int) -> Track:
+    """The programme: each unit of ``spool`` at ``speed`` with its silence, one unit
+    in memory at a time."""
+    track = start_track(head_ms)
+    try:
+        for i, gap in enumerate(gaps(pauses_ms, tail_ms)):
+            lay(track, spool.unit(i), speed, gap)
+    except BaseException:
+        track.close()
+        raise
+    return track
+
+
+def _scaled_s(track: Track, pauses_ms: Sequence[int]) -> float:
     """Seconds that tempo scales: the speech and the pauses between units."""
-    return sum(len(a) for a in audio) / RATE + sum(pauses_ms[:-1]) / 1000
+    return sum(b - a for a, b in track.spans) / RATE + sum(pauses_ms[:-1]) / 1000
 
 
-def apply_tempo(raw: Sequence[np.ndarray], pauses_ms: Sequence[int], speed: float,
-                scale_pauses: bool) -> tuple[list[np.ndarray], list[int]]:
-    """Play each unit at ``speed`` (pitch kept); optionally shrink/stretch pauses alike."""
-    audio = [tempo(a, speed) for a in raw]
-    pauses = [round(p / speed) for p in pauses_ms] if scale_pauses else list(pauses_ms)
-    return audio, pauses
+def paced_track(spool: Track, pauses_ms: Sequence[int], *, speed: float, fit_s: float | None,
+                head_ms: int, tail_ms: int) -> tuple[Track, list[int], float]:
+    """The programme at its final pace, the pauses after each unit (the last is the
+    tail) and that pace.
 
-
-def timed_audio(raw: Sequence[np.ndarray], pauses_ms: Sequence[int], *, speed: float, fit_s: float | None,
-                head_ms: int, tail_ms: int) -> tuple[list[np.ndarray], list[int], float]:
-    """Unit audio and pauses at the final pace, and that pace.
-
-    With ``fit_s`` the pace is solved from the engine-paced audio, then corrected
+    With ``fit_s`` the pace is solved from the engine-paced units, then corrected
     (at most twice) from the measured result because atempo's output length is
     not exactly proportional."""
     if fit_s is None:
-        return *apply_tempo(raw, pauses_ms, speed, scale_pauses=False), speed
+        return _lay(spool, pauses_ms, speed, head_ms, tail_ms), gaps(pauses_ms, tail_ms), speed
     fixed = (head_ms + tail_ms) / 1000
-    speed = fit_speed(_scaled_s(raw, pauses_ms), fixed, fit_s)
-    audio, pauses = apply_tempo(raw, pauses_ms, speed, scale_pauses=True)
+    speed = fit_speed(_scaled_s(spool, pauses_ms), fixed, fit_s)
+    pauses = [round(p / speed) for p in pauses_ms]
+    track = _lay(spool, pauses, speed, head_ms, tail_ms)
     for _ in range(2):
-        got = _scaled_s(audio, pauses) + fixed
+        got = _scaled_s(track, pauses) + fixed
         if abs(got - fit_s) <= 0.25:
             break
         speed *= (got - fixed) / (fit_s - fixed)
-        audio, pauses = apply_tempo(raw, pauses_ms, speed, scale_pauses=True)
-    return audio, pauses, speed
+        pauses = [round(p / speed) for p in pauses_ms]
+        track.close()
+        track = _lay(spool, pauses, speed, head_ms, tail_ms)
+    return track, gaps(pauses, tail_ms), speed

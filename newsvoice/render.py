@@ -12,11 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
-from newsvoice.audio import RATE, assemble, encode_pcm, samples_of, to_float
+import numpy as np
+
+from newsvoice.audio import RATE, Track, write_audio
 from newsvoice.cache import PhraseCache, default_cache_dir
-from newsvoice.cues import make_cues, speech_dips
+from newsvoice.cues import dips_from_db, frame_db, make_cues
 from newsvoice.engines import (
     Engine,
     EngineSettings,
@@ -29,7 +34,7 @@ from newsvoice.engines import (
 )
 from newsvoice.errors import InputError
 from newsvoice.formats import get as get_format
-from newsvoice.loudness import measure, normalize
+from newsvoice.loudness import Source, measure_source, plan_gain
 from newsvoice.manifest import build_manifest
 from newsvoice.normalize import Normalizer
 from newsvoice.options import (  # noqa: F401  (re-exported for callers of the library)
@@ -44,13 +49,16 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
     validate,
 )
 from newsvoice.output import check_output_dir, write_outputs
-from newsvoice.pace import parse_slot, timed_audio  # noqa: F401
-from newsvoice.plan import build_plan
+from newsvoice.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
+from newsvoice.plan import Plan, build_plan
 from newsvoice.sources import read_source_article, source_name, source_stem
-from newsvoice.synth import Synthesizer, synthesize_units
+from newsvoice.synth import Synthesizer, UnitTiming, synthesize_into
+from newsvoice.targets import LoudnessTarget
 from newsvoice.timeline import build_timeline
 
 log = logging.getLogger("newsvoice")
+
+_CHUNK = RATE * 10  # samples read at a time after assembly: memory is flat in programme length
 
 
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
@@ -95,36 +103,61 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
-    speech = synthesize_units([u.spoken for u in plan.units], synth,
-                              lambda i, n: stage("synthesising", i, n))
+    pauses = [u.pause_after_ms for u in plan.units]
+    spoken = [u.spoken for u in plan.units]
+    if opts.fit_s is None:  # each unit goes straight into the programme at its pace
+        track, speed, silences = start_track(opts.pauses.head), opts.speed, gaps(pauses, opts.pauses.tail)
+        try:
+            timing = synthesize_into(spoken, synth, lambda i, x: lay(track, x, speed, silences[i]),
+                                     lambda i, n: stage("synthesising", i, n))
+        except BaseException:
+            track.close()
+            raise
+        stage("pacing" if speed != 1.0 else "assembling")
+    else:  # the pace that fits the slot is known once every unit is
+        with Track() as spool:
+            timing = synthesize_into(spoken, synth, lambda i, x: spool.add_unit(x),
+                                     lambda i, n: stage("synthesising", i, n))
+            stage("pacing")
+            track, _, speed = paced_track(spool, pauses, speed=opts.speed, fit_s=opts.fit_s,
+                                          head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
+    scales = [(b - a) / t.n_samples if t.n_samples else 1.0 for (a, b), t in zip(track.spans, timing, strict=True)]
+    with track:
+        return _deliver(src, out_dir, opts, target, plan, engine, synth, cache, timing, track, speed, scales,
+                        stage, t0)
 
-    stage("pacing" if opts.fit_s or opts.speed != 1.0 else "assembling")
-    raw = [s.samples for s in speech]
-    audio, pauses_ms, speed = timed_audio(raw, [u.pause_after_ms for u in plan.units], speed=opts.speed,
-                                          fit_s=opts.fit_s, head_ms=opts.pauses.head,
-                                          tail_ms=opts.pauses.tail)
-    pauses_ms[-1] = opts.pauses.tail
-    track = assemble(audio, pauses_ms, head_ms=opts.pauses.head)
+
+def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarget | None, plan: Plan,
+             engine: Engine, synth: Synthesizer, cache: PhraseCache | None, timing: list[UnitTiming],
+             track: Track, speed: float, scales: list[float], stage: Callable[..., None],
+             t0: float) -> RenderResult:
+    """Word timeline, cues, loudness and files of a paced programme."""
     spans_s = [(a / RATE, b / RATE) for a, b in track.spans]
-    scales = [len(b) / len(a) if len(a) else 1.0 for a, b in zip(raw, audio, strict=True)]
-    words = build_timeline(plan.units, [s.starts for s in speech], [s.duration_s for s in speech],
-                           spans_s, scales, [s.confidence for s in speech])
+    words = build_timeline(plan.units, [t.starts for t in timing], [t.duration_s for t in timing],
+                           spans_s, scales, [t.confidence for t in timing])
     stage("cutting subtitles")
-    pcm16 = samples_of(track.audio)
-    dips = speech_dips(pcm16, RATE, [w.start for w in words])
-    cues = make_cues(words, track.duration_s, opts.cues, dips)
+    levels = np.concatenate([np.zeros(0, np.float32)] + [frame_db(track.read(a, a + _CHUNK), RATE)
+                                                         for a in range(0, track.n_samples, _CHUNK)])
+    cues = make_cues(words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words]))
     warnings = plan.warnings + cues.warnings
 
     stage("loudness")
-    pcm = to_float(track)
+    source = Source(track.n_samples, track.read_float)
     if target is not None:
-        pcm, loud = normalize(pcm, target, channels=opts.channels)
+        gains = plan_gain(source, target, channels=opts.channels)
+        loud, chunks = gains.measurement, gains.chunks
     else:
-        loud = measure(pcm, channels=opts.channels)
+        loud = measure_source(source, channels=opts.channels)
+        chunks = partial(_plain_chunks, track)
     stage("encoding")
+    stem = source_stem(str(src))
     audio_path = out_dir / f"{stem}.{opts.audio_format}"
-    files: dict[Path, bytes] = {audio_path: encode_pcm(
-        pcm, opts.audio_format, bit_depth=opts.bit_depth, channels=opts.channels, bitrate=opts.bitrate)}
+
+    def write_audio_file(f: BinaryIO) -> None:
+        write_audio(f, chunks(source), track.n_samples, opts.audio_format, bit_depth=opts.bit_depth,
+                    channels=opts.channels, bitrate=opts.bitrate)
+
+    files: dict[Path, bytes | Callable[[BinaryIO], None]] = {audio_path: write_audio_file}
     outputs = {"audio": audio_path.name}
     for name in opts.subs:
         fmt = get_format(name)
@@ -144,3 +177,9 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         units=len(plan.units), words=len(words), engine=engine.name, voice=engine.voice,
         engine_calls=synth.calls, cache_hits=cache.hits if cache else 0, warnings=warnings,
         seconds=time.perf_counter() - t0, loudness=loud, fallback=getattr(engine, "fallback", None))
+
+
+def _plain_chunks(track: Track, src: Source, size: int = _CHUNK) -> Iterator[np.ndarray]:
+    """The programme as it is (``--loudness none``), a chunk at a time."""
+    for a in range(0, track.n_samples, size):
+        yield track.read_float(a, a + size)

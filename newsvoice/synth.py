@@ -71,9 +71,37 @@ class Synthesizer:
         return UnitSpeech(entry.samples, entry.starts, entry.confidence)
 
 
+@dataclass(frozen=True)
+class UnitTiming:
+    """A unit's length (samples at RATE) and its spoken words' onsets; its audio was
+    written to a spool track (memory does not hold the programme)."""
+
+    n_samples: int
+    starts: np.ndarray
+    confidence: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / RATE
+
+
+def synthesize_into(spoken: Sequence[str], synth: Synthesizer, sink: Callable[[int, np.ndarray], None],
+                    progress: Callable[[int, int], None] | None = None) -> list[UnitTiming]:
+    """Every unit's speech handed to ``sink(index, samples)`` in order (the programme
+    track, or a spool when the pace is solved afterwards); only timings are kept."""
+    out: list[UnitTiming] = []
+    for i, text in enumerate(spoken, 1):
+        unit = synth(text)
+        sink(i - 1, unit.samples)
+        out.append(UnitTiming(len(unit.samples), unit.starts, unit.confidence))
+        if progress:
+            progress(i, len(spoken))
+    return out
+
+
 def synthesize_units(spoken: Sequence[str], synth: Synthesizer,
                      progress: Callable[[int, int], None] | None = None) -> list[UnitSpeech]:
-    """Every unit's speech, in order."""
+    """Every unit's speech, in order, held in memory (short texts: tests, the aligner's bench)."""
     out: list[UnitSpeech] = []
     for i, text in enumerate(spoken, 1):
         out.append(synth(text))
