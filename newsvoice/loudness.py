@@ -20,6 +20,7 @@ The result is a ``GainPlan`` whose ``apply`` gives any range of the output.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -342,7 +343,10 @@ class GainPlan:
         """Output samples [a, b) as float32."""
         y = src.read(a, b) * np.float32(self.gain * self.trim)
         if self.limiter is not None:
-            for s, e in self.spans:
+            first = max(0, bisect.bisect_right(self.spans, (a, a)) - 1)  # spans are sorted, disjoint
+            for s, e in self.spans[first:]:
+                if s >= b:
+                    break
                 lo, hi = max(a, s), min(b, e)
                 if lo < hi:
                     y[lo - a:hi - a] *= self.limiter.gains(src, lo, hi)
