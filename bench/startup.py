@@ -4,7 +4,8 @@
 
 Runs each command ``--runs`` times in a fresh process (the installed ``newsvoice``
 script next to this Python, else ``python -m newsvoice``) and prints the median wall
-time and its ratio to an empty interpreter. Inputs are written to a temporary folder
+time and its ratio to an empty interpreter; the last row is a bare interpreter that
+loads the word segmenter's model (what every render pays once). Inputs are written to a temporary folder
 (a short Vietnamese article, an empty file). ``--save`` keeps the medians as JSON;
 ``--before`` adds the medians of an earlier ``--save`` (e.g. from the code before a
 change) as a column, so one table shows before and after.
@@ -24,6 +25,8 @@ from pathlib import Path
 
 ARTICLE = "Hà Nội hôm nay mưa to, nhiệt độ 18-20°C.\n\nGiao thông ùn tắc ở nhiều tuyến phố từ 7h30.\n"
 TARGET_S = 0.4  # the fast paths' budget
+# python + newsvoice.wordseg + underthesea's CRF model, as the first cue cut of a render pays it
+SEGMENTER = "from newsvoice.wordseg import inside_word; inside_word(['kiểm', 'soát'])"
 
 
 def newsvoice_cmd() -> list[str]:
@@ -43,6 +46,7 @@ def commands(tmp: Path) -> list[tuple[str, list[str], int]]:
         ("render empty file", [*nv, "render", str(empty), "-o", out], 1),
         ("sentences FILE", [*nv, "sentences", str(art)], 0),
         ("normalize FILE", [*nv, "normalize", str(art)], 0),
+        ("word segmenter load", [sys.executable, "-c", SEGMENTER], 0),
     ]
 
 
