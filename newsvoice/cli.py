@@ -132,6 +132,8 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
 def _check_lexicons(paths) -> None:
     """Each --lexicon file exists, is read like an article (UTF-16 is fine) and has
     rows; otherwise exit 1 naming it, instead of losing the user's pronunciations."""
+    if not paths:
+        return  # the normalizer's modules load only with a lexicon to check
     from newsvoice.article import read_bytes
     from newsvoice.normalize.lexicon import load_tsv
 
@@ -276,9 +278,9 @@ def _cache_options(f):
 
 
 def _sub_format_names() -> tuple[str, ...]:
-    from newsvoice.options import SUB_FORMATS
+    from newsvoice.formats import NAMES
 
-    return SUB_FORMATS
+    return NAMES
 
 
 def _subs_option(f):
@@ -308,8 +310,8 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
             max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
             pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
     """RenderOptions fields from the shared options."""
-    from newsvoice.cues import CueRules
-    from newsvoice.plan import Pauses
+    from newsvoice.cuerules import CueRules
+    from newsvoice.pauses import Pauses
 
     return {"narrate_headline": headline, "keep_all": keep_all, "lexicons": lexicons,
             "pauses": Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph,
@@ -362,13 +364,12 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
       newsvoice render article.txt -o out/ --engine espeak --review
     """
     from newsvoice.options import RenderOptions
-    from newsvoice.pace import parse_slot
-    from newsvoice.render import render as do_render
+    from newsvoice.preflight import check_render_inputs
 
     _check_voice(engine, voice)
     _check_lexicons(layout["lexicons"])
     try:
-        fit_s = parse_slot(fit) if fit is not None else None
+        fit_s = _fit_seconds(fit) if fit is not None else None
         if fit_s is not None and not math.isfinite(fit_s):
             raise ValueError(f"not a finite duration: {fit!r}")
     except ValueError as e:
@@ -380,6 +381,9 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after,
         **_layout(**layout),
     )
+    check_render_inputs(file, out_dir, opts)  # before render's import loads the audio stack
+    from newsvoice.render import render as do_render
+
     bar, progress = _progress("synthesising")
     try:
         if bar:
@@ -426,6 +430,13 @@ def review(manifest: Path, out_file: Path | None) -> None:
 def _ref_cache_options(f):
     """--cache-dir and --no-cache (the reference speech of `align` is cached like render's units)."""
     return _apply(_CACHE_OPTIONS[:2], f)
+
+
+def _fit_seconds(text: str) -> float:
+    """``--fit``: seconds or M:SS (pace.py loads only when the option is given)."""
+    from newsvoice.pace import parse_slot
+
+    return parse_slot(text)
 
 
 def _offset(text: str) -> float:
@@ -570,7 +581,7 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
     import json as _json
 
     from newsvoice.check import check_file
-    from newsvoice.cues import CueRules
+    from newsvoice.cuerules import CueRules
 
     rules = CueRules(max_chars=max_chars, max_lines=max_lines, min_dur=min_dur, max_dur=max_dur,
                      fps=fps, max_cps=max_cps)

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsvoice.cues import CueRules
+from newsvoice.cuerules import CueRules
 from newsvoice.errors import InputError
 from newsvoice.formats import NAMES as SUB_FORMATS
-from newsvoice.plan import Pauses
+from newsvoice.pauses import Pauses
 from newsvoice.targets import LoudnessTarget, Measurement, presets
 
 AUDIO_FORMATS = ("wav", "mp3")

@@ -23,20 +23,9 @@ from newsvoice.article import Article, DroppedLine
 from newsvoice.marks import leading_break, parse_marks
 from newsvoice.normalize import Normalizer
 from newsvoice.normalize.syllables import is_caps_line
+from newsvoice.pauses import Pauses
 from newsvoice.segment import Word, boundary_costs, tokenize
 from newsvoice.sentences import split_sentences
-
-
-@dataclass(frozen=True)
-class Pauses:
-    """Silence in milliseconds after each kind of boundary (and around the programme)."""
-
-    phrase: int = 200      # after a closing parenthesis or quote, or a dash
-    comma: int = 300       # after , ; :
-    sentence: int = 600
-    paragraph: int = 1000
-    head: int = 300        # pre-roll
-    tail: int = 700        # post-roll
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,16 @@
 Vietnamese writes syllables with spaces ("kiểm soát" is one word), so word
 boundaries need a model. underthesea's CRF word segmenter (trained on
 VLSP 2013) is used through its Rust core, loading only the model files: the
-full ``underthesea`` import costs ~2 s, this ~0.5 s once per process.
-bench/segmenter.py compares it with pyvi.
+full ``underthesea`` import costs ~2 s, this ~0.1 s once per process (the
+feature list and dictionary are plain pickles, read without joblib and numpy,
+see :func:`_load_pickle`). bench/segmenter.py compares it with pyvi.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import pickle
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -25,7 +27,6 @@ class _Segmenter:
     """underthesea's word-segmentation CRF (model data is read-only once loaded)."""
 
     def __init__(self) -> None:
-        import joblib
         from underthesea_core import CRFFeaturizer, CRFTagger
 
         spec = importlib.util.find_spec("underthesea")
@@ -34,11 +35,25 @@ class _Segmenter:
         base = Path(spec.origin).parent.joinpath(*_MODEL)
         self.tagger = CRFTagger()
         self.tagger.load(str(base / "models.bin"))
-        self.featurizer = CRFFeaturizer(joblib.load(base / "features.bin"), joblib.load(base / "dictionary.bin"))
+        self.featurizer = CRFFeaturizer(_load_pickle(base / "features.bin"), _load_pickle(base / "dictionary.bin"))
 
     def tags(self, pieces: Sequence[str]) -> list[str]:
         x = self.featurizer.process([[[p] for p in pieces]])[0]
         return list(self.tagger.tag(x))
+
+
+def _load_pickle(path: Path) -> object:
+    """A model file underthesea wrote with ``joblib.dump``: a plain pickle (a list and a
+    set of str), so ``pickle`` reads the same objects without importing joblib and numpy
+    (~0.3 s). A file joblib wrapped (compressed, numpy arrays) still goes through joblib.
+    These files come with the installed underthesea package, as trusted as its code."""
+    data = path.read_bytes()
+    try:
+        return pickle.loads(data)  # the installed package's own model file
+    except Exception:  # not a plain pickle: let joblib read its own format
+        import joblib
+
+        return joblib.load(path)
 
 
 @lru_cache(maxsize=1)

@@ -7,11 +7,12 @@ about articles, caching or files; the renderer composes them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from newsvoice.errors import NewsvoiceError
+
+if TYPE_CHECKING:  # numpy loads with the engine that makes samples, not with the registry
+    import numpy as np
 
 
 @dataclass(frozen=True)

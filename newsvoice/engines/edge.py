@@ -25,16 +25,13 @@ from newsvoice.engines.online import (
     retry_after_s,
     speakable,
 )
+from newsvoice.engines.voices import EDGE as VOICES
 from newsvoice.errors import EngineError
 
 SERVICE = "Edge TTS"
 RATE = 24000  # audio-24khz-48kbitrate-mono-mp3
 TICKS = 10_000_000  # word offsets and durations come in 100-ns ticks
 
-VOICES = {
-    "vi-VN-HoaiMyNeural": "Vietnamese, female, neural (Microsoft Edge)",
-    "vi-VN-NamMinhNeural": "Vietnamese, male, neural (Microsoft Edge)",
-}
 
 
 def endpoint(voice: str = "") -> str:

@@ -15,13 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from newsvoice.engines.base import Speech, WordTiming
+from newsvoice.engines.voices import ESPEAK as VOICES
 from newsvoice.errors import EngineError
-
-VOICES = {
-    "vi": "Vietnamese, northern (espeak-ng)",
-    "vi-VN-x-central": "Vietnamese, central (espeak-ng)",
-    "vi-VN-x-south": "Vietnamese, southern (espeak-ng)",
-}
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1

@@ -25,15 +25,12 @@ from newsvoice.engines.online import (
     retry_after_s,
     speakable,
 )
+from newsvoice.engines.voices import GOOGLE as VOICES
 from newsvoice.errors import EngineError
 
 SERVICE = "Google"
 RATE = 24000  # what Google's MP3 answers carry
 
-VOICES = {
-    "vi": "Vietnamese (Google Translate, translate.google.com)",
-    "vi-com.vn": "Vietnamese (Google Translate, translate.google.com.vn)",
-}
 
 
 def _tld(voice: str) -> str:

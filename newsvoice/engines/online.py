@@ -28,13 +28,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
-import numpy as np
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-
 from newsvoice.errors import EngineError
+
+if TYPE_CHECKING:  # the registry imports this module: numpy and tenacity load when a call is made
+    import numpy as np
+    from tenacity import RetryCallState
 
 log = logging.getLogger("newsvoice")
 
@@ -267,6 +268,8 @@ class OnlineCaller:
         """``fetch(text)`` with the policy (``--timeout`` bounds the request), then
         ``local`` on its answer (e.g. decoding, whose failure is retried too); raises
         ServiceUnavailable when the retries are spent, EngineError for a permanent refusal."""
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt
+
         retrying = Retrying(
             retry=retry_if_exception(lambda e: isinstance(e, Retryable)),
             stop=stop_after_attempt(self.policy.retries + 1),

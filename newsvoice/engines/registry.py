@@ -28,6 +28,7 @@ from newsvoice.engines.online import (
     ServiceUnavailable,
     probe,
 )
+from newsvoice.engines.voices import EDGE, ESPEAK, GOOGLE
 
 log = logging.getLogger("newsvoice")
 
@@ -129,10 +130,6 @@ def _piper_voice(voice: str | None) -> str:
 
 
 def _builtins() -> list[EngineSpec]:
-    from newsvoice.engines.edge import VOICES as EDGE
-    from newsvoice.engines.espeak import VOICES as ESPEAK
-    from newsvoice.engines.google import VOICES as GOOGLE
-
     return [
         EngineSpec("gtts", "Google Translate's voice (gTTS)", GOOGLE, word_times=False, online=True,
                    parallel="threads", factory=_gtts, default_voice="vi", endpoint=_gtts_endpoint,

@@ -11,11 +11,13 @@ import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import srt as srt_lib  # not `srt`: the submodule formats/srt.py takes that name here
-
-from newsvoice.cues import Cue
+from newsvoice.cuerules import Cue
 from newsvoice.errors import InputError
+
+if TYPE_CHECKING:  # the writers and read_file load it; the format names need no parser
+    import srt as srt_lib  # not `srt`: the submodule formats/srt.py takes that name here
 
 _MODULES = {"srt": "srt", "vtt": "vtt", "ttml": "ttml"}  # name -> module in this package
 
@@ -41,6 +43,8 @@ def get(name: str) -> Format:
 
 def read_file(path: Path) -> list[srt_lib.Subtitle]:
     """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D), chosen by content."""
+    import srt as srt_lib
+
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as e:

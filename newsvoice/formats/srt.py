@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import srt as _srt
 
-from newsvoice.cues import Cue
+from newsvoice.cuerules import Cue
 
 
 def td(seconds: float) -> timedelta:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import srt as _srt
 
-from newsvoice.cues import Cue
+from newsvoice.cuerules import Cue
 from newsvoice.formats.vtt import clock
 
 _TT = "{http://www.w3.org/ns/ttml}"

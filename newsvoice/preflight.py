@@ -1,0 +1,37 @@
+"""Check a render's inputs before the audio stack loads.
+
+Importing :mod:`newsvoice.render` loads numpy, scipy, pydub and the engines
+(~1 s); a missing, empty or binary file, an article with nothing to narrate or
+an unwritable output folder must fail faster than that, and before an online
+engine is probed. These are the renderer's own checks (same functions, same
+order, same messages), run with text-only modules; the renderer repeats them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsvoice.errors import InputError
+from newsvoice.options import RenderOptions, validate
+from newsvoice.output import check_output_dir
+from newsvoice.sources import is_url, read_source_article, source_stem
+
+
+def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions) -> None:
+    """Raise what ``render(src, out_dir, opts)`` would raise for bad options, a bad
+    article or output folder, without loading audio code. A URL is not fetched here
+    (it would be fetched twice); only the options and the folder are checked."""
+    validate(opts)
+    url = is_url(str(src))
+    article = None if url else read_source_article(str(src), keep_all=opts.keep_all)
+    check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=source_stem(str(src)))
+    if article is None:
+        return
+    from newsvoice.normalize import Normalizer  # the text front-end: only for a readable article
+    from newsvoice.plan import build_plan
+
+    # splitting units for an engine's text limit never adds or removes one: no limit here
+    plan = build_plan(article, Normalizer(list(opts.lexicons)), pauses=opts.pauses,
+                      narrate_headline=opts.narrate_headline)
+    if not plan.units:
+        raise InputError(f"{src}: no sentences to narrate")
