@@ -58,6 +58,8 @@ def _interpolator(factor: int = 4, half: int = 10) -> list[np.ndarray]:
         ok = (k >= 0) & (k < n)
         taps = np.zeros(2 * half + 1)
         taps[ok] = h[k[ok]]  # taps[s] multiplies x[m - (s - half)]
+        if r == 0:
+            taps[np.arange(len(taps)) != half] = 0.0  # sinc's zeros, exactly
         out.append(taps.astype(np.float32))
     return out
 
@@ -196,7 +198,7 @@ def _peaks(x: np.ndarray) -> np.ndarray:
     """Per sample of ``x[_HALF:-_HALF]``, the largest |value| among its 4 interpolated
     samples (``x`` carries _HALF samples of context on each side)."""
     m = len(x) - 2 * _HALF
-    out = np.abs(np.convolve(x, _PHASES[0], mode="valid")[:m])
+    out = np.abs(x[_HALF:_HALF + m]) * _PHASES[0][_HALF]  # phase 0 is the sample itself (sinc zeros)
     for taps in _PHASES[1:]:
         np.maximum(out, np.abs(np.convolve(x, taps, mode="valid")[:m]), out=out)
     return out
@@ -281,12 +283,17 @@ def _bounds(stats: np.ndarray) -> np.ndarray:
     return np.minimum(smooth, plain).astype(np.float32)
 
 
-def _runs(idx: np.ndarray) -> list[tuple[int, int]]:
-    """Sorted block indices as [first, last+1) runs of consecutive blocks."""
+def _runs(idx: np.ndarray, longest: int = CHUNK // BLOCK) -> list[tuple[int, int]]:
+    """Sorted block indices as [first, last+1) runs of consecutive blocks, none longer
+    than ``longest`` (one read each: memory stays bounded)."""
     if len(idx) == 0:
         return []
     cut = np.flatnonzero(np.diff(idx) != 1) + 1
-    return [(int(r[0]), int(r[-1]) + 1) for r in np.split(idx, cut)]
+    out = []
+    for r in np.split(idx, cut):
+        a, b = int(r[0]), int(r[-1]) + 1
+        out += [(s, min(b, s + longest)) for s in range(a, b, longest)]
+    return out
 
 
 class _BlockPeaks:
@@ -407,8 +414,12 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
     gain_db, g, sub = 0.0, base, sub0 * base**2
     limiter: Limiter | None = None
     spans: list[tuple[int, int]] = []
+    slope, last = 1.0, None  # loudness per dB of gain: 1 until the limiter bites
     for _ in range(max_rounds):
-        gain_db += target.lufs - loud
+        if last is not None and abs(gain_db - last[0]) > 1e-6:
+            slope = min(1.0, max(0.2, (loud - last[1]) / (gain_db - last[0])))
+        last = (gain_db, loud)
+        gain_db += (target.lufs - loud) / slope
         g = base * 10 ** (gain_db / 20)
         sub = sub0 * g**2
         limiter, spans = None, []
