@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy import fft as sfft
 
 from newsvoice.audio import ffmpeg_exe
 from newsvoice.errors import InputError
@@ -85,6 +84,8 @@ def mfcc_raw(y: np.ndarray, chunk: int = 8192) -> np.ndarray:
         y = np.pad(y, (0, WIN - len(y)))
     n = 1 + (len(y) - WIN) // HOP
     fb, dct = _mel_dct()
+    from scipy import fft as sfft  # loaded only when aligning (engines without word events)
+
     window = np.hanning(WIN).astype(np.float32)
     c = np.empty((n, N_MFCC), np.float32)
     for f0 in range(0, n, chunk):
