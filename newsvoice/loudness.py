@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -35,6 +35,8 @@ BLOCK = STEP // 4        # 25 ms: peak bookkeeping
 CHUNK = STEP * 100       # 10 s read at a time
 _SETTLE = RATE // 5      # 0.2 s: the K-weighting's memory decays below 1e-20 in this time
 _LOOKAHEAD_MS = 5.0
+_IR_TAPS = 4096          # the K-weighting's impulse response is below 1e-8 of its start by then
+_FFT_MAX_S = 600         # programmes up to 10 min are K-weighted by FFT (numpy), longer by IIR
 
 # BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass; run as one 4th-order filter
 _SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
@@ -111,27 +113,64 @@ def _db(power: np.ndarray | float) -> np.ndarray | float:
     return -0.691 + 10 * np.log10(np.maximum(power, 1e-20))
 
 
-def _kfilter(x: np.ndarray, zi: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    from scipy.signal import lfilter
+@lru_cache(maxsize=1)
+def _k_impulse() -> np.ndarray:
+    """The K-weighting's impulse response, _IR_TAPS long (direct-form recursion, once)."""
+    h = np.zeros(_IR_TAPS)
+    y = [0.0] * 4
+    for n in range(_IR_TAPS):
+        v = (_KB[n] if n < len(_KB) else 0.0) - sum(_KA[k + 1] * y[k] for k in range(4))
+        h[n] = v
+        y = [v, *y[:3]]
+    return h
 
-    if zi is None:
-        zi = np.zeros(len(_KA) - 1)
-    return lfilter(_KB, _KA, x.astype(np.float64), zi=zi)
+
+@lru_cache(maxsize=4)
+def _k_spectrum(n: int) -> np.ndarray:
+    return np.fft.rfft(_k_impulse().astype(np.float32), n)
 
 
-def _k_power(read: Callable[[int, int], np.ndarray], a: int, b: int) -> np.ndarray:
+class _KFilter:
+    """K-weighting of consecutive pieces of one signal, state carried between calls.
+
+    Two ways to the same filter: for programmes up to _FFT_MAX_S, FFT convolution with
+    its impulse response (numpy only: scipy.signal's import, about a second, would be
+    most of a short render); for longer ones scipy's IIR, three times faster per
+    second of audio. They agree to 1e-6 (tests)."""
+
+    def __init__(self, n_samples: int) -> None:
+        self.fft = n_samples <= _FFT_MAX_S * RATE
+        self.zi = np.zeros(len(_KA) - 1)
+        self.hist = np.zeros(_IR_TAPS - 1, np.float32)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if not self.fft:
+            from scipy.signal import lfilter
+
+            y, self.zi = lfilter(_KB, _KA, x.astype(np.float64), zi=self.zi)
+            return y
+        buf = np.concatenate([self.hist, x.astype(np.float32)])
+        self.hist = buf[len(buf) - (_IR_TAPS - 1):]
+        n = 1 << (len(buf) - 1).bit_length()  # circular wrap only touches the history's outputs
+        y = np.fft.irfft(np.fft.rfft(buf, n) * _k_spectrum(n), n)
+        return y[_IR_TAPS - 1:_IR_TAPS - 1 + len(x)]
+
+
+def _step_power(y: np.ndarray) -> np.ndarray:
+    return (y.astype(np.float64).reshape(-1, STEP) ** 2).mean(axis=1)
+
+
+def _k_power(read: Callable[[int, int], np.ndarray], a: int, b: int, n_samples: int) -> np.ndarray:
     """Mean square of the K-weighted signal for each 100 ms step in [a, b) (multiples of
     STEP), starting the filter _SETTLE early (from silence at 0, which is exact)."""
-    start = max(0, a - _SETTLE)
-    zi = None
+    kf = _KFilter(n_samples)
     out = [np.zeros(0)]
-    pos = start
+    pos = max(0, a - _SETTLE)
     while pos < b:
         end = min(b, pos + CHUNK)
-        y, zi = _kfilter(read(pos, end), zi)
+        y = kf(read(pos, end))
         if end > a:
-            y = y[max(0, a - pos):]
-            out.append((y.reshape(-1, STEP) ** 2).mean(axis=1))
+            out.append(_step_power(y[max(0, a - pos):]))
         pos = end
     return np.concatenate(out)
 
@@ -148,14 +187,13 @@ def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
     25 ms block the maxima of |x|, |Δx| and |Δ²x| (shape (blocks, 3)) for peak bounds."""
     whole = src.n // STEP * STEP
     power, stats = [np.zeros(0)], [np.zeros((0, 3), np.float32)]
-    zi = None
+    kf = _KFilter(src.n)
     prev = np.zeros(2, np.float32)
     for a in range(0, src.n, CHUNK):
         x = src.read(a, min(src.n, a + CHUNK))
         k = min(len(x), max(0, whole - a))
         if k:
-            y, zi = _kfilter(x[:k], zi)
-            power.append((y.reshape(-1, STEP) ** 2).mean(axis=1))
+            power.append(_step_power(kf(x[:k])))
         d1 = np.diff(np.concatenate([prev, x]))
         d2 = np.abs(np.diff(d1))
         stats.append(np.stack([_block_max(np.abs(x)), _block_max(np.abs(d1[1:])), _block_max(d2)], axis=1))
@@ -433,7 +471,7 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
             for s, e in spans:  # re-weigh the 100 ms steps the limiter can touch
                 a, b = s // STEP, min(len(sub), -(-(e + _SETTLE) // STEP))
                 if a < b:
-                    sub[a:b] = _k_power(out, a * STEP, b * STEP) * channels
+                    sub[a:b] = _k_power(out, a * STEP, b * STEP, src.n) * channels
         loud = integrated_from(sub)
         if abs(loud - target.lufs) <= tolerance / 3:
             break
