@@ -76,9 +76,12 @@ def profile(article: Path, tmp: Path, out_file: Path) -> None:
     """One cold render under cProfile; print the top 20 by cumulative time."""
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out_file), "-m", "newsvoice", "render",
                     str(article), "-o", str(tmp / "prof-out"), "--engine", "espeak",
-                    "--cache-dir", str(tmp / "prof-cache"), "-q"], check=True)
+                    "--cache-dir", str(tmp / "prof-cache"), "-q"], check=True, stdout=subprocess.DEVNULL)
     print(f"\ncProfile of one cold render ({out_file}), top 20 by cumulative time:\n")
-    pstats.Stats(str(out_file), stream=sys.stdout).sort_stats("cumulative").print_stats(20)
+    stats = pstats.Stats(str(out_file), stream=sys.stdout).sort_stats("cumulative")
+    stats.print_stats(20)
+    print("The same, newsvoice's own functions only (CLI and click wrappers above them left out):\n")
+    stats.print_stats(r"newsvoice[/\\](?!cli|__main__)", 20)
 
 
 def main() -> int:
