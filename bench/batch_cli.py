@@ -44,7 +44,7 @@ def make_articles(folder: Path, n: int, sentences: int, seed: int) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=50)
     ap.add_argument("--sentences", type=int, default=4)
     ap.add_argument("--seed", type=int, default=3)

@@ -85,7 +85,7 @@ def profile(article: Path, tmp: Path, out_file: Path) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3, help="runs per row; the median is reported")
     ap.add_argument("--article", type=Path, default=SAMPLE)
     ap.add_argument("--profile", type=Path, metavar="FILE", help="also profile one cold render into FILE")

@@ -84,7 +84,7 @@ def stand_in_true_peak(x: np.ndarray) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=10, help="generated programme length (0 = sample only)")
     ap.add_argument("--preset", default="ebu-r128", choices=[k for k, v in presets().items() if v])
     ap.add_argument("--runs", type=int, default=3)

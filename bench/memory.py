@@ -71,7 +71,7 @@ def programme(sample: Path, seconds: float, s_per_char: float, seed: int) -> str
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", default="15,30,60", help="programme sizes, comma-separated (0 = none)")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--mem-share", type=float, default=0.6, help="largest share of MemAvailable to risk")
