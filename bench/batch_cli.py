@@ -58,6 +58,7 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     print(f"{load()} (before)")
     walls: dict[int, list[float]] = {1: [], 2: []}
     peaks: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
     for r in range(a.runs):
         for jobs in (1, 2):  # alternated, so a burst of load from elsewhere hits both alike
             out = tmp / f"out-j{jobs}-{r}"
@@ -67,14 +68,17 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
             assert done == a.articles, f"--jobs {jobs}: {done} of {a.articles} articles rendered"
             walls[jobs].append(run.wall)
             peaks[jobs].append(run.peak_mib)
+            cpus[jobs].append(run.cpu)
     t1 = median(walls[1])
     rows = [[f"`batch --jobs {j}`, cold cache", f"{median(walls[j]):.2f}",
              " / ".join(f"{w:.2f}" for w in walls[j]), f"{a.articles / median(walls[j]):.1f}",
-             f"{max(peaks[j]):.0f}", f"{t1 / median(walls[j]):.2f}x"] for j in (1, 2)]
+             f"{median(cpus[j]):.1f}", f"{max(peaks[j]):.0f}", f"{t1 / median(walls[j]):.2f}x"] for j in (1, 2)]
     print(f"{a.articles} articles of {a.sentences} sentences (seed {a.seed}), espeak, whole processes\n")
-    print(table(["run", "wall s (median)", "runs", "articles/s", "peak RSS MiB (largest process)",
+    print(table(["run", "wall s (median)", "runs", "articles/s", "CPU s (all processes)",
+                 "peak RSS MiB (largest process)",
                  "vs --jobs 1"], rows))
-    print(f"\n--jobs 2 / --jobs 1: {t1 / median(walls[2]):.2f}x (target >= 1.8x)")
+    print(f"\n--jobs 2 / --jobs 1: {t1 / median(walls[2]):.2f}x (target >= 1.8x); CPU time --jobs 2 / --jobs 1: "
+          f"{median(cpus[2]) / median(cpus[1]):.2f}x (above 1: work the second worker repeats)")
     print(f"{load()} (after)")
     return 0
 
