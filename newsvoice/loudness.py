@@ -37,6 +37,7 @@ _SETTLE = RATE // 5      # 0.2 s: the K-weighting's memory decays below 1e-20 in
 _LOOKAHEAD_MS = 5.0
 _IR_TAPS = 4096          # the K-weighting's impulse response is below 1e-8 of its start by then
 _FFT_MAX_S = 600         # programmes up to 10 min are K-weighted by FFT (numpy), longer by IIR
+_FFT_BLOCK = 1 << 14     # overlap-save block: small FFTs stay in cache (2x faster than one per chunk)
 
 # BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass; run as one 4th-order filter
 _SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
@@ -149,11 +150,15 @@ class _KFilter:
 
             y, self.zi = lfilter(_KB, _KA, x.astype(np.float64), zi=self.zi)
             return y
+        # overlap-save in cache-sized blocks: each block's first _IR_TAPS-1 outputs wrap around
         buf = np.concatenate([self.hist, x.astype(np.float32)])
         self.hist = buf[len(buf) - (_IR_TAPS - 1):]
-        n = 1 << (len(buf) - 1).bit_length()  # circular wrap only touches the history's outputs
-        y = np.fft.irfft(np.fft.rfft(buf, n) * _k_spectrum(n), n)
-        return y[_IR_TAPS - 1:_IR_TAPS - 1 + len(x)]
+        n, step = _FFT_BLOCK, _FFT_BLOCK - _IR_TAPS + 1
+        blocks = -(-len(x) // step)
+        buf = np.concatenate([buf, np.zeros((blocks - 1) * step + n - len(buf), np.float32)])
+        windows = np.lib.stride_tricks.sliding_window_view(buf, n)[::step][:blocks]
+        y = np.fft.irfft(np.fft.rfft(windows, axis=1) * _k_spectrum(n), n, axis=1)[:, _IR_TAPS - 1:]
+        return y.ravel()[:len(x)]
 
 
 def _step_power(y: np.ndarray) -> np.ndarray:

@@ -186,3 +186,17 @@ def test_chunked_output_equals_whole_under_heavy_limiting():
     assert true_peak(whole) <= -1.0 + 0.05
     assert abs(measure(whole).integrated - plan.measurement.integrated) < 0.01
     assert abs(measure(whole).true_peak - plan.measurement.true_peak) < 0.01
+
+
+def test_fft_and_iir_k_weighting_agree_across_chunks():
+    """Short programmes are K-weighted by FFT, long ones by scipy's IIR: same powers."""
+    from newsvoice.loudness import CHUNK, _KFilter, _step_power
+
+    rng = np.random.default_rng(11)
+    x = (np.convolve(rng.standard_normal(CHUNK * 2 + 4800 * 7), np.hanning(25), "same") * 0.05).astype(np.float32)
+    fft, iir = _KFilter(len(x)), _KFilter(10**12)
+    assert fft.fft and not iir.fft
+    cuts = [0, 4800 * 3, CHUNK, CHUNK + 4800 * 50, len(x)]
+    got = [(_step_power(fft(x[a:b])), _step_power(iir(x[a:b]))) for a, b in zip(cuts, cuts[1:], strict=False)]
+    a, b = np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
+    assert np.abs(a / b - 1).max() < 1e-5
