@@ -181,17 +181,21 @@ def _k_power(read: Callable[[int, int], np.ndarray], a: int, b: int, n_samples: 
 
 
 def _block_max(v: np.ndarray) -> np.ndarray:
+    """Per 25 ms block: the maximum of ``v`` over the block, its first _HALF and its
+    last _HALF samples (an interpolated sample reaches only _HALF into a neighbour)."""
     pad = (-len(v)) % BLOCK
     if pad:
         v = np.concatenate([v, np.zeros(pad, v.dtype)])
-    return v.reshape(-1, BLOCK).max(axis=1)
+    b = v.reshape(-1, BLOCK)
+    return np.stack([b.max(axis=1), b[:, :_HALF].max(axis=1), b[:, -_HALF:].max(axis=1)], axis=1)
 
 
 def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
     """One pass: K-weighted power per 100 ms step (last partial step dropped), and per
-    25 ms block the maxima of |x|, |Δx| and |Δ²x| (shape (blocks, 3)) for peak bounds."""
+    25 ms block the maxima of |x|, |Δx| and |Δ²x| (shape (blocks, 3 kinds, 3 parts:
+    whole block, head, tail); see _bounds)."""
     whole = src.n // STEP * STEP
-    power, stats = [np.zeros(0)], [np.zeros((0, 3), np.float32)]
+    power, stats = [np.zeros(0)], [np.zeros((0, 3, 3), np.float32)]
     kf = _KFilter(src.n)
     prev = np.zeros(2, np.float32)
     for a in range(0, src.n, CHUNK):
@@ -314,12 +318,13 @@ def _spans(flags: np.ndarray, margin: int, size: int, n: int) -> list[tuple[int,
 
 
 def _bounds(stats: np.ndarray) -> np.ndarray:
-    """Per block, the most any interpolated sample in it can reach (its neighbours'
-    samples are within the interpolator's reach, so their maxima count too)."""
-    m = stats.astype(np.float64)
+    """Per block, the most any interpolated sample in it can reach: the maxima over the
+    block and the _HALF samples either side of it (the tail of the block before, the
+    head of the block after), put through both bounds of _bound_weights."""
+    m = stats[:, :, 0].astype(np.float64)
     if len(m) > 1:
-        m[1:] = np.maximum(m[1:], stats[:-1])
-        m[:-1] = np.maximum(m[:-1], stats[1:])
+        m[1:] = np.maximum(m[1:], stats[:-1, :, 2])
+        m[:-1] = np.maximum(m[:-1], stats[1:, :, 1])
     w = _WEIGHTS
     smooth = (m[:, :1] * w[:, 0] + m[:, 1:2] * w[:, 1] + m[:, 2:3] * w[:, 2]).max(axis=1)
     plain = m[:, 0] * w[:, 3].max()
