@@ -316,6 +316,11 @@ def _worker_init(parent: int, poll_s: float = 0.2) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # one BLAS thread per worker: our matrix products are small, and a second BLAS thread
+    # spins on the core the other worker needs (--jobs 2 ran no faster than --jobs 1)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
     def watch() -> None:
         while os.getppid() == parent:

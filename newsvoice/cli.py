@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -779,6 +780,10 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
 
 def main() -> None:
     """Entry point: run the CLI, turning our errors into one line and an exit code."""
+    # One BLAS thread (before numpy loads; a user's own setting wins): our matrix products
+    # are small, and an idle BLAS thread spins on the core a batch worker or the encoder needs.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     try:
         args = hoist_global_options(sys.argv[1:], flags=("-q", "--quiet", "-v", "--verbose"),
                                     valued=("--config",))
