@@ -382,14 +382,14 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after,
         **_layout(**layout),
     )
-    check_render_inputs(file, out_dir, opts)  # before render's import loads the audio stack
+    prepared = check_render_inputs(file, out_dir, opts)  # before render's import loads the audio stack
     from newsvoice.render import render as do_render
 
     bar, progress = _progress("synthesising")
     try:
         if bar:
             bar.start()
-        result = do_render(file, out_dir, opts, progress=progress)
+        result = do_render(file, out_dir, opts, progress=progress, prepared=prepared)
     finally:
         if bar:
             bar.stop()

@@ -4,29 +4,46 @@ Importing :mod:`newsvoice.render` loads numpy, scipy, pydub and the engines
 (~1 s); a missing, empty or binary file, an article with nothing to narrate or
 an unwritable output folder must fail faster than that, and before an online
 engine is probed. These are the renderer's own checks (same functions, same
-order, same messages), run with text-only modules; the renderer repeats them.
+order, same messages), run with text-only modules. What they produce (the article
+and, for an engine without a text limit, its plan) is handed to the renderer, so
+nothing is read or planned twice.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from newsvoice.article import Article
 from newsvoice.errors import InputError
 from newsvoice.options import RenderOptions, validate
 from newsvoice.output import check_output_dir
 from newsvoice.sources import is_url, read_source_article, source_stem
 
+if TYPE_CHECKING:
+    from newsvoice.plan import Plan
 
-def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions) -> None:
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked article and its plan for engines without a text limit (``max_spoken``
+    None); the renderer plans again only for an engine that splits long units."""
+
+    article: Article
+    plan: Plan
+
+
+def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions) -> Prepared | None:
     """Raise what ``render(src, out_dir, opts)`` would raise for bad options, a bad
     article or output folder, without loading audio code. A URL is not fetched here
-    (it would be fetched twice); only the options and the folder are checked."""
+    (it would be fetched twice); only the options and the folder are checked (None)."""
     validate(opts)
     url = is_url(str(src))
     article = None if url else read_source_article(str(src), keep_all=opts.keep_all)
     check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=source_stem(str(src)))
     if article is None:
-        return
+        return None
     from newsvoice.normalize import Normalizer  # the text front-end: only for a readable article
     from newsvoice.plan import build_plan
 
@@ -35,3 +52,4 @@ def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions) -> None:
                       narrate_headline=opts.narrate_headline)
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
+    return Prepared(article, plan)

@@ -51,6 +51,7 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
 from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
 from newsvoice.plan import Plan, build_plan
+from newsvoice.preflight import Prepared
 from newsvoice.sources import read_source_article, source_name, source_stem
 from newsvoice.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.targets import LoudnessTarget
@@ -63,26 +64,27 @@ _CHUNK = RATE * 10  # samples read at a time after assembly: memory is flat in p
 
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
-           progress: Progress | None = None) -> RenderResult:
+           progress: Progress | None = None, prepared: Prepared | None = None) -> RenderResult:
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
-    fallback engine, the whole article is rendered again with it: one voice per file."""
+    fallback engine, the whole article is rendered again with it: one voice per file.
+    ``prepared``: what preflight.check_render_inputs already read and planned for ``src``."""
     opts = opts or RenderOptions()
     if engine is None:
         check_choice(opts.engine, opts.voice)  # a bad --engine/--voice is a usage error, before any work
     try:
-        return _render(src, out_dir, opts, engine=engine, progress=progress)
+        return _render(src, out_dir, opts, engine=engine, progress=progress, prepared=prepared)
     except ServiceUnavailable as e:
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
             raise
         used = open_fallback(fb, engine.name if engine else primary_of(opts.engine, opts.voice), str(e),
                              EngineSettings.from_options(opts), opts.voice)
-        return _render(src, out_dir, opts, engine=used, progress=progress)
+        return _render(src, out_dir, opts, engine=used, progress=progress, prepared=prepared)
 
 
 def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
-            progress: Progress | None) -> RenderResult:
+            progress: Progress | None, prepared: Prepared | None = None) -> RenderResult:
     t0 = time.perf_counter()
 
     def stage(name: str, done: int = 0, total: int | None = None) -> None:
@@ -90,15 +92,18 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
             progress(name, done, total)
 
     target = validate(opts)
-    article = read_source_article(str(src), keep_all=opts.keep_all)
+    article = prepared.article if prepared else read_source_article(str(src), keep_all=opts.keep_all)
     stem = source_stem(str(src))
     check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=stem)
     # engines speak at their natural pace; tempo is applied afterwards, pitch kept
     engine = engine or open_engine(opts.engine, opts.voice, EngineSettings.from_options(opts),
                                    fallback=opts.fallback)
-    normalizer = Normalizer(list(opts.lexicons))
-    plan = build_plan(article, normalizer, pauses=opts.pauses, narrate_headline=opts.narrate_headline,
-                      max_spoken=getattr(engine, "max_chars", None))
+    max_spoken = getattr(engine, "max_chars", None)
+    if prepared is not None and max_spoken is None:
+        plan = prepared.plan
+    else:
+        plan = build_plan(article, Normalizer(list(opts.lexicons)), pauses=opts.pauses,
+                          narrate_headline=opts.narrate_headline, max_spoken=max_spoken)
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
