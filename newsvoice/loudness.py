@@ -6,13 +6,14 @@ for one chunk and a few numbers per 25 ms.
 
 - One pass measures: K-weighted power per 100 ms step (gated integrated
   loudness, 400 ms blocks at 75 % overlap; EBU Tech 3342 LRA from 3 s windows)
-  and the sample peak per 25 ms block. It agrees with pyloudnorm and ffmpeg's
-  ebur128 (checked in the tests).
+  and, per 25 ms block, the maxima of |x|, |Δx| and |Δ²x|. It agrees with
+  pyloudnorm and ffmpeg's ebur128 (checked in the tests). K-weighting is FFT
+  convolution up to 10 minutes (numpy only) and scipy's IIR beyond.
 - Gain is linear, so a gain's loudness is the measured power times g²: no
   second pass. Only where a 4x-interpolated peak can reach the ceiling (a
-  block's sample peak times the interpolator's worst overshoot) is anything
-  oversampled; there a look-ahead limiter holds the peaks, and only the 100 ms
-  steps it touches are K-weighted again.
+  rigorous bound per block from those maxima) is anything oversampled; there a
+  look-ahead limiter holds the peaks, and only the 100 ms steps it touches are
+  K-weighted again.
 - The true peak (4x oversampled) is searched block by block from the highest
   bound down, stopping when no block left can beat the peak found.
 The result is a ``GainPlan`` whose ``apply`` gives any range of the output.
