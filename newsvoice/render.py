@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -108,6 +109,23 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
+    paced = _speak(plan, synth, opts, stage)
+    with paced.track:
+        return _deliver(src, out_dir, opts, target, plan, synth, paced, stage, t0)
+
+
+@dataclass(frozen=True)
+class Paced:
+    """The programme at its final pace, and what the word timeline needs of each unit."""
+
+    track: Track
+    timing: list[UnitTiming]
+    speed: float
+    scales: list[float]  # each unit's delivered length / its engine-paced length
+
+
+def _speak(plan: Plan, synth: Synthesizer, opts: RenderOptions, stage: Callable[..., None]) -> Paced:
+    """Synthesise every unit into the programme track at its pace."""
     pauses = [u.pause_after_ms for u in plan.units]
     spoken = [u.spoken for u in plan.units]
     if opts.fit_s is None:  # each unit goes straight into the programme at its pace
@@ -127,19 +145,16 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
             track, _, speed = paced_track(spool, pauses, speed=opts.speed, fit_s=opts.fit_s,
                                           head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
     scales = [(b - a) / t.n_samples if t.n_samples else 1.0 for (a, b), t in zip(track.spans, timing, strict=True)]
-    with track:
-        return _deliver(src, out_dir, opts, target, plan, engine, synth, cache, timing, track, speed, scales,
-                        stage, t0)
+    return Paced(track, timing, speed, scales)
 
 
 def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarget | None, plan: Plan,
-             engine: Engine, synth: Synthesizer, cache: PhraseCache | None, timing: list[UnitTiming],
-             track: Track, speed: float, scales: list[float], stage: Callable[..., None],
-             t0: float) -> RenderResult:
+             synth: Synthesizer, paced: Paced, stage: Callable[..., None], t0: float) -> RenderResult:
     """Word timeline, cues, loudness and files of a paced programme."""
+    track, timing, engine, cache = paced.track, paced.timing, synth.engine, synth.cache
     spans_s = [(a / RATE, b / RATE) for a, b in track.spans]
     words = build_timeline(plan.units, [t.starts for t in timing], [t.duration_s for t in timing],
-                           spans_s, scales, [t.confidence for t in timing])
+                           spans_s, paced.scales, [t.confidence for t in timing])
     stage("cutting subtitles")
     levels = np.concatenate([np.zeros(0, np.float32)] + [frame_db(track.read(a, a + _CHUNK), RATE)
                                                          for a in range(0, track.n_samples, _CHUNK)])
@@ -172,7 +187,7 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
     manifest = build_manifest(
         source_name(str(src)), plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
         cache_hits=cache.hits if cache else 0, aligned_units=synth.aligned, opts=opts, warnings=warnings,
-        speed=speed, duration_s=track.duration_s, samples=track.n_samples, rate=RATE, target=target,
+        speed=paced.speed, duration_s=track.duration_s, samples=track.n_samples, rate=RATE, target=target,
         loud=loud, outputs=outputs, fallback=getattr(engine, "fallback", None))
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
     stage("writing")
