@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import time
 from collections.abc import Callable
@@ -22,26 +21,22 @@ from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.batch import (
-    STAMP,
     BatchItem,
     BatchResult,
     _collect,
     _is_article,
-    _read_stamp,
-    _sweep_parts,
     _worker_init,
+    failed_result,
     file_digest,
-    outputs_intact,
+    item_lock,
     plan_items,
-    source_id,
+    stamped_result,
     write_reports,
     write_stamp,
 )
-from newsvoice.errors import InputError, NewsvoiceError, OutputError
-from newsvoice.output import check_output_dir, display_path, locked
+from newsvoice.errors import InputError
+from newsvoice.output import check_output_dir, display_path
 from newsvoice.voiceover import AlignOptions, align
-
-log = logging.getLogger("newsvoice")
 
 RECORDING_SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wma", ".aiff", ".aif",
                       ".mp4", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts")
@@ -88,38 +83,24 @@ def pair_key(article: Path, recording: Path, opts: AlignOptions) -> str:
 def align_pair(pair: Pair, opts: AlignOptions, force: bool = False) -> BatchResult:
     """Align one pair unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
-    item, name = pair.item, display_path(pair.item.src)
+    item = pair.item
     try:
         if pair.recording is None:
             raise InputError(pair.problem)
-        with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
+        with item_lock(item):
             key = pair_key(item.src, pair.recording, opts)
-            stamp = _read_stamp(item.out_dir)
-            owner = stamp.get("source") if stamp else None
-            if owner is not None and owner != source_id(item.src):
-                raise OutputError(f"{display_path(item.out_dir)} holds the output of {owner}; "
-                                  f"not replacing it with {name} (rename one of them)")
-            if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir,
-                                                                                stamp.get("outputs")):
-                known = {f.name for f in fields(BatchResult)}
-                row = {k: v for k, v in stamp["result"].items() if k in known}
-                row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
-                return BatchResult(**row)
-            (item.out_dir / STAMP).unlink(missing_ok=True)
-            _sweep_parts(item.out_dir)
+            done = stamped_result(item, key, force=force, made="output", t0=t0)
+            if done is not None:
+                return done
             res = align(item.src, pair.recording, item.out_dir, opts)
             notes = ([f"not in the recording: {u}" for u in res.unmatched]
                      + [f"speech not in the article: {a:.1f}-{b:.1f} s" for a, b in res.extra] + res.warnings)
-            result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, "align", "",
-                                 notes, seconds=time.perf_counter() - t0)
+            result = BatchResult(display_path(item.src), item.slug, "ok", round(res.duration_s, 3), res.cues,
+                                 "align", "", notes, seconds=time.perf_counter() - t0)
             write_stamp(item, key, result, res.outputs.values())
             return result
-    except NewsvoiceError as e:
-        return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
-    except Exception as e:  # one broken pair must not stop the others
-        log.debug("unexpected failure on %s", name, exc_info=True)
-        return BatchResult(name, item.slug, "failed", error=f"unexpected error: {type(e).__name__}: {e}",
-                           seconds=time.perf_counter() - t0)
+    except Exception as e:
+        return failed_result(item, e, t0)
 
 
 def run_align_batch(folder: Path, out_root: Path, opts: AlignOptions, *, jobs: int = 2, force: bool = False,

@@ -18,6 +18,7 @@ with --fallback the fallback engine renders what the service cannot.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
 import hashlib
@@ -252,44 +253,66 @@ def _loudness(m: Measurement | None) -> str:
 # ---------------------------------------------------------------- one article
 
 
+def item_lock(item: BatchItem) -> contextlib.AbstractContextManager[None]:
+    """One worker at a time per output folder, across processes and runs."""
+    return locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock")
+
+
+def stamped_result(item: BatchItem, key: str, *, force: bool, made: str, t0: float) -> BatchResult | None:
+    """Call with the item's lock held. Refuses a folder that holds the ``made`` (render,
+    output) of another source; returns the stamped result as "skipped" when the stamp
+    matches ``key`` and its outputs are intact; else None, with the old stamp and any
+    leftover temps removed so the work can start."""
+    name = display_path(item.src)
+    stamp = _read_stamp(item.out_dir)
+    owner = stamp.get("source") if stamp else None
+    if owner is not None and owner != source_id(item.src):
+        raise OutputError(f"{display_path(item.out_dir)} holds the {made} of {owner}; "
+                          f"not replacing it with {name} (rename one of them)")
+    if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir, stamp.get("outputs")):
+        known = {f.name for f in fields(BatchResult)}
+        row = {k: v for k, v in stamp["result"].items() if k in known}
+        if not isinstance(row.get("warnings", []), list):
+            row["warnings"] = []
+        row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
+        return BatchResult(**row)
+    (item.out_dir / STAMP).unlink(missing_ok=True)
+    _sweep_parts(item.out_dir)
+    return None
+
+
+def failed_result(item: BatchItem, e: Exception, t0: float) -> BatchResult:
+    """The report row of an item that failed: our errors in their own words, anything
+    else named and logged in full at -v (one broken item must not stop the others)."""
+    name = display_path(item.src)
+    if isinstance(e, NewsvoiceError):
+        return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
+    log.debug("unexpected failure on %s", name, exc_info=e)
+    return BatchResult(name, item.slug, "failed", error=f"unexpected error: {type(e).__name__}: {e}",
+                       seconds=time.perf_counter() - t0)
+
+
 def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False) -> BatchResult:
     """Render one article unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
-    name = display_path(item.src)
     try:
-        with locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock"):
+        with item_lock(item):
             data = read_source(str(item.src)).data
             key = settings_key(data, opts, engine.name, engine.voice)
-            stamp = _read_stamp(item.out_dir)
-            owner = stamp.get("source") if stamp else None
-            if owner is not None and owner != source_id(item.src):
-                raise OutputError(f"{display_path(item.out_dir)} holds the render of {owner}; "
-                                  f"not replacing it with {name} (rename one of them)")
-            if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir,
-                                                                                stamp.get("outputs")):
-                known = {f.name for f in fields(BatchResult)}
-                row = {k: v for k, v in stamp["result"].items() if k in known}
-                if not isinstance(row.get("warnings", []), list):
-                    row["warnings"] = []
-                row.update(file=name, slug=item.slug, status="skipped", seconds=time.perf_counter() - t0)
-                return BatchResult(**row)
-            (item.out_dir / STAMP).unlink(missing_ok=True)
-            _sweep_parts(item.out_dir)
+            done = stamped_result(item, key, force=force, made="render", t0=t0)
+            if done is not None:
+                return done
             res = render(item.src, item.out_dir, opts, engine=engine)  # falls back itself
             fell = res.fallback or {}
             if fell:  # keyed by the engine used, so a later run tries the asked-for one again
                 key = settings_key(data, opts, res.engine, res.voice)
-            result = BatchResult(name, item.slug, "ok", round(res.duration_s, 3), res.cues, res.engine,
-                                 _loudness(res.loudness), list(res.warnings), "",
+            result = BatchResult(display_path(item.src), item.slug, "ok", round(res.duration_s, 3), res.cues,
+                                 res.engine, _loudness(res.loudness), list(res.warnings), "",
                                  fell.get("to", ""), fell.get("reason", ""), time.perf_counter() - t0)
             write_stamp(item, key, result, res.outputs.values())
             return result
-    except NewsvoiceError as e:
-        return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
-    except Exception as e:  # one broken article must not stop the bulletin
-        log.debug("unexpected failure on %s", name, exc_info=True)
-        return BatchResult(name, item.slug, "failed", error=f"unexpected error: {type(e).__name__}: {e}",
-                           seconds=time.perf_counter() - t0)
+    except Exception as e:
+        return failed_result(item, e, t0)
 
 
 def _process_worker(item: BatchItem, opts: RenderOptions, force: bool, fell: dict | None) -> BatchResult:
