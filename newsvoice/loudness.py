@@ -104,11 +104,17 @@ class Source:
 
     def padded(self, a: int, b: int) -> np.ndarray:
         """[a, b) with zeros outside the programme."""
-        x = self.read(max(0, a), min(self.n, b))
-        lead, tail = max(0, -a), max(0, b - max(a, self.n))
-        if lead or tail:
-            x = np.concatenate([np.zeros(lead, np.float32), x, np.zeros(max(0, (b - a) - lead - len(x)), np.float32)])
+        return _zero_padded(self.read, self.n, a, b)
+
+
+def _zero_padded(read: Callable[[int, int], np.ndarray], n: int, a: int, b: int) -> np.ndarray:
+    """``read(a, b)`` of a programme of ``n`` samples, with zeros outside it (interpolation
+    at the programme's edges sees silence)."""
+    lo, hi = max(0, a), min(n, b)
+    x = read(lo, hi) if lo < hi else np.zeros(0, np.float32)
+    if lo == a and len(x) == b - a:
         return x
+    return np.concatenate([np.zeros(lo - a, np.float32), x, np.zeros(b - a - (lo - a) - len(x), np.float32)])
 
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:
@@ -437,7 +443,8 @@ def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
     best = blocks.top(skip=limited) * plan.gain
     for r0, r1 in _runs(np.flatnonzero(limited)):
         a, b = r0 * BLOCK, min(src.n, r1 * BLOCK)
-        best = max(best, float(_peaks(_pad_apply(plan, src, a - _HALF, b + _HALF)).max(initial=0.0)))
+        out = _zero_padded(partial(plan.apply, src), src.n, a - _HALF, b + _HALF)
+        best = max(best, float(_peaks(out).max(initial=0.0)))
     return best
 
 
@@ -494,13 +501,6 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
         trim = 10 ** (trim_db / 20)
         m = Measurement(m.integrated + trim_db, m.lra, m.true_peak + trim_db)  # all scale with a gain
     return GainPlan(g, limiter, tuple(spans), trim, m)
-
-
-def _pad_apply(plan: GainPlan, src: Source, a: int, b: int) -> np.ndarray:
-    """plan.apply over [a, b) with zeros outside the programme."""
-    lo, hi = max(0, a), min(src.n, b)
-    y = plan.apply(src, lo, hi) if lo < hi else np.zeros(0, np.float32)
-    return np.concatenate([np.zeros(lo - a, np.float32), y, np.zeros(b - a - (lo - a) - len(y), np.float32)])
 
 
 # ----------------------------------------------------------- array conveniences
