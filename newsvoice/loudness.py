@@ -258,14 +258,6 @@ def _peaks(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def oversampled_peak(x: np.ndarray, factor: int = 4) -> np.ndarray:
-    """Per input sample, the largest |value| among its ``factor`` interpolated samples."""
-    if factor != 4:
-        raise ValueError("only 4x oversampling is implemented")
-    x = np.asarray(x, dtype=np.float32)
-    return _peaks(np.concatenate([np.zeros(_HALF, np.float32), x, np.zeros(_HALF, np.float32)]))
-
-
 def _running_min(x: np.ndarray, w: int) -> np.ndarray:
     """min(x[i:i+w]) for every full window (van Herk / Gil-Werman: 3 ops a sample)."""
     n = len(x) - w + 1
@@ -518,13 +510,6 @@ def true_peak(x: np.ndarray) -> float:
     src = Source.of(x)
     _, peaks = _scan(src)
     return _dbtp(_BlockPeaks(src, peaks).top())
-
-
-def subblock_power(x: np.ndarray, rate: int = RATE) -> np.ndarray:
-    """Mean square of the K-weighted signal per 100 ms step (the last partial step dropped)."""
-    if rate != RATE:
-        raise ValueError("loudness is measured at 48 kHz")
-    return _scan(Source.of(x))[0]
 
 
 def limit(x: np.ndarray, ceiling_db: float, rate: int = RATE, *, lookahead_ms: float = _LOOKAHEAD_MS) -> np.ndarray:
