@@ -15,7 +15,9 @@ from pathlib import Path
 import click
 
 from newsvoice.errors import InputError, NewsvoiceError
+from newsvoice.options import AUDIO_FORMATS  # plain values: no numerics load with them
 from newsvoice.params import Bitrate, FiniteFloat, FormatList, StrictInt, hoist_global_options
+from newsvoice.targets import presets
 
 log = logging.getLogger("newsvoice")
 
@@ -330,11 +332,11 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
               help="Speaking pace; pitch is kept (applied to every engine).")
 @click.option("--fit", "fit", default=None, metavar="DURATION",
               help="Narrate into this slot, e.g. 1:30 or 90 (s): pace and pauses scale within 0.85-1.15.")
-@click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
+@click.option("--format", "audio_format", type=click.Choice(AUDIO_FORMATS), default="wav", show_default=True)
 @click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
 @click.option("--bitrate", type=Bitrate(), default="192k", show_default=True, help="MP3 bit rate (CBR), 8k-320k.")
 @click.option("--channels", type=click.Choice(["1", "2"]), default="1", show_default=True, help="2 = dual mono.")
-@click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
+@click.option("--loudness", type=click.Choice(list(presets())), default="ebu-r128",
               show_default=True, help="Loudness preset: -23 LUFS/-1 dBTP, -24 LKFS/-2 dBTP, -16 LUFS/-1 dBTP, or leave.")
 @click.option("--lufs", type=FiniteFloat(-40, -5), default=None, help="Integrated loudness target (overrides --loudness).")
 @click.option("--true-peak", type=FiniteFloat(-12, 0), default=None, help="True-peak ceiling, dBTP.")
@@ -615,9 +617,9 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @_engine_options
 @click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
               help="Pace (pitch kept).")
-@click.option("--format", "audio_format", type=click.Choice(["wav", "mp3"]), default="wav", show_default=True)
+@click.option("--format", "audio_format", type=click.Choice(AUDIO_FORMATS), default="wav", show_default=True)
 @click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
-@click.option("--loudness", type=click.Choice(["ebu-r128", "atsc-a85", "web", "none"]), default="ebu-r128",
+@click.option("--loudness", type=click.Choice(list(presets())), default="ebu-r128",
               show_default=True, help="Loudness preset (see `newsvoice render --help`).")
 @_subs_option
 @_layout_options
