@@ -51,6 +51,18 @@ class Run:
     stderr: str
 
 
+def compile_bytecode() -> None:
+    """Byte-compile newsvoice as ``pip install`` does. An editable install does not, and
+    with PYTHONDONTWRITEBYTECODE=1 (set on this machine) every measured process would
+    compile ~45 changed modules from source (~0.12 s) that no installed copy pays."""
+    import compileall
+
+    compileall.compile_dir(str(REPO / "newsvoice"), quiet=1)
+
+
+compile_bytecode()
+
+
 def newsvoice_cmd() -> list[str]:
     """The installed console script next to this interpreter (what a user runs), else -m."""
     exe = Path(sys.executable).parent / "newsvoice"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,14 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def _audioop():  # noqa: ANN202
+    """The stdlib's audioop (deprecated in 3.11-3.12; audioop-lts provides it on 3.13)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import audioop
+    return audioop
 
 
 def _pydub():
@@ -155,7 +164,7 @@ class Track:
         self.rate = rate
         self.spans: list[tuple[int, int]] = []
         self.n_samples = 0
-        self._file = tempfile.TemporaryFile(prefix="newsvoice-track-")  # noqa: SIM115 (closed by close())
+        self._file = tempfile.TemporaryFile(prefix="newsvoice-track-", buffering=0)  # noqa: SIM115 (closed by close())
 
     @classmethod
     def of(cls, samples: np.ndarray, rate: int = RATE) -> Track:
@@ -172,8 +181,10 @@ class Track:
         """Add samples at the end; returns their span."""
         a = self.n_samples
         data = np.ascontiguousarray(samples, dtype="<i2")
-        self._file.seek(a * SAMPLE_WIDTH)
-        self._file.write(data.tobytes())
+        view, pos = memoryview(data).cast("B"), a * SAMPLE_WIDTH
+        while view:  # unbuffered: a write may be short
+            k = os.pwrite(self.fileno(), view, pos)
+            view, pos = view[k:], pos + k
         self.n_samples += len(data)
         return a, self.n_samples
 
@@ -192,11 +203,7 @@ class Track:
 
     def read(self, a: int, b: int) -> np.ndarray:
         """int16 samples [a, b) (clipped to the track)."""
-        a, b = max(0, a), min(self.n_samples, b)
-        if b <= a:
-            return np.zeros(0, np.int16)
-        data = os.pread(self._file.fileno(), (b - a) * SAMPLE_WIDTH, a * SAMPLE_WIDTH)
-        return np.frombuffer(data, dtype="<i2").astype(np.int16, copy=False)
+        return _pread_int16(self.fileno(), self.n_samples, a, b)
 
     def read_float(self, a: int, b: int) -> np.ndarray:
         """Samples [a, b) as float32, full scale 1.0."""
@@ -205,10 +212,45 @@ class Track:
     def unit(self, i: int) -> np.ndarray:
         return self.read(*self.spans[i])
 
+    def fileno(self) -> int:
+        """The file's descriptor (unbuffered: what is appended is in the file at once,
+        for ``read`` here and for another process reading it)."""
+        return self._file.fileno()
+
     def close(self) -> None:
         self._file.close()
 
     def __enter__(self) -> Track:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _pread_int16(fd: int, n_samples: int, a: int, b: int) -> np.ndarray:
+    """int16 samples [a, b) of a track file of ``n_samples`` (the range clipped to it)."""
+    a, b = max(0, a), min(n_samples, b)
+    if b <= a:
+        return np.zeros(0, np.int16)
+    data = os.pread(fd, (b - a) * SAMPLE_WIDTH, a * SAMPLE_WIDTH)
+    return np.frombuffer(data, dtype="<i2").astype(np.int16, copy=False)
+
+
+class TrackReader:
+    """Read-only access to a track file another process wrote (``n_samples`` int16)."""
+
+    def __init__(self, path: str, n_samples: int) -> None:
+        self.n_samples = n_samples
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def read_float(self, a: int, b: int) -> np.ndarray:
+        """Samples [a, b) as float32, full scale 1.0 (clipped to the track)."""
+        return _pread_int16(self._fd, self.n_samples, a, b).astype(np.float32) * np.float32(1 / 32768)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def __enter__(self) -> TrackReader:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -255,13 +297,20 @@ def pcm_bytes(x: np.ndarray, bit_depth: int, channels: int = 1) -> bytes:
     limiter sees to that), the clip only guards the last half step."""
     if bit_depth not in (16, 24):
         raise ValueError(f"unsupported bit depth {bit_depth}")
-    scale = float(2 ** (bit_depth - 1))
-    q = np.clip(np.round(np.asarray(x, dtype=np.float64) * scale), -scale, scale - 1).astype("<i4")
+    scale = np.float32(2 ** (bit_depth - 1))
+    # float32 is exact here: a power-of-two scale, and 24 bits fit its mantissa
+    y = np.asarray(x, dtype=np.float32) * scale
+    np.rint(y, out=y)
+    np.clip(y, -scale, scale - 1, out=y)
+    q = y.astype("<i4")
     if channels == 2:
         q = np.repeat(q, 2)  # dual mono
     if bit_depth == 16:
         return q.astype("<i2").tobytes()
-    return q.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    if sys.byteorder != "little":  # audioop works in native order
+        return q.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
+    q <<= 8  # audioop's 4 -> 3 byte conversion keeps the top three bytes, in C (numpy's
+    return _audioop().lin2lin(q.tobytes(), 4, 3)  # strided byte slice took twice as long)
 
 
 def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24, channels: int = 1,

@@ -364,7 +364,8 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     items = plan_items(paths, out_root)
     from newsvoice.engines import CircuitBreaker, fallback_for, get_spec, open_engine
 
-    opts = replace(opts, backoff=bopts.backoff,
+    # jobs=1: a batch uses its cores for whole articles, not a sidecar per render
+    opts = replace(opts, backoff=bopts.backoff, jobs=1,
                    fallback=fallback_for(opts.engine, bopts.fallback or opts.fallback))
     # one probe for the whole batch; one engine (rate limit, breaker) shared by its threads
     engine = open_engine(opts.engine, opts.voice, EngineSettings.from_options(

@@ -65,6 +65,10 @@ class PhraseCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.pcm"
 
+    def has(self, key: str) -> bool:
+        """Whether ``key`` is stored (not read or verified: a prefetcher's quick look)."""
+        return self._path(key).is_file()
+
     def get(self, key: str) -> Entry | None:
         entry = self._read(self._path(key))
         if entry is None:

@@ -346,6 +346,9 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
 @_cache_options
 @click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
               help="Online engines: longest time for one whole request, s.")
+@click.option("-j", "--jobs", type=StrictInt(1, 2), default=2, show_default=True,
+              help="Processes for this render: 2 lets an offline engine use a second core "
+                   "(synthesis from both ends, loudness beside the subtitles); 1 stays in one.")
 @_STRICT
 @_review_option("an HTML review page next to the audio")
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: str | None,
@@ -353,7 +356,7 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
            subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
-           strict: bool, review: bool, **layout) -> None:
+           jobs: int, strict: bool, review: bool, **layout) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -381,24 +384,39 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=subs,
         srt_bom=srt_bom, bit_depth=int(bit_depth), channels=int(channels), bitrate=bitrate,
         loudness=loudness, lufs=lufs, true_peak=true_peak, cache_dir=cache_dir, use_cache=not no_cache,
-        retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after,
+        retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after, jobs=jobs,
         **_layout(**layout),
     )
-    prepared = check_render_inputs(file, out_dir, opts)  # before render's import loads the audio stack
-    from newsvoice.render import render as do_render
+    sides = []  # the render's sidecar process, started once the article is known to be readable
+
+    def start_sidecar(article) -> None:
+        from newsvoice.sidecar import start_for
+
+        chars = sum(map(len, [article.headline or "", *article.paragraphs]))
+        sides.extend(filter(None, [start_for(engine, voice, opts, chars)]))
 
     bar, progress = _progress("synthesising")
     try:
+        # before render's import loads the audio stack
+        prepared = check_render_inputs(file, out_dir, opts, on_article=start_sidecar)
+        from newsvoice.render import render as do_render
+
         if bar:
             bar.start()
-        result = do_render(file, out_dir, opts, progress=progress, prepared=prepared)
+        result = do_render(file, out_dir, opts, progress=progress, prepared=prepared,
+                           sidecar=sides[0] if sides else None)
     finally:
         if bar:
             bar.stop()
+        for side in sides:
+            side.close()
     _show_warnings(file.name, result.warnings)
     log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %d engine calls, %.1f s",
              file.name, result.duration_s, result.cues, result.engine, result.voice,
              result.engine_calls, result.seconds)
+    if result.sidecar:
+        log.debug("sidecar process: %d units synthesised, %d loudness chunks scanned",
+                  result.sidecar["units"], result.sidecar["chunks"])
     for path in result.outputs.values():
         click.echo(str(path))
     if review:

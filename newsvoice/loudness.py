@@ -197,24 +197,86 @@ def _block_max(v: np.ndarray) -> np.ndarray:
     return np.stack([b.max(axis=1), b[:, :_HALF].max(axis=1), b[:, -_HALF:].max(axis=1)], axis=1)
 
 
-def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
-    """One pass: K-weighted power per 100 ms step (last partial step dropped), and per
-    25 ms block the maxima of |x|, |Δx| and |Δ²x| (shape (blocks, 3 kinds, 3 parts:
-    whole block, head, tail); see _bounds)."""
+@dataclass(frozen=True)
+class Scan:
+    """One pass over a stretch of the programme: K-weighted power per 100 ms step (a
+    programme's last partial step is dropped) and, per 25 ms block, the maxima of |x|,
+    |Δx| and |Δ²x| (shape (blocks, 3 kinds, 3 parts: whole block, head, tail); see
+    _bounds). Stretches of whole CHUNKs scan independently and join exactly, so two
+    processes can share the work (see chunk_scan)."""
+
+    power: np.ndarray
+    stats: np.ndarray
+
+    @staticmethod
+    def join(parts: list[Scan]) -> Scan:
+        return Scan(np.concatenate([np.zeros(0)] + [p.power for p in parts]),
+                    np.concatenate([np.zeros((0, 3, 3), np.float32)] + [p.stats for p in parts]))
+
+
+def chunks_of(n: int) -> int:
+    """How many CHUNKs a programme of ``n`` samples has (the unit of chunk_scan)."""
+    return -(-n // CHUNK)
+
+
+def chunk_scan(src: Source, k: int, kf: _KFilter | None = None) -> Scan:
+    """The Scan of CHUNK ``k``. Without ``kf`` (the filter state after chunk k-1), the
+    filter starts from silence _SETTLE samples early, which is exact: the K-weighting
+    forgets in that time (FFT: its impulse response is shorter; IIR: below 1e-20)."""
+    a = k * CHUNK
+    b = min(src.n, a + CHUNK)
+    if kf is None:
+        kf = _KFilter(src.n)
+        if a:
+            kf(src.read(max(0, a - _SETTLE), a))
+    x = src.read(a, b)
     whole = src.n // STEP * STEP
-    power, stats = [np.zeros(0)], [np.zeros((0, 3, 3), np.float32)]
+    m = min(len(x), max(0, whole - a))
+    power = _step_power(kf(x[:m])) if m else np.zeros(0)
+    prev = src.padded(a - 2, a)
+    d1 = np.diff(np.concatenate([prev, x]))
+    d2 = np.abs(np.diff(d1))
+    stats = np.stack([_block_max(np.abs(x)), _block_max(np.abs(d1[1:])), _block_max(d2)], axis=1)
+    return Scan(power, stats)
+
+
+def scan_forward(src: Source, stop: Callable[[int], bool]) -> dict[int, Scan]:
+    """Chunks 0, 1, 2 ... (one filter carried through) until ``stop(k)`` says another
+    process has chunk k; see scan_backward."""
     kf = _KFilter(src.n)
-    prev = np.zeros(2, np.float32)
-    for a in range(0, src.n, CHUNK):
-        x = src.read(a, min(src.n, a + CHUNK))
-        k = min(len(x), max(0, whole - a))
-        if k:
-            power.append(_step_power(kf(x[:k])))
-        d1 = np.diff(np.concatenate([prev, x]))
-        d2 = np.abs(np.diff(d1))
-        stats.append(np.stack([_block_max(np.abs(x)), _block_max(np.abs(d1[1:])), _block_max(d2)], axis=1))
-        prev = np.concatenate([prev, x])[-2:]
-    return np.concatenate(power), np.concatenate(stats)
+    out = {}
+    for k in range(chunks_of(src.n)):
+        if stop(k):
+            break
+        out[k] = chunk_scan(src, k, kf)
+    return out
+
+
+def scan_backward(src: Source, stop: Callable[[int], bool]) -> dict[int, Scan]:
+    """Chunks from the last down until ``stop(k)`` says another process has chunk k
+    (each chunk settles its own filter: there is no state to carry backwards)."""
+    out = {}
+    for k in range(chunks_of(src.n) - 1, -1, -1):
+        if stop(k):
+            break
+        out[k] = chunk_scan(src, k)
+    return out
+
+
+def join_scans(src: Source, *parts: dict[int, Scan]) -> Scan:
+    """The whole programme's Scan from chunks scanned by several processes (the first
+    part given wins a chunk scanned twice); a chunk nobody scanned is scanned here."""
+    got: dict[int, Scan] = {}
+    for part in reversed(parts):
+        got.update(part)
+    return Scan.join([got[k] if k in got else chunk_scan(src, k) for k in range(chunks_of(src.n))])
+
+
+def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
+    """One pass over the whole programme (see Scan): (power per step, block stats)."""
+    kf = _KFilter(src.n)
+    whole = Scan.join([chunk_scan(src, k, kf) for k in range(chunks_of(src.n))])
+    return whole.power, whole.stats
 
 
 def _gated_mean(power: np.ndarray, relative_lu: float) -> tuple[np.ndarray, float]:
@@ -418,10 +480,11 @@ def _dbtp(peak: float) -> float:
     return float(20 * np.log10(max(peak, 1e-12))) if peak > 0 else float("-inf")
 
 
-def measure_source(src: Source, channels: int = 1) -> Measurement:
+def measure_source(src: Source, channels: int = 1, *, scanned: Scan | None = None) -> Measurement:
     """Integrated loudness, LRA and true peak of a mono programme delivered on
-    ``channels`` identical channels (BS.1770 sums channel powers: dual mono is +3 dB)."""
-    sub, peaks = _scan(src)
+    ``channels`` identical channels (BS.1770 sums channel powers: dual mono is +3 dB).
+    ``scanned``: the whole programme's Scan, if already made."""
+    sub, peaks = (scanned.power, scanned.stats) if scanned is not None else _scan(src)
     sub = sub * channels
     return Measurement(integrated_from(sub), lra_from(sub), _dbtp(_BlockPeaks(src, peaks).top()))
 
@@ -441,11 +504,12 @@ def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
 
 
 def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
-              tolerance: float = TOLERANCE_LU, max_rounds: int = 8) -> GainPlan:
+              tolerance: float = TOLERANCE_LU, max_rounds: int = 8, scanned: Scan | None = None) -> GainPlan:
     """Gain (and limiting where needed) that brings ``src`` within ``tolerance`` of the
     target loudness with the true peak at or under the ceiling. Limiting lowers
-    loudness, so the gain is corrected from the last measurement each round."""
-    sub0, peaks = _scan(src)
+    loudness, so the gain is corrected from the last measurement each round.
+    ``scanned``: the whole programme's Scan, if already made (by two processes)."""
+    sub0, peaks = (scanned.power, scanned.stats) if scanned is not None else _scan(src)
     sub0 = sub0 * channels
     blocks = _BlockPeaks(src, peaks)
     ceiling = 10 ** ((target.true_peak - 0.2) / 20)  # margin: meters interpolate differently

@@ -50,6 +50,7 @@ class RenderOptions:
     backoff: float = 1.0
     max_retry_after: float = 60.0
     fallback: str | None = None          # engine to use when an online one is unusable
+    jobs: int = 2                        # processes for one render: 2 = a sidecar for an offline engine
 
 
 @dataclass
@@ -67,6 +68,7 @@ class RenderResult:
     seconds: float
     loudness: Measurement | None = None
     fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
+    sidecar: dict | None = None          # {"units", "chunks"} the sidecar process did, when there was one
 
 
 def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:

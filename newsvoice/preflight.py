@@ -11,6 +11,7 @@ nothing is read or planned twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,16 +35,21 @@ class Prepared:
     plan: Plan
 
 
-def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions) -> Prepared | None:
+def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions,
+                        on_article: Callable[[Article], None] | None = None) -> Prepared | None:
     """Raise what ``render(src, out_dir, opts)`` would raise for bad options, a bad
     article or output folder, without loading audio code. A URL is not fetched here
-    (it would be fetched twice); only the options and the folder are checked (None)."""
+    (it would be fetched twice); only the options and the folder are checked (None).
+    ``on_article`` is told the article once it is read and the folder checked, before
+    the text front-end runs (the CLI starts the render's sidecar process there)."""
     validate(opts)
     url = is_url(str(src))
     article = None if url else read_source_article(str(src), keep_all=opts.keep_all)
     check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=source_stem(str(src)))
     if article is None:
         return None
+    if on_article is not None:
+        on_article(article)
     from newsvoice.normalize import Normalizer  # the text front-end: only for a readable article
     from newsvoice.plan import build_plan
 

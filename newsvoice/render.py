@@ -9,6 +9,7 @@ output is complete.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from newsvoice.engines import (
 )
 from newsvoice.errors import InputError
 from newsvoice.formats import get as get_format
-from newsvoice.loudness import Source, measure_source, plan_gain
+from newsvoice.loudness import Source, join_scans, measure_source, plan_gain, scan_forward
 from newsvoice.manifest import build_manifest
 from newsvoice.normalize import Normalizer
 from newsvoice.options import (  # noqa: F401  (re-exported for callers of the library)
@@ -53,6 +54,7 @@ from newsvoice.output import check_output_dir, write_outputs
 from newsvoice.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
 from newsvoice.plan import Plan, build_plan
 from newsvoice.preflight import Prepared
+from newsvoice.sidecar import Job, Sidecar, start_for, track_path_for_sidecar
 from newsvoice.sources import read_source_article, source_name, source_stem
 from newsvoice.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.targets import LoudnessTarget
@@ -65,16 +67,19 @@ _CHUNK = RATE * 10  # samples read at a time after assembly: memory is flat in p
 
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
-           progress: Progress | None = None, prepared: Prepared | None = None) -> RenderResult:
+           progress: Progress | None = None, prepared: Prepared | None = None,
+           sidecar: Sidecar | None = None) -> RenderResult:
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
     fallback engine, the whole article is rendered again with it: one voice per file.
-    ``prepared``: what preflight.check_render_inputs already read and planned for ``src``."""
+    ``prepared``: what preflight.check_render_inputs already read and planned for ``src``;
+    ``sidecar``: a helper process the caller started early (it stays the caller's to
+    close); without one, a render that can use a second core starts its own."""
     opts = opts or RenderOptions()
     if engine is None:
         check_choice(opts.engine, opts.voice)  # a bad --engine/--voice is a usage error, before any work
     try:
-        return _render(src, out_dir, opts, engine=engine, progress=progress, prepared=prepared)
+        return _render(src, out_dir, opts, engine=engine, progress=progress, prepared=prepared, sidecar=sidecar)
     except ServiceUnavailable as e:
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
@@ -85,7 +90,8 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
 
 
 def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
-            progress: Progress | None, prepared: Prepared | None = None) -> RenderResult:
+            progress: Progress | None, prepared: Prepared | None = None,
+            sidecar: Sidecar | None = None) -> RenderResult:
     t0 = time.perf_counter()
 
     def stage(name: str, done: int = 0, total: int | None = None) -> None:
@@ -109,9 +115,34 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
-    paced = _speak(plan, synth, opts, stage)
-    with paced.track:
-        return _deliver(src, out_dir, opts, target, plan, synth, paced, stage, t0)
+    side, own = _sidecar_for(engine, opts, sidecar, sum(len(u.spoken) for u in plan.units))
+    with contextlib.ExitStack() as stack:
+        if side is not None:
+            if own:
+                stack.callback(side.close)
+            stack.enter_context(_one_blas_thread())
+        paced = _speak(plan, synth, opts, stage, side)
+        with paced.track:
+            return _deliver(src, out_dir, opts, target, plan, synth, paced, stage, t0, side)
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """While the sidecar holds the other core, a BLAS thread of ours would spin on it
+    (the CLI already sets one thread; library callers may not have)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
+
+
+def _sidecar_for(engine: Engine, opts: RenderOptions, given: Sidecar | None,
+                 chars: int) -> tuple[Sidecar | None, bool]:
+    """The sidecar this render uses (None: it works alone), and whether it started it.
+    A caller's sidecar serves only the engine and voice it was started for."""
+    if given is not None:
+        ok = given.engine == engine.name and given.voice == engine.voice and opts.use_cache
+        return (given if ok else None), False
+    side = start_for(engine.name, engine.voice, opts, chars)
+    return side, side is not None
 
 
 @dataclass(frozen=True)
@@ -122,36 +153,76 @@ class Paced:
     timing: list[UnitTiming]
     speed: float
     scales: list[float]  # each unit's delivered length / its engine-paced length
+    side_units: int = 0  # units the sidecar synthesised
 
 
-def _speak(plan: Plan, synth: Synthesizer, opts: RenderOptions, stage: Callable[..., None]) -> Paced:
-    """Synthesise every unit into the programme track at its pace."""
+def _speak(plan: Plan, synth: Synthesizer, opts: RenderOptions, stage: Callable[..., None],
+           side: Sidecar | None = None) -> Paced:
+    """Synthesise every unit into the programme track at its pace (the sidecar, if any,
+    filling the cache from the end meanwhile)."""
     pauses = [u.pause_after_ms for u in plan.units]
     spoken = [u.spoken for u in plan.units]
+    ahead = None
+    if side is not None and synth.cache is not None:
+        side.at(0)
+        ahead = _try(side.prefetch, synth.cache.root, spoken)
+
+    def synthesising(i: int, n: int) -> None:
+        if side is not None:
+            side.at(i)
+        stage("synthesising", i, n)
     if opts.fit_s is None:  # each unit goes straight into the programme at its pace
         track, speed, silences = start_track(opts.pauses.head), opts.speed, gaps(pauses, opts.pauses.tail)
         try:
             timing = synthesize_into(spoken, synth, lambda i, x: lay(track, x, speed, silences[i]),
-                                     lambda i, n: stage("synthesising", i, n))
+                                     synthesising)
         except BaseException:
             track.close()
             raise
         stage("pacing" if speed != 1.0 else "assembling")
     else:  # the pace that fits the slot is known once every unit is
         with Track() as spool:
-            timing = synthesize_into(spoken, synth, lambda i, x: spool.add_unit(x),
-                                     lambda i, n: stage("synthesising", i, n))
+            timing = synthesize_into(spoken, synth, lambda i, x: spool.add_unit(x), synthesising)
             stage("pacing")
             track, _, speed = paced_track(spool, pauses, speed=opts.speed, fit_s=opts.fit_s,
                                           head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
+    made = 0
+    if ahead is not None:
+        made_keys = _result(ahead) or []
+        synth.credit(made_keys)
+        made = len(made_keys)
     scales = [(b - a) / t.n_samples if t.n_samples else 1.0 for (a, b), t in zip(track.spans, timing, strict=True)]
-    return Paced(track, timing, speed, scales)
+    return Paced(track, timing, speed, scales, made)
+
+
+def _try(submit: Callable[..., Job], *args: object) -> Job | None:
+    """Hand work to the sidecar; None if it is gone (the render then does the work)."""
+    try:
+        return submit(*args)
+    except Exception as e:  # a dead sidecar's pool refuses work
+        log.debug("sidecar unavailable: %s", e)
+        return None
+
+
+def _result(job: Job | None) -> Any:
+    """The sidecar's answer, or None when it failed (the render then does the work)."""
+    if job is None:
+        return None
+    try:
+        return job.result()
+    except Exception as e:
+        log.debug("sidecar failed: %s", e)
+        return None
 
 
 def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarget | None, plan: Plan,
-             synth: Synthesizer, paced: Paced, stage: Callable[..., None], t0: float) -> RenderResult:
-    """Word timeline, cues, loudness and files of a paced programme."""
+             synth: Synthesizer, paced: Paced, stage: Callable[..., None], t0: float,
+             side: Sidecar | None = None) -> RenderResult:
+    """Word timeline, cues, loudness and files of a paced programme (the sidecar, if
+    any, measuring loudness while the cues are cut)."""
     track, timing, engine, cache = paced.track, paced.timing, synth.engine, synth.cache
+    path = track_path_for_sidecar(track.fileno()) if side is not None else None
+    tail = _try(side.scan_tail, path, track.n_samples) if side is not None and path is not None else None
     spans_s = [(a / RATE, b / RATE) for a, b in track.spans]
     words = build_timeline(plan.units, [t.starts for t in timing], [t.duration_s for t in timing],
                            spans_s, paced.scales, [t.confidence for t in timing])
@@ -163,11 +234,17 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
 
     stage("loudness")
     source = Source(track.n_samples, track.read_float)
+    scanned, side_chunks = None, 0
+    if side is not None and tail is not None:  # the sidecar scanned from the end meanwhile: meet it
+        head = scan_forward(source, lambda k: not side.claim(k))
+        theirs = _result(tail) or {}
+        side_chunks = len(set(theirs) - set(head))
+        scanned = join_scans(source, head, theirs)
     if target is not None:
-        gains = plan_gain(source, target, channels=opts.channels)
+        gains = plan_gain(source, target, channels=opts.channels, scanned=scanned)
         loud, chunks = gains.measurement, gains.chunks
     else:
-        loud = measure_source(source, channels=opts.channels)
+        loud = measure_source(source, channels=opts.channels, scanned=scanned)
         chunks = partial(_plain_chunks, track)
     stage("encoding")
     stem = source_stem(str(src))
@@ -196,7 +273,8 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
         outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),
         units=len(plan.units), words=len(words), engine=engine.name, voice=engine.voice,
         engine_calls=synth.calls, cache_hits=cache.hits if cache else 0, warnings=warnings,
-        seconds=time.perf_counter() - t0, loudness=loud, fallback=getattr(engine, "fallback", None))
+        seconds=time.perf_counter() - t0, loudness=loud, fallback=getattr(engine, "fallback", None),
+        sidecar={"units": paced.side_units, "chunks": side_chunks} if side is not None else None)
 
 
 def _plain_chunks(track: Track, src: Source, size: int = _CHUNK) -> Iterator[np.ndarray]:

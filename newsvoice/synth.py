@@ -9,7 +9,7 @@ are cached together, so a warm render neither calls the engine nor aligns.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class Synthesizer:
     cache: PhraseCache | None
     calls: int = 0
     aligned: int = 0
+    hit_keys: set[str] = field(default_factory=set)  # units this render found in the cache
 
     def __call__(self, text: str) -> UnitSpeech:
         n_words = len(text.split())
@@ -49,6 +50,7 @@ class Synthesizer:
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None and len(hit.starts) == n_words:
+                self.hit_keys.add(key)
                 return UnitSpeech(hit.samples, hit.starts, hit.confidence)
         self.calls += 1
         speech = self.engine.synthesize(text)
@@ -69,6 +71,16 @@ class Synthesizer:
             # the stored entry, ours or another worker's: every render of this unit agrees
             entry = self.cache.put(key, entry)
         return UnitSpeech(entry.samples, entry.starts, entry.confidence)
+
+
+    def credit(self, made: list[tuple[str, bool]]) -> None:
+        """Count as engine calls (not cache hits) the units another process synthesised
+        for this render (``made``: key, whether it was aligned) that this one then used."""
+        used = [aligned for key, aligned in made if key in self.hit_keys]
+        self.calls += len(used)
+        self.aligned += sum(used)
+        if self.cache is not None:
+            self.cache.hits -= len(used)
 
 
 @dataclass(frozen=True)
