@@ -21,21 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from newsvoice.cacheroot import MARKER, MARKER_TEXT, default_cache_dir, mark  # noqa: F401 (re-exported)
 from newsvoice.errors import InputError
 
 MAGIC = b"NVC2"
 PROCESSING_VERSION = 2  # bump when resampling/trimming changes what is stored
-# The cache root is marked with a standard CACHEDIR.TAG (bford.org/cachedir: backup tools
-# skip it); `cache prune` deletes only inside a marked root, never in an arbitrary folder.
-MARKER = "CACHEDIR.TAG"
-MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-               "# This file is a cache directory tag created by newsvoice (phrase cache).\n")
-
-
-def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("newsvoice"))
 
 
 def phrase_key(engine: str, voice: str, text: str) -> str:
@@ -97,13 +87,7 @@ class PhraseCache:
 
     def mark(self) -> None:
         """Create the root and its CACHEDIR.TAG (O_EXCL: a planted name is left alone)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.root / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        except FileExistsError:
-            return
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(MARKER_TEXT)
+        mark(self.root)
 
     def put(self, key: str, entry: Entry) -> Entry:
         """Store ``entry`` unless another process stored this key first; return the stored one.

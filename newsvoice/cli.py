@@ -222,7 +222,8 @@ _LAYOUT_OPTIONS = [
 _CACHE_OPTIONS = [
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                  help="Phrase cache folder (default: the platform cache folder)."),
-    click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache."),
+    click.option("--no-cache", is_flag=True,
+                 help="Neither read nor write the phrase cache or the render memo (render everything again)."),
     click.option("--retries", type=StrictInt(0, 20), default=4, show_default=True,
                  help="Google retries per phrase."),
 ]
@@ -366,7 +367,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
       newsvoice render article.txt -o out/ --engine espeak --review
     """
-    from newsvoice.options import RenderOptions
+    from newsvoice.memo import look_up
+    from newsvoice.options import RenderOptions, validate
     from newsvoice.preflight import check_render_inputs
 
     _check_voice(engine, voice)
@@ -384,21 +386,25 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after,
         **_layout(**layout),
     )
-    prepared = check_render_inputs(file, out_dir, opts)  # before render's import loads the audio stack
-    from newsvoice.render import render as do_render
+    validate(opts)
+    looked = look_up(file, out_dir, opts)  # an unchanged render is restored: no plan, no audio stack
+    result = looked.result
+    if result is None:
+        prepared = check_render_inputs(file, out_dir, opts)  # before render's import loads the audio stack
+        from newsvoice.render import render as do_render
 
-    bar, progress = _progress("synthesising")
-    try:
-        if bar:
-            bar.start()
-        result = do_render(file, out_dir, opts, progress=progress, prepared=prepared)
-    finally:
-        if bar:
-            bar.stop()
+        bar, progress = _progress("synthesising")
+        try:
+            if bar:
+                bar.start()
+            result = do_render(file, out_dir, opts, progress=progress, prepared=prepared, looked=looked)
+        finally:
+            if bar:
+                bar.stop()
     _show_warnings(file.name, result.warnings)
-    log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %d engine calls, %.1f s",
-             file.name, result.duration_s, result.cues, result.engine, result.voice,
-             result.engine_calls, result.seconds)
+    how = "restored from the render cache" if result.restored else f"{result.engine_calls} engine calls"
+    log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
+             file.name, result.duration_s, result.cues, result.engine, result.voice, how, result.seconds)
     for path in result.outputs.values():
         click.echo(str(path))
     if review:

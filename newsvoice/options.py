@@ -67,6 +67,7 @@ class RenderResult:
     seconds: float
     loudness: Measurement | None = None
     fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
+    restored: bool = False               # copied from the render memo (memo.py), not rendered
 
 
 def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:
