@@ -735,7 +735,7 @@ def _batch_table(results) -> None:
 
 @cli.group()
 def cache() -> None:
-    """Inspect and trim the phrase cache."""
+    """Inspect and trim the cache: synthesised phrases and memoised renders."""
 
 
 def _cache_dir_option(f):
@@ -746,11 +746,13 @@ def _cache_dir_option(f):
 @cache.command("info")
 @_cache_dir_option
 def cache_info(cache_dir: Path | None) -> None:
-    """Print the cache folder, its number of entries and their size."""
+    """Print the cache folder, its number of entries and their size (phrases and
+    renders together), then the memoised renders alone (count, size)."""
     from newsvoice.cache import PhraseCache, default_cache_dir, human_size
 
     info = PhraseCache(cache_dir or default_cache_dir()).info()
-    click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
+    click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
+               f"renders\t{info.renders}\t{human_size(info.render_size)}")
 
 
 @cache.command("prune")
@@ -759,7 +761,7 @@ def cache_info(cache_dir: Path | None) -> None:
               help="Keep the cache under this size, with a unit: 500MB, 2GB, 100k, 1GiB, 42B (or 0).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting more than half of the cache.")
 def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
-    """Delete least-recently-used phrases until the cache fits in --max-size.
+    """Delete least-recently-used phrases and renders until the cache fits in --max-size.
 
     Only a folder marked as a newsvoice cache (CACHEDIR.TAG) is touched. Asks
     before deleting more than half of it (on a terminal; elsewhere pass --yes).
@@ -783,7 +785,8 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
             raise InputError("nothing deleted")
     info = pc.prune(limit)
     click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
-               f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
+               f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
+               f"renders\t{info.renders}\t{human_size(info.render_size)}")
 
 
 def main() -> None:
