@@ -378,7 +378,8 @@ def sweep(root: Path, *, older_than_s: float) -> int:
     """Remove what killed writers left (temp folders, folders without meta.json) older
     than ``older_than_s`` seconds (0: all of them). Returns how many."""
     now, n = time.time(), 0
-    for folder in (root / RENDERS).glob("??/*"):
+    folders = [f for fan in (root / RENDERS).glob("??") for f in fan.iterdir()]  # temps are dot-names
+    for folder in folders:
         try:
             if (folder / META).exists() or now - folder.stat().st_mtime < older_than_s:
                 continue

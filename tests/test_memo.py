@@ -241,7 +241,10 @@ def test_cache_info_and_prune_count_and_remove_memo_entries(tmp_path, article):
     half = tmp_path / "c" / "renders" / "ab" / ("ab" + "0" * 62)
     half.mkdir(parents=True)
     (half / "o.wav").write_bytes(b"x")  # a killed writer's folder without meta.json, long ago
-    os.utime(half, (time.time() - 7200, time.time() - 7200))
+    temp = half.parent / f".{half.name}.x1y2.tmp"  # a killed writer's temp folder
+    temp.mkdir()
+    for folder in (half, temp):
+        os.utime(folder, (time.time() - 7200, time.time() - 7200))
     runner = CliRunner(mix_stderr=False)
     info = runner.invoke(cli, ["cache", "info", "--cache-dir", str(tmp_path / "c")])
     assert info.exit_code == 0 and "renders\t2\t" in info.stdout, info.stdout
@@ -251,7 +254,7 @@ def test_cache_info_and_prune_count_and_remove_memo_entries(tmp_path, article):
                             "--max-size", f"{size_one + phrases}B"])
     assert r.exit_code == 0, r.stderr
     assert "renders\t1\t" in r.stdout
-    assert not old.exists() and (new / "meta.json").exists() and not half.exists()
+    assert not old.exists() and (new / "meta.json").exists() and not half.exists() and not temp.exists()
     r = runner.invoke(cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--yes", "--max-size", "0"])
     assert r.exit_code == 0 and "renders\t0\t" in r.stdout
     assert _entries(tmp_path) == [] and not any((tmp_path / "c" / "renders").glob("??/*"))
