@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
+    from newsvoice.engines import Engine
     from newsvoice.options import RenderOptions, RenderResult
 
 log = logging.getLogger("newsvoice")
@@ -146,7 +147,7 @@ def _read_regular(path: Path) -> bytes | None:
     return data if len(data) <= _MAX_SOURCE else None
 
 
-def _speaker(opts: RenderOptions, engine) -> tuple[str, str] | None:
+def _speaker(opts: RenderOptions, engine: Engine | None) -> tuple[str, str] | None:
     """The engine and voice that will speak (None: a fallback engine stands in)."""
     if engine is not None:
         return None if getattr(engine, "fallback", None) else (engine.name, engine.voice)
@@ -156,7 +157,7 @@ def _speaker(opts: RenderOptions, engine) -> tuple[str, str] | None:
     return name, get_spec(name).resolve_voice(opts.voice)
 
 
-def look_up(src: Path, out_dir: Path, opts: RenderOptions, *, engine=None) -> Lookup:
+def look_up(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None = None) -> Lookup:
     """Restore the outputs of an identical earlier render into ``out_dir`` if the memo has
     them (``result`` set), else say where this render may be stored. ``engine``: the
     engine already opened (batch), else the one ``opts`` names is resolved, not opened."""
@@ -222,20 +223,22 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
     an input); None when there is no (valid) entry. A corrupt entry is removed."""
     t0 = time.perf_counter()
     try:
-        meta = json.loads((entry / META).read_bytes())
-    except (OSError, ValueError):
+        raw = (entry / META).read_bytes()
+    except OSError:
         return None  # no meta.json: not an entry
     from newsvoice.output import check_output_dir, write_outputs
     from newsvoice.sources import source_stem
 
     stem = source_stem(str(src))
     try:
+        meta = json.loads(raw)
         files = meta["files"]
         if meta.get("format") != FORMAT or not files or any(
                 f["name"] != f"{stem}.{f['kind']}" or f["file"] != f"o.{f['kind']}" for f in files):
             raise _Corrupt(META)
+        restored = _result(meta["result"], {f["kind"]: out_dir / f["name"] for f in files})
         handles = _open_verified(entry, files)
-    except (_Corrupt, OSError, KeyError, TypeError) as e:
+    except (_Corrupt, OSError, KeyError, TypeError, ValueError) as e:
         log.debug("render memo entry %s is damaged (%s); rendering", entry.name, e)
         remove_entry(entry)
         return None
@@ -249,17 +252,18 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
             fh.close()
     with contextlib.suppress(OSError):
         os.utime(entry / META)  # last use, for prune's LRU
-    return _result(meta["result"], {f["kind"]: out_dir / f["name"] for f in files}, time.perf_counter() - t0)
+    restored.seconds = time.perf_counter() - t0
+    return restored
 
 
-def _result(r: dict, outputs: dict[str, Path], seconds: float) -> RenderResult:
+def _result(r: dict, outputs: dict[str, Path]) -> RenderResult:
     from newsvoice.options import RenderResult
     from newsvoice.targets import Measurement
 
     loud = r.get("loudness")
     return RenderResult(outputs=outputs, duration_s=r["duration_s"], cues=r["cues"], units=r["units"],
                         words=r["words"], engine=r["engine"], voice=r["voice"], engine_calls=0, cache_hits=0,
-                        warnings=list(r["warnings"]), seconds=seconds,
+                        warnings=list(r["warnings"]), seconds=0.0,
                         loudness=Measurement(**loud) if loud else None, restored=True)
 
 

@@ -158,6 +158,13 @@ def test_an_entry_without_meta_json_is_not_an_entry(tmp_path, article):
     assert not render(article, tmp_path / "b", _opts(tmp_path)).restored
     assert _entries(tmp_path) == [entry]  # the half entry was replaced by a finished one
     assert render(article, tmp_path / "c2", _opts(tmp_path)).restored
+    meta = json.loads((entry / "meta.json").read_text())
+    del meta["result"]["cues"]  # damaged meta.json: the entry is removed, nothing is written
+    (entry / "meta.json").write_text(json.dumps(meta))
+    assert not render(article, tmp_path / "c3", _opts(tmp_path)).restored
+    (entry / "meta.json").write_bytes(b'{"format": 1, "fi')  # truncated
+    assert not render(article, tmp_path / "c4", _opts(tmp_path)).restored
+    assert render(article, tmp_path / "c5", _opts(tmp_path)).restored  # stored again each time
 
 
 def test_no_cache_neither_stores_nor_uses_the_memo(tmp_path, article):
