@@ -266,3 +266,22 @@ def test_cache_info_and_prune_count_and_remove_memo_entries(tmp_path, article):
     assert r.exit_code == 0 and "renders\t0\t" in r.stdout
     assert _entries(tmp_path) == [] and not any((tmp_path / "c" / "renders").glob("??/*"))
 
+
+
+def test_writers_storing_one_render_at_once_leave_one_finished_entry(tmp_path, article):
+    import threading
+
+    result = render(article, tmp_path / "a", _opts(tmp_path))
+    [entry] = _entries(tmp_path)
+    memo.remove_entry(entry)
+    looked = memo.look_up(article, tmp_path / "b", _opts(tmp_path))
+    assert looked.result is None and looked.entry == entry
+    threads = [threading.Thread(target=memo.remember, args=(looked, result)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert _entries(tmp_path) == [entry]
+    assert sorted(p.name for p in entry.parent.iterdir()) == [entry.name]  # no temp folder left
+    assert render(article, tmp_path / "b", _opts(tmp_path)).restored
+    assert _bytes(tmp_path / "b") == _bytes(tmp_path / "a")
