@@ -67,6 +67,8 @@ class Lookup:
     entry: Path | None = None
     speaker: tuple[str, str] = ("", "")  # (engine, voice) the key was made for
     result: RenderResult | None = None
+    inputs: tuple[Path, ...] = ()        # the article and lexicons the key read ...
+    digest: str = ""                     # ... and their bytes' digest: unchanged when storing?
 
 
 # ---------------------------------------------------------------- the key
@@ -166,16 +168,21 @@ def look_up(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
     if not opts.use_cache or is_url(str(src)):
         return Lookup()
     speaker = _speaker(opts, engine)
-    data = _read_regular(src)
-    if speaker is None or data is None:
+    inputs = (src, *map(Path, opts.lexicons))
+    read = [_read_regular(p) for p in inputs]
+    if speaker is None or any(b is None for b in read):
         return Lookup()
-    lexicons = [_read_regular(Path(p)) for p in opts.lexicons]
-    if any(b is None for b in lexicons):
-        return Lookup()
-    key = render_key(data, source_name(str(src)), source_stem(str(src)), opts, *speaker,
-                     [b for b in lexicons if b is not None])
+    data, *lexicons = [b for b in read if b is not None]
+    key = render_key(data, source_name(str(src)), source_stem(str(src)), opts, *speaker, lexicons)
     entry = renders_dir(opts) / key[:2] / key
-    return Lookup(entry, speaker, _restore(entry, src, out_dir, opts))
+    return Lookup(entry, speaker, _restore(entry, src, out_dir, opts), inputs, _digest(read))
+
+
+def _digest(blobs: list[bytes | None]) -> str:
+    h = hashlib.sha256()
+    for b in blobs:
+        h.update(hashlib.sha256(b if b is not None else b"\0missing").digest())
+    return h.hexdigest()
 
 
 def renders_dir(opts: RenderOptions) -> Path:
@@ -277,6 +284,8 @@ def remember(looked: Lookup, result: RenderResult) -> None:
     if (looked.entry is None or result.restored or result.fallback
             or (result.engine, result.voice) != looked.speaker or (looked.entry / META).exists()):
         return
+    if _digest([_read_regular(p) for p in looked.inputs]) != looked.digest:
+        return  # the article or a lexicon was edited while it rendered: which bytes were read?
     try:
         _store(looked.entry, result)
     except (OSError, ValueError, KeyError, TypeError) as e:

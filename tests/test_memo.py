@@ -285,3 +285,13 @@ def test_writers_storing_one_render_at_once_leave_one_finished_entry(tmp_path, a
     assert sorted(p.name for p in entry.parent.iterdir()) == [entry.name]  # no temp folder left
     assert render(article, tmp_path / "b", _opts(tmp_path)).restored
     assert _bytes(tmp_path / "b") == _bytes(tmp_path / "a")
+
+
+def test_an_article_edited_while_it_renders_is_not_stored(tmp_path, article):
+    looked = memo.look_up(article, tmp_path / "a", _opts(tmp_path))
+    assert looked.result is None and looked.entry is not None
+    article.write_text(ARTICLE.replace("11/01", "12/01"), encoding="utf-8")  # saved after the look-up
+    assert not render(article, tmp_path / "a", _opts(tmp_path), looked=looked).restored
+    assert _entries(tmp_path) == []  # its outputs are of the new text, its key of the old
+    article.write_text(ARTICLE, encoding="utf-8")
+    assert not render(article, tmp_path / "b", _opts(tmp_path)).restored
