@@ -221,7 +221,7 @@ _LAYOUT_OPTIONS = [
 
 _CACHE_OPTIONS = [
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                 help="Phrase cache folder (default: the platform cache folder)."),
+                 help="Cache folder: phrases and memoised renders (default: the platform cache folder)."),
     click.option("--no-cache", is_flag=True,
                  help="Neither read nor write the phrase cache or the render memo (render everything again)."),
     click.option("--retries", type=StrictInt(0, 20), default=4, show_default=True,
