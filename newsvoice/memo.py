@@ -282,13 +282,15 @@ def remember(looked: Lookup, result: RenderResult) -> None:
     the engine and voice asked for (no fallback). Never raises: a memo that cannot be
     written only costs speed."""
     if (looked.entry is None or result.restored or result.fallback
-            or (result.engine, result.voice) != looked.speaker or (looked.entry / META).exists()):
+            or (result.engine, result.voice) != looked.speaker):
         return
-    if _digest([_read_regular(p) for p in looked.inputs]) != looked.digest:
-        return  # the article or a lexicon was edited while it rendered: which bytes were read?
     try:
+        if (looked.entry / META).exists():
+            return  # first finished entry wins
+        if _digest([_read_regular(p) for p in looked.inputs]) != looked.digest:
+            return  # the article or a lexicon was edited while it rendered: which bytes were read?
         _store(looked.entry, result)
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except Exception as e:  # noqa: BLE001 - the render itself succeeded; never fail it here
         log.debug("render memo: not stored (%s)", e)
 
 

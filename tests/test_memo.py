@@ -295,3 +295,12 @@ def test_an_article_edited_while_it_renders_is_not_stored(tmp_path, article):
     assert _entries(tmp_path) == []  # its outputs are of the new text, its key of the old
     article.write_text(ARTICLE, encoding="utf-8")
     assert not render(article, tmp_path / "b", _opts(tmp_path)).restored
+
+
+def test_a_memo_that_cannot_be_written_only_costs_speed(tmp_path, article):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "renders").write_bytes(b"not a folder")  # every store fails
+    for out in ("a", "b"):
+        result = render(article, tmp_path / out, _opts(tmp_path))
+        assert not result.restored and (tmp_path / out / "tin.wav").stat().st_size > 48000
+    assert _bytes(tmp_path / "b", kinds=("wav", "srt")) == _bytes(tmp_path / "a", kinds=("wav", "srt"))
