@@ -21,21 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from newsvoice import memo
+from newsvoice.cacheroot import MARKER, MARKER_TEXT, default_cache_dir, mark  # noqa: F401 (re-exported)
 from newsvoice.errors import InputError
 
 MAGIC = b"NVC2"
 PROCESSING_VERSION = 2  # bump when resampling/trimming changes what is stored
-# The cache root is marked with a standard CACHEDIR.TAG (bford.org/cachedir: backup tools
-# skip it); `cache prune` deletes only inside a marked root, never in an arbitrary folder.
-MARKER = "CACHEDIR.TAG"
-MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-               "# This file is a cache directory tag created by newsvoice (phrase cache).\n")
-
-
-def default_cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("newsvoice"))
 
 
 def phrase_key(engine: str, voice: str, text: str) -> str:
@@ -101,13 +92,7 @@ class PhraseCache:
 
     def mark(self) -> None:
         """Create the root and its CACHEDIR.TAG (O_EXCL: a planted name is left alone)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.root / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        except FileExistsError:
-            return
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(MARKER_TEXT)
+        mark(self.root)
 
     def put(self, key: str, entry: Entry) -> Entry:
         """Store ``entry`` unless another process stored this key first; return the stored one.
@@ -159,15 +144,18 @@ class PhraseCache:
         return out
 
     def info(self) -> CacheInfo:
-        ents = self.entries()
-        return CacheInfo(self.root, len(ents), sum(size for _, size, _ in ents))
+        """Phrases and render memo entries (memo.py) together: one cache, one size."""
+        ents, renders = self.entries(), memo.entries(self.root)
+        return CacheInfo(self.root, len(ents) + len(renders), sum(e[1] for e in ents + renders),
+                         renders=len(renders), render_size=sum(e[1] for e in renders))
 
     def prune(self, max_bytes: int, *, stale_tmp_s: float = 3600.0) -> CacheInfo:
-        """Delete least-recently-used entries until the cache fits in ``max_bytes``;
-        also sweep temp files older than ``stale_tmp_s`` (left by killed processes), or
-        every temp file when ``max_bytes`` is 0 (a writer that loses one just skips storing).
-        Safe beside running renders: a reader of a deleted entry just synthesises again.
-        Refuses a folder without the cache's marker (InputError)."""
+        """Delete least-recently-used entries (phrases and render memo entries alike) until
+        the cache fits in ``max_bytes``; also sweep temp files older than ``stale_tmp_s``
+        (left by killed processes), or every temp file when ``max_bytes`` is 0 (a writer
+        that loses one just skips storing). Safe beside running renders: a reader of a
+        deleted entry just synthesises (or renders) again. Refuses a folder without the
+        cache's marker (InputError)."""
         if not self.is_marked():
             raise InputError(f"{self.root} is not a newsvoice cache (no {MARKER}); nothing deleted")
         now = time.time()
@@ -177,26 +165,37 @@ class PhraseCache:
                     tmp.unlink()
             except OSError:
                 pass
-        ents = sorted(self.entries(), key=lambda e: e[2])
+        memo.sweep(self.root, older_than_s=0 if max_bytes == 0 else stale_tmp_s)
+        renders = memo.entries(self.root)
+        ents = sorted(self.entries() + renders, key=lambda e: e[2])
+        is_render = {path for path, _, _ in renders}
         total = sum(size for _, size, _ in ents)
-        removed = freed = 0
+        removed = freed = removed_renders = 0
         for path, size, _ in ents:
             if total <= max_bytes:
                 break
-            path.unlink(missing_ok=True)
+            if path in is_render:
+                memo.remove_entry(path)
+                removed_renders += 1
+            else:
+                path.unlink(missing_ok=True)
             total -= size
             removed += 1
             freed += size
-        return CacheInfo(self.root, len(ents) - removed, total, removed, freed)
+        kept = [e for e in renders if e[0].exists()]
+        return CacheInfo(self.root, len(ents) - removed, total, removed, freed, renders=len(kept),
+                         render_size=sum(e[1] for e in kept))
 
 
 @dataclass(frozen=True)
 class CacheInfo:
     root: Path
-    entries: int
+    entries: int       # phrases and renders
     size: int
     removed: int = 0
     freed: int = 0
+    renders: int = 0   # of which render memo entries, and their bytes
+    render_size: int = 0
 
 
 _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,

@@ -221,8 +221,9 @@ _LAYOUT_OPTIONS = [
 
 _CACHE_OPTIONS = [
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                 help="Phrase cache folder (default: the platform cache folder)."),
-    click.option("--no-cache", is_flag=True, help="Neither read nor write the phrase cache."),
+                 help="Cache folder: phrases and memoised renders (default: the platform cache folder)."),
+    click.option("--no-cache", is_flag=True,
+                 help="Neither read nor write the phrase cache or the render memo (render everything again)."),
     click.option("--retries", type=StrictInt(0, 20), default=4, show_default=True,
                  help="Google retries per phrase."),
 ]
@@ -369,8 +370,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
       newsvoice render article.txt -o out/ --loudness atsc-a85 --fit 1:30
       newsvoice render article.txt -o out/ --engine espeak --review
     """
-    from newsvoice.options import RenderOptions
-    from newsvoice.preflight import check_render_inputs
+    from newsvoice.memo import look_up
+    from newsvoice.options import RenderOptions, validate
 
     _check_voice(engine, voice)
     _check_lexicons(layout["lexicons"])
@@ -387,33 +388,15 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after, jobs=jobs,
         **_layout(**layout),
     )
-    sides = []  # the render's sidecar process, started once the article is known to be readable
-
-    def start_sidecar(article) -> None:
-        from newsvoice.sidecar import start_for
-
-        chars = sum(map(len, [article.headline or "", *article.paragraphs]))
-        sides.extend(filter(None, [start_for(engine, voice, opts, chars)]))
-
-    bar, progress = _progress("synthesising")
-    try:
-        # before render's import loads the audio stack
-        prepared = check_render_inputs(file, out_dir, opts, on_article=start_sidecar)
-        from newsvoice.render import render as do_render
-
-        if bar:
-            bar.start()
-        result = do_render(file, out_dir, opts, progress=progress, prepared=prepared,
-                           sidecar=sides[0] if sides else None)
-    finally:
-        if bar:
-            bar.stop()
-        for side in sides:
-            side.close()
+    validate(opts)
+    looked = look_up(file, out_dir, opts)  # an unchanged render is restored: no plan, no audio stack
+    result = looked.result
+    if result is None:
+        result = _render_now(file, out_dir, opts, looked, engine, voice)
     _show_warnings(file.name, result.warnings)
-    log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %d engine calls, %.1f s",
-             file.name, result.duration_s, result.cues, result.engine, result.voice,
-             result.engine_calls, result.seconds)
+    how = "restored from the render cache" if result.restored else f"{result.engine_calls} engine calls"
+    log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
+             file.name, result.duration_s, result.cues, result.engine, result.voice, how, result.seconds)
     if result.sidecar:
         log.debug("sidecar process: %d units synthesised, %d loudness chunks scanned",
                   result.sidecar["units"], result.sidecar["chunks"])
@@ -427,6 +410,35 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         raise InputError(f"{len(result.warnings)} warning(s) and --strict (outputs written)")
 
 
+
+
+def _render_now(file: Path, out_dir: Path, opts, looked, engine: str, voice: str | None):
+    """A render the memo does not have: inputs checked before the audio stack loads, and
+    the sidecar process started as soon as the article is known to be readable."""
+    from newsvoice.preflight import check_render_inputs
+
+    sides = []
+
+    def start_sidecar(article) -> None:
+        from newsvoice.sidecar import start_for
+
+        chars = sum(map(len, [article.headline or "", *article.paragraphs]))
+        sides.extend(filter(None, [start_for(engine, voice, opts, chars)]))
+
+    bar, progress = _progress("synthesising")
+    try:
+        prepared = check_render_inputs(file, out_dir, opts, on_article=start_sidecar)
+        from newsvoice.render import render as do_render
+
+        if bar:
+            bar.start()
+        return do_render(file, out_dir, opts, progress=progress, prepared=prepared, looked=looked,
+                         sidecar=sides[0] if sides else None)
+    finally:
+        if bar:
+            bar.stop()
+        for side in sides:
+            side.close()
 
 @cli.command()
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
@@ -747,7 +759,7 @@ def _batch_table(results) -> None:
 
 @cli.group()
 def cache() -> None:
-    """Inspect and trim the phrase cache."""
+    """Inspect and trim the cache: synthesised phrases and memoised renders."""
 
 
 def _cache_dir_option(f):
@@ -758,11 +770,13 @@ def _cache_dir_option(f):
 @cache.command("info")
 @_cache_dir_option
 def cache_info(cache_dir: Path | None) -> None:
-    """Print the cache folder, its number of entries and their size."""
+    """Print the cache folder, its number of entries and their size (phrases and
+    renders together), then the memoised renders alone (count, size)."""
     from newsvoice.cache import PhraseCache, default_cache_dir, human_size
 
     info = PhraseCache(cache_dir or default_cache_dir()).info()
-    click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
+    click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
+               f"renders\t{info.renders}\t{human_size(info.render_size)}")
 
 
 @cache.command("prune")
@@ -771,7 +785,7 @@ def cache_info(cache_dir: Path | None) -> None:
               help="Keep the cache under this size, with a unit: 500MB, 2GB, 100k, 1GiB, 42B (or 0).")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting more than half of the cache.")
 def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
-    """Delete least-recently-used phrases until the cache fits in --max-size.
+    """Delete least-recently-used phrases and renders until the cache fits in --max-size.
 
     Only a folder marked as a newsvoice cache (CACHEDIR.TAG) is touched. Asks
     before deleting more than half of it (on a terminal; elsewhere pass --yes).
@@ -795,7 +809,8 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
             raise InputError("nothing deleted")
     info = pc.prune(limit)
     click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
-               f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}")
+               f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
+               f"renders\t{info.renders}\t{human_size(info.render_size)}")
 
 
 def main() -> None:

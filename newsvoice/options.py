@@ -69,6 +69,7 @@ class RenderResult:
     loudness: Measurement | None = None
     fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
     sidecar: dict | None = None          # {"units", "chunks"} the sidecar process did, when there was one
+    restored: bool = False               # copied from the render memo (memo.py), not rendered
 
 
 def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:

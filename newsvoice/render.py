@@ -38,6 +38,7 @@ from newsvoice.errors import InputError
 from newsvoice.formats import get as get_format
 from newsvoice.loudness import Source, join_scans, measure_source, plan_gain, scan_forward
 from newsvoice.manifest import build_manifest
+from newsvoice.memo import Lookup, look_up, remember
 from newsvoice.normalize import Normalizer
 from newsvoice.options import (  # noqa: F401  (re-exported for callers of the library)
     AUDIO_FORMATS,
@@ -68,25 +69,32 @@ _CHUNK = RATE * 10  # samples read at a time after assembly: memory is flat in p
 def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
            engine: Engine | None = None,
            progress: Progress | None = None, prepared: Prepared | None = None,
-           sidecar: Sidecar | None = None) -> RenderResult:
+           looked: Lookup | None = None, sidecar: Sidecar | None = None) -> RenderResult:
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
     fallback engine, the whole article is rendered again with it: one voice per file.
-    ``prepared``: what preflight.check_render_inputs already read and planned for ``src``;
+    ``prepared``: what preflight.check_render_inputs already read and planned for ``src``.
+    An identical earlier render is restored from the render memo (memo.py) instead;
+    ``looked``: the caller's memo look-up (it missed), so it is not done twice.
     ``sidecar``: a helper process the caller started early (it stays the caller's to
     close); without one, a render that can use a second core starts its own."""
     opts = opts or RenderOptions()
     if engine is None:
         check_choice(opts.engine, opts.voice)  # a bad --engine/--voice is a usage error, before any work
+    looked = looked or look_up(src, out_dir, opts, engine=engine)
+    if looked.result is not None:
+        return looked.result
     try:
-        return _render(src, out_dir, opts, engine=engine, progress=progress, prepared=prepared, sidecar=sidecar)
+        result = _render(src, out_dir, opts, engine=engine, progress=progress, prepared=prepared, sidecar=sidecar)
     except ServiceUnavailable as e:
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
             raise
         used = open_fallback(fb, engine.name if engine else primary_of(opts.engine, opts.voice), str(e),
                              EngineSettings.from_options(opts), opts.voice)
-        return _render(src, out_dir, opts, engine=used, progress=progress, prepared=prepared)
+        result = _render(src, out_dir, opts, engine=used, progress=progress, prepared=prepared)
+    remember(looked, result)
+    return result
 
 
 def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
