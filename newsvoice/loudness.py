@@ -38,7 +38,7 @@ _SETTLE = RATE // 5      # 0.2 s: the K-weighting's memory decays below 1e-20 in
 _LOOKAHEAD_MS = 5.0
 _IR_TAPS = 4096          # the K-weighting's impulse response is below 1e-8 of its start by then
 _FFT_MAX_S = 600         # programmes up to 10 min are K-weighted by FFT (numpy), longer by IIR
-_FFT_BLOCK = 1 << 14     # overlap-save block: small FFTs stay in cache (2x faster than one per chunk)
+_FFT_BLOCK = 1 << 15     # overlap-save block: 1.5x faster than 2**14 or 2**16 here, 2x faster than one per chunk
 
 # BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass; run as one 4th-order filter
 _SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
