@@ -119,7 +119,9 @@ def resample(samples: np.ndarray, rate: int, target: int = RATE) -> np.ndarray:
     xpad[lo - b0:hi - b0] = samples[lo:hi]
     windows = np.lib.stride_tricks.sliding_window_view(xpad, width)[::down][:periods]
     y = (np.ascontiguousarray(windows) @ mat).ravel()[:n_out]
-    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+    np.rint(y, out=y)
+    np.clip(y, -32768, 32767, out=y)
+    return y.astype(np.int16)
 
 
 def trim_silence(samples: np.ndarray, rate: int = RATE, **kw) -> np.ndarray:

@@ -71,7 +71,7 @@ class _Library:
         if rate <= 0:
             raise EngineError("espeak-ng failed to initialise")
         self.rate = rate
-        self._chunks: list[np.ndarray] = []
+        self._chunks: list[bytes] = []
         self._words: list[tuple[int, int, int]] = []
         self._samples = 0
         self._callback = _CALLBACK(self._on_audio)  # keep a reference: C holds the pointer
@@ -79,7 +79,7 @@ class _Library:
 
     def _on_audio(self, wav, n: int, events) -> int:
         if n > 0 and wav:
-            self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
+            self._chunks.append(ctypes.string_at(wav, 2 * n))  # a copy; numpy only once at the end
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
             ev = events[i]
@@ -99,8 +99,8 @@ class _Library:
             if err != 0:
                 raise EngineError(f"espeak-ng synthesis failed (error {err})")
             self.lib.espeak_Synchronize()
-            pcm = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-            return pcm.astype(np.int16, copy=False), list(self._words)
+            pcm = np.frombuffer(bytearray(b"".join(self._chunks)), dtype=np.int16)  # native order; writable
+            return pcm, list(self._words)
 
 
 @lru_cache(maxsize=1)
