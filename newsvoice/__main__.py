@@ -1,4 +1,4 @@
-from newsvoice.cli import main
+from newsvoice.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

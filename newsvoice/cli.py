@@ -815,14 +815,14 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
                f"renders\t{info.renders}\t{human_size(info.render_size)}")
 
 
-def main() -> None:
-    """Entry point: run the CLI, then leave without tearing the interpreter down.
-
-    Every output is written, synced and renamed by then, so the ~0.08 s Python spends
-    freeing the word-segmenter model and numpy's state at exit buys nothing. Exit
-    handlers (logging's, libraries') still run; only the teardown is skipped."""
+def run() -> None:
+    """The console script and ``python -m newsvoice``: ``main()``, then leave without
+    tearing the interpreter down. Every output is written, synced and renamed by then,
+    so the ~0.08 s Python spends freeing the word-segmenter model and numpy's state at
+    exit buys nothing. Exit handlers (logging's, libraries') still run. Code that calls
+    ``main()`` itself (tests, other tools) keeps a normal SystemExit."""
     try:
-        _main()
+        main()
         code = 0
     except SystemExit as e:
         if isinstance(e.code, str):
@@ -835,8 +835,8 @@ def main() -> None:
     os._exit(code)
 
 
-def _main() -> None:
-    """Run the CLI, turning our errors into one line and an exit code."""
+def main() -> None:
+    """Entry point: run the CLI, turning our errors into one line and an exit code."""
     # One BLAS thread (before numpy loads; a user's own setting wins): our matrix products
     # are small, and an idle BLAS thread spins on the core a batch worker or the encoder needs.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -133,3 +133,25 @@ def test_workers_exit_when_the_batch_is_killed(tmp_path):
     for w in left:
         os.kill(w, signal.SIGKILL)
     assert left == [], "workers outlived their parent"
+
+
+def test_console_entry_keeps_exit_codes_output_and_exit_handlers(tmp_path):
+    """``run()`` (the console script) skips the interpreter's teardown: exit codes,
+    piped stdout and atexit handlers must survive that."""
+    import subprocess
+    import sys
+
+    flag = tmp_path / "atexit.txt"
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: open({str(flag)!r}, 'w').write('ran'))\n"
+            "sys.argv = ['newsvoice', *sys.argv[1:]]\n"
+            "from newsvoice.cli import run\nrun()\n")
+    ok = subprocess.run([sys.executable, "-c", code, "normalize"], input="UBND xã họp lúc 7h30.",
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "ủy ban nhân dân" in ok.stdout.lower() and flag.read_text() == "ran"
+    missing = subprocess.run([sys.executable, "-c", code, "render", str(tmp_path / "none.txt")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    usage = subprocess.run([sys.executable, "-c", code, "render"], capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 2
