@@ -29,19 +29,51 @@ if not SAMPLE.exists():  # the worktree sits next to shared/ too
     SAMPLE = REPO.parent / "shared/samples/dai-loc-party-building.txt"
 
 _METER = r"""
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, threading, time
+
+def tree_rss_kib(root):
+    # summed VmRSS of root and its descendants (the render and its sidecar process)
+    kids = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(d))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += kids.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next((int(l.split()[1]) for l in f if l.startswith("VmRSS:")), 0)
+        except OSError:
+            pass
+    return total
+
 t0 = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+peak = [0]
+def sample():
+    while p.poll() is None:
+        peak[0] = max(peak[0], tree_rss_kib(p.pid))
+        time.sleep(0.02)
+threading.Thread(target=sample, daemon=True).start()
+out, err = p.communicate()
 wall = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "maxrss_kib": ru.ru_maxrss, "user": ru.ru_utime, "sys": ru.ru_stime,
-                  "rc": p.returncode, "stdout": p.stdout, "stderr": p.stderr}))
+print(json.dumps({"wall": wall, "maxrss_kib": ru.ru_maxrss, "tree_kib": peak[0], "user": ru.ru_utime,
+                  "sys": ru.ru_stime, "rc": p.returncode, "stdout": out, "stderr": err}))
 """
 
 
 @dataclass(frozen=True)
 class Run:
-    """One measured process: wall seconds, peak RSS (MiB), CPU seconds, exit code, output."""
+    """One measured process: wall seconds, peak RSS (MiB, its largest single process), CPU
+    seconds, exit code, output, and the peak of the summed RSS of the process and its
+    children (a render and its sidecar), sampled every 20 ms."""
 
     wall: float
     peak_mib: float
@@ -49,6 +81,7 @@ class Run:
     rc: int
     stdout: str
     stderr: str
+    tree_mib: float = 0.0
 
 
 def compile_bytecode() -> None:
@@ -73,7 +106,8 @@ def measure(cmd: list[str], *, check: bool = True) -> Run:
     """Run ``cmd`` as the only child of a fresh meter process; see the module docstring."""
     out = subprocess.run([sys.executable, "-c", _METER, *cmd], stdout=subprocess.PIPE, text=True, check=True)
     d = json.loads(out.stdout)
-    run = Run(d["wall"], d["maxrss_kib"] / 1024, d["user"] + d["sys"], d["rc"], d["stdout"], d["stderr"])
+    run = Run(d["wall"], d["maxrss_kib"] / 1024, d["user"] + d["sys"], d["rc"], d["stdout"], d["stderr"],
+              d["tree_kib"] / 1024)
     if check and run.rc != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {run.rc}:\n{run.stderr[-2000:]}")
     return run
