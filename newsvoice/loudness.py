@@ -227,14 +227,8 @@ def chunk_scan(src: Source, k: int, kf: _KFilter | None = None) -> Scan:
     forgets in that time (FFT: its impulse response is shorter; IIR: below 1e-20)."""
     a = k * CHUNK
     b = min(src.n, a + CHUNK)
-    if kf is None:
-        kf = _KFilter(src.n)
-        if a:
-            kf(src.read(max(0, a - _SETTLE), a))
     x = src.read(a, b)
-    whole = src.n // STEP * STEP
-    m = min(len(x), max(0, whole - a))
-    power = _step_power(kf(x[:m])) if m else np.zeros(0)
+    power = _chunk_power(src, k, x, kf)
     prev = src.padded(a - 2, a)
     d1 = np.diff(np.concatenate([prev, x]))
     d2 = np.abs(np.diff(d1))
@@ -272,6 +266,37 @@ def join_scans(src: Source, *parts: dict[int, Scan]) -> Scan:
     for part in reversed(parts):
         got.update(part)
     return Scan.join([got[k] if k in got else chunk_scan(src, k) for k in range(chunks_of(src.n))])
+
+
+def _chunk_power(src: Source, k: int, x: np.ndarray | None = None, kf: _KFilter | None = None) -> np.ndarray:
+    """K-weighted power of CHUNK ``k``'s 100 ms steps (``x``: its samples, if read);
+    see chunk_scan for ``kf``."""
+    a = k * CHUNK
+    if x is None:
+        x = src.read(a, min(src.n, a + CHUNK))
+    if kf is None:
+        kf = _KFilter(src.n)
+        if a:
+            kf(src.read(max(0, a - _SETTLE), a))
+    m = min(len(x), max(0, src.n // STEP * STEP - a))
+    return _step_power(kf(x[:m])) if m else np.zeros(0)
+
+
+def _reweigh(sub: np.ndarray, spans: list[tuple[int, int]], out: Source, channels: int) -> None:
+    """Measure again, in place, the 100 ms steps of ``sub`` that the limiter's ``spans``
+    can reach. Under heavy limiting (hundreds of short spans) whole chunks are weighed
+    once each: one filter run per span cost far more in FFT blocks than in samples."""
+    chunks = sorted({k for s, e in spans for k in range(s // CHUNK, (min(out.n, e + _SETTLE) - 1) // CHUNK + 1)})
+    if len(spans) > 4 * len(chunks):
+        for k in chunks:
+            p = _chunk_power(out, k) * channels
+            first = k * CHUNK // STEP
+            sub[first:first + len(p)] = p
+        return
+    for s, e in spans:
+        a, b = s // STEP, min(len(sub), -(-(e + _SETTLE) // STEP))
+        if a < b:
+            sub[a:b] = _k_power(out.read, a * STEP, b * STEP, out.n) * channels
 
 
 def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
@@ -547,11 +572,8 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
             flags = np.zeros(len(blocks.bound), bool)
             flags[hot] = True
             spans = _spans(flags, limiter.reach, BLOCK, src.n)
-            out = partial(GainPlan(g, limiter, tuple(spans), 1.0, _NONE).apply, src)
-            for s, e in spans:  # re-weigh the 100 ms steps the limiter can touch
-                a, b = s // STEP, min(len(sub), -(-(e + _SETTLE) // STEP))
-                if a < b:
-                    sub[a:b] = _k_power(out, a * STEP, b * STEP, src.n) * channels
+            out = Source(src.n, partial(GainPlan(g, limiter, tuple(spans), 1.0, _NONE).apply, src))
+            _reweigh(sub, spans, out, channels)  # the 100 ms steps the limiter can touch
         loud = integrated_from(sub)
         if abs(loud - target.lufs) <= tolerance / 3:
             break
