@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pstats
 import shutil
 import subprocess
@@ -78,10 +79,15 @@ def raw_engine(texts_file: Path, mode: str, wav: Path, runs: int) -> tuple[float
 
 
 def profile(article: Path, tmp: Path, out_file: Path) -> None:
-    """One cold render under cProfile; print the top 20 by cumulative time."""
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out_file), "-m", "newsvoice", "render",
+    """One cold render under cProfile (the render process only, not its sidecar); print
+    the top 20 by cumulative time. It calls cli.main(), not the console script's run(),
+    which leaves with os._exit before cProfile could write its file."""
+    script = tmp / "profiled_render.py"
+    script.write_text("import sys\nfrom newsvoice.cli import main\nmain()\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out_file), str(script), "-q", "render",
                     str(article), "-o", str(tmp / "prof-out"), "--engine", "espeak",
-                    "--cache-dir", str(tmp / "prof-cache"), "-q"], check=True, stdout=subprocess.DEVNULL)
+                    "--cache-dir", str(tmp / "prof-cache")], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, **dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"), "1")})
     print(f"\ncProfile of one cold render ({out_file}), top 20 by cumulative time:\n")
     stats = pstats.Stats(str(out_file), stream=sys.stdout).sort_stats("cumulative")
     stats.print_stats(20)
