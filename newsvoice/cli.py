@@ -248,6 +248,13 @@ class EngineChoice(click.Choice):
     def choices(self, _value) -> None:
         pass
 
+    def convert(self, value, param, ctx):
+        from newsvoice.engines import AUTO, builtin_names
+
+        if value in builtin_names() or (self.auto and value == AUTO):
+            return value  # no need to look for plugins (and load importlib.metadata) for these
+        return super().convert(value, param, ctx)
+
 
 _ENGINE_OPTIONS = [
     click.option("--engine", type=EngineChoice(), default="auto", show_default=True,

@@ -10,6 +10,7 @@ from newsvoice.engines.registry import (
     EngineSpec,
     FallbackEngine,
     all_voices,
+    builtin_names,
     check_choice,
     engine_names,
     engines,
@@ -22,6 +23,6 @@ from newsvoice.engines.registry import (
 
 __all__ = [
     "AUTO", "CircuitBreaker", "CircuitOpenError", "Engine", "EngineSettings", "EngineSpec", "FallbackEngine",
-    "ServiceUnavailable", "Speech", "Voice", "VoiceError", "WordTiming", "all_voices", "check_choice", "engine_names",
+    "ServiceUnavailable", "Speech", "Voice", "VoiceError", "WordTiming", "all_voices", "builtin_names", "check_choice", "engine_names",
     "engines", "fallback_for", "get_spec", "open_engine", "open_fallback", "primary_of",
 ]

@@ -19,7 +19,6 @@ import logging
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib.metadata import entry_points
 from typing import Any, Literal
 
 from newsvoice.engines.base import Engine, Speech, Voice, VoiceError
@@ -150,7 +149,10 @@ def _builtins() -> list[EngineSpec]:
 @functools.lru_cache(maxsize=4)
 def _entry_points(path: tuple[str, ...]) -> tuple[Any, ...]:
     """The group's entry points for this import path (scanning every installed
-    distribution takes ~7 ms, and a render asks for the engine table six times)."""
+    distribution takes ~7 ms, and a render asks for the engine table six times;
+    importing importlib.metadata another 40 ms, so only when a plugin may matter)."""
+    from importlib.metadata import entry_points
+
     return tuple(entry_points(group=ENTRY_POINT_GROUP))
 
 
@@ -186,7 +188,15 @@ def engine_names() -> list[str]:
     return list(engines())
 
 
+def builtin_names() -> list[str]:
+    """The built-in engines' names (known without looking for plugins)."""
+    return [spec.name for spec in _builtins()]
+
+
 def get_spec(name: str) -> EngineSpec:
+    builtin = next((spec for spec in _builtins() if spec.name == name), None)
+    if builtin is not None:  # a plugin never takes a built-in's name: no need to look for plugins
+        return builtin
     table = engines()
     if name not in table:
         raise VoiceError(f"unknown engine {name!r}; choose from {', '.join([AUTO, *table])}")
