@@ -25,8 +25,12 @@ log = logging.getLogger("newsvoice")
 
 
 def _setup_logging(quiet: bool, verbose: bool) -> None:
+    """Our messages at the level asked for; other libraries' only from WARNING up (a
+    websockets or HTTP client's INFO lines are not the user's business)."""
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=level, format="newsvoice: %(message)s", stream=sys.stderr, force=True)
+    logging.basicConfig(level=max(level, logging.WARNING), format="newsvoice: %(message)s", stream=sys.stderr,
+                        force=True)
+    log.setLevel(level)
 
 
 def _read_input(file: str | None):
