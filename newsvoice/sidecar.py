@@ -139,6 +139,11 @@ class Sidecar:
         if self._position is not None:
             _SLOTS.pack_into(self._position, 0, -1, _NONE_CLAIMED)
 
+    def ready(self) -> None:
+        """Wait until the process has started and opened its engine (tests, benchmarks);
+        SidecarGone if it could not."""
+        self._submit("ping").result()
+
     def prefetch(self, cache_root: Path, texts: list[str]) -> Job:
         """Synthesise ``texts`` from the last back into the cache, skipping cached ones,
         until reaching the render's position (``at``); the answer is (key, aligned) of
@@ -282,7 +287,11 @@ def _scan_tail(state: dict, track_path: str, n_samples: int) -> dict[int, Scan]:
         return scan_backward(Source(n_samples, reader.read_float), state["stop"])
 
 
-_JOBS = {"open": _open, "prefetch": _prefetch, "scan_tail": _scan_tail}
+def _ping(state: dict) -> bool:
+    return "engine" in state
+
+
+_JOBS = {"open": _open, "ping": _ping, "prefetch": _prefetch, "scan_tail": _scan_tail}
 
 
 def track_path_for_sidecar(fileno: int) -> str | None:
