@@ -44,6 +44,13 @@ class Entry:
     confidence: float = 1.0
 
 
+def as_stored(entry: Entry) -> Entry:
+    """``entry`` exactly as reading it back gives it (onsets and confidence as float32), so
+    a render that synthesised a unit and one that found it cached agree to the bit."""
+    starts = np.asarray(entry.starts, dtype="<f4").astype(np.float64)
+    return Entry(entry.samples, starts, float(np.float32(entry.confidence)))
+
+
 @dataclass
 class PhraseCache:
     """Phrase audio by key under ``root`` (two-level fan-out: ab/abcdef….pcm)."""

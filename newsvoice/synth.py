@@ -15,7 +15,7 @@ import numpy as np
 
 from newsvoice.align import align_text, starts_from_events
 from newsvoice.audio import RATE, resample, trim_bounds
-from newsvoice.cache import Entry, PhraseCache, phrase_key
+from newsvoice.cache import Entry, PhraseCache, as_stored, phrase_key
 from newsvoice.engines import Engine
 
 
@@ -66,7 +66,7 @@ class Synthesizer:
             starts, conf = al.starts, al.confidence
         if len(starts):
             starts[0] = 0.0  # the trimmed unit starts on its first word
-        entry = Entry(pcm, np.minimum(starts, dur), conf)
+        entry = as_stored(Entry(pcm, np.minimum(starts, dur), conf))
         if self.cache is not None:
             # the stored entry, ours or another worker's: every render of this unit agrees
             entry = self.cache.put(key, entry)
