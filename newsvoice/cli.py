@@ -423,8 +423,6 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         raise InputError(f"{len(result.warnings)} warning(s) and --strict (outputs written)")
 
 
-
-
 def _render_now(file: Path, out_dir: Path, opts, looked, engine: str, voice: str | None):
     """A render the memo does not have: inputs checked before the audio stack loads, and
     the sidecar process started as soon as the article is known to be readable."""
@@ -435,8 +433,7 @@ def _render_now(file: Path, out_dir: Path, opts, looked, engine: str, voice: str
     def start_sidecar(article) -> None:
         from newsvoice.sidecar import start_for
 
-        chars = sum(map(len, [article.headline or "", *article.paragraphs]))
-        sides.extend(filter(None, [start_for(engine, voice, opts, chars)]))
+        sides.extend(filter(None, [start_for(engine, voice, opts, article)]))
 
     bar, progress = _progress("synthesising")
     try:
@@ -452,6 +449,7 @@ def _render_now(file: Path, out_dir: Path, opts, looked, engine: str, voice: str
             bar.stop()
         for side in sides:
             side.close()
+
 
 @cli.command()
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))

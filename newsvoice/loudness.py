@@ -268,12 +268,10 @@ def join_scans(src: Source, *parts: dict[int, Scan]) -> Scan:
     return Scan.join([got[k] if k in got else chunk_scan(src, k) for k in range(chunks_of(src.n))])
 
 
-def _chunk_power(src: Source, k: int, x: np.ndarray | None = None, kf: _KFilter | None = None) -> np.ndarray:
-    """K-weighted power of CHUNK ``k``'s 100 ms steps (``x``: its samples, if read);
-    see chunk_scan for ``kf``."""
+def _chunk_power(src: Source, k: int, x: np.ndarray, kf: _KFilter | None) -> np.ndarray:
+    """K-weighted power of CHUNK ``k``'s 100 ms steps, ``x`` being its samples; see
+    chunk_scan for ``kf``."""
     a = k * CHUNK
-    if x is None:
-        x = src.read(a, min(src.n, a + CHUNK))
     if kf is None:
         kf = _KFilter(src.n)
         if a:
@@ -286,15 +284,12 @@ def _reweigh(sub: np.ndarray, spans: list[tuple[int, int]], out: Source, channel
     """Measure again, in place, the 100 ms steps of ``sub`` that the limiter's ``spans``
     can reach. Under heavy limiting (hundreds of short spans) whole chunks are weighed
     once each: one filter run per span cost far more in FFT blocks than in samples."""
-    chunks = sorted({k for s, e in spans for k in range(s // CHUNK, (min(out.n, e + _SETTLE) - 1) // CHUNK + 1)})
+    steps = [(s // STEP, min(len(sub), -(-(e + _SETTLE) // STEP))) for s, e in spans]
+    per_chunk = CHUNK // STEP
+    chunks = sorted({k for a, b in steps for k in range(a // per_chunk, -(-b // per_chunk))})
     if len(spans) > 4 * len(chunks):
-        for k in chunks:
-            p = _chunk_power(out, k) * channels
-            first = k * CHUNK // STEP
-            sub[first:first + len(p)] = p
-        return
-    for s, e in spans:
-        a, b = s // STEP, min(len(sub), -(-(e + _SETTLE) // STEP))
+        steps = [(k * per_chunk, min(len(sub), (k + 1) * per_chunk)) for k in chunks]
+    for a, b in steps:
         if a < b:
             sub[a:b] = _k_power(out.read, a * STEP, b * STEP, out.n) * channels
 

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from newsvoice.article import Article
 from newsvoice.audio import RATE, Track, write_audio
 from newsvoice.cache import PhraseCache, default_cache_dir
 from newsvoice.cues import dips_from_db, frame_db, make_cues
@@ -123,7 +124,7 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
-    side, own = _sidecar_for(engine, opts, sidecar, sum(len(u.spoken) for u in plan.units))
+    side, own = _sidecar_for(engine, opts, sidecar, article)
     with contextlib.ExitStack() as stack:
         if side is not None:
             if own:
@@ -143,13 +144,13 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
 
 
 def _sidecar_for(engine: Engine, opts: RenderOptions, given: Sidecar | None,
-                 chars: int) -> tuple[Sidecar | None, bool]:
+                 article: Article) -> tuple[Sidecar | None, bool]:
     """The sidecar this render uses (None: it works alone), and whether it started it.
     A caller's sidecar serves only the engine and voice it was started for."""
     if given is not None:
         ok = given.engine == engine.name and given.voice == engine.voice and opts.use_cache
         return (given if ok else None), False
-    side = start_for(engine.name, engine.voice, opts, chars)
+    side = start_for(engine.name, engine.voice, opts, article)
     return side, side is not None
 
 

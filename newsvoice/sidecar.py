@@ -2,11 +2,12 @@
 
 While the render synthesises units from the start of the programme, the sidecar
 synthesises them from the end into the unit cache, where the render finds them;
-the two meet in the middle. While the render cuts subtitles, the sidecar
-measures the programme's loudness and plans its gain, reading the track file
-the render wrote. Every result is what the render would have computed itself
-(the cache's first writer wins; the loudness plan is the same function), and
-whatever the sidecar cannot do, the render does.
+the two meet in the middle. While the render cuts subtitles, the sidecar scans
+the programme's loudness chunk by chunk from the end, reading the track file the
+render wrote, until it meets the render scanning from the start. Every result is
+what the render would have computed itself (the cache's first writer wins; a
+chunk scans the same in either process), and whatever the sidecar cannot do, the
+render does.
 
 The sidecar is a plain ``python -c`` child speaking pickles over two pipes, not a
 multiprocessing worker: spawning one of those re-imports the caller's main
@@ -31,11 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from newsvoice.article import Article
     from newsvoice.engines import EngineSettings
     from newsvoice.loudness import Scan
 
 MIN_CHARS = 1000  # spoken characters (~1 minute): below this a process costs more than it saves
-_SLOTS = struct.Struct("<qq")  # shared: (the render's index, the sidecar's lowest claimed index)
+# the meeting point, shared through mmap: two int64 at these offsets
+_INDEX = struct.Struct("<q")
+_RENDER_AT, _SIDECAR_AT = 0, 8  # the render's index; the sidecar's lowest claimed index
 _NONE_CLAIMED = 2**62
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -52,14 +56,18 @@ def usable(engine_parallel: str, use_cache: bool, jobs: int, chars: int) -> bool
             and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1)
 
 
-def start_for(engine: str, voice: str | None, opts: Any, chars: int) -> Sidecar | None:
-    """A sidecar for a render of ``chars`` spoken characters with RenderOptions ``opts``
-    on the engine named (not ``auto``: which engine that is, the render finds out), or
-    None when it would not pay (see usable)."""
-    from newsvoice.engines import EngineSettings, engines
+def start_for(engine: str, voice: str | None, opts: Any, article: Article) -> Sidecar | None:
+    """A sidecar for rendering ``article`` with RenderOptions ``opts`` on the engine named
+    (not ``auto``: which engine that is, the render finds out), or None when it would
+    not pay (see usable). Its length is the article's written text, known before the
+    plan, so the CLI (early) and the render (late) decide alike."""
+    from newsvoice.engines import AUTO, EngineSettings, get_spec
 
-    spec = engines().get(engine)
-    if spec is None or not usable(spec.parallel, opts.use_cache, opts.jobs, chars):
+    if engine == AUTO:
+        return None
+    spec = get_spec(engine)
+    chars = sum(map(len, [article.headline or "", *article.paragraphs]))
+    if not usable(spec.parallel, opts.use_cache, opts.jobs, chars):
         return None
     return Sidecar.start(engine, spec.resolve_voice(voice), EngineSettings.from_options(opts))
 
@@ -95,9 +103,9 @@ class Sidecar:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         with tempfile.TemporaryFile() as f:  # the meeting point, shared through mmap
-            f.write(_SLOTS.pack(-1, _NONE_CLAIMED))
+            f.write(bytes(2 * _INDEX.size))
             f.flush()
-            position = mmap.mmap(f.fileno(), _SLOTS.size)
+            position = mmap.mmap(f.fileno(), 2 * _INDEX.size)
             env = {**os.environ, **{v: "1" for v in _THREAD_VARS}}  # one BLAS thread: the render has the other core
             code = f"from newsvoice.sidecar import serve; serve({to_child_r}, {from_child_w}, {f.fileno()}, {os.getpid()})"
             try:
@@ -108,6 +116,7 @@ class Sidecar:
                 os.close(to_child_r)
                 os.close(from_child_w)
         side = cls(engine, voice, proc, os.fdopen(to_child_w, "wb"), os.fdopen(from_child_r, "rb"), position)
+        side._meet_again()
         side._submit("open", engine, voice, settings)
         return side
 
@@ -121,7 +130,7 @@ class Sidecar:
         """The render is working on item ``index`` of the current job's list: the sidecar,
         working from the end, stops before it."""
         if self._position is not None:
-            self._position[:8] = _SLOTS.pack(index, 0)[:8]
+            _INDEX.pack_into(self._position, _RENDER_AT, index)
 
     def claim(self, index: int) -> bool:
         """For the render working up a list the sidecar works down: True (and the item
@@ -129,7 +138,7 @@ class Sidecar:
         point both may do one item; either result serves."""
         if self._position is None:
             return True
-        if _SLOTS.unpack_from(self._position, 0)[1] <= index:
+        if _INDEX.unpack_from(self._position, _SIDECAR_AT)[0] <= index:
             return False
         self.at(index)
         return True
@@ -137,7 +146,8 @@ class Sidecar:
     def _meet_again(self) -> None:
         """A new list: nobody has anything yet."""
         if self._position is not None:
-            _SLOTS.pack_into(self._position, 0, -1, _NONE_CLAIMED)
+            _INDEX.pack_into(self._position, _RENDER_AT, -1)
+            _INDEX.pack_into(self._position, _SIDECAR_AT, _NONE_CLAIMED)
 
     def ready(self) -> None:
         """Wait until the process has started and opened its engine (tests, benchmarks);
@@ -226,13 +236,13 @@ def serve(recv_fd: int, send_fd: int, position_fd: int, parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-    slots = mmap.mmap(position_fd, _SLOTS.size)
+    slots = mmap.mmap(position_fd, 2 * _INDEX.size)
 
     def stop(k: int) -> bool:
         """Whether the render has item k; otherwise the sidecar claims it."""
-        if _SLOTS.unpack_from(slots, 0)[0] >= k:
+        if _INDEX.unpack_from(slots, _RENDER_AT)[0] >= k:
             return True
-        slots[8:] = _SLOTS.pack(0, k)[8:]
+        _INDEX.pack_into(slots, _SIDECAR_AT, k)
         return False
 
     state: dict[str, Any] = {"stop": stop}

@@ -72,7 +72,6 @@ class Synthesizer:
             entry = self.cache.put(key, entry)
         return UnitSpeech(entry.samples, entry.starts, entry.confidence)
 
-
     def credit(self, made: list[tuple[str, bool]]) -> None:
         """Count as engine calls (not cache hits) the units another process synthesised
         for this render (``made``: key, whether it was aligned) that this one then used."""
