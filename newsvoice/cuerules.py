@@ -80,6 +80,7 @@ class CutCosts:
     cut_weight: float = 2.5    # a cue cut weighs more than a line break inside a cue
     run_on: float = 1.5        # cutting where the voice does not pause
     no_dip: float = 4.0        # ... and the audio has no dip there either
+    min_dip: float = 0.03      # s; a shorter dip is a consonant's closure, not a pause
     min_chars: int = 24        # shorter cues are penalised (they flash by)
     short: float = 30.0        # per second below min_dur where the cue cannot be held longer
     cps_over: float = 1.0      # per char/s over the reading-speed limit

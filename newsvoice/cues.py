@@ -58,8 +58,9 @@ def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[floa
 
 def dips_from_db(db: np.ndarray, times: Sequence[float]) -> list[float]:
     """The longest run of sub-speech level (s) shortly before each time (a word onset):
-    a cue boundary with a dip falls in a pause, however short, as a viewer's eye
-    expects; a long one is a pause a listener hears. ``db``: 10 ms frame levels."""
+    a cue boundary with a dip falls in a pause, as a viewer's eye expects (one under
+    :attr:`CutCosts.min_dip` is a consonant's closure and does not count); a long one
+    is a pause a listener hears. ``db``: 10 ms frame levels."""
     k = len(db)
     if k == 0:
         return [1.0] * len(times)
@@ -141,7 +142,8 @@ def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1
                 cost += w8.cut_weight * costs[b - 1]
                 pause = words[b].unit != words[b - 1].unit
                 if not pause:
-                    cost += w8.run_on + (0.0 if dips is None or dips[b] > 0 else w8.no_dip)
+                    dipped = dips is None or dips[b] >= w8.min_dip - 1e-9
+                    cost += w8.run_on + (0.0 if dipped else w8.no_dip)
                     if dips is not None and dips[b] >= 0.13 and not _PUNCT_END.search(words[b - 1].text):
                         cost += w8.heard_pause  # the engine paused mid-clause: a cut here shows it
                 if dur < rules.min_dur and not pause:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsvoice.article import parse_article
-from newsvoice.cues import CueRules, make_cues, time_cues, word_costs
+from newsvoice.cues import CueRules, cut_pieces, make_cues, time_cues, word_costs
 from newsvoice.normalize import Normalizer
 from newsvoice.plan import build_plan
 from newsvoice.segment import tokenize
@@ -80,6 +80,21 @@ def test_prefers_the_clause_comma_over_a_run_on_cut():
     cues = make_cues(words, words[-1].end + 1, CueRules()).cues
     assert cues[0].text.replace("\n", " ").endswith("tổng kết,")
 
+
+
+def test_a_cut_goes_to_a_real_pause_not_a_consonant_closure():
+    # A 10 ms quiet frame is a stop's closure; a cut there lands a cue boundary in running
+    # speech. Offered one beside the text's favourite cut, the cutter takes the 40 ms pause.
+    words = _words_of("Đoàn công tác kiểm tra tình hình sản xuất nông nghiệp vụ đông xuân "
+                      "ở các xã vùng ven biển phía nam tỉnh Quảng Trị", per_word=0.3)
+    costs = word_costs(words)
+    favourite = cut_pieces(words, costs, CueRules())[0][1]
+    pause_at = next(k for k, w in enumerate(words) if w.text == "xã")
+    dips = [0.0] * len(words)
+    dips[favourite], dips[pause_at] = 0.01, 0.04
+    assert cut_pieces(words, costs, CueRules(), dips)[0][1] == pause_at
+    dips[pause_at] = 0.02
+    assert cut_pieces(words, costs, CueRules(), dips)[0][1] == favourite
 
 def test_place_name_kept_with_its_head_word():
     words = _words_of("Lực lượng chức năng Công an huyện Tuy An đang khẩn trương điều tra làm rõ "
