@@ -209,7 +209,7 @@ class Track:
 
     def read_float(self, a: int, b: int) -> np.ndarray:
         """Samples [a, b) as float32, full scale 1.0."""
-        return self.read(a, b).astype(np.float32) * np.float32(1 / 32768)
+        return _as_float(self.read(a, b))
 
     def unit(self, i: int) -> np.ndarray:
         return self.read(*self.spans[i])
@@ -238,6 +238,12 @@ def _pread_int16(fd: int, n_samples: int, a: int, b: int) -> np.ndarray:
     return np.frombuffer(data, dtype="<i2").astype(np.int16, copy=False)
 
 
+def _as_float(x: np.ndarray) -> np.ndarray:
+    """int16 samples as float32, full scale 1.0 (one definition: the render and its
+    sidecar must read a track to the same bits)."""
+    return x.astype(np.float32) * np.float32(1 / 32768)
+
+
 class TrackReader:
     """Read-only access to a track file another process wrote (``n_samples`` int16)."""
 
@@ -247,7 +253,7 @@ class TrackReader:
 
     def read_float(self, a: int, b: int) -> np.ndarray:
         """Samples [a, b) as float32, full scale 1.0 (clipped to the track)."""
-        return _pread_int16(self._fd, self.n_samples, a, b).astype(np.float32) * np.float32(1 / 32768)
+        return _as_float(_pread_int16(self._fd, self.n_samples, a, b))
 
     def close(self) -> None:
         os.close(self._fd)

@@ -294,11 +294,10 @@ def _reweigh(sub: np.ndarray, spans: list[tuple[int, int]], out: Source, channel
             sub[a:b] = _k_power(out.read, a * STEP, b * STEP, out.n) * channels
 
 
-def _scan(src: Source) -> tuple[np.ndarray, np.ndarray]:
-    """One pass over the whole programme (see Scan): (power per step, block stats)."""
+def _scan(src: Source) -> Scan:
+    """One pass over the whole programme, one filter carried through."""
     kf = _KFilter(src.n)
-    whole = Scan.join([chunk_scan(src, k, kf) for k in range(chunks_of(src.n))])
-    return whole.power, whole.stats
+    return Scan.join([chunk_scan(src, k, kf) for k in range(chunks_of(src.n))])
 
 
 def _gated_mean(power: np.ndarray, relative_lu: float) -> tuple[np.ndarray, float]:
@@ -510,9 +509,9 @@ def measure_source(src: Source, channels: int = 1, *, scanned: Scan | None = Non
     """Integrated loudness, LRA and true peak of a mono programme delivered on
     ``channels`` identical channels (BS.1770 sums channel powers: dual mono is +3 dB).
     ``scanned``: the whole programme's Scan, if already made."""
-    sub, peaks = (scanned.power, scanned.stats) if scanned is not None else _scan(src)
-    sub = sub * channels
-    return Measurement(integrated_from(sub), lra_from(sub), _dbtp(_BlockPeaks(src, peaks).top()))
+    scan = scanned if scanned is not None else _scan(src)
+    sub = scan.power * channels
+    return Measurement(integrated_from(sub), lra_from(sub), _dbtp(_BlockPeaks(src, scan.stats).top()))
 
 
 def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
@@ -535,9 +534,9 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
     target loudness with the true peak at or under the ceiling. Limiting lowers
     loudness, so the gain is corrected from the last measurement each round.
     ``scanned``: the whole programme's Scan, if already made (by two processes)."""
-    sub0, peaks = (scanned.power, scanned.stats) if scanned is not None else _scan(src)
-    sub0 = sub0 * channels
-    blocks = _BlockPeaks(src, peaks)
+    scan = scanned if scanned is not None else _scan(src)
+    sub0 = scan.power * channels
+    blocks = _BlockPeaks(src, scan.stats)
     ceiling = 10 ** ((target.true_peak - 0.2) / 20)  # margin: meters interpolate differently
     top = blocks.top()
     if top <= 0.0:  # digital silence: nothing to scale
@@ -595,8 +594,7 @@ def measure(x: np.ndarray, rate: int = RATE, channels: int = 1) -> Measurement:
 def true_peak(x: np.ndarray) -> float:
     """True peak in dBTP (4x oversampled)."""
     src = Source.of(x)
-    _, peaks = _scan(src)
-    return _dbtp(_BlockPeaks(src, peaks).top())
+    return _dbtp(_BlockPeaks(src, _scan(src).stats).top())
 
 
 def limit(x: np.ndarray, ceiling_db: float, rate: int = RATE, *, lookahead_ms: float = _LOOKAHEAD_MS) -> np.ndarray:

@@ -269,7 +269,7 @@ def _open(state: dict, engine: str, voice: str, settings: EngineSettings) -> Non
 
 
 def _prefetch(state: dict, cache_root: str, texts: list[str]) -> list[tuple[str, bool]]:
-    from newsvoice.cache import PhraseCache, phrase_key
+    from newsvoice.cache import PhraseCache
     from newsvoice.synth import Synthesizer
 
     engine, stop = state["engine"], state["stop"]
@@ -279,7 +279,7 @@ def _prefetch(state: dict, cache_root: str, texts: list[str]) -> list[tuple[str,
     for j in range(len(texts) - 1, -1, -1):
         if stop(j):
             break
-        key = phrase_key(engine.name, engine.voice, texts[j])
+        key = synth.key(texts[j])
         if cache.has(key):
             continue
         calls, aligned = synth.calls, synth.aligned

@@ -46,7 +46,7 @@ class Synthesizer:
         n_words = len(text.split())
         if not n_words:
             return UnitSpeech(np.zeros(0, np.int16), np.zeros(0), 1.0)
-        key = phrase_key(self.engine.name, self.engine.voice, text)
+        key = self.key(text)
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None and len(hit.starts) == n_words:
@@ -71,6 +71,10 @@ class Synthesizer:
             # the stored entry, ours or another worker's: every render of this unit agrees
             entry = self.cache.put(key, entry)
         return UnitSpeech(entry.samples, entry.starts, entry.confidence)
+
+    def key(self, text: str) -> str:
+        """The unit cache key of ``text`` spoken by this engine and voice."""
+        return phrase_key(self.engine.name, self.engine.voice, text)
 
     def credit(self, made: list[tuple[str, bool]]) -> None:
         """Count as engine calls (not cache hits) the units another process synthesised

@@ -175,7 +175,8 @@ def test_scans_from_both_ends_join_into_the_whole(n):
     x = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 0.3 * t)) / 2
          + 0.01 * rng.standard_normal(n)).astype(np.float32)
     src = Source.of(x)
-    power, stats = _scan(src)
+    whole = _scan(src)
+    power, stats = whole.power, whole.stats
     last = chunks_of(n) - 1
     for meet in range(0, last + 1):
         head = scan_forward(src, lambda k, m=meet: k > m)
