@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.align import align_text, starts_from_events
-from newsvoice.article import parse_article
-from newsvoice.audio import RATE, ffmpeg_exe, resample, tempo
-from newsvoice.engines.espeak import EspeakEngine
-from newsvoice.normalize import Normalizer
-from newsvoice.plan import build_plan
+from newsvoice.speech.aligner import align_text, starts_from_events
+from newsvoice.text.article import parse_article
+from newsvoice.audio.track import RATE, ffmpeg_exe, resample, tempo
+from newsvoice.speech.engines.espeak import EspeakEngine
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -29,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.article import parse_article
-from newsvoice.audio import RATE, tempo
-from newsvoice.engines.espeak import EspeakEngine
-from newsvoice.normalize import Normalizer
-from newsvoice.plan import build_plan
-from newsvoice.synth import Synthesizer, synthesize_units
-from newsvoice.timeline import build_timeline
+from newsvoice.text.article import parse_article
+from newsvoice.audio.track import RATE, tempo
+from newsvoice.speech.engines.espeak import EspeakEngine
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.plan import build_plan
+from newsvoice.speech.synth import Synthesizer, synthesize_units
+from newsvoice.speech.timeline import build_timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_align", ROOT / "bench" / "align.py")
@@ -116,7 +116,7 @@ def write_wav(path: Path, x: np.ndarray) -> None:
 def run_align(article: Path, rec: Path, out: Path):
     import json
 
-    from newsvoice.voiceover import AlignOptions, align
+    from newsvoice.pipeline.voiceover import AlignOptions, align
 
     res = align(article, rec, out, AlignOptions())
     return res, json.loads((out / f"{rec.stem}.json").read_text(encoding="utf-8"))

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.audio import RATE, assemble, resample, to_float, trim_silence
-from newsvoice.engines.espeak import EspeakEngine
-from newsvoice.loudness import normalize, presets
-from newsvoice.sentences import split_sentences
+from newsvoice.audio.track import RATE, assemble, resample, to_float, trim_silence
+from newsvoice.speech.engines.espeak import EspeakEngine
+from newsvoice.audio.loudness import normalize, presets
+from newsvoice.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from _articles import make_articles  # bench/ is on sys.path when run as a script
 
-from newsvoice.batch import BatchOptions, collect_inputs, plan_items, render_item, run_batch
-from newsvoice.render import RenderOptions
+from newsvoice.pipeline.batch import BatchOptions, collect_inputs, plan_items, render_item, run_batch
+from newsvoice.pipeline.render import RenderOptions
 
 
 def timed(fn) -> tuple[float, list]:
@@ -41,7 +41,7 @@ def main() -> None:
         return RenderOptions(engine="espeak", cache_dir=tmp / cache)
 
     def threads(cache: str, out: str) -> list:
-        from newsvoice.engines.espeak import EspeakEngine
+        from newsvoice.speech.engines.espeak import EspeakEngine
 
         eng, o = EspeakEngine("vi"), opts(cache)
         with ThreadPoolExecutor(2) as pool:

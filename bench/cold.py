@@ -12,7 +12,7 @@ Rows (each a whole process; the runs are interleaved in rounds, see bench()):
 * one-word edit: the article with one word added to its last paragraph, on that cache
   (a memo miss; only the changed units are synthesised);
 * raw engine: what an espeak-ng CLI would cost. There is no espeak-ng executable here,
-  so a fresh Python process imports `newsvoice.engines.espeak`, synthesises the render's
+  so a fresh Python process imports `newsvoice.speech.engines.espeak`, synthesises the render's
   spoken text (the manifest's units) and writes it as a 16-bit WAV: once unit by unit
   (the calls a render makes) and once as one text (what `espeak-ng -f text -w out.wav`
   does). Process start and import are counted, as they would be for a CLI.
@@ -50,7 +50,7 @@ from _proc import (
 _RAW = r"""
 import json, sys, time, wave
 t0 = time.perf_counter()
-from newsvoice.engines.espeak import EspeakEngine
+from newsvoice.speech.engines.espeak import EspeakEngine
 import numpy as np
 eng = EspeakEngine("vi")
 t1 = time.perf_counter()
@@ -83,7 +83,7 @@ def profile(article: Path, tmp: Path, out_file: Path) -> None:
     the top 20 by cumulative time. It calls cli.main(), not the console script's run(),
     which leaves with os._exit before cProfile could write its file."""
     script = tmp / "profiled_render.py"
-    script.write_text("import sys\nfrom newsvoice.cli import main\nmain()\n", encoding="utf-8")
+    script.write_text("import sys\nfrom newsvoice.cli.app import main\nmain()\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out_file), str(script), "-q", "render",
                     str(article), "-o", str(tmp / "prof-out"), "--engine", "espeak",
                     "--cache-dir", str(tmp / "prof-cache")], check=True, stdout=subprocess.DEVNULL,

@@ -9,7 +9,7 @@ the same way (the sample's paragraphs with other numbers and names, as bench/mem
 builds them). Each is read back from the WAV as float32 at 48 kHz.
 
 Speed rows (median of --runs; x real time = audio seconds / wall seconds):
-* ours: `newsvoice.loudness.normalize(x, preset)` in this process (measure, gain,
+* ours: `newsvoice.audio.loudness.normalize(x, preset)` in this process (measure, gain,
   4x-oversampled look-ahead limiter, re-measure), and `measure(x)` alone;
 * ffmpeg: `ffmpeg -f f32le -i x.f32 -af ebur128=peak=true -f null -`, a whole process
   (bundled imageio-ffmpeg); it measures integrated loudness, LRA and true peak;
@@ -38,8 +38,8 @@ from memory import paragraphs, programme
 from scipy.io import wavfile
 from scipy.signal import resample_poly
 
-from newsvoice.loudness import measure, normalize
-from newsvoice.targets import presets
+from newsvoice.audio.loudness import measure, normalize
+from newsvoice.audio.targets import presets
 
 RATE = 48000
 

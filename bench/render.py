@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.audio import RATE, assemble, segment
+from newsvoice.audio.track import RATE, assemble, segment
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def bench_assembly(sizes: list[int], phrase_ms: int, pause_ms: int = 100) -> lis
 
 
 def bench_e2e(article: Path) -> tuple[float, float, float, float]:
-    from newsvoice.render import RenderOptions, render
+    from newsvoice.pipeline.render import RenderOptions, render
 
     with tempfile.TemporaryDirectory() as tmp:
         opts = RenderOptions(engine="espeak", cache_dir=Path(tmp) / "cache")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from newsvoice.article import parse_article
-from newsvoice.sentences import split_sentences
+from newsvoice.text.article import parse_article
+from newsvoice.text.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ def sentences() -> list[str]:
 
 
 def boundaries_underthesea(sents):
-    from newsvoice.wordseg import inside_word
+    from newsvoice.text.wordseg import inside_word
 
     return [inside_word(s.split()) for s in sents]
 
@@ -77,7 +77,7 @@ def main() -> None:
     comps = [c for c in (ROOT / "assets/compounds.txt").read_text("utf-8").splitlines() if c and not c.startswith("#")]
     print(f"{len(sents)} sentences\n")
     rows = []
-    for name, fn, loader in [("underthesea (CRF core)", boundaries_underthesea, "newsvoice.wordseg"),
+    for name, fn, loader in [("underthesea (CRF core)", boundaries_underthesea, "newsvoice.text.wordseg"),
                              ("pyvi", boundaries_pyvi, "pyvi.ViTokenizer")]:
         t0 = time.perf_counter()
         __import__(loader)

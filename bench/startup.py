@@ -25,8 +25,8 @@ from pathlib import Path
 
 ARTICLE = "Hà Nội hôm nay mưa to, nhiệt độ 18-20°C.\n\nGiao thông ùn tắc ở nhiều tuyến phố từ 7h30.\n"
 TARGET_S = 0.4  # the fast paths' budget
-# python + newsvoice.wordseg + underthesea's CRF model, as the first cue cut of a render pays it
-SEGMENTER = "from newsvoice.wordseg import inside_word; inside_word(['kiểm', 'soát'])"
+# python + newsvoice.text.wordseg + underthesea's CRF model, as the first cue cut of a render pays it
+SEGMENTER = "from newsvoice.text.wordseg import inside_word; inside_word(['kiểm', 'soát'])"
 
 
 def newsvoice_cmd() -> list[str]:

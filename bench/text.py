@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 
-from newsvoice.normalize import Normalizer
+from newsvoice.text.normalize import Normalizer
 
 REFERENCE = 2700.0
 TARGET = 3000.0
@@ -81,10 +81,10 @@ def regex_split(paragraph: str) -> list[str]:
 
 def pick_splitter() -> tuple[Callable[[str], list[str]], str]:
     try:
-        from newsvoice.sentences import split_sentences
+        from newsvoice.text.sentences import split_sentences
 
         split_sentences("Thử. Câu hai.")
-        return split_sentences, "newsvoice.sentences.split_sentences"
+        return split_sentences, "newsvoice.text.sentences.split_sentences"
     except NotImplementedError:
         return regex_split, "regex fallback (split_sentences not implemented yet)"
 

@@ -1,4 +1,4 @@
-from newsvoice.cli import run
+from newsvoice.cli.app import run
 
 if __name__ == "__main__":
     run()

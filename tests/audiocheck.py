@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import srt
 
-from newsvoice.audio import ffmpeg_exe
+from newsvoice.audio.track import ffmpeg_exe
 
 
 def decode(path: Path, rate: int = 16000) -> np.ndarray:

@@ -35,8 +35,8 @@ def shared_path(rel: str) -> Path:
 def mp3_for(text: str) -> bytes:
     """Real MP3 bytes of ``text`` spoken by espeak-ng, encoded by the bundled ffmpeg
     at 24 kHz like Google's answers."""
-    from newsvoice.audio import ffmpeg_exe
-    from newsvoice.engines.espeak import EspeakEngine
+    from newsvoice.audio.track import ffmpeg_exe
+    from newsvoice.speech.engines.espeak import EspeakEngine
 
     sp = EspeakEngine("vi").synthesize(text)
     cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(sp.rate), "-ac", "1", "-i", "pipe:0",

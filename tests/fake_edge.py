@@ -26,8 +26,8 @@ def edge_answer(text: str) -> tuple[bytes, list[tuple[str, int, int]]]:
 
     import numpy as np
 
-    from newsvoice.audio import ffmpeg_exe
-    from newsvoice.engines.espeak import EspeakEngine
+    from newsvoice.audio.track import ffmpeg_exe
+    from newsvoice.speech.engines.espeak import EspeakEngine
 
     sp = EspeakEngine("vi").synthesize(text)
     lead = np.zeros(int(LEAD_S * sp.rate), np.int16)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newsvoice.align import (
+from newsvoice.speech.aligner import (
     align_text,
     dtw_path,
     mfcc,
@@ -13,8 +13,8 @@ from newsvoice.align import (
     to_feat_rate,
     word_char_offsets,
 )
-from newsvoice.audio import RATE, resample, tempo
-from newsvoice.engines.espeak import EspeakEngine
+from newsvoice.audio.track import RATE, resample, tempo
+from newsvoice.speech.engines.espeak import EspeakEngine
 
 
 def test_dtw_of_a_sequence_with_itself_is_the_diagonal():

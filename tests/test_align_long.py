@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from newsvoice.align import Recording, runs, subseq_dtw, uncovered_speech, unit_rows
+from newsvoice.speech.aligner import Recording, runs, subseq_dtw, uncovered_speech, unit_rows
 
 
 def _feats(n: int, seed: int) -> np.ndarray:

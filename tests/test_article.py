@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_encoding import to_cp1258, to_tcvn3, to_vni
 
-from newsvoice.article import (
+from newsvoice.text.article import (
     Article,
     DroppedLine,
     clean_characters,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from newsvoice.batch import BatchOptions, collect_inputs, plan_items, run_batch, slugify
-from newsvoice.render import RenderOptions
+from newsvoice.pipeline.batch import BatchOptions, collect_inputs, plan_items, run_batch, slugify
+from newsvoice.pipeline.render import RenderOptions
 
 PLACES = ["Đại Lộc", "Hội An", "Tam Kỳ", "Điện Bàn", "Duy Xuyên", "Quế Sơn", "Núi Thành", "Thăng Bình"]
 
@@ -242,7 +242,7 @@ def test_two_batches_on_one_folder_render_each_article_once(tmp_path):
 
 
 def test_folder_inputs_skip_readme_notes_but_named_files_count(tmp_path):
-    from newsvoice.batch import collect_inputs
+    from newsvoice.pipeline.batch import collect_inputs
 
     (tmp_path / "a.txt").write_text("x", encoding="utf-8")
     (tmp_path / "b.md").write_text("x", encoding="utf-8")

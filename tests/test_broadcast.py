@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import shared_path
 
-from newsvoice.audio import ffmpeg_exe
-from newsvoice.check import check_file
-from newsvoice.cues import CueRules
-from newsvoice.render import RenderOptions, render
+from newsvoice.audio.track import ffmpeg_exe
+from newsvoice.subtitles.check import check_file
+from newsvoice.subtitles.cutter import CueRules
+from newsvoice.pipeline.render import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = sorted(ROOT.glob("examples/*.txt")) + [shared_path("samples/dai-loc-party-building.txt")]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from newsvoice.cache import Entry, PhraseCache, parse_size, phrase_key
-from newsvoice.cli import cli
-from newsvoice.render import RenderOptions, render
+from newsvoice.cache.phrases import Entry, PhraseCache, parse_size, phrase_key
+from newsvoice.cli.app import cli
+from newsvoice.pipeline.render import RenderOptions, render
 
 
 def _pcm(n: int, seed: int = 0) -> np.ndarray:
@@ -136,8 +136,8 @@ def test_a_synthesised_unit_equals_the_same_unit_read_back(tmp_path):
     """A render that synthesises a unit and one that finds it cached must time its words
     the same to the bit (the cache keeps onsets as float32): otherwise a cold and a warm
     render's manifests differ in the last digit of some word times."""
-    from newsvoice.engines.espeak import EspeakEngine
-    from newsvoice.synth import Synthesizer
+    from newsvoice.speech.engines.espeak import EspeakEngine
+    from newsvoice.speech.synth import Synthesizer
 
     text = "thành phố Hồ Chí Minh mở rộng tuyến đường ven sông"
     made = Synthesizer(EspeakEngine("vi"), PhraseCache(tmp_path / "c"))(text)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.check import check_file, read_srt
-from newsvoice.cues import CueRules
+from newsvoice.subtitles.check import check_file, read_srt
+from newsvoice.subtitles.cutter import CueRules
 
 GOOD = """1
 00:00:01,000 --> 00:00:03,000

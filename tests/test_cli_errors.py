@@ -80,7 +80,7 @@ def test_google_unreachable_exits_3(tmp_path):
     script.write_text(
         "import sys, gtts.tts\n"
         "gtts.tts._translate_url = lambda tld='com', path='': 'http://127.0.0.1:9/' + path\n"
-        "from newsvoice.cli import main\n"
+        "from newsvoice.cli.app import main\n"
         "sys.argv = ['newsvoice'] + sys.argv[1:]\n"
         "main()\n", encoding="utf-8")
     out = tmp_path / "out"

@@ -64,7 +64,7 @@ def _script(tmp_path: Path, url: str) -> Path:
     script.write_text(
         "import sys, gtts.tts\n"
         f"gtts.tts._translate_url = lambda tld='com', path='': {url!r} + '/' + path\n"
-        "from newsvoice.cli import main\n"
+        "from newsvoice.cli.app import main\n"
         "sys.argv = ['newsvoice'] + sys.argv[1:]\n"
         "main()\n", encoding="utf-8")
     return script
@@ -145,7 +145,7 @@ def test_console_entry_keeps_exit_codes_output_and_exit_handlers(tmp_path):
     code = ("import atexit, sys\n"
             f"atexit.register(lambda: open({str(flag)!r}, 'w').write('ran'))\n"
             "sys.argv = ['newsvoice', *sys.argv[1:]]\n"
-            "from newsvoice.cli import run\nrun()\n")
+            "from newsvoice.cli.app import run\nrun()\n")
     ok = subprocess.run([sys.executable, "-c", code, "normalize"], input="UBND xã họp lúc 7h30.",
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr

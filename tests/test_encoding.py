@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.encoding import (
+from newsvoice.inputs.encoding import (
     _TCVN3_HIGH,
     decode_bytes,
     decode_tcvn3,

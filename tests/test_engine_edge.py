@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from newsvoice.engines.edge import EdgeEngine, word_timings
-from newsvoice.engines.online import CircuitBreaker, OnlinePolicy, ServiceUnavailable
+from newsvoice.speech.engines.edge import EdgeEngine, word_timings
+from newsvoice.speech.engines.online import CircuitBreaker, OnlinePolicy, ServiceUnavailable
 from newsvoice.errors import EngineError
 
 

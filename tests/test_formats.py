@@ -10,9 +10,9 @@ import srt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice import formats
-from newsvoice.audio import ffmpeg_exe
-from newsvoice.cues import Cue
+from newsvoice.subtitles import formats
+from newsvoice.audio.track import ffmpeg_exe
+from newsvoice.subtitles.cutter import Cue
 from newsvoice.errors import InputError
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsvoice.normalize import Normalizer
-from newsvoice.normalize.glued import default_inventory, split_glued, unglue
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.normalize.glued import default_inventory, split_glued, unglue
 
 ROOT = Path(__file__).resolve().parents[1]
 

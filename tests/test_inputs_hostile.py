@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from newsvoice.errors import InputError
-from newsvoice.marks import MAX_BREAK_MS, parse_marks, strip_marks
-from newsvoice.sentences import split_sentences
+from newsvoice.text.marks import MAX_BREAK_MS, parse_marks, strip_marks
+from newsvoice.text.sentences import split_sentences
 
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsvoice.audio import encode_pcm, ffmpeg_exe
-from newsvoice.loudness import LoudnessTarget, limit, measure, normalize, presets, true_peak
-from newsvoice.render import RenderOptions, render
+from newsvoice.audio.track import encode_pcm, ffmpeg_exe
+from newsvoice.audio.loudness import LoudnessTarget, limit, measure, normalize, presets, true_peak
+from newsvoice.pipeline.render import RenderOptions, render
 
 ARTICLE = ("Bão số 3 đổ bộ miền Trung\n\n"
            "Sáng nay, bão số 3 đã đổ bộ vào các tỉnh miền Trung với sức gió mạnh. "
@@ -158,7 +158,7 @@ def _hostile_signals() -> dict[str, np.ndarray]:
 def test_peak_bounds_are_never_below_the_oversampled_peak(name):
     from scipy.signal import resample_poly
 
-    from newsvoice.loudness import BLOCK, Source, _bounds, _scan
+    from newsvoice.audio.loudness import BLOCK, Source, _bounds, _scan
 
     x = _hostile_signals()[name].astype(np.float32)
     up = np.abs(resample_poly(x, 4, 1))
@@ -172,7 +172,7 @@ def test_peak_bounds_are_never_below_the_oversampled_peak(name):
 
 def test_chunked_output_equals_whole_under_heavy_limiting():
     """Streaming: any cut of the programme into reads gives the same samples."""
-    from newsvoice.loudness import Source, plan_gain
+    from newsvoice.audio.loudness import Source, plan_gain
 
     x = (_hostile_signals()["speech-like"] * 6).astype(np.float32)
     src = Source.of(x)
@@ -190,7 +190,7 @@ def test_chunked_output_equals_whole_under_heavy_limiting():
 
 def test_fft_and_iir_k_weighting_agree_across_chunks():
     """Short programmes are K-weighted by FFT, long ones by scipy's IIR: same powers."""
-    from newsvoice.loudness import CHUNK, _KFilter, _step_power
+    from newsvoice.audio.loudness import CHUNK, _KFilter, _step_power
 
     rng = np.random.default_rng(11)
     x = (np.convolve(rng.standard_normal(CHUNK * 2 + 4800 * 7), np.hanning(25), "same") * 0.05).astype(np.float32)

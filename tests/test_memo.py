@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsvoice import memo
-from newsvoice.batch import run_batch
-from newsvoice.cli import cli
-from newsvoice.cuerules import CueRules
+from newsvoice.cache import renders as memo
+from newsvoice.pipeline.batch import run_batch
+from newsvoice.cli.app import cli
+from newsvoice.subtitles.rules import CueRules
 from newsvoice.options import RenderOptions
-from newsvoice.pauses import Pauses
-from newsvoice.render import render
+from newsvoice.text.pauses import Pauses
+from newsvoice.pipeline.render import render
 
 ARTICLE = ("Đê sông Thu Bồn được gia cố\n\n"
            "Sáng 11/01, UBND xã Đại Lộc họp dân về việc gia cố 1,5 km đê, kinh phí 2,4 tỷ đồng.\n")
@@ -201,7 +201,7 @@ import atexit, json, sys
 out = sys.argv[1]
 atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
 sys.argv = ["newsvoice", *sys.argv[2:]]
-from newsvoice.cli import main
+from newsvoice.cli.app import main
 main()
 """
 
@@ -215,7 +215,7 @@ def test_a_hit_loads_no_audio_stack(tmp_path, article):
         assert p.returncode == 0, p.stderr.decode()
     assert "restored from the render cache" in p.stderr.decode()
     mods = set(json.loads(record.read_text()))
-    assert not {"numpy", "scipy", "pydub", "newsvoice.render", "newsvoice.plan"} & mods
+    assert not {"numpy", "scipy", "pydub", "newsvoice.pipeline.render", "newsvoice.text.plan"} & mods
     assert _bytes(tmp_path / "b") == _bytes(tmp_path / "a")
 
 

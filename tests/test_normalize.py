@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsvoice.normalize import Normalizer
-from newsvoice.normalize.lexicon import load_tsv, trie_pattern
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.normalize.lexicon import load_tsv, trie_pattern
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.normalize.numbers import (
+from newsvoice.text.normalize.numbers import (
     read_decimal,
     read_digits,
     read_int,

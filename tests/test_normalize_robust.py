@@ -10,7 +10,7 @@ from conftest import shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsvoice.normalize import Normalizer
+from newsvoice.text.normalize import Normalizer
 
 N = Normalizer()
 DIGIT = re.compile(r"[0-9]")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsvoice.normalize import Normalizer
+from newsvoice.text.normalize import Normalizer
 
 DEV = Path(__file__).parent / "data" / "normalize-round2.tsv"
 

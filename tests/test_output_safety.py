@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsvoice.batch import BatchOptions, plan_items, run_batch
-from newsvoice.cache import Entry, PhraseCache, phrase_key
+from newsvoice.pipeline.batch import BatchOptions, plan_items, run_batch
+from newsvoice.cache.phrases import Entry, PhraseCache, phrase_key
 from newsvoice.errors import OutputError
-from newsvoice.output import write_outputs
-from newsvoice.render import RenderOptions, render
+from newsvoice.outputs.files import write_outputs
+from newsvoice.pipeline.render import RenderOptions, render
 
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"
 
@@ -81,7 +81,7 @@ def test_a_set_that_fails_midway_leaves_no_manifest_beside_mixed_files(tmp_path,
 
 
 def _pauses(**kw):
-    from newsvoice.plan import Pauses
+    from newsvoice.text.plan import Pauses
 
     return Pauses(**kw)
 
@@ -202,7 +202,7 @@ def test_a_full_disk_leaves_no_cache_temps(tmp_path):
     """RLIMIT_FSIZE makes every write past 4 kB fail as a full disk would (EFBIG)."""
     code = (
         "import resource, signal, numpy as np\n"
-        "from newsvoice.cache import Entry, PhraseCache, phrase_key\n"
+        "from newsvoice.cache.phrases import Entry, PhraseCache, phrase_key\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
         "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
         f"c = PhraseCache(__import__('pathlib').Path({str(tmp_path / 'c')!r}))\n"

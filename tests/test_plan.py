@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from newsvoice.article import parse_article
-from newsvoice.normalize import Normalizer
-from newsvoice.plan import Pauses, build_plan, spoken_text
+from newsvoice.text.article import parse_article
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.plan import Pauses, build_plan, spoken_text
 
 
 def test_caps_headline_is_spoken_as_words_not_letters():

@@ -12,7 +12,7 @@ import pytest
 from audiocheck import cues, sync_report
 from conftest import shared_path
 
-from newsvoice.render import RenderOptions, render
+from newsvoice.pipeline.render import RenderOptions, render
 
 SAMPLE = "samples/dai-loc-party-building.txt"
 
@@ -64,7 +64,7 @@ def test_shared_checker_agrees(sample_render):
 def _ffmpeg_env() -> dict:
     import os
 
-    from newsvoice.audio import ffmpeg_exe
+    from newsvoice.audio.track import ffmpeg_exe
 
     return {**os.environ, "FFMPEG": ffmpeg_exe()}
 

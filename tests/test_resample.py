@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.signal import resample_poly
 
-from newsvoice.audio import resample
+from newsvoice.audio.track import resample
 
 
 @pytest.mark.parametrize("rate", [22050, 24000, 16000, 44100, 8000])

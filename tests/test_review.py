@@ -20,7 +20,7 @@ import pytest
 import srt
 
 from newsvoice.errors import InputError
-from newsvoice.review import (
+from newsvoice.outputs.review import (
     audio_name,
     audio_peaks,
     build_index,
@@ -236,7 +236,7 @@ def test_envelope_follows_the_audio(tmp_path, width):
 
 
 def test_envelope_of_mp3_goes_through_ffmpeg(tmp_path):
-    from newsvoice.audio import ffmpeg_exe
+    from newsvoice.audio.track import ffmpeg_exe
 
     wav, mp3 = tmp_path / "t.wav", tmp_path / "t.mp3"
     x = np.zeros(48000 * 2)
@@ -587,8 +587,8 @@ def test_batch_review_index_links_resolve(browser, tmp_path):
 
 
 def test_batch_index_survives_an_unreadable_manifest(tmp_path):
-    from newsvoice.batch import BatchResult
-    from newsvoice.review import write_batch_review
+    from newsvoice.pipeline.batch import BatchResult
+    from newsvoice.outputs.review import write_batch_review
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "a.json").write_text("{broken", encoding="utf-8")

@@ -1,6 +1,6 @@
 """Cutting sentences into cue pieces and lines: where cuts may and may not fall.
 
-Pieces are cut from a word timeline (newsvoice.cues); here every word takes 0.3 s
+Pieces are cut from a word timeline (newsvoice.subtitles.cutter); here every word takes 0.3 s
 and the whole sentence is one breath, so only the text rules decide."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.cues import CueRules, cut_pieces, word_costs
-from newsvoice.segment import layout, text_len, tokenize
-from newsvoice.timeline import TimedWord
+from newsvoice.subtitles.cutter import CueRules, cut_pieces, word_costs
+from newsvoice.text.words import layout, text_len, tokenize
+from newsvoice.speech.timeline import TimedWord
 
 
 def split_pieces(words, per_word: float = 0.3):
@@ -111,7 +111,7 @@ def test_pieces_cover_the_sentence_in_order_and_fit(ws):
 
 
 def test_no_cut_inside_a_word_when_a_word_boundary_is_as_good():
-    from newsvoice.segment import BreakRules, boundary_costs, compound_pairs, default_rules
+    from newsvoice.text.words import BreakRules, boundary_costs, compound_pairs, default_rules
 
     base = default_rules()
     rules = BreakRules(base.cost, base.connectors, base.connector_pairs,
@@ -128,7 +128,7 @@ def test_no_cut_inside_a_word_when_a_word_boundary_is_as_good():
 
 
 def test_one_word_parenthesis_stays_with_what_it_glosses():
-    from newsvoice.segment import boundary_costs, default_rules
+    from newsvoice.text.words import boundary_costs, default_rules
 
     costs = boundary_costs(tokenize("tổng sản phẩm (GRDP) tăng (+6,2%), theo (số liệu mới)"))
     c = default_rules().cost
@@ -136,7 +136,7 @@ def test_one_word_parenthesis_stays_with_what_it_glosses():
 
 
 def test_no_connector_discount_between_two_function_words():
-    from newsvoice.segment import boundary_costs, default_rules
+    from newsvoice.text.words import boundary_costs, default_rules
 
     c = default_rules().cost
     costs = boundary_costs(tokenize("kiến nghị sẽ được gửi tới tỉnh"))

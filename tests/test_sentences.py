@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.sentences import default_rules, repair_glued, split_sentences
+from newsvoice.text.sentences import default_rules, repair_glued, split_sentences
 
 
 @pytest.mark.parametrize(

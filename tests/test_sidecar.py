@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsvoice.engines import EngineSettings
-from newsvoice.loudness import (
+from newsvoice.speech.engines import EngineSettings
+from newsvoice.audio.loudness import (
     CHUNK,
     Source,
     _scan,
@@ -30,10 +30,10 @@ from newsvoice.loudness import (
     scan_backward,
     scan_forward,
 )
-from newsvoice.memo import Lookup
+from newsvoice.cache.renders import Lookup
 from newsvoice.options import RenderOptions
-from newsvoice.render import render as _render
-from newsvoice.sidecar import MIN_CHARS, Sidecar
+from newsvoice.pipeline.render import render as _render
+from newsvoice.pipeline.sidecar import MIN_CHARS, Sidecar
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO / "examples" / "kinh-te-quy-3.txt"
@@ -128,7 +128,7 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     script.write_text(textwrap.dedent(f"""
         from pathlib import Path
         from newsvoice.options import RenderOptions
-        from newsvoice.render import render
+        from newsvoice.pipeline.render import render
         with open({str(log)!r}, "a") as f:
             f.write("run\\n")
         r = render(Path({str(ARTICLE)!r}), Path({str(tmp_path / "out")!r}),
@@ -145,8 +145,8 @@ def test_the_sidecar_exits_when_its_render_dies(tmp_path):
     """A render killed outright (no close) must not leave its sidecar running."""
     code = textwrap.dedent("""
         import os, sys
-        from newsvoice.engines import EngineSettings
-        from newsvoice.sidecar import Sidecar
+        from newsvoice.speech.engines import EngineSettings
+        from newsvoice.pipeline.sidecar import Sidecar
         side = Sidecar.start("espeak", "vi", EngineSettings())
         print(side.pid, flush=True)
         os.kill(os.getpid(), 9)

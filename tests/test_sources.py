@@ -20,9 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.batch import collect_inputs
+from newsvoice.pipeline.batch import collect_inputs
 from newsvoice.errors import InputError
-from newsvoice.sources import (
+from newsvoice.inputs.sources import (
     TABLE,
     bytes_source,
     read_source,
@@ -256,7 +256,7 @@ def test_batch_folder_includes_html_and_docx(tmp_path: Path) -> None:
 
 
 def test_render_html_writes_the_dropped_report(tmp_path: Path) -> None:
-    from newsvoice.render import RenderOptions, render
+    from newsvoice.pipeline.render import RenderOptions, render
 
     res = render(PAGE, tmp_path / "out", RenderOptions(engine="espeak", cache_dir=tmp_path / "cache"))
     manifest = json.loads(res.outputs["json"].read_text("utf-8"))

@@ -29,15 +29,15 @@ sys.addaudithook(no_network)
 out = sys.argv[1]
 atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
 sys.argv = ["newsvoice", *sys.argv[2:]]
-from newsvoice.cli import main
+from newsvoice.cli.app import main
 main()
 """
 
 AUDIO_STACK = ("numpy", "scipy", "pydub", "underthesea_core", "joblib", "srt", "tenacity", "requests")
-ENGINE_MODULES = ("newsvoice.engines.espeak", "newsvoice.engines.google", "newsvoice.engines.edge",
-                  "newsvoice.engines.piper")
-AUDIO_MODULES = ("newsvoice.render", "newsvoice.audio", "newsvoice.loudness", "newsvoice.cues",
-                 "newsvoice.synth", "newsvoice.timeline", "newsvoice.wordseg")
+ENGINE_MODULES = ("newsvoice.speech.engines.espeak", "newsvoice.speech.engines.google", "newsvoice.speech.engines.edge",
+                  "newsvoice.speech.engines.piper")
+AUDIO_MODULES = ("newsvoice.pipeline.render", "newsvoice.audio.track", "newsvoice.audio.loudness", "newsvoice.subtitles.cutter",
+                 "newsvoice.speech.synth", "newsvoice.speech.timeline", "newsvoice.text.wordseg")
 ARTICLE = "Tin vắn\n\nSáng 11/01, UBND xã tổ chức họp dân về giá điện tăng 4,8%.\n"
 
 
@@ -116,14 +116,14 @@ def test_bad_option_value_is_a_usage_error_without_the_audio_stack(tmp_path, fil
 def test_text_commands_load_no_audio_and_no_engine_registry(tmp_path, files, command):
     mods, _ = imported(tmp_path, command, str(files["article"]))
     assert heavy(mods) == []
-    assert sorted(m for m in mods if m.startswith("newsvoice.engines")) == []
+    assert sorted(m for m in mods if m.startswith("newsvoice.speech.engines")) == []
 
 
 def test_a_good_render_still_loads_the_audio_stack(tmp_path, files):
     """The runner sees real imports: the same command on a good article does load them."""
     mods, _ = imported(tmp_path, "render", str(files["article"]), "-o", str(tmp_path / "out"),
                        "--engine", "espeak", "--no-cache")
-    assert {"numpy", "newsvoice.render", "newsvoice.engines.espeak"} <= mods
+    assert {"numpy", "newsvoice.pipeline.render", "newsvoice.speech.engines.espeak"} <= mods
     assert "scipy.signal" not in mods  # a short programme is K-weighted and resampled with numpy
     assert (tmp_path / "out" / "tin.wav").exists()
 
@@ -134,7 +134,7 @@ def test_word_segmenter_model_reads_the_same_objects_without_joblib():
     import joblib
     from underthesea_core import CRFFeaturizer
 
-    from newsvoice import wordseg
+    from newsvoice.text import wordseg
 
     base = Path(wordseg.importlib.util.find_spec("underthesea").origin).parent.joinpath(*wordseg._MODEL)
     loaded = {}
@@ -148,7 +148,7 @@ def test_word_segmenter_model_reads_the_same_objects_without_joblib():
     x = CRFFeaturizer(loaded["features.bin"], loaded["dictionary.bin"]).process([[[t] for t in text]])[0]
     assert seg.tags(text) == list(seg.tagger.tag(x))
     assert "I-W" in seg.tags(text)
-    code = ("import sys; from newsvoice.wordseg import inside_word; inside_word(['kiểm', 'soát']); "
+    code = ("import sys; from newsvoice.text.wordseg import inside_word; inside_word(['kiểm', 'soát']); "
             "print(sorted(m for m in ('joblib', 'numpy') if m in sys.modules))")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, check=True)
     assert p.stdout.decode().strip() == "[]"

@@ -1,0 +1,365 @@
+"""Inputs: a path (.txt, .md, .html, .htm, .docx) or an http(s) URL -> article text.
+
+CONTRACT (the CLI, render and batch call only this):
+
+    read_source(src: str) -> Source            # raises InputError (exit 1), one line
+    read_source_article(src: str, *, keep_all=False) -> Article
+    source_stem(src: str) -> str               # safe output name, also for a URL
+    source_name(src: str) -> str               # the input as the user wrote it (a URL mangled
+                                               # by Path(), "https:/x", gets its "//" back)
+    ARTICLE_SUFFIXES                           # what a batch folder expands to
+
+A Source holds the article as plain text bytes (what ``parse_article`` reads, headline first)
+and the lines the extraction dropped, with reasons, which join the article's own dropped lines
+in the manifest. Web pages go through trafilatura (main-text extraction, see README for why
+not readability-lxml), plus the headline from the page metadata and the lead paragraph
+(sapo), which news templates keep outside the body. Word files go through python-docx:
+paragraphs in order, tables skipped with a notice. URLs are fetched with requests: timeout,
+size limit (streamed, at most limit+1 bytes read), user agent, redirects.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import time
+import tomllib
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from newsvoice.text.article import Article, DroppedLine, parse_article, read_bytes
+from newsvoice.errors import InputError
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt", ".md")
+HTML_SUFFIXES = (".html", ".htm")
+DOCX_SUFFIXES = (".docx",)
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + DOCX_SUFFIXES
+
+MAX_PAGE_BYTES = 10 * 1024 * 1024  # a web page or Word file (markup, images) may be large
+FETCH_TIMEOUT_S = 20.0
+USER_AGENT = "newsvoice/0.1 (+https://github.com/newsvoice; article narration)"
+
+_URL = re.compile(r"^(https?):/+(.+)$", re.I)  # "https:/x" too: a URL that went through Path()
+_DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+TABLE = "table skipped"
+SCRIPT = "script/style"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input as article text (UTF-8 for pages and Word files) and what was dropped."""
+
+    name: str  # path or URL, for messages
+    data: bytes
+    dropped: tuple[DroppedLine, ...] = field(default_factory=tuple)
+    kind: str = "text"  # text | html | docx
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def is_url(src: str) -> bool:
+    return bool(_URL.match(str(src)))
+
+
+def _url(src: str) -> str:
+    m = _URL.match(str(src))
+    return f"{m[1].lower()}://{m[2]}" if m else str(src)
+
+
+def source_name(src: str) -> str:
+    """How to name the input in a manifest or report: the path, or the URL intact."""
+    return _url(str(src))
+
+
+def read_source(src: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_BYTES) -> Source:
+    """Read a path or URL into article text, or raise InputError with one line."""
+    if is_url(src):
+        return _from_url(_url(src), timeout=timeout, max_bytes=max_bytes)
+    path = Path(src)
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return html_source(read_bytes(path, max_bytes=max_bytes), str(path))
+    if suffix in DOCX_SUFFIXES:
+        return docx_source(read_bytes(path, max_bytes=max_bytes), str(path))
+    return Source(str(path), read_bytes(path))
+
+
+def read_source_article(src: str, *, keep_all: bool = False) -> Article:
+    """read_source + parse_article: the article, its dropped lines after the source's."""
+    source = read_source(src)
+    return source_article(source, keep_all=keep_all)
+
+
+def source_article(source: Source, *, keep_all: bool = False) -> Article:
+    art = parse_article(source.data, keep_all=keep_all, source=source.name)
+    if not source.dropped:
+        return art
+    return Article(art.headline, art.paragraphs, [*source.dropped, *art.dropped])
+
+
+def bytes_source(data: bytes, name: str = "stdin") -> Source:
+    """Bytes of unknown kind (stdin, a URL's body): a web page or a Word file is recognised
+    by its first bytes, anything else is text."""
+    head = data[:1024].lstrip().lower()
+    if data[:4] == b"PK\x03\x04":  # a zip container: .docx
+        return docx_source(data, name)
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<head" in head:
+        return html_source(data, name)
+    return Source(name, data)
+
+
+def source_stem(src: str) -> str:
+    """Output file stem: a path's stem; for a URL a slug of its last path part (or host)."""
+    if not is_url(src):
+        return Path(src).stem
+    parts = urlsplit(_url(src))
+    segs = [s for s in unquote(parts.path).split("/") if s]
+    base = segs[-1] if segs else parts.hostname or "article"
+    base = re.sub(r"\.(?:html?|php|aspx?|chn)$", "", base, flags=re.I)
+    text = unicodedata.normalize("NFKD", base.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "article"
+
+
+# ---------------------------------------------------------------- URLs
+
+
+def _from_url(url: str, *, timeout: float, max_bytes: int) -> Source:
+    """GET with a timeout (per connect/read; the whole download gets 3× that), a user agent
+    and redirects; the body is streamed and refused past ``max_bytes``. The content type
+    picks the reader. Any failure is one InputError line."""
+    import requests
+
+    try:
+        with requests.get(url, stream=True, timeout=timeout, allow_redirects=True,
+                          headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain,*/*"}) as r:
+            if r.status_code >= 400:
+                raise InputError(f"cannot fetch {url}: HTTP {r.status_code} {r.reason or ''}".rstrip())
+            data = _read_limited(r, url, max_bytes, deadline=time.monotonic() + 3 * timeout)
+            ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    except InputError:
+        raise
+    except requests.exceptions.Timeout:
+        raise InputError(f"cannot fetch {url}: timed out after {timeout:g} s") from None
+    except requests.exceptions.TooManyRedirects:
+        raise InputError(f"cannot fetch {url}: too many redirects") from None
+    except requests.exceptions.SSLError:
+        raise InputError(f"cannot fetch {url}: TLS/SSL error") from None
+    except requests.exceptions.ConnectionError as e:
+        raise InputError(f"cannot fetch {url}: {_connection_reason(e)}") from None
+    except requests.exceptions.RequestException as e:
+        raise InputError(f"cannot fetch {url}: {type(e).__name__}") from None
+    if not data:
+        raise InputError(f"{url}: empty response")
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return html_source(data, url)
+    if ctype == _DOCX_MIME:
+        return docx_source(data, url)
+    if ctype.startswith("text/"):
+        return Source(url, data)
+    return bytes_source(data, url)
+
+
+def _connection_reason(e: Exception) -> str:
+    """'[Errno 111] Connection refused' out of urllib3's nested message, else a short text."""
+    m = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(e))
+    return m[1].strip() if m else "connection failed"
+
+
+def _read_limited(response, url: str, max_bytes: int, *, deadline: float) -> bytes:
+    buf = bytearray()
+    for chunk in response.iter_content(chunk_size=65536):
+        buf += chunk
+        if len(buf) > max_bytes:
+            raise InputError(f"{url} is too large: more than {max_bytes:,} bytes")
+        if time.monotonic() > deadline:
+            raise InputError(f"cannot fetch {url}: download too slow")
+    return bytes(buf)
+
+
+# ---------------------------------------------------------------- Word files
+
+
+def docx_source(data: bytes, name: str) -> Source:
+    """Paragraphs in document order, blank lines between them; tables are skipped (notice)."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
+        raise InputError(f"{name} is not a readable .docx file ({type(e).__name__})") from None
+    except Exception as e:  # zipfile.BadZipFile, lxml errors: a broken file is an input error
+        raise InputError(f"{name} is not a readable .docx file ({type(e).__name__})") from None
+    paras: list[str] = []
+    dropped: list[DroppedLine] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            text = " ".join(block.text.split())
+            if text:
+                paras.append(text)
+        elif isinstance(block, Table):
+            rows, cols = len(block.rows), len(block.columns)
+            first = " | ".join(" ".join(c.text.split()) for c in block.rows[0].cells) if rows else ""
+            dropped.append(DroppedLine(f"[{rows}×{cols} table] {first}"[:200], TABLE))
+    if dropped:
+        log.warning("%s: skipped %d table(s); tables are not narrated", name, len(dropped))
+    return Source(name, "\n\n".join(paras).encode("utf-8"), tuple(dropped), "docx")
+
+
+# ---------------------------------------------------------------- web pages
+
+
+@dataclass(frozen=True)
+class HtmlRules:
+    """Which page parts are the lead, and why other parts are dropped (article_rules.toml)."""
+
+    lead_classes: tuple[str, ...]
+    reasons_by_tag: dict[str, str]
+    reasons_by_class: tuple[tuple[str, str], ...]  # (class/id token, reason), first match wins
+    default_reason: str
+
+
+@lru_cache(maxsize=1)
+def html_rules() -> HtmlRules:
+    data = tomllib.loads(resources.files("newsvoice.assets").joinpath("article_rules.toml").read_text("utf-8"))
+    h = data["html"]
+    by_class = tuple((tok.lower(), reason) for reason, toks in h["reasons_by_class"].items() for tok in toks)
+    return HtmlRules(tuple(c.lower() for c in h["lead_classes"]), dict(h["reasons_by_tag"]), by_class,
+                     h["default_reason"])
+
+
+_BLOCK_TAGS = frozenset([
+    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "figure",
+    "blockquote", "section", "article", "aside", "nav", "header", "footer", "main", "table", "tr",
+    "td", "th", "dt", "dd", "dl", "form", "address", "pre", "center", "details", "summary",
+])
+_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "iframe", "head", "title",
+                        "meta", "link"])
+
+
+def html_source(data: bytes, name: str) -> Source:
+    """The page's headline, lead and body as text; every other visible block is dropped
+    with a reason (navigation, related links, caption, advertisement, byline, ...)."""
+    import trafilatura
+
+    try:
+        tree = trafilatura.load_html(data)
+    except Exception:  # lxml can raise on pathological markup
+        tree = None
+    if tree is None:
+        raise InputError(f"{name}: not a readable HTML page")
+    body = trafilatura.extract(data, include_comments=False, include_tables=False, include_images=False,
+                               include_links=False, include_formatting=False, deduplicate=False) or ""
+    paras = [" ".join(p.split()) for p in body.split("\n")]
+    paras = [p for p in paras if p]
+    meta = trafilatura.extract_metadata(tree)
+    rules = html_rules()
+    headline = _headline(tree, meta.title if meta else None)
+    lead = _lead(tree, rules, meta.description if meta else None, paras)
+    parts = [headline, lead, *[p for p in paras if p != headline]]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise InputError(f"{name}: no article text found in the page")
+    kept = _squash("\n".join(parts))
+    dropped = [DroppedLine(text, reason) for text, reason in _blocks(tree, rules)
+               if _squash(text) not in kept]
+    scripts = len(tree.xpath("//script|//style"))
+    if scripts:
+        dropped.append(DroppedLine(f"{scripts} <script>/<style> element(s)", SCRIPT))
+    return Source(name, "\n\n".join(parts).encode("utf-8"), tuple(_unique(dropped)), "html")
+
+
+def _squash(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+
+
+def _unique(items: list[DroppedLine]) -> Iterator[DroppedLine]:
+    seen: set[str] = set()
+    for d in items:
+        if d.text not in seen:
+            seen.add(d.text)
+            yield d
+
+
+def _text(el) -> str:
+    return " ".join(unicodedata.normalize("NFC", el.text_content()).split())
+
+
+def _headline(tree, title: str | None) -> str:
+    """The article's h1 when there is one (page titles carry the site name), else the
+    metadata title."""
+    for h1 in tree.xpath("//body//h1"):
+        text = _text(h1)
+        if len(text) >= 10:
+            return text
+    return " ".join((title or "").split())
+
+
+def _classes(el) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _lead(tree, rules: HtmlRules, description: str | None, body: list[str]) -> str:
+    """The sapo: the first element whose class or id names a lead, else the page's
+    description; skipped when the body already starts with it."""
+    lead = ""
+    for el in tree.xpath("//body//*[@class or @id]"):
+        tokens = re.split(r"[\s_]+", _classes(el))
+        if any(t in rules.lead_classes for t in tokens) and el.tag not in ("body", "html", "main", "article"):
+            lead = _text(el)
+            if len(lead) >= 30:
+                break
+            lead = ""
+    if not lead and description and len(description) >= 60:
+        lead = " ".join(description.split())
+    body_text = _squash(" ".join(body[:3]))
+    return "" if lead and _squash(lead)[:60] in body_text else lead
+
+
+def _blocks(tree, rules: HtmlRules) -> Iterator[tuple[str, str]]:
+    """Each visible text block of the page with the reason it would be dropped."""
+    (body,) = tree.xpath("//body") or [tree]
+
+    def own_text(el) -> list[str]:
+        out = [el.text or ""]
+        for child in el:
+            if isinstance(child.tag, str) and child.tag not in _BLOCK_TAGS and child.tag not in _SKIP_TAGS:
+                out.append(child.text_content())
+            out.append(child.tail or "")
+        return out
+
+    def walk(el, reason: str | None) -> Iterator[tuple[str, str]]:
+        if not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            return
+        reason = reason or _reason(el, rules)
+        text = " ".join(unicodedata.normalize("NFC", "".join(own_text(el))).split())
+        if text and any(c.isalpha() for c in text):
+            yield text, reason or rules.default_reason
+        for child in el:
+            if isinstance(child.tag, str) and (child.tag in _BLOCK_TAGS or child.tag in _SKIP_TAGS):
+                yield from walk(child, reason)
+
+    yield from walk(body, None)
+
+
+def _reason(el, rules: HtmlRules) -> str | None:
+    if el.tag in rules.reasons_by_tag:
+        return rules.reasons_by_tag[el.tag]
+    classes = _classes(el)
+    if not classes.strip():
+        return None
+    tokens = set(re.split(r"[\s_]+", classes)) | set(re.split(r"[\s_\-]+", classes))
+    return next((reason for tok, reason in rules.reasons_by_class if tok in tokens), None)

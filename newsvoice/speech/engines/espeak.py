@@ -1,0 +1,131 @@
+"""Offline Vietnamese speech with espeak-ng, in-process through ctypes.
+
+The shared library and its voice data come from the ``espeakng-loader`` wheel,
+so nothing is installed with apt and no subprocess is started. libespeak-ng
+keeps its state per process, so one handle is opened per process and calls
+are serialised with a lock; parallel batch work uses processes, not threads.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+from newsvoice.speech.engines.base import Speech, WordTiming
+from newsvoice.speech.engines.voices import ESPEAK as VOICES
+from newsvoice.errors import EngineError
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_CHARS_UTF8 = 1
+_POS_CHARACTER = 1
+_EVENT_LIST_TERMINATED = 0
+_EVENT_WORD = 1
+_EVENT_SAMPLERATE = 8
+_PARAM_RATE = 1
+_DEFAULT_WPM = 175
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+class _Library:
+    """The process's libespeak-ng handle, initialised once (the C library is global)."""
+
+    def __init__(self) -> None:
+        try:
+            import espeakng_loader
+        except ImportError as e:  # pragma: no cover - it is a hard dependency
+            raise EngineError("espeak-ng is not available: install the espeakng-loader wheel") from e
+        self.lock = threading.Lock()
+        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        data = espeakng_loader.get_data_path().encode()
+        self.lib.espeak_Initialize.restype = ctypes.c_int
+        self.lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        self.lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+            ctypes.c_uint, ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p,
+        ]
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+        if rate <= 0:
+            raise EngineError("espeak-ng failed to initialise")
+        self.rate = rate
+        self._chunks: list[bytes] = []
+        self._words: list[tuple[int, int, int]] = []
+        self._samples = 0
+        self._callback = _CALLBACK(self._on_audio)  # keep a reference: C holds the pointer
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    def _on_audio(self, wav, n: int, events) -> int:
+        if n > 0 and wav:
+            self._chunks.append(ctypes.string_at(wav, 2 * n))  # a copy; numpy only once at the end
+        i = 0
+        while events[i].type != _EVENT_LIST_TERMINATED:
+            ev = events[i]
+            if ev.type == _EVENT_WORD:
+                self._words.append((ev.text_position, ev.length, ev.sample))
+            i += 1
+        return 0
+
+    def synth(self, text: str, voice: str, wpm: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+        with self.lock:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EngineError(f"espeak-ng has no voice {voice!r}")
+            self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
+            self._chunks, self._words = [], []
+            raw = text.encode("utf-8") + b"\0"
+            err = self.lib.espeak_Synth(raw, len(raw), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            if err != 0:
+                raise EngineError(f"espeak-ng synthesis failed (error {err})")
+            self.lib.espeak_Synchronize()
+            pcm = np.frombuffer(bytearray(b"".join(self._chunks)), dtype=np.int16)  # native order; writable
+            return pcm, list(self._words)
+
+
+@lru_cache(maxsize=1)
+def _library() -> _Library:
+    return _Library()
+
+
+class EspeakEngine:
+    """espeak-ng Vietnamese voices; word timings come from its word events."""
+
+    name = "espeak"
+
+    def __init__(self, voice: str = "vi") -> None:
+        if voice not in VOICES:
+            raise EngineError(f"unknown espeak voice {voice!r}; choose from {', '.join(VOICES)}")
+        self.voice = voice
+
+    def synthesize(self, text: str) -> Speech:
+        lib = _library()
+        pcm, words = lib.synth(text, self.voice, _DEFAULT_WPM)
+        # espeak reports text positions in characters, 1-based
+        byte_text = text
+        timings = [
+            WordTiming(text_offset=max(0, pos - 1), length=length, start_s=sample / lib.rate)
+            for pos, length, sample in words
+            if pos <= len(byte_text) + 1
+        ]
+        return Speech(samples=pcm, rate=lib.rate, words=timings)

@@ -1,0 +1,259 @@
+"""Subtitle cues cut from the word timeline, timed on the frame grid by broadcast rules.
+
+A cue may be cut between any two words: where the reader pauses (clause
+punctuation) is best, then before a connector; never inside a word (by a real
+word segmenter), a number and its unit, a date, code or name. A cut where the
+voice runs on is allowed but costs more, the more so where the audio has no
+dip. Cue in is the first word's onset snapped down to the grid; cue out is the
+last word's end plus what the gap rule allows. Nothing is estimated from text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from newsvoice.subtitles.rules import Cue, CueResult, CueRules, CutCosts
+from newsvoice.text.words import boundary_costs, default_rules, layout, text_len
+from newsvoice.speech.timeline import TimedWord, sentence_spans
+from newsvoice.text.wordseg import inside_word
+
+INF = float("inf")
+_PUNCT_END = re.compile(r"""[,.;:!?…)\]"”'»–-]$""")
+
+
+def word_costs(words: Sequence[TimedWord]) -> list[float]:
+    """Cost of a cut after each word (INF across sentences): text rules plus the segmenter."""
+    rules = default_rules()
+    out: list[float] = []
+    for a, b in sentence_spans(words):
+        ws = [w.word for w in words[a:b]]
+        costs = boundary_costs(ws, rules)
+        for k, inside in enumerate(inside_word([w.written for w in ws])):
+            if inside:
+                costs[k] = max(costs[k], rules.cost["inside_word"])
+        if a > 0:
+            out.append(INF)  # never cut a cue across sentences
+        out += costs
+    return out
+
+
+def frame_db(pcm: np.ndarray, rate: int) -> np.ndarray:
+    """Level (dBFS) of each whole 10 ms frame of int16 ``pcm``; frames of consecutive
+    pieces cut at multiples of rate/100 concatenate to the frames of the whole."""
+    n = rate // 100
+    k = len(pcm) // n
+    x = pcm[: k * n].astype(np.float32).reshape(k, n)
+    return 10 * np.log10((x * x).mean(axis=1) / (32768.0**2) + 1e-12)
+
+
+def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[float]:
+    """:func:`dips_from_db` of ``pcm``'s 10 ms levels."""
+    return dips_from_db(frame_db(pcm, rate), times)
+
+
+def dips_from_db(db: np.ndarray, times: Sequence[float]) -> list[float]:
+    """The longest run of sub-speech level (s) shortly before each time (a word onset):
+    a cue boundary with a dip falls in a pause, as a viewer's eye expects (one under
+    :attr:`CutCosts.min_dip` is a consonant's closure and does not count); a long one
+    is a pause a listener hears. ``db``: 10 ms frame levels."""
+    k = len(db)
+    if k == 0:
+        return [1.0] * len(times)
+    thr = max(float(np.percentile(db, 95)) - 35.0, -60.0)
+    quiet = db <= thr
+    out = []
+    for t in times:
+        a, b = max(0, int((t - 0.4) * 100)), min(k, int((t + 0.04) * 100) + 1)
+        run = best = 0
+        for q in quiet[a:b]:
+            run = run + 1 if q else 0
+            best = max(best, run)
+        near = quiet[max(0, int((t - 0.12) * 100)):b].any()
+        out.append(best / 100 if near else 0.0)
+    return out
+
+
+def cut_pieces(words: Sequence[TimedWord], costs: Sequence[float], rules: CueRules,
+               dips: Sequence[float] | None = None, weights: CutCosts | None = None) -> list[tuple[int, int]]:
+    """Cut each sentence's words into cue pieces [a, b) by dynamic programming over cuts."""
+    w8 = weights or CutCosts()
+    pieces: list[tuple[int, int]] = []
+    for a, b in sentence_spans(words):
+        pieces += _cut_sentence(words, costs, dips, rules, w8, a, b)
+    return pieces
+
+
+def _layout_cost(lens: Sequence[int], costs: Sequence[float], a: int, b: int, rules: CueRules,
+                 words) -> float | None:
+    """What :func:`layout` would cost for words[a:b] (None: they do not fit), in O(b - a)
+    for the usual two lines: ``lens`` are prefix sums of word lengths, so no text is joined."""
+    total = lens[b] - lens[a] + (b - a - 1)
+    if total <= rules.max_chars:
+        return 0.0
+    if rules.max_lines != 2:
+        lay = layout([w.word for w in words[a:b]], rules.max_chars, rules.max_lines, costs[a:b - 1])
+        return None if lay is None else lay[0]
+    best = None
+    for k in range(a + 1, b):
+        head = lens[k] - lens[a] + (k - a - 1)
+        if head > rules.max_chars:
+            break
+        tail = total - head - 1
+        if tail > rules.max_chars:
+            continue
+        c = costs[k - 1] + abs(head - tail) / 12
+        if best is None or c < best:
+            best = c
+    return best
+
+
+def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1: int) -> list[tuple[int, int]]:
+    n = s1 - s0
+    best = [INF] * (n + 1)
+    back = [0] * (n + 1)
+    best[0] = 0.0
+    cap = rules.max_chars * rules.max_lines
+    max_dur = rules.max_dur - 0.2  # frame rounding and the tail the gap rule allows
+    lens = [0] * (s1 + 1)
+    for k in range(s0, s1):
+        lens[k + 1] = lens[k] + len(words[k].text)  # written text is NFC already
+    for j in range(1, n + 1):
+        for i in range(j - 1, -1, -1):
+            a, b = s0 + i, s0 + j
+            length = lens[b] - lens[a] + (b - a - 1)
+            dur = words[b - 1].end - words[a].start
+            fits = length <= cap and dur <= max_dur
+            if not fits and j - i > 1:
+                break
+            if best[i] == INF:
+                continue
+            lay = _layout_cost(lens, costs, a, b, rules, words) if fits else 0.0
+            if lay is None:
+                continue
+            cost = w8.piece + lay
+            if not fits:
+                cost += 1000.0  # one word longer than a cue: allowed, reported later
+            if b < s1:
+                cost += w8.cut_weight * costs[b - 1]
+                pause = words[b].unit != words[b - 1].unit
+                if not pause:
+                    dipped = dips is None or dips[b] >= w8.min_dip - 1e-9
+                    cost += w8.run_on + (0.0 if dipped else w8.no_dip)
+                    if dips is not None and dips[b] >= 0.13 and not _PUNCT_END.search(words[b - 1].text):
+                        cost += w8.heard_pause  # the engine paused mid-clause: a cut here shows it
+                if dur < rules.min_dur and not pause:
+                    cost += w8.short * (rules.min_dur - dur)
+            if length < w8.min_chars:
+                cost += (w8.min_chars - length) / 2
+            if dur > 0 and length / dur > rules.max_cps:
+                cost += w8.cps_over * (length / dur - rules.max_cps)
+            total = best[i] + cost
+            if total < best[j]:
+                best[j], back[j] = total, i
+    out: list[tuple[int, int]] = []
+    j = n
+    while j > 0:
+        out.append((s0 + back[j], s0 + j))
+        j = back[j]
+    return out[::-1]
+
+
+def _frames(seconds: float, fps: Fraction, up: bool) -> int:
+    x = Fraction(seconds).limit_denominator(10**9) * fps
+    return math.ceil(x) if up else math.floor(x)
+
+
+def time_cues(words: Sequence[TimedWord], costs: Sequence[float], pieces: Sequence[tuple[int, int]],
+              audio_s: float, rules: CueRules) -> CueResult:
+    """Time pieces on the frame grid: merge a piece too short to read into a neighbour of
+    its sentence, hold cues into the following pause, keep the gap, warn on the rest."""
+    fps = rules.fps_exact
+    gap = rules.gap_frames
+    groups: list[tuple[int, int]] = list(pieces)
+    min_f = _frames(rules.min_dur - 1e-9, fps, up=True)
+    max_f = _frames(rules.max_dur + 1e-9, fps, up=False)
+    audio_f = _frames(audio_s, fps, up=False)
+    warnings: list[str] = []
+
+    def g_start(g: tuple[int, int]) -> int:
+        return _frames(words[g[0]].start, fps, up=False)
+
+    def g_end(g: tuple[int, int]) -> int:
+        return _frames(words[g[1] - 1].end, fps, up=True)
+
+    def lines_for(g: tuple[int, int]) -> list[str] | None:
+        lay = layout([w.word for w in words[g[0]:g[1]]], rules.max_chars, rules.max_lines,
+                     costs[g[0]:g[1] - 1])
+        return lay[1] if lay else None
+
+    changed = True
+    while changed:
+        changed = False
+        for k, g in enumerate(groups):
+            room_after = (g_start(groups[k + 1]) - gap if k + 1 < len(groups) else audio_f) - g_end(g)
+            room_before = g_start(g) - (g_end(groups[k - 1]) + gap if k > 0 else 0)
+            if g_end(g) - g_start(g) + max(0, room_after) + max(0, room_before) >= min_f:
+                continue
+            for j in (k - 1, k + 1) if room_before < room_after else (k + 1, k - 1):
+                if not 0 <= j < len(groups):
+                    continue
+                a, b = (groups[j], g) if j < k else (g, groups[j])
+                if words[a[1] - 1].sentence != words[b[0]].sentence:
+                    continue
+                merged = (a[0], b[1])
+                if g_end(merged) - g_start(merged) > max_f or lines_for(merged) is None:
+                    continue
+                lo = min(j, k)
+                groups[lo: lo + 2] = [merged]
+                changed = True
+                break
+            if changed:
+                break
+
+    cues: list[Cue] = []
+    for k, g in enumerate(groups):
+        start, end = g_start(g), g_end(g)
+        nxt = g_start(groups[k + 1]) if k + 1 < len(groups) else audio_f + gap
+        if cues and start < cues[-1].end_f + gap:
+            start = cues[-1].end_f + gap
+        if nxt - end <= round(rules.chain_within * fps):
+            end = nxt - gap
+        else:
+            end = min(end + round(rules.linger * fps), nxt - gap)
+        end = max(min(end, start + max_f), min(g_end(g), nxt - gap))
+        if end - start < min_f:
+            end = min(start + min_f, nxt - gap)
+        if end - start < min_f:
+            prev_end = cues[-1].end_f + gap if cues else 0
+            start = max(prev_end, end - min_f)
+        lines = lines_for(g)
+        n = len(cues) + 1
+        if lines is None:
+            lines = [" ".join(w.text for w in words[g[0]:g[1]])]
+            warnings.append(f"cue {n}: text does not fit {rules.max_lines} lines of {rules.max_chars}")
+        cue = Cue(start, end, lines, g, fps)
+        if end - start < min_f:
+            warnings.append(f"cue {n}: {cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s")
+        if end - start > max_f:
+            warnings.append(f"cue {n}: {cue.end - cue.start:.2f}s is longer than {rules.max_dur:.2f}s")
+        if cue.cps > rules.max_cps:
+            warnings.append(f"cue {n}: reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
+        cues.append(cue)
+    return CueResult(cues, warnings)
+
+
+def make_cues(words: Sequence[TimedWord], audio_s: float, rules: CueRules,
+              dips: Sequence[float] | None = None) -> CueResult:
+    """Cues for a timed narration: cut, then time."""
+    costs = word_costs(words)
+    pieces = cut_pieces(words, costs, rules, dips)
+    return time_cues(words, costs, pieces, audio_s, rules)
+
+
+__all__ = ["Cue", "CueResult", "CueRules", "CutCosts", "cut_pieces", "make_cues", "speech_dips", "frame_db", "dips_from_db",
+           "text_len", "time_cues", "word_costs"]

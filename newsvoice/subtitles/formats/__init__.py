@@ -1,0 +1,66 @@
+"""Subtitle formats behind one registry: each module writes cues and reads them back.
+
+A new format is one module with a ``FORMAT`` and one line in ``_MODULES``.
+Readers return ``srt.Subtitle`` objects (the srt package's one dataclass), so
+``check`` judges every format with the same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsvoice.subtitles.rules import Cue
+from newsvoice.errors import InputError
+
+if TYPE_CHECKING:  # the writers and read_file load it; the format names need no parser
+    import srt as srt_lib  # not `srt`: the submodule formats/srt.py takes that name here
+
+_MODULES = {"srt": "srt", "vtt": "vtt", "ttml": "ttml"}  # name -> module in this package
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    suffix: str
+    description: str
+    write: Callable[[Sequence[Cue]], str]
+    read: Callable[[str], list[srt_lib.Subtitle]]
+    sniff: Callable[[str], bool]
+
+
+NAMES: tuple[str, ...] = tuple(_MODULES)
+
+
+def get(name: str) -> Format:
+    if name not in _MODULES:
+        raise KeyError(name)
+    return importlib.import_module(f"newsvoice.subtitles.formats.{_MODULES[name]}").FORMAT
+
+
+def read_file(path: Path) -> list[srt_lib.Subtitle]:
+    """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D), chosen by content."""
+    import srt as srt_lib
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path} is not UTF-8 text") from e
+    fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
+    try:
+        return fmt.read(text)
+    except srt_lib.SRTParseError as e:  # its message quotes the whole unmatched rest of the file
+        line = text.count("\n", 0, e.expected_start) + 1
+        raise InputError(f"{path} is not a valid {fmt.description} file (expected a cue at line {line})") from None
+    except OverflowError:
+        raise InputError(f"{path}: a cue time is out of range") from None
+    except ValueError as e:
+        raise InputError(f"{path} is not a valid {fmt.description} file: {str(e).splitlines()[0][:120]}") from None
+
+
+__all__ = ["NAMES", "Format", "get", "read_file"]

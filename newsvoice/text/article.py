@@ -1,0 +1,528 @@
+"""Article reading: bytes on disk -> clean, NFC paragraphs a newsreader would read.
+
+CONTRACT (owned by the text front-end; the renderer and CLI rely on it):
+
+    read_article(path: Path, *, keep_all: bool = False) -> Article
+    parse_article(data: bytes, *, keep_all: bool = False) -> Article
+
+raise newsvoice.errors.InputError with a one-line message for empty, binary,
+undecodable, too-large input or an article with nothing to narrate.
+
+Pipeline: decode (newsvoice.inputs.encoding) -> clean characters -> lines (with their
+indentation) -> drop what is not read aloud, each with a reason -> headline + body
+paragraphs. The drop rules' word lists are data in assets/article_rules.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import BinaryIO
+
+from newsvoice.inputs.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
+from newsvoice.errors import InputError
+from newsvoice.text.sentences import repair_glued
+
+
+@dataclass(frozen=True)
+class DroppedLine:
+    """A line of the source that a newsreader would not read, and why."""
+
+    text: str
+    reason: str
+    before_headline: bool = False  # dropped from above the line taken as the headline
+
+
+@dataclass(frozen=True)
+class Article:
+    """The narratable content of one article: headline plus body paragraphs (NFC)."""
+
+    headline: str | None
+    paragraphs: list[str]
+    dropped: list[DroppedLine] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# Reasons (shown by `newsvoice sentences --show-dropped`)
+
+OUTLET = "outlet header"
+OUTLET_TAG = "outlet tag"
+DATETIME = "date/time"
+CAPTION = "photo caption"
+SOURCE = "source credit"
+BYLINE = "byline"
+WEB_UI = "web UI"
+NO_LETTERS = "no letters"
+NAVIGATION = "navigation"
+END_MARK = "end mark"
+
+# ---------------------------------------------------------------------------
+# Characters
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+_LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# Unicode non-characters (U+FDD0..U+FDEF and U+xFFFE/U+xFFFF of every plane): never text,
+# and U+FFFE/U+FFFF make the EBU-TT-D (XML) subtitles not well-formed
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef" + "".join(
+    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
+_TAB_WIDTH = 8
+
+
+def _is_space(ch: str) -> bool:
+    return ch == "\t" or unicodedata.category(ch) == "Zs"
+
+
+def clean_characters(text: str) -> str:
+    """NFC; no zero-width characters, soft hyphens or controls; one kind of newline.
+    Unicode spaces become ' ' (tabs are kept for measuring indentation)."""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = _NONCHARACTERS.sub("", _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text)))
+    return "".join(" " if ch != "\t" and _is_space(ch) else ch for ch in text)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-blank source line: its text (spaces collapsed, stripped), how far it
+    was indented (columns) and whether a blank line came before it."""
+
+    text: str
+    indent: int
+    after_blank: bool
+
+
+def _indent_width(raw: str) -> int:
+    width = 0
+    for ch in raw:
+        if ch == "\t":
+            width += _TAB_WIDTH - width % _TAB_WIDTH
+        elif ch == " ":
+            width += 1
+        else:
+            break
+    return width
+
+
+def split_lines(text: str) -> list[Line]:
+    """Non-blank lines of cleaned text."""
+    lines: list[Line] = []
+    blank = False
+    for raw in text.split("\n"):
+        content = " ".join(raw.split())
+        if not content:
+            blank = True
+            continue
+        lines.append(Line(content, _indent_width(raw), blank or not lines))
+        blank = False
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Rules (data)
+
+
+@dataclass(frozen=True)
+class DropRules:
+    """Compiled drop rules from assets/article_rules.toml."""
+
+    outlet_strict: re.Pattern[str]
+    outlet_loose: re.Pattern[str]
+    outlet_name_words: frozenset[str]
+    outlet_tag: re.Pattern[str]
+    datetime_words: re.Pattern[str]
+    caption_start: re.Pattern[str]
+    caption_phrase: re.Pattern[str]
+    credit_start: re.Pattern[str]
+    credit_lines: frozenset[str]
+    source_start: re.Pattern[str]
+    source_label: re.Pattern[str]
+    ui_lines: frozenset[str]
+    sections: frozenset[str]
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of literal phrases, longest first, spaces flexible."""
+    escaped = (re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+    return "(?:" + "|".join(escaped) + ")"
+
+
+def _casefold_key(line: str) -> str:
+    """A UI string key: case-folded, trailing punctuation, counts and icons removed."""
+    key = re.sub(r"[\s\d()\[\]|:.,!?»›>+•·-]+$", "", line.casefold())
+    return re.sub(r"^[\s•·|»›>+-]+", "", key)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> DropRules:
+    data = tomllib.loads(resources.files("newsvoice.assets").joinpath("article_rules.toml").read_text("utf-8"))
+    out, dt, cap, cred, ui = data["outlet"], data["datetime"], data["caption"], data["credit"], data["web_ui"]
+    tag_words = _alternation(out["tags"])
+    tag = (
+        r"^(?P<tag>\(\s*[^()\s][^()]{0,28}\)"                       # (QNO) (Dân trí) (Baonghean.vn)
+        r"|\(?(?:" + tag_words + r"|[A-ZĐ][A-ZĐ0-9]{1,6}O"        # TTXVN, TPO, NLĐO
+        r"|[A-Za-zĐđ][\w-]*\.(?:vn|VN|Vn|com\.vn|net|com))\)?)"  # VOV.VN, Baonghean.vn
+        r"\s*[-–—]+\s*(?=[\w“\"(])"
+    )
+    date_token = (
+        r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?"        # 04/09/2024, 5.3
+        r"|\d{1,2}\s*[:hg]\s*\d{2}(?:\s*:\s*\d{2})?"                # 09:04, 9h30
+        r"|(?:gmt|utc)\s*[+-]\s*\d{1,2}(?::?\d{2})?"
+        r"|\d{1,3}\s*(?:giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)\s+trước"  # 2 giờ trước
+        r"|\d{4}"
+    )
+    return DropRules(
+        outlet_strict=re.compile(r"^" + _alternation(out["prefixes_strict"]) + r"\s+(?P<rest>.+)$", re.I),
+        outlet_loose=re.compile(r"^" + _alternation(out["prefixes_loose"]) + r"\b", re.I),
+        outlet_name_words=frozenset(w.casefold() for w in out["name_words"]),
+        outlet_tag=re.compile(tag),
+        datetime_words=re.compile(
+            r"(?P<date>" + date_token + r")|\b" + _alternation(dt["weekdays"] + dt["labels"]) + r"\b",
+            re.I,
+        ),
+        caption_start=re.compile(r"^[(\[]?\s*" + _alternation(cap["labels"]) + r"(?:\s*\d+)?\s*[:：]", re.I),
+        caption_phrase=re.compile(
+            r"(?:^|[\s.(\[–-])[(\[]?\s*(?:" + _alternation(cap["phrases"]) + r"|(?-i:Ảnh)\s*(?:\d+\s*)?:[^:]{1,60})"
+            r"\s*[)\]]?\s*[.]?$",
+            re.I,
+        ),
+        credit_start=re.compile(r"^[(\[]?\s*" + _alternation(cred["labels"]) + r"\s*[:：]", re.I),
+        credit_lines=frozenset(w.casefold() for w in cred["lines"]),
+        source_start=re.compile(r"^" + _alternation(cred["source_prefixes"]) + r"\b", re.I),
+        source_label=re.compile(r"^[(\[]?\s*" + _alternation(cred["source_labels"]) + r"\s*[:：]", re.I),
+        ui_lines=frozenset(_casefold_key(w) for w in ui["lines"]),
+        sections=frozenset(_casefold_key(w) for w in data["navigation"]["sections"]),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Line predicates: each says why a line is not read, or None
+
+_WORDS = re.compile(r"[^\W\d_]+")
+_SENTENCE_END = re.compile(r"[.!?…:;]$")
+
+
+def _has_letter(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def is_datetime_line(text: str, rules: DropRules) -> bool:
+    """'Thứ Tư, 04/09/2024 09:04', '04/09/2024 09:04 GMT+7', 'Cập nhật: 10:20 ngày 4/9'."""
+    found = False
+
+    def erase(m: re.Match[str]) -> str:
+        nonlocal found
+        found = found or m.group("date") is not None
+        return " "
+
+    rest = rules.datetime_words.sub(erase, text)
+    return found and not re.search(r"[^\W_]", rest)
+
+
+def is_web_ui(text: str, rules: DropRules) -> bool:
+    """Buttons and links of the page ('Share', 'Back to top') and English UI sentences
+    with no Vietnamese letter ('twn Are you sure that you want to switch to desktop version?')."""
+    if _casefold_key(text) in rules.ui_lines:
+        return True
+    if any(ch in VIET_SPECIAL for ch in text):
+        return False
+    words = [w for w in _WORDS.findall(text) if not w.isupper()]
+    if len(words) < 2:
+        return False
+    foreign = sum(1 for w in words if not is_vietnamese_syllable(w))
+    return foreign * 2 >= len(words)
+
+
+def is_navigation(text: str) -> bool:
+    """Breadcrumbs and menus: 'Trang chủ > Thời sự > Chính trị', 'Tin tức | Video'."""
+    parts = [p.strip() for p in re.split(r"\s+[>»›|/]\s+|\s*[»›|]\s*", text)]
+    parts = [p for p in parts if p]
+    return len(parts) >= 2 and text.count(" ") < 16 and not _SENTENCE_END.search(text) \
+        and all(_word_count(p) <= 4 and not any(c.isdigit() for c in p) for p in parts)
+
+
+def is_outlet_name(text: str, rules: DropRules) -> bool:
+    """A short line naming a station, paper or portal: 'Truyền hình Đại Lộc', 'Báo Quảng Nam'.
+    'Báo động …' and 'Đài Loan thử …' are not (a lowercase word that is not part of a name)."""
+    if _word_count(text) > 10 or _SENTENCE_END.search(text) or "," in text:
+        return False
+    if rules.outlet_loose.match(text):
+        return True
+    m = rules.outlet_strict.match(text)
+    if not m:
+        return False
+    return all(w[0].isupper() or w.casefold() in rules.outlet_name_words or not w[0].isalpha()
+               for w in m.group("rest").split())
+
+
+def is_caption(text: str, rules: DropRules) -> bool:
+    """'Ảnh: …', 'Quang cảnh hội nghị. Ảnh: T.L', '… (Ảnh: Nhật Duy)', 'Ảnh minh họa', 'Video: …'."""
+    if rules.caption_start.match(text):
+        return True
+    return len(text) <= 300 and rules.caption_phrase.search(text) is not None
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised word, an acronym or initials ('T.L', 'N.H.')."""
+    core = word.strip("()[],")
+    return bool(core) and core[0].isupper() and not any(c.isdigit() for c in core) \
+        and bool(re.fullmatch(r"[^\W\d_]+(?:[.'’-][^\W\d_]*)*\.?", core))
+
+
+def is_name_line(text: str) -> bool:
+    """A line that is only a person's (or a few people's) name: 'Nhật Duy',
+    'Minh Tuấn - Thu Hà', 'Nhật Duy (TTXVN)'."""
+    core = re.sub(r"\s*\([^()]{1,40}\)\s*$", "", text).strip()
+    parts = [p for p in re.split(r"\s*[-–,&/]\s*|\s+và\s+", core) if p]
+    if not parts or len(core) > 60:
+        return False
+    return all(1 <= _word_count(p) <= 5 and all(_is_name_word(w) for w in p.split()) for p in parts)
+
+
+def is_credit(text: str, rules: DropRules) -> bool:
+    """A byline anywhere after the headline: 'Tin, ảnh: Nhật Duy', 'PV', 'Nhóm PV'."""
+    if text.strip("() .").casefold() in rules.credit_lines:
+        return True
+    return _word_count(text) <= 12 and rules.credit_start.match(text) is not None
+
+
+def is_trailing_source(text: str, rules: DropRules) -> bool:
+    """A short last line naming the source: 'Theo TTXVN', '(Theo Báo Quảng Nam)', 'Nguồn VTV'."""
+    if "," in text and not text.startswith("("):
+        return False  # "Theo kế hoạch, dự án …" is a sentence
+    return _word_count(text) <= 10 and rules.source_start.match(text) is not None \
+        and not _SENTENCE_END.search(text.rstrip(")"))
+
+
+_MIN_BYLINE_INDENT = 20
+
+
+def is_indented_byline(line: Line) -> bool:
+    """A right-aligned short line ('                     Nhật Duy'). Body paragraphs
+    are indented a few spaces; a byline is pushed far right."""
+    return line.indent >= _MIN_BYLINE_INDENT and _word_count(line.text) <= 8 \
+        and not _SENTENCE_END.search(line.text)
+
+
+def header_reason(line: Line, rules: DropRules, *, last: bool) -> str | None:
+    """Why a line before the headline is not read (None: it is the headline)."""
+    text = line.text
+    if not _has_letter(text):
+        return NO_LETTERS
+    if is_datetime_line(text, rules):
+        return DATETIME
+    if is_web_ui(text, rules):
+        return WEB_UI
+    if is_navigation(text) or (not last and _casefold_key(text) in rules.sections):
+        return NAVIGATION
+    if not last and is_outlet_name(text, rules):
+        return OUTLET
+    return None
+
+
+def body_reason(line: Line, rules: DropRules) -> str | None:
+    """Why a line after the headline is not read (None: it is read)."""
+    text = line.text
+    if not _has_letter(text):
+        return NO_LETTERS
+    checks: tuple[tuple[str, Callable[[], bool]], ...] = (
+        (DATETIME, lambda: is_datetime_line(text, rules)),
+        (WEB_UI, lambda: is_web_ui(text, rules)),
+        (SOURCE, lambda: _word_count(text) <= 15 and rules.source_label.match(text) is not None),
+        (CAPTION, lambda: is_caption(text, rules)),
+        (BYLINE, lambda: is_credit(text, rules) or is_indented_byline(line)),
+        (NAVIGATION, lambda: is_navigation(text)),
+    )
+    return next((reason for reason, check in checks if check()), None)
+
+
+def trailing_reason(text: str, rules: DropRules) -> str | None:
+    """Why one of the last lines is not read: a bare name, 'Theo …', an outlet name."""
+    if is_trailing_source(text, rules):
+        return SOURCE
+    if is_outlet_name(text, rules):
+        return SOURCE
+    if is_name_line(text):
+        return BYLINE
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Paragraph-level edits
+
+_END_MARK = re.compile(r"\s*\.?\s*/\s*\.\s*$")
+
+
+def strip_outlet_tag(text: str, rules: DropRules) -> tuple[str, str | None]:
+    """'(QNO) - Sáng 11/01, …' -> ('Sáng 11/01, …', '(QNO) -')."""
+    m = rules.outlet_tag.match(text)
+    if not m or not _has_letter(m.group("tag")) or len(text) - m.end() < 10:
+        return text, None
+    return text[m.end():], text[: m.end()].strip()
+
+
+def strip_end_mark(text: str) -> tuple[str, str | None]:
+    """'… đạt kết quả cao./.' -> '… đạt kết quả cao.' (the './.' closing mark of official texts)."""
+    m = _END_MARK.search(text)
+    if not m or m.start() == 0:
+        return text, None
+    body = text[: m.start()].rstrip()
+    if body and body[-1] not in ".!?…":
+        body += "."
+    return body, "./."
+
+
+_SOFT_END = re.compile(r"[.!?…:;\"”’)»]$")
+
+
+def joins_previous(prev: str, nxt: Line) -> bool:
+    """Whether a single newline between two lines is a wrapped line, not a paragraph
+    break. Scraped text has one paragraph per line, so a newline is a break unless the
+    previous line stops mid-sentence (no end punctuation, or a comma) and the next
+    continues it (starts lowercase or with a digit)."""
+    if nxt.after_blank or _SOFT_END.search(prev):
+        return False
+    first = nxt.text[0]
+    return first.islower() or first.isdigit() or prev.endswith((",", "-", "–"))
+
+
+def group_paragraphs(lines: list[Line]) -> list[str]:
+    """Join wrapped lines; every other line break is a paragraph break."""
+    paras: list[str] = []
+    for line in lines:
+        if paras and joins_previous(paras[-1], line):
+            paras[-1] = f"{paras[-1]} {line.text}"
+        else:
+            paras.append(line.text)
+    return paras
+
+
+# ---------------------------------------------------------------------------
+# Assembly
+
+
+def _select(lines: list[Line], rules: DropRules) -> tuple[int | None, list[int], list[tuple[int, str]]]:
+    """Index of the headline, indexes of body lines read, and (index, reason) dropped."""
+    dropped: list[tuple[int, str]] = []
+    head: int | None = None
+    for i, line in enumerate(lines):
+        reason = header_reason(line, rules, last=i == len(lines) - 1)
+        if reason is None:
+            head = i
+            break
+        dropped.append((i, reason))
+    if head is None:
+        return None, [], dropped
+    body: list[int] = []
+    for i in range(head + 1, len(lines)):
+        reason = body_reason(lines[i], rules)
+        if reason is None:
+            body.append(i)
+        else:
+            dropped.append((i, reason))
+    while body:
+        reason = trailing_reason(lines[body[-1]].text, rules)
+        if reason is None:
+            break
+        dropped.append((body.pop(), reason))
+    return head, body, sorted(dropped)
+
+
+def _narratable(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def parse_article(data: bytes, *, keep_all: bool = False, max_bytes: int = MAX_BYTES,
+                  source: str = "input") -> Article:
+    """Read an article: headline, body paragraphs and what was dropped (and why).
+
+    ``keep_all`` keeps every line (character cleanup only). ``source`` names the
+    input in error messages.
+    """
+    text = decode_text(data, max_bytes=max_bytes, source=source)
+    lines = split_lines(text)
+    if not lines:
+        raise InputError(f"{source} is empty")
+    if keep_all:
+        art = Article(lines[0].text, group_paragraphs(lines[1:]), [])
+    else:
+        art = _parse_lines(lines, default_rules())
+    if not any(_narratable(p) for p in [art.headline or "", *art.paragraphs]):
+        raise InputError(f"{source}: no sentences to narrate")
+    return art
+
+
+def _parse_lines(lines: list[Line], rules: DropRules) -> Article:
+    head, body, dropped_idx = _select(lines, rules)
+    dropped = [(i, DroppedLine(lines[i].text, reason, head is not None and i < head)) for i, reason in dropped_idx]
+    if head is None:
+        return Article(None, [], [d for _, d in dropped])
+    kept: list[Line] = []
+    for n, i in enumerate(body):
+        text, tag = strip_outlet_tag(lines[i].text, rules) if n < 3 else (lines[i].text, None)
+        if tag:
+            dropped.append((i, DroppedLine(tag, OUTLET_TAG)))
+        text, mark = strip_end_mark(text)
+        if mark:
+            dropped.append((i, DroppedLine(mark, END_MARK)))
+        kept.append(Line(repair_glued(text), lines[i].indent, lines[i].after_blank))
+    paragraphs = [p for p in group_paragraphs(kept) if _narratable(p)]
+    headline, tag = strip_outlet_tag(lines[head].text, rules)
+    if tag:
+        dropped.append((head, DroppedLine(tag, OUTLET_TAG)))
+    headline = repair_glued(strip_end_mark(headline)[0])
+    dropped.sort(key=lambda item: item[0])  # stable: source order
+    return Article(headline, paragraphs, [d for _, d in dropped])
+
+
+def read_stream(stream: BinaryIO, source: str, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """At most ``max_bytes`` from a stream; InputError when there is more. Reading one
+    byte past the limit (never the whole stream) makes /dev/zero or an endless pipe fail
+    at once instead of filling memory."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InputError(f"{source} is too large: more than {max_bytes:,} bytes")
+    return data
+
+
+def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The file's bytes, or InputError (missing, a folder, unreadable, too large).
+    Device files that report size 0 (/dev/zero) are bounded by the read itself."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, not an article file")
+        if size > max_bytes:
+            raise InputError(f"{path} is too large: {size:,} bytes (limit {max_bytes:,})")
+        with open(path, "rb") as f:
+            return read_stream(f, str(path), max_bytes=max_bytes)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+def read_article(path: Path, *, keep_all: bool = False) -> Article:
+    """parse_article of a file, with the file named in error messages."""
+    return parse_article(read_bytes(path), keep_all=keep_all, source=str(path))
+
+
+def decode_text(data: bytes, *, max_bytes: int = MAX_BYTES, source: str = "input") -> str:
+    """Decode article bytes to NFC text (encoding detection), or raise InputError."""
+    text, _encoding = decode_bytes(data, source=source, max_bytes=max_bytes)
+    text = clean_characters(text)
+    if not text.strip():
+        raise InputError(f"{source} is empty")
+    return text

@@ -1,0 +1,619 @@
+"""Semiotic classes: for each one a tagger (a regex that finds it) and a verbaliser (a small
+pure function that says it), in the spirit of NeMo's Vietnamese text normaliser.
+
+A verbaliser gets the regex match and the rule data and returns ``(keep, spoken)``: ``keep``
+is written text left as it is (a context word such as "Chiều" or "Quý") and ``spoken`` is the
+reading, or None to leave the match alone so a later class can take it. ``caps`` says the
+line is an all-caps headline (then capitalised words are words, not acronyms). The taggers'
+regexes and their order are in pipeline.py; the words are data in assets/*.tsv.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from newsvoice.text.normalize.lexicon import trie_pattern
+from newsvoice.text.normalize.numbers import (
+    number_words,
+    read_digits,
+    read_int,
+    read_integer_string,
+    read_month,
+    read_number_token,
+    read_ordinal,
+    roman_to_int,
+)
+from newsvoice.text.normalize.syllables import has_vietnamese_marks, is_syllable, strip_marks
+
+Result = tuple[str, str] | None
+
+# Kinds of frozen spans: numeric ones can be joined into ranges with "đến".
+NUMERIC = "num"
+WORD = "word"
+
+LETTER = r"[^\W\d_]"
+NOT_LETTER_AFTER = rf"(?!{LETTER})"
+# A written number: dotted thousands (1.250.000 / 1.250,5), comma thousands with two or more
+# groups (1,250,000), or digits with an optional decimal part (109,1 / 12.5).
+NUM = (
+    r"(?<![0-9])(?:[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?(?![0-9]|[.,][0-9])"
+    r"|[0-9]{1,3}(?:,[0-9]{3}){2,}(?![0-9]|[.,][0-9])"
+    r"|[0-9]+(?:[.,][0-9]+)?)(?![0-9])"
+)
+SCALE_WORDS = r"(?:nghìn|ngàn|triệu|tỷ|tỉ|vạn)"
+SCALES = rf"(?:\s+{SCALE_WORDS})*"
+# A sign before a number: +, -, − (and an en dash typed as minus, "–2°C", but not the dash
+# of a spaced range "10 –12").
+SIGN = r"(?P<sign>(?<![^\s(\[])(?:[+\-−]|(?<![0-9]\s)–))?"
+DASH = r"[-–—]"
+
+
+@dataclass(frozen=True)
+class RuleData:
+    """The data the verbalisers read (all loaded from TSV files)."""
+
+    units: Mapping[str, str]
+    contexts: Mapping[str, frozenset[str]]  # class -> lower-case context words
+    letters: Mapping[str, str]
+    lexicon: Mapping[str, str]
+    symbols: Mapping[str, str] = field(default_factory=dict)
+    currencies: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # prefix -> (spoken, kind)
+
+    def is_context(self, cls: str, word: str) -> bool:
+        return word.lower() in self.contexts.get(cls, frozenset())
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One semiotic class: name, tagger, kind of the spoken span, verbaliser."""
+
+    name: str
+    pattern: re.Pattern[str]
+    kind: str
+    verbalise: Callable[[re.Match[str], RuleData, bool], Result]
+
+
+def context_pattern(data: RuleData, *classes: str) -> str:
+    """Case-insensitive whole-word alternation of the context words of some classes."""
+    words = {w for c in classes for w in data.contexts.get(c, ())}
+    return rf"(?<!\w)(?i:{trie_pattern(sorted(words))})(?!\w)"
+
+
+def _valid_date(d: int, m: int) -> bool:
+    return 1 <= d <= 31 and 1 <= m <= 12
+
+
+def say_date(d: int, m: int, y: str | None = None) -> str:
+    """'11', '1' -> 'mười một tháng một'; with a year '... năm hai nghìn ...'."""
+    w = number_words()
+    out = f"{read_int(d)} {w['month']} {read_month(m)}"
+    return f"{out} {w['year']} {read_integer_string(y)}" if y else out
+
+
+# ---------------------------------------------------------------- document codes, roads
+
+
+def v_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'96-QĐ/TW' -> 'chín mươi sáu': newsreaders say the number, not the suffix letters."""
+    out = read_integer_string(m["num"])
+    if m["year"]:
+        out += f" {number_words()['year']} {read_integer_string(m['year'])}"
+    return "", out
+
+
+def v_road_km(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Km 1285+300' -> 'ki lô mét một nghìn ... cộng ba trăm'."""
+    w = number_words()
+    unit = data.units.get("km", "ki lô mét")
+    return "", f"{unit} {read_integer_string(m['a'])} {w['plus']} {read_integer_string(m['b'])}"
+
+
+# ---------------------------------------------------------------- dates
+
+
+def v_date_dmy(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'02/02/2023', '15-8-2024', '19.8.1945' -> full date."""
+    d, mo = int(m["d"]), int(m["m"])
+    return ("", say_date(d, mo, m["y"])) if _valid_date(d, mo) else None
+
+
+def v_day_range(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'5-6/9' -> 'năm đến sáu tháng chín'."""
+    d1, d2, mo = int(m["d1"]), int(m["d2"]), int(m["m"])
+    if not (_valid_date(d1, mo) and _valid_date(d2, mo) and d1 < d2):
+        return None
+    return "", f"{read_int(d1)} {number_words()['range']} {say_date(d2, mo, m['y'])}"
+
+
+def v_quarter(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Quý I/2024' -> 'Quý một năm hai nghìn ...'; 'quý 4' -> 'quý bốn'."""
+    q = m["q"]
+    n = int(q) if q.isdigit() else roman_to_int(q)
+    if not n:
+        return None
+    out = read_int(n)
+    if m["y"]:
+        out += f" {number_words()['year']} {read_integer_string(m['y'])}"
+    return m["kw"] + " ", out
+
+
+def v_month_year(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tháng 4/2024' -> 'tháng tư năm ...'; a bare '11/2023' gets its 'tháng' said."""
+    mo = int(m["m"])
+    pre = m.groupdict().get("pre") or ""
+    if not 1 <= mo <= 12 or _pre_is(data, "ratio", pre):
+        return None
+    w = number_words()
+    kw = (pre + " " if pre else "") + m["kw"]
+    out = f"{read_month(mo)} {w['year']} {read_integer_string(m['y'])}"
+    return (kw + " ", out) if m["kw"] else (kw, f"{w['month']} {out}")
+
+
+def v_month_range(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tháng 8-10/2024' -> 'tháng tám đến tháng mười năm ...'."""
+    m1, m2 = int(m["m1"]), int(m["m2"])
+    if not 1 <= m1 < m2 <= 12:
+        return None
+    w = number_words()
+    out = (f"{read_month(m1)} {w['range']} {w['month']} {read_month(m2)} "
+           f"{w['year']} {read_integer_string(m['y'])}")
+    return (m["kw"] + " ", out) if m["kw"] else ("", f"{w['month']} {out}")
+
+
+def v_month(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tháng 4' -> 'tháng tư'."""
+    mo = int(m["m"])
+    return (m["kw"] + " ", read_month(mo)) if 1 <= mo <= 12 else None
+
+
+def v_date_kw(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'chiều 12.10', 'ngày 4-7': with a date word before, d.m and d-m are dates."""
+    d, mo = int(m["d"]), int(m["m"])
+    return (m["kw"] + " ", say_date(d, mo)) if _valid_date(d, mo) else None
+
+
+def v_date_desc(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'30-4', '16-10': a dash pair that goes down is a date, not a range (ranges go up)."""
+    d, mo = int(m["d"]), int(m["m"])
+    return ("", say_date(d, mo)) if _valid_date(d, mo) and d > mo else None
+
+
+# Written d/m that, with no date word before, are set phrases rather than dates.
+_RATIO_PHRASES = frozenset({"24/7"})
+
+
+def _pre_is(data: RuleData, cls: str, pre: str) -> bool:
+    """Is the one- or two-word text before a number a context word of this class?"""
+    return bool(pre) and (data.is_context(cls, pre) or data.is_context(cls, pre.split()[-1]))
+
+
+def v_date_dm(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'11/01' -> 'mười một tháng một', unless a ratio word comes before ('đạt 9/12') or it
+    is a fraction ('1/3 dân số', see v_fraction)."""
+    fraction = v_fraction(m, data, caps)
+    if fraction:
+        return fraction
+    d, mo = int(m["d"]), int(m["m"])
+    pre = m["pre"] or ""
+    if not _valid_date(d, mo) or _pre_is(data, "ratio", pre):
+        return None
+    if f"{d}/{mo}" in _RATIO_PHRASES and not _pre_is(data, "date", pre):
+        return None
+    return (pre + " " if pre else ""), say_date(d, mo)
+
+
+# ---------------------------------------------------------------- phone, plates, scores
+
+
+def v_phone(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'0236 3822 123' -> digits one by one, a comma between the written groups."""
+    text = m["p"]
+    n_digits = sum(c.isdigit() for c in text)
+    low = 8 if text.startswith(("1800", "1900")) else 9
+    if not low <= n_digits <= 12:
+        return None
+    w = number_words()
+    groups = [g for g in re.split(r"[\s.\-()]+", text) if g]
+    said = [(w["plus"] + " " if g.startswith("+") else "") + read_digits(g) for g in groups]
+    return "", ", ".join(said)
+
+
+def v_plate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'43A-123.45' -> 'bốn ba A, một hai ba bốn năm'."""
+    series = " ".join(read_digits(c) if c.isdigit() else c for c in m["s"])
+    tail = m["b"] or m["b2"]
+    return "", f"{read_digits(m['a'])} {series}, {read_digits(tail)}"
+
+
+_NEXT_WORD = re.compile(rf"\s*({LETTER}+|%)")
+
+
+def v_score(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range. A pair followed
+    by a unit or a time word ('mỗi hiệp 3-4 phút') is a range after all."""
+    nxt = _NEXT_WORD.match(m.string, m.end())
+    if nxt and (nxt[1] in data.units or data.is_context("count_noun", nxt[1])):
+        return None
+    return m["kw"] + m["mid"] + " ", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
+
+
+# ---------------------------------------------------------------- time
+
+
+def v_time(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'7h30' -> 'bảy giờ ba mươi', '20:00' -> 'hai mươi giờ', '7h30'' -> '... phút'."""
+    w = number_words()
+    out = f"{read_int(int(m['h']))} {w['hour']}"
+    mins = m["m"]
+    secs = m.groupdict().get("s")
+    if mins and (int(mins) or secs):
+        out += f" {read_int(int(mins))}"
+        if m.groupdict().get("suf") or secs:
+            out += f" {w['minute']}"
+    if secs and int(secs):
+        out += f" {read_int(int(secs))} {w['second']}"
+    return "", out
+
+
+# ---------------------------------------------------------------- ratios, ordinals, romans
+
+
+def v_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'15/18' -> 'mười lăm trên mười tám'; '24/24h' -> '... trên hai mươi tư giờ'."""
+    w = number_words()
+    out = f"{read_number_token(m['a'])} {w['ratio']} {read_number_token(m['b'])}"
+    return "", out + (f" {w['hour']}" if m["h"] else "")
+
+
+def v_ordinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'thứ 1' -> 'thứ nhất', 'thứ 4' -> 'thứ tư', 'thứ 2' -> 'thứ hai'."""
+    return m["kw"] + " ", read_ordinal(int(m["n"]))
+
+
+def v_roman_context(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'khóa XIII' -> 'khóa mười ba', 'lần thứ XV' -> 'lần thứ mười lăm'."""
+    r = m["r"]
+    n = roman_to_int(r)
+    if n is None or (len(r) == 1 and r not in "IVX"):
+        return None  # "hạng C", "nhóm D" are letters, not 100 and 500
+    kw = m["kw"]
+    last = kw.split()[-1]
+    said = read_ordinal(n) if data.is_context("ordinal", last) else read_int(n)
+    return kw + " ", said
+
+
+def v_roman_free(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """A free-standing II, XIV... ('Thế chiến II', 'vua Charles III') is a number,
+    except in an all-caps headline where 'VI' may be a word."""
+    if caps:
+        return None
+    n = roman_to_int(m["r"])
+    return ("", read_int(n)) if n else None
+
+
+def v_service_digits(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'đường dây nóng 112' -> 'một một hai'."""
+    return m["kw"] + m["mid"] + " ", read_digits(m["n"])
+
+
+# ---------------------------------------------------------------- money, measures, cardinals
+
+
+def v_money_prefix(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'$5' -> 'năm đô la', '$1,5 tỷ' -> 'một phẩy năm tỷ đô la'."""
+    scale = " ".join(m["scale"].split())
+    cur = data.units.get(m["cur"], m["cur"])
+    body = " ".join(p for p in (read_number_token(m["n"]), scale, cur) if p)
+    return "", body
+
+
+def _say_unit(unit: str, data: RuleData) -> str:
+    return data.units.get(unit, unit)
+
+
+def _per_joiner(head: str, unit: str | None, per: str, data: RuleData) -> str:
+    """'đồng/kg', '%/năm', 'lần/ngày', 'người/km2' say 'một' (so much for each); a ratio of
+    two physical units ('km/h', 'tấn/ha') says 'trên'."""
+    w = number_words()
+    if not unit or data.is_context("currency", head) or data.is_context("per_time", per):
+        return w["per"]
+    return w["per_physical"]
+
+
+def v_measure(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'300 km' -> 'ba trăm ki lô mét', '4,5 triệu tấn/ha', '400 đồng/lít' -> '... đồng một lít'."""
+    unit = m["unit"]
+    head = _say_unit(unit, data) if unit else m["word"]
+    parts = [read_number_token(m["n"])]
+    scale = " ".join(m["scale"].split())
+    if scale:
+        parts.append(scale)
+    parts.append(head)
+    if m["per"]:
+        for per in m["per"].split("/")[1:]:
+            count = re.match(r"[0-9][0-9.]*\s?", per)
+            if count:  # "lít/100 km": per a hundred kilometres
+                per = per[count.end():]
+                parts += [number_words()["per_physical"], read_number_token(count[0].strip()),
+                          _say_unit(per, data)]
+            else:
+                parts += [_per_joiner(head, unit, per, data), _say_unit(per, data)]
+    change = _change_word_before(m.string, m.start(), data) if m["sign"] else None
+    if unit != "%" and m.string[max(0, m.start() - 1):m.start()] != "(":
+        change = None  # "xuống -3°C" is minus three; only "tăng (+2 điểm)", "tăng +5%" repeat
+    return "", _signed(m["sign"], " ".join(parts), unit == "%", change)
+
+
+def v_cardinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'1.250.000' -> 'một triệu hai trăm năm mươi nghìn', '03' -> 'ba', '-5' -> 'âm năm'."""
+    change = None
+    if m["sign"] and m.string[max(0, m.start() - 1):m.start()] == "(":
+        change = _change_word_before(m.string, m.start(), data)
+    return "", _signed(m["sign"], read_number_token(m["n"]), False, change)
+
+
+def v_percent_word(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """A '%' with no number before it ('điểm %') is still said."""
+    return "", data.units.get("%", "phần trăm")
+
+
+def v_digits(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """Last resort: any digit run left is read as a number, so no digit reaches an engine."""
+    return "", read_integer_string(m[0])
+
+
+# ---------------------------------------------------------------- lexicon and acronyms
+
+_DOTTED_LETTER = re.compile(r"[A-ZĐ]\.")
+
+
+def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
+    """Build the lexicon verbaliser; ``after_ok(text, end)`` checks a one-letter key like 'P.'
+    is followed by a name or number (so 'Nguyễn Văn H.' is not 'huyện')."""
+
+    def v_lexicon(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+        key = m[0]
+        spoken = data.lexicon.get(key)
+        if spoken is None:
+            return None
+        if _DOTTED_LETTER.fullmatch(key) and not after_ok(m.string, m.end()):
+            return None
+        if caps and all(is_syllable(t) for t in re.split(r"[\s.]+", key) if t):
+            return None  # a headline word in capitals, e.g. "CA" in "CA SĨ"
+        return "", spoken
+
+    return v_lexicon
+
+
+def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """Unknown all-caps acronym (2-8 letters) that is not a Vietnamese syllable: spell it."""
+    tok = m[0]
+    if has_vietnamese_marks(tok) or is_syllable(tok):
+        return None
+    if not all(c in data.letters for c in tok):
+        return None
+    return "", " ".join(data.letters[c] for c in tok)
+
+
+# ---------------------------------------------------------------- round 2: scores, seasons,
+# fractions, codes, signed changes, symbols, exchange-rate pairs, repeated abbreviations
+
+_PAIR = re.compile(r"([0-9]{1,2})\s*[-–:]\s*([0-9]{1,2})(?:\s*\(([0-9]{1,2})\))?")
+
+
+_SCORE_BEFORE = 60
+
+
+def v_score_list(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'(6-4, 3-6, 7-6(5))' -> '(sáu bốn, ba sáu, bảy sáu năm)': set scores, not dates. One
+    pair in brackets is a score when a score word is inside ('(4-3 luân lưu)') or shortly
+    before ('thắng 1-1 (4-3)')."""
+    pairs = _PAIR.findall(m["body"])
+    if len(pairs) == 1:
+        near = m.string[max(0, m.start() - _SCORE_BEFORE):m.start()] + " " + (m["tail"] or "")
+        words = re.findall(rf"{LETTER}+", near.lower())
+        pairs_of_words = [" ".join(words[i:i + 2]) for i in range(len(words))]
+        if not any(data.is_context("score", w) for w in words + pairs_of_words):
+            return None
+    said = []
+    for a, b, tie in pairs:
+        pair = f"{read_integer_string(a)} {read_integer_string(b)}"
+        said.append(pair + (f" {read_integer_string(tie)}" if tie else ""))
+    tail = f" {m['tail'].strip()}" if m["tail"] else ""
+    return "(", ", ".join(said) + tail + ")"
+
+
+_PREV_TOKEN = re.compile(r"(\S+)\s+$")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+
+
+def v_score_teams(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Arsenal 2-1 Chelsea', 'Hà Nội FC 2-2 HAGL': a pair between two names is a result.
+    A date word before ('Ngày 30-4 Hà Nội ...') keeps it a date."""
+    prev = _PREV_TOKEN.search(m.string, max(0, m.start() - 40), m.start())
+    nxt = _NEXT_CHAR.match(m.string, m.end())
+    if not prev or not nxt or not (nxt[1].isupper() or _is_span(nxt[1])):
+        return None
+    word = prev[1]
+    if not (word[0].isupper() or _is_span(word[-1])) or data.is_context("date", word):
+        return None
+    return "", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
+
+
+def _is_span(ch: str) -> bool:
+    return 0xE000 <= ord(ch) <= 0xF8FF
+
+
+def v_season(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'mùa giải 2024/25', 'năm học 2024-2025': a season names both years, it is no range.
+    A two-digit second year takes the first one's century; the years must follow on."""
+    a, b = m["a"], m["b"]
+    full_b = b if len(b) == 4 else a[:2] + b
+    if int(full_b) != int(a) + 1:
+        return None
+    if m["sep"] != "/":
+        before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
+        words = [w for w in (before[1], before[2]) if w] if before else []
+        if not (words and (data.is_context("season", words[-1])
+                           or data.is_context("season", " ".join(words[-2:])))):
+            return None
+    return "", f"{read_integer_string(a)} {read_integer_string(full_b)}"
+
+
+def _fraction_ok(pre: str, post: str, data: RuleData) -> bool:
+    """A word before ('khoảng', 'hơn') or a noun after ('dân số', 'diện tích') says fraction."""
+    if _pre_is(data, "fraction", pre):
+        return True
+    words = post.split()
+    return bool(words) and (data.is_context("fraction_noun", words[0])
+                            or data.is_context("fraction_noun", " ".join(words[:2])))
+
+
+def v_fraction(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'1/3 dân số' -> 'một phần ba dân số', 'khoảng 3/4' -> 'khoảng ba phần tư'; with a date
+    word before ('ngày 1/3') or no fraction context it is left to the date reader."""
+    a, b = int(m["d"]), int(m["m"])
+    pre = m["pre"] or ""
+    if not 1 <= a < b <= 10 or _pre_is(data, "date", pre) or _pre_is(data, "date_prep", pre):
+        return None
+    if not _fraction_ok(pre, m["post"] or "", data):
+        return None
+    w = number_words()
+    denom = w.get(f"fraction_{b}", read_int(b))
+    return (pre + " " if pre else ""), f"{read_int(a)} {w.get('fraction', 'phần')} {denom}"
+
+
+_CODE_PART = re.compile(r"[A-ZĐ]+|[0-9]+|\.")
+
+
+def _spell(letters: str, data: RuleData) -> str:
+    return " ".join(data.letters.get(c, c) for c in letters)
+
+
+def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """Letters glued to numbers: roads 'ĐT.741' -> 'đường tỉnh bảy trăm bốn mươi mốt',
+    exam groups 'A00' -> 'a không không', flights 'VN123' -> 'vê en một hai ba', variants
+    'XBB.1.5' -> 'ích bê bê một chấm năm', 'H5N1', 'U23'. The prefixes are data (codes.tsv)."""
+    parts = _CODE_PART.findall(m["c"])
+    head = parts[0]
+    spoken_head, kind = data.codes.get(head, ("", "spell"))
+    said_before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
+    if spoken_head and said_before and (_fold(said_before[2]) == _fold(spoken_head.split()[0])
+                                        or data.is_context("road", said_before[2])):
+        spoken_head = ""  # "đường ĐT609", "tỉnh lộ ĐT.741": the road was named, spell the code
+    out = [spoken_head or _spell(head, data)]
+    first_digits = True
+    prev = head
+    for part in parts[1:]:
+        if part == ".":
+            prev = part if prev[-1].isdigit() else prev
+            continue
+        if part.isdigit():
+            if prev == ".":
+                out.append(number_words().get("dot", "chấm"))
+            by_digit = kind == "spell" and (
+                (len(part) > 1 and part[0] == "0") or (first_digits and len(head) >= 2 and len(part) >= 3))
+            out.append(read_digits(part) if by_digit else read_integer_string(part))
+            first_digits = False
+        else:
+            out.append(part if kind == "road" else _spell(part, data))
+        prev = part
+    return "", " ".join(out)
+
+
+_LAST_WORDS = re.compile(rf"(?:({LETTER}+)\s+)?({LETTER}+)\s*\(?\s*$")
+
+
+_CLAUSE_START = re.compile(r"[.,;:!?](?=\s)|^")  # not the comma of "12,5"
+
+
+def _change_word_before(text: str, start: int, data: RuleData) -> str | None:
+    """The change word ('tăng', 'giảm xuống'...) right before a signed number, or, for a
+    number in brackets, anywhere earlier in the same clause ('tăng 12,5 điểm (+1,02%)')."""
+    m = _LAST_WORDS.search(text, max(0, start - 40), start)
+    if m:
+        two = f"{m[1]} {m[2]}" if m[1] else ""
+        found = next((w for w in (two, m[2]) if w and data.is_context("change", w)), None)
+        if found:
+            return found
+    if text[max(0, start - 1):start] != "(":
+        return None
+    clause = text[max(0, start - 120):start - 1]
+    clause = clause[max(mm.end() for mm in _CLAUSE_START.finditer(clause)):]
+    words = re.findall(rf"{LETTER}+", clause)
+    return next((w for w in reversed(words) if data.is_context("change", w)), None)
+
+
+def _signed(sign: str | None, body: str, percent: bool, change: str | None = None) -> str:
+    """'+6,2%' -> 'tăng ...', '-3%' -> 'giảm ...', '-5°C' -> 'âm ...'. After a change word
+    ('tăng (+6,2%)') the sign is not said again, unless it contradicts the word."""
+    if not sign:
+        return body
+    w = number_words()
+    if change:
+        down = change.lower().startswith(("giảm", "xuống"))
+        if (sign == "+") != down:
+            return body
+        return f"{w['plus'] if sign == '+' else w['minus']} {body}"
+    if sign == "+":
+        return f"{w['up'] if percent else w['plus']} {body}"
+    return f"{w['down'] if percent else w['minus']} {body}"
+
+
+def v_letter_slash(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'cúm A/H5N1' -> 'cúm a hát năm en một': a type letter before a code, no slash said."""
+    return "", _spell(m["l"], data)
+
+
+def v_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'&' -> 'và', 'OPEC+'/'45+2' -> 'cộng', '≥' -> 'lớn hơn hoặc bằng', '~30' -> 'khoảng
+    ba mươi' (silent after 'khoảng'). The words are data (symbols.tsv)."""
+    sym = m[0].strip()
+    spoken = data.symbols.get(sym)
+    if spoken is None:
+        return None
+    if data.is_context("approx", spoken):
+        before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
+        if before and (data.is_context("approx", before[2])
+                       or (before[1] and data.is_context("approx", f"{before[1]} {before[2]}"))):
+            return "", ""
+    return "", spoken
+
+
+def v_currency_pair(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'USD/VND' -> 'đô la Mỹ so với đồng Việt Nam': an exchange rate, not a per-unit."""
+    a, b = data.currencies.get(m["a"]), data.currencies.get(m["b"])
+    if not a or not b:
+        return None
+    return "", f"{a} {number_words().get('versus', 'so với')} {b}"
+
+
+_WORDS = re.compile(rf"{LETTER}+")
+
+
+def _fold(word: str) -> str:
+    """Compare words without case, tones or vowel marks ('Hóa' = 'hoá' = 'HOA'), đ as d."""
+    return strip_marks(word).replace("đ", "d")
+
+
+def v_paren_abbr(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Trung tâm Kiểm soát bệnh tật (CDC)': an abbreviation in brackets right after its full
+    name is not said; the name was just read. It is the full name when the initials match
+    ('Ngân hàng Nhà nước (NHNN)') or most words of its lexicon reading are right before it."""
+    abbr = m["abbr"]
+    letters = [c for c in abbr if c.isalpha() and c.isupper()]
+    before = [_fold(w) for w in _WORDS.findall(m.string, max(0, m.start() - 200), m.start())]
+    if len(letters) >= 2 and len(before) >= len(letters):
+        initials = "".join(w[0] for w in before[-len(letters):])
+        if initials == "".join(_fold(c) for c in letters):
+            return "", ""
+    reading = data.lexicon.get(abbr)
+    if reading:
+        words = [_fold(w) for w in _WORDS.findall(reading)]
+        window = set(before[-2 * len(words) - 4:])
+        if len(words) >= 2 and sum(w in window for w in words) >= 0.6 * len(words):
+            return "", ""
+    return None
