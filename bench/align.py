@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.speech.aligner import align_text, starts_from_events
-from newsvoice.text.article import parse_article
 from newsvoice.audio.track import RATE, ffmpeg_exe, resample, tempo
+from newsvoice.speech.aligner import align_text, starts_from_events
 from newsvoice.speech.engines.espeak import EspeakEngine
+from newsvoice.text.article import parse_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import build_plan
 

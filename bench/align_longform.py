@@ -29,13 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.text.article import parse_article
 from newsvoice.audio.track import RATE, tempo
 from newsvoice.speech.engines.espeak import EspeakEngine
-from newsvoice.text.normalize import Normalizer
-from newsvoice.text.plan import build_plan
 from newsvoice.speech.synth import Synthesizer, synthesize_units
 from newsvoice.speech.timeline import build_timeline
+from newsvoice.text.article import parse_article
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.plan import build_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_align", ROOT / "bench" / "align.py")

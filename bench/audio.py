@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from newsvoice.audio.loudness import normalize, presets
 from newsvoice.audio.track import RATE, assemble, resample, to_float, trim_silence
 from newsvoice.speech.engines.espeak import EspeakEngine
-from newsvoice.audio.loudness import normalize, presets
 from newsvoice.text.sentences import split_sentences
 
 REPO = Path(__file__).resolve().parents[1]

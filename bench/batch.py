@@ -17,7 +17,13 @@ from pathlib import Path
 
 from _articles import make_articles  # bench/ is on sys.path when run as a script
 
-from newsvoice.pipeline.batch import BatchOptions, collect_inputs, plan_items, render_item, run_batch
+from newsvoice.pipeline.batch import (
+    BatchOptions,
+    collect_inputs,
+    plan_items,
+    render_item,
+    run_batch,
+)
 from newsvoice.pipeline.render import RenderOptions
 
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsvoice.subtitles.rules import CueRules
+from newsvoice.audio.targets import LoudnessTarget, Measurement, presets
 from newsvoice.errors import InputError
 from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
+from newsvoice.subtitles.rules import CueRules
 from newsvoice.text.pauses import Pauses
-from newsvoice.audio.targets import LoudnessTarget, Measurement, presets
 
 AUDIO_FORMATS = ("wav", "mp3")
 # progress(stage, done, total): "synthesising" counts units; later stages are one step each

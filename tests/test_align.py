@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from newsvoice.audio.track import RATE, resample, tempo
 from newsvoice.speech.aligner import (
     align_text,
     dtw_path,
@@ -13,7 +14,6 @@ from newsvoice.speech.aligner import (
     to_feat_rate,
     word_char_offsets,
 )
-from newsvoice.audio.track import RATE, resample, tempo
 from newsvoice.speech.engines.espeak import EspeakEngine
 
 

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_encoding import to_cp1258, to_tcvn3, to_vni
 
+from newsvoice.errors import InputError
 from newsvoice.text.article import (
     Article,
     DroppedLine,
@@ -20,7 +21,6 @@ from newsvoice.text.article import (
     read_article,
     read_bytes,
 )
-from newsvoice.errors import InputError
 
 HEAD = "Xã Đại Nghĩa ra quân làm đường giao thông nông thôn"
 P1 = "Sáng 5/3, xã Đại Nghĩa tổ chức lễ ra quân làm đường giao thông nông thôn năm 2024."

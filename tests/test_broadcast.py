@@ -13,9 +13,9 @@ import pytest
 from conftest import shared_path
 
 from newsvoice.audio.track import ffmpeg_exe
+from newsvoice.pipeline.render import RenderOptions, render
 from newsvoice.subtitles.check import check_file
 from newsvoice.subtitles.cutter import CueRules
-from newsvoice.pipeline.render import RenderOptions, render
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = sorted(ROOT.glob("examples/*.txt")) + [shared_path("samples/dai-loc-party-building.txt")]

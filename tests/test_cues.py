@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.text.article import parse_article
+from newsvoice.speech.timeline import TimedWord, build_timeline
 from newsvoice.subtitles.cutter import CueRules, cut_pieces, make_cues, time_cues, word_costs
+from newsvoice.text.article import parse_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import build_plan
 from newsvoice.text.words import tokenize
-from newsvoice.speech.timeline import TimedWord, build_timeline
 
 
 def _timed(spans, sentences=None, text="chữ"):

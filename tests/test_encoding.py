@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsvoice.errors import InputError
 from newsvoice.inputs.encoding import (
     _TCVN3_HIGH,
     decode_bytes,
@@ -17,7 +18,6 @@ from newsvoice.inputs.encoding import (
     is_vietnamese_syllable,
     score_text,
 )
-from newsvoice.errors import InputError
 
 TEXT = (
     "Huyện ủy Đại Lộc tổ chức Hội nghị tổng kết công tác xây dựng Đảng năm 2023.\n\n"

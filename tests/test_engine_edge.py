@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from newsvoice.errors import EngineError
 from newsvoice.speech.engines.edge import EdgeEngine, word_timings
 from newsvoice.speech.engines.online import CircuitBreaker, OnlinePolicy, ServiceUnavailable
-from newsvoice.errors import EngineError
 
 
 def _engine(**kw) -> EdgeEngine:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from newsvoice.errors import EngineError
 from newsvoice.speech.engines import open_engine
 from newsvoice.speech.engines.google import GoogleEngine
 from newsvoice.speech.engines.online import OnlinePolicy
-from newsvoice.errors import EngineError
 
 
 def _engine(**kw) -> GoogleEngine:

@@ -10,10 +10,10 @@ import srt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.subtitles import formats
 from newsvoice.audio.track import ffmpeg_exe
-from newsvoice.subtitles.cutter import Cue
 from newsvoice.errors import InputError
+from newsvoice.subtitles import formats
+from newsvoice.subtitles.cutter import Cue
 
 
 def _cues():

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsvoice.audio.track import encode_pcm, ffmpeg_exe
 from newsvoice.audio.loudness import LoudnessTarget, limit, measure, normalize, presets, true_peak
+from newsvoice.audio.track import encode_pcm, ffmpeg_exe
 from newsvoice.pipeline.render import RenderOptions, render
 
 ARTICLE = ("Bão số 3 đổ bộ miền Trung\n\n"

@@ -18,12 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from newsvoice.cache import renders as memo
-from newsvoice.pipeline.batch import run_batch
 from newsvoice.cli.app import cli
-from newsvoice.subtitles.rules import CueRules
 from newsvoice.options import RenderOptions
-from newsvoice.text.pauses import Pauses
+from newsvoice.pipeline.batch import run_batch
 from newsvoice.pipeline.render import render
+from newsvoice.subtitles.rules import CueRules
+from newsvoice.text.pauses import Pauses
 
 ARTICLE = ("Đê sông Thu Bồn được gia cố\n\n"
            "Sáng 11/01, UBND xã Đại Lộc họp dân về việc gia cố 1,5 km đê, kinh phí 2,4 tỷ đồng.\n")

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsvoice.pipeline.batch import BatchOptions, plan_items, run_batch
 from newsvoice.cache.phrases import Entry, PhraseCache, phrase_key
 from newsvoice.errors import OutputError
 from newsvoice.outputs.files import write_outputs
+from newsvoice.pipeline.batch import BatchOptions, plan_items, run_batch
 from newsvoice.pipeline.render import RenderOptions, render
 
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"

@@ -587,8 +587,8 @@ def test_batch_review_index_links_resolve(browser, tmp_path):
 
 
 def test_batch_index_survives_an_unreadable_manifest(tmp_path):
-    from newsvoice.pipeline.batch import BatchResult
     from newsvoice.outputs.review import write_batch_review
+    from newsvoice.pipeline.batch import BatchResult
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "a.json").write_text("{broken", encoding="utf-8")

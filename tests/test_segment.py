@@ -8,9 +8,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsvoice.speech.timeline import TimedWord
 from newsvoice.subtitles.cutter import CueRules, cut_pieces, word_costs
 from newsvoice.text.words import layout, text_len, tokenize
-from newsvoice.speech.timeline import TimedWord
 
 
 def split_pieces(words, per_word: float = 0.3):

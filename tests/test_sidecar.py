@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from newsvoice.speech.engines import EngineSettings
 from newsvoice.audio.loudness import (
     CHUNK,
     Source,
@@ -34,6 +33,7 @@ from newsvoice.cache.renders import Lookup
 from newsvoice.options import RenderOptions
 from newsvoice.pipeline.render import render as _render
 from newsvoice.pipeline.sidecar import MIN_CHARS, Sidecar
+from newsvoice.speech.engines import EngineSettings
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO / "examples" / "kinh-te-quy-3.txt"

@@ -20,7 +20,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsvoice.pipeline.batch import collect_inputs
 from newsvoice.errors import InputError
 from newsvoice.inputs.sources import (
     TABLE,
@@ -31,6 +30,7 @@ from newsvoice.inputs.sources import (
     source_name,
     source_stem,
 )
+from newsvoice.pipeline.batch import collect_inputs
 
 PAGE = Path(__file__).parent / "data" / "page-junk.html"
 HEADLINE = "Hà Tĩnh khánh thành cầu Thạch Đồng"

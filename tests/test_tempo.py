@@ -16,8 +16,8 @@ from audiocheck import decode
 from conftest import shared_path
 
 from newsvoice.audio.track import ffmpeg_exe, tempo
-from newsvoice.text.plan import Pauses
 from newsvoice.pipeline.render import RenderOptions, parse_slot, render
+from newsvoice.text.plan import Pauses
 
 ARTICLE = ("Kinh tế quý 3 tăng trưởng khá\n\n"
            "Tổng sản phẩm trong nước quý 3 tăng 7,4%, cao hơn cùng kỳ năm trước. "

@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from conftest import shared_path
 
-from newsvoice.text.article import parse_article
 from newsvoice.audio.track import RATE, ffmpeg_exe, tempo
 from newsvoice.speech.engines.espeak import EspeakEngine
+from newsvoice.speech.synth import Synthesizer, synthesize_units
+from newsvoice.text.article import parse_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import build_plan
-from newsvoice.speech.synth import Synthesizer, synthesize_units
 
 ARTICLE = """Mưa lớn ở miền Trung
 

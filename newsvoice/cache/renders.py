@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:
-    from newsvoice.speech.engines import Engine
     from newsvoice.options import RenderOptions, RenderResult
+    from newsvoice.speech.engines import Engine
 
 log = logging.getLogger("newsvoice")
 
@@ -173,7 +173,10 @@ def _speaker(opts: RenderOptions, engine: Engine | None) -> tuple[str, str] | No
     """The engine and voice that will speak (None: a fallback engine stands in)."""
     if engine is not None:
         return None if getattr(engine, "fallback", None) else (engine.name, engine.voice)
-    from newsvoice.speech.engines import get_spec, primary_of  # the registry: plain values, no numerics
+    from newsvoice.speech.engines import (  # the registry: plain values, no numerics
+        get_spec,
+        primary_of,
+    )
 
     name = primary_of(opts.engine, opts.voice)
     return name, get_spec(name).resolve_voice(opts.voice)
@@ -253,8 +256,8 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
         raw = (entry / META).read_bytes()
     except OSError:
         return None  # no meta.json: not an entry
-    from newsvoice.outputs.files import check_output_dir, write_outputs
     from newsvoice.inputs.sources import source_stem
+    from newsvoice.outputs.files import check_output_dir, write_outputs
 
     stem = source_stem(str(src))
     try:
@@ -284,8 +287,8 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
 
 
 def _result(r: dict, outputs: dict[str, Path]) -> RenderResult:
-    from newsvoice.options import RenderResult
     from newsvoice.audio.targets import Measurement
+    from newsvoice.options import RenderResult
 
     loud = r.get("loudness")
     return RenderResult(outputs=outputs, duration_s=r["duration_s"], cues=r["cues"], units=r["units"],

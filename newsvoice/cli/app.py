@@ -16,10 +16,10 @@ from pathlib import Path
 
 import click
 
+from newsvoice.audio.targets import presets
+from newsvoice.cli.params import Bitrate, FiniteFloat, FormatList, StrictInt, hoist_global_options
 from newsvoice.errors import InputError, NewsvoiceError
 from newsvoice.options import AUDIO_FORMATS  # plain values: no numerics load with them
-from newsvoice.cli.params import Bitrate, FiniteFloat, FormatList, StrictInt, hoist_global_options
-from newsvoice.audio.targets import presets
 
 log = logging.getLogger("newsvoice")
 
@@ -37,8 +37,8 @@ def _read_input(file: str | None):
     """FILE (.txt/.md/.html/.htm/.docx), an http(s) URL, or stdin ('-'/none) as a Source.
     Stdin is read up to the article size limit plus one byte, so /dev/zero or a runaway
     pipe fails at once."""
-    from newsvoice.text.article import read_stream
     from newsvoice.inputs.sources import bytes_source, read_source
+    from newsvoice.text.article import read_stream
 
     if file in (None, "-"):
         if sys.stdin.isatty():
@@ -94,8 +94,8 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
       newsvoice sentences ../shared/samples/dai-loc-party-building.txt
       newsvoice sentences https://example.vn/tin/bai-viet.html --show-dropped
     """
-    from newsvoice.text.sentences import split_sentences
     from newsvoice.inputs.sources import source_article
+    from newsvoice.text.sentences import split_sentences
 
     art = source_article(_read_input(file), keep_all=keep_all)
     paras = list(art.paragraphs)
@@ -307,8 +307,8 @@ def _subs_option(f):
 
 def _check_voice(engine: str, voice: str | None) -> None:
     """An unknown engine or voice is a usage error, found before any work (the registry decides)."""
-    from newsvoice.speech.engines import check_choice
     from newsvoice.errors import NewsvoiceError
+    from newsvoice.speech.engines import check_choice
 
     try:
         check_choice(engine, voice)
@@ -691,8 +691,8 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
       newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
       newsvoice batch bulletins/ -o out/ --engine espeak --review   # + out/index.html
     """
-    from newsvoice.pipeline.batch import BatchOptions, collect_inputs, run_batch
     from newsvoice.options import RenderOptions
+    from newsvoice.pipeline.batch import BatchOptions, collect_inputs, run_batch
 
     _check_voice(engine, voice)
     _check_lexicons(layout["lexicons"])

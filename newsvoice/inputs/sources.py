@@ -33,8 +33,8 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from newsvoice.text.article import Article, DroppedLine, parse_article, read_bytes
 from newsvoice.errors import InputError
+from newsvoice.text.article import Article, DroppedLine, parse_article, read_bytes
 
 log = logging.getLogger(__name__)
 

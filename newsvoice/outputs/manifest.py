@@ -10,12 +10,12 @@ from dataclasses import asdict
 from pathlib import Path
 
 from newsvoice import __version__
-from newsvoice.subtitles.cutter import CueResult
+from newsvoice.audio.targets import LoudnessTarget, Measurement
 from newsvoice.options import RenderOptions
 from newsvoice.outputs.files import display_path
-from newsvoice.text.plan import Plan
-from newsvoice.audio.targets import LoudnessTarget, Measurement
 from newsvoice.speech.timeline import TimedWord
+from newsvoice.subtitles.cutter import CueResult
+from newsvoice.text.plan import Plan
 
 
 def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], words: list[TimedWord],

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from newsvoice import __version__
+from newsvoice.errors import InputError
+from newsvoice.outputs.files import check_output_dir, display_path
 from newsvoice.pipeline.batch import (
     BatchItem,
     BatchResult,
@@ -34,8 +36,6 @@ from newsvoice.pipeline.batch import (
     write_reports,
     write_stamp,
 )
-from newsvoice.errors import InputError
-from newsvoice.outputs.files import check_output_dir, display_path
 from newsvoice.pipeline.voiceover import AlignOptions, align
 
 RECORDING_SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wma", ".aiff", ".aif",

@@ -43,13 +43,13 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from newsvoice import __version__
-from newsvoice.speech.engines import Engine, EngineSettings
+from newsvoice.audio.targets import Measurement
 from newsvoice.errors import InputError, NewsvoiceError, OutputError
+from newsvoice.inputs.sources import ARTICLE_SUFFIXES, is_url, read_source
 from newsvoice.options import RenderOptions
 from newsvoice.outputs.files import check_output_dir, display_path, locked, write_outputs
 from newsvoice.pipeline.render import render
-from newsvoice.inputs.sources import ARTICLE_SUFFIXES, is_url, read_source
-from newsvoice.audio.targets import Measurement
+from newsvoice.speech.engines import Engine, EngineSettings
 
 log = logging.getLogger("newsvoice")
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsvoice.text.article import Article
 from newsvoice.errors import InputError
+from newsvoice.inputs.sources import is_url, read_source_article, source_stem
 from newsvoice.options import RenderOptions, validate
 from newsvoice.outputs.files import check_output_dir
-from newsvoice.inputs.sources import is_url, read_source_article, source_stem
+from newsvoice.text.article import Article
 
 if TYPE_CHECKING:
     from newsvoice.text.plan import Plan
@@ -50,7 +50,9 @@ def check_render_inputs(src: Path, out_dir: Path, opts: RenderOptions,
         return None
     if on_article is not None:
         on_article(article)
-    from newsvoice.text.normalize import Normalizer  # the text front-end: only for a readable article
+    from newsvoice.text.normalize import (
+        Normalizer,  # the text front-end: only for a readable article
+    )
     from newsvoice.text.plan import build_plan
 
     # splitting units for an engine's text limit never adds or removes one: no limit here

@@ -21,26 +21,14 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from newsvoice.text.article import Article
+from newsvoice.audio.loudness import Source, join_scans, measure_source, plan_gain, scan_forward
+from newsvoice.audio.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
+from newsvoice.audio.targets import LoudnessTarget
 from newsvoice.audio.track import RATE, Track, write_audio
 from newsvoice.cache.phrases import PhraseCache, default_cache_dir
-from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
-from newsvoice.speech.engines import (
-    Engine,
-    EngineSettings,
-    ServiceUnavailable,
-    check_choice,
-    fallback_for,
-    open_engine,
-    open_fallback,
-    primary_of,
-)
-from newsvoice.errors import InputError
-from newsvoice.subtitles.formats import get as get_format
-from newsvoice.audio.loudness import Source, join_scans, measure_source, plan_gain, scan_forward
-from newsvoice.outputs.manifest import build_manifest
 from newsvoice.cache.renders import Lookup, look_up, remember
-from newsvoice.text.normalize import Normalizer
+from newsvoice.errors import InputError
+from newsvoice.inputs.sources import read_source_article, source_name, source_stem
 from newsvoice.options import (  # noqa: F401  (re-exported for callers of the library)
     AUDIO_FORMATS,
     FIT_RANGE,
@@ -53,14 +41,26 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
     validate,
 )
 from newsvoice.outputs.files import check_output_dir, write_outputs
-from newsvoice.audio.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
-from newsvoice.text.plan import Plan, build_plan
+from newsvoice.outputs.manifest import build_manifest
 from newsvoice.pipeline.preflight import Prepared
 from newsvoice.pipeline.sidecar import Job, Sidecar, start_for, track_path_for_sidecar
-from newsvoice.inputs.sources import read_source_article, source_name, source_stem
+from newsvoice.speech.engines import (
+    Engine,
+    EngineSettings,
+    ServiceUnavailable,
+    check_choice,
+    fallback_for,
+    open_engine,
+    open_fallback,
+    primary_of,
+)
 from newsvoice.speech.synth import Synthesizer, UnitTiming, synthesize_into
-from newsvoice.audio.targets import LoudnessTarget
 from newsvoice.speech.timeline import build_timeline
+from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
+from newsvoice.subtitles.formats import get as get_format
+from newsvoice.text.article import Article
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.plan import Plan, build_plan
 
 log = logging.getLogger("newsvoice")
 

@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from newsvoice.text.article import Article
-    from newsvoice.speech.engines import EngineSettings
     from newsvoice.audio.loudness import Scan
+    from newsvoice.speech.engines import EngineSettings
+    from newsvoice.text.article import Article
 
 MIN_CHARS = 1000  # spoken characters (~1 minute): below this a process costs more than it saves
 # the meeting point, shared through mmap: two int64 at these offsets
@@ -290,8 +290,8 @@ def _prefetch(state: dict, cache_root: str, texts: list[str]) -> list[tuple[str,
 
 
 def _scan_tail(state: dict, track_path: str, n_samples: int) -> dict[int, Scan]:
-    from newsvoice.audio.track import TrackReader
     from newsvoice.audio.loudness import Source, scan_backward
+    from newsvoice.audio.track import TrackReader
 
     with TrackReader(track_path, n_samples) as reader:
         return scan_backward(Source(n_samples, reader.read_float), state["stop"])

@@ -19,6 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
+from newsvoice.audio.track import RATE
+from newsvoice.cache.phrases import PhraseCache, default_cache_dir
+from newsvoice.errors import InputError
+from newsvoice.inputs.sources import read_source_article, source_name
+from newsvoice.outputs.files import check_output_dir, write_outputs
+from newsvoice.outputs.manifest import build_align_manifest
 from newsvoice.speech.aligner import (
     FEAT_RATE,
     HOP,
@@ -31,20 +37,14 @@ from newsvoice.speech.aligner import (
     prepare_recording,
     uncovered_speech,
 )
-from newsvoice.audio.track import RATE
-from newsvoice.cache.phrases import PhraseCache, default_cache_dir
-from newsvoice.subtitles.cutter import CueResult, CueRules, make_cues, speech_dips
 from newsvoice.speech.engines.espeak import EspeakEngine
-from newsvoice.errors import InputError
-from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
-from newsvoice.subtitles.formats import get as get_format
-from newsvoice.outputs.manifest import build_align_manifest
-from newsvoice.text.normalize import Normalizer
-from newsvoice.outputs.files import check_output_dir, write_outputs
-from newsvoice.text.plan import Plan, Unit, build_plan
-from newsvoice.inputs.sources import read_source_article, source_name
 from newsvoice.speech.synth import Synthesizer, UnitSpeech
 from newsvoice.speech.timeline import TimedWord, sentence_spans, unit_words
+from newsvoice.subtitles.cutter import CueResult, CueRules, make_cues, speech_dips
+from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
+from newsvoice.subtitles.formats import get as get_format
+from newsvoice.text.normalize import Normalizer
+from newsvoice.text.plan import Plan, Unit, build_plan
 
 log = logging.getLogger("newsvoice")
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from newsvoice.speech.aligner import align_text, starts_from_events
 from newsvoice.audio.track import RATE, resample, trim_bounds
 from newsvoice.cache.phrases import Entry, PhraseCache, as_stored, phrase_key
+from newsvoice.speech.aligner import align_text, starts_from_events
 from newsvoice.speech.engines import Engine
 
 

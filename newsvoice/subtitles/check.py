@@ -15,8 +15,8 @@ import numpy as np
 import srt
 
 from newsvoice.audio.track import ffmpeg_exe
-from newsvoice.subtitles.cutter import CueRules
 from newsvoice.errors import InputError
+from newsvoice.subtitles.cutter import CueRules
 from newsvoice.subtitles.formats import read_file
 
 TOL = 0.0015  # SRT keeps milliseconds; a frame time is within 1.5 ms of its ms value

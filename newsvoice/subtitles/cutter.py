@@ -17,9 +17,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from newsvoice.speech.timeline import TimedWord, sentence_spans
 from newsvoice.subtitles.rules import Cue, CueResult, CueRules, CutCosts
 from newsvoice.text.words import boundary_costs, default_rules, layout, text_len
-from newsvoice.speech.timeline import TimedWord, sentence_spans
 from newsvoice.text.wordseg import inside_word
 
 INF = float("inf")

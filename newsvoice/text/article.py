@@ -25,8 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
-from newsvoice.inputs.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
 from newsvoice.errors import InputError
+from newsvoice.inputs.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
 from newsvoice.text.sentences import repair_glued
 
 

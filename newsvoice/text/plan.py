@@ -24,8 +24,8 @@ from newsvoice.text.marks import leading_break, parse_marks
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.normalize.syllables import is_caps_line
 from newsvoice.text.pauses import Pauses
-from newsvoice.text.words import Word, boundary_costs, tokenize
 from newsvoice.text.sentences import split_sentences
+from newsvoice.text.words import Word, boundary_costs, tokenize
 
 
 @dataclass(frozen=True)

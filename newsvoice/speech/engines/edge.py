@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from newsvoice.errors import EngineError
 from newsvoice.speech.engines.base import Speech, WordTiming
 from newsvoice.speech.engines.online import (
     CircuitBreaker,
@@ -26,7 +27,6 @@ from newsvoice.speech.engines.online import (
     speakable,
 )
 from newsvoice.speech.engines.voices import EDGE as VOICES
-from newsvoice.errors import EngineError
 
 SERVICE = "Edge TTS"
 RATE = 24000  # audio-24khz-48kbitrate-mono-mp3

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from newsvoice.errors import EngineError
 from newsvoice.speech.engines.base import Speech, WordTiming
 from newsvoice.speech.engines.voices import ESPEAK as VOICES
-from newsvoice.errors import EngineError
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _CHARS_UTF8 = 1

@@ -14,6 +14,7 @@ import io
 import numpy as np
 import requests
 
+from newsvoice.errors import EngineError
 from newsvoice.speech.engines.base import Speech
 from newsvoice.speech.engines.online import (
     CircuitBreaker,
@@ -26,7 +27,6 @@ from newsvoice.speech.engines.online import (
     speakable,
 )
 from newsvoice.speech.engines.voices import GOOGLE as VOICES
-from newsvoice.errors import EngineError
 
 SERVICE = "Google"
 RATE = 24000  # what Google's MP3 answers carry

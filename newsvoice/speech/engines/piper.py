@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.speech.engines.base import Speech
 from newsvoice.errors import EngineError, InputError
+from newsvoice.speech.engines.base import Speech
 
 
 class VoiceValueError(ValueError):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsvoice.subtitles.rules import Cue
 from newsvoice.errors import InputError
+from newsvoice.subtitles.rules import Cue
 
 if TYPE_CHECKING:  # the writers and read_file load it; the format names need no parser
     import srt as srt_lib  # not `srt`: the submodule formats/srt.py takes that name here

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import srt as _srt
 
-from newsvoice.subtitles.rules import Cue
 from newsvoice.subtitles.formats.vtt import clock
+from newsvoice.subtitles.rules import Cue
 
 _TT = "{http://www.w3.org/ns/ttml}"
 
