@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsvoice.audio.targets import LoudnessTarget, Measurement, presets
+from newsvoice.audio.targets import FIT_RANGE, SPEED_RANGE, LoudnessTarget, Measurement, presets  # noqa: F401
 from newsvoice.errors import InputError
 from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
 from newsvoice.subtitles.rules import CueRules
@@ -16,8 +16,6 @@ from newsvoice.text.pauses import Pauses
 AUDIO_FORMATS = ("wav", "mp3")
 # progress(stage, done, total): "synthesising" counts units; later stages are one step each
 Progress = Callable[[str, int, int | None], None]
-SPEED_RANGE = (0.8, 1.3)   # --speed: pitch-preserving tempo
-FIT_RANGE = (0.85, 1.15)   # --fit may change the pace only this much
 
 
 @dataclass(frozen=True)

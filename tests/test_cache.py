@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from newsvoice.cache.phrases import Entry, PhraseCache, parse_size, phrase_key
+from newsvoice.cache.phrases import Entry, PhraseCache, phrase_key
+from newsvoice.cache.prune import info, parse_size, prune
 from newsvoice.cli.app import cli
 from newsvoice.pipeline.render import RenderOptions, render
 
@@ -108,9 +109,9 @@ def test_info_and_prune_least_recently_used_first(tmp_path):
     stale.write_bytes(b"x")
     os.utime(stale, (now - 7200, now - 7200))
 
-    info = cache.info()
-    assert (info.entries, info.size) == (10, 10 * 10_044)
-    pruned = cache.prune(50_000)
+    got = info(cache)
+    assert (got.entries, got.size) == (10, 10 * 10_044)
+    pruned = prune(cache, 50_000)
     assert (pruned.removed, pruned.entries, pruned.size) == (6, 4, 4 * 10_044)
     kept = {k for k in keys if cache._path(k).exists()}
     assert kept == {keys[0], keys[7], keys[8], keys[9]}

@@ -25,12 +25,11 @@ from newsvoice.inputs.sources import (
     TABLE,
     bytes_source,
     read_source,
-    read_source_article,
-    source_article,
     source_name,
     source_stem,
 )
 from newsvoice.pipeline.batch import collect_inputs
+from newsvoice.text.article import read_source_article, source_article
 
 PAGE = Path(__file__).parent / "data" / "page-junk.html"
 HEADLINE = "Hà Tĩnh khánh thành cầu Thạch Đồng"

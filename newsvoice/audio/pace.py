@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from newsvoice.audio.targets import FIT_RANGE
 from newsvoice.audio.track import RATE, Track, tempo
 from newsvoice.errors import InputError
-from newsvoice.options import FIT_RANGE
 
 
 def parse_slot(text: str) -> float:

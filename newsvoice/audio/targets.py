@@ -1,4 +1,4 @@
-"""Loudness targets and measurements: plain values, no numerics.
+"""Loudness targets and measurements, and the pace limits: plain values, no numerics.
 
 Kept apart from :mod:`newsvoice.audio.loudness` so that options, the manifest and
 the CLI can name presets without loading numpy or scipy.
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 TOLERANCE_LU = 0.3
+SPEED_RANGE = (0.8, 1.3)   # --speed: pitch-preserving tempo
+FIT_RANGE = (0.85, 1.15)   # --fit may change the pace only this much
 
 
 @dataclass(frozen=True)

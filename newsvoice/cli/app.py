@@ -37,8 +37,8 @@ def _read_input(file: str | None):
     """FILE (.txt/.md/.html/.htm/.docx), an http(s) URL, or stdin ('-'/none) as a Source.
     Stdin is read up to the article size limit plus one byte, so /dev/zero or a runaway
     pipe fails at once."""
+    from newsvoice.inputs.files import read_stream
     from newsvoice.inputs.sources import bytes_source, read_source
-    from newsvoice.text.article import read_stream
 
     if file in (None, "-"):
         if sys.stdin.isatty():
@@ -94,7 +94,7 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
       newsvoice sentences ../shared/samples/dai-loc-party-building.txt
       newsvoice sentences https://example.vn/tin/bai-viet.html --show-dropped
     """
-    from newsvoice.inputs.sources import source_article
+    from newsvoice.text.article import source_article
     from newsvoice.text.sentences import split_sentences
 
     art = source_article(_read_input(file), keep_all=keep_all)
@@ -143,7 +143,7 @@ def _check_lexicons(paths) -> None:
     rows; otherwise exit 1 naming it, instead of losing the user's pronunciations."""
     if not paths:
         return  # the normalizer's modules load only with a lexicon to check
-    from newsvoice.text.article import read_bytes
+    from newsvoice.inputs.files import read_bytes
     from newsvoice.text.normalize.lexicon import load_tsv
 
     for p in paths:
@@ -783,9 +783,11 @@ def _cache_dir_option(f):
 def cache_info(cache_dir: Path | None) -> None:
     """Print the cache folder, its number of entries and their size (phrases and
     renders together), then the memoised renders alone (count, size)."""
-    from newsvoice.cache.phrases import PhraseCache, default_cache_dir, human_size
+    from newsvoice.cache.phrases import PhraseCache, default_cache_dir
+    from newsvoice.cache.prune import human_size
+    from newsvoice.cache.prune import info as cache_info
 
-    info = PhraseCache(cache_dir or default_cache_dir()).info()
+    info = cache_info(PhraseCache(cache_dir or default_cache_dir()))
     click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
                f"renders\t{info.renders}\t{human_size(info.render_size)}")
 
@@ -801,7 +803,8 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
     Only a folder marked as a newsvoice cache (CACHEDIR.TAG) is touched. Asks
     before deleting more than half of it (on a terminal; elsewhere pass --yes).
     """
-    from newsvoice.cache.phrases import PhraseCache, default_cache_dir, human_size, parse_size
+    from newsvoice.cache.phrases import PhraseCache, default_cache_dir
+    from newsvoice.cache.prune import human_size, info, parse_size, prune
 
     try:
         limit = parse_size(max_size)
@@ -810,7 +813,7 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
     pc = PhraseCache(cache_dir or default_cache_dir())
     if not pc.is_marked():
         raise InputError(f"{pc.root} is not a newsvoice cache (no CACHEDIR.TAG); nothing deleted")
-    size = pc.info().size
+    size = info(pc).size
     if not yes and size - limit > size / 2:
         question = (f"prune would delete at least {human_size(size - limit)} of the "
                     f"{human_size(size)} cache in {pc.root}")
@@ -818,10 +821,10 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
             raise InputError(f"{question}; pass --yes to do that")
         if not click.confirm(f"{question}. Go on?", err=True):
             raise InputError("nothing deleted")
-    info = pc.prune(limit)
-    click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
-               f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
-               f"renders\t{info.renders}\t{human_size(info.render_size)}")
+    done = prune(pc, limit)
+    click.echo(f"removed\t{done.removed}\t{human_size(done.freed)}\n"
+               f"entries\t{done.entries}\nsize\t{done.size}\t{human_size(done.size)}\n"
+               f"renders\t{done.renders}\t{human_size(done.render_size)}")
 
 
 def run() -> None:

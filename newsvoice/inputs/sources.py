@@ -3,7 +3,6 @@
 CONTRACT (the CLI, render and batch call only this):
 
     read_source(src: str) -> Source            # raises InputError (exit 1), one line
-    read_source_article(src: str, *, keep_all=False) -> Article
     source_stem(src: str) -> str               # safe output name, also for a URL
     source_name(src: str) -> str               # the input as the user wrote it (a URL mangled
                                                # by Path(), "https:/x", gets its "//" back)
@@ -34,7 +33,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from newsvoice.errors import InputError
-from newsvoice.text.article import Article, DroppedLine, parse_article, read_bytes
+from newsvoice.inputs.files import read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,15 @@ _DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.doc
 
 TABLE = "table skipped"
 SCRIPT = "script/style"
+
+
+@dataclass(frozen=True)
+class DroppedLine:
+    """A line of the source that a newsreader would not read, and why."""
+
+    text: str
+    reason: str
+    before_headline: bool = False  # dropped from above the line taken as the headline
 
 
 @dataclass(frozen=True)
@@ -92,19 +100,6 @@ def read_source(src: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = 
     if suffix in DOCX_SUFFIXES:
         return docx_source(read_bytes(path, max_bytes=max_bytes), str(path))
     return Source(str(path), read_bytes(path))
-
-
-def read_source_article(src: str, *, keep_all: bool = False) -> Article:
-    """read_source + parse_article: the article, its dropped lines after the source's."""
-    source = read_source(src)
-    return source_article(source, keep_all=keep_all)
-
-
-def source_article(source: Source, *, keep_all: bool = False) -> Article:
-    art = parse_article(source.data, keep_all=keep_all, source=source.name)
-    if not source.dropped:
-        return art
-    return Article(art.headline, art.paragraphs, [*source.dropped, *art.dropped])
 
 
 def bytes_source(data: bytes, name: str = "stdin") -> Source:

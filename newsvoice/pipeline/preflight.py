@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsvoice.errors import InputError
-from newsvoice.inputs.sources import is_url, read_source_article, source_stem
+from newsvoice.inputs.sources import is_url, source_stem
 from newsvoice.options import RenderOptions, validate
 from newsvoice.outputs.files import check_output_dir
-from newsvoice.text.article import Article
+from newsvoice.text.article import Article, read_source_article
 
 if TYPE_CHECKING:
     from newsvoice.text.plan import Plan

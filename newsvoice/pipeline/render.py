@@ -28,7 +28,7 @@ from newsvoice.audio.track import RATE, Track, write_audio
 from newsvoice.cache.phrases import PhraseCache, default_cache_dir
 from newsvoice.cache.renders import Lookup, look_up, remember
 from newsvoice.errors import InputError
-from newsvoice.inputs.sources import read_source_article, source_name, source_stem
+from newsvoice.inputs.sources import source_name, source_stem
 from newsvoice.options import (  # noqa: F401  (re-exported for callers of the library)
     AUDIO_FORMATS,
     FIT_RANGE,
@@ -58,7 +58,7 @@ from newsvoice.speech.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.speech.timeline import build_timeline
 from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
 from newsvoice.subtitles.formats import get as get_format
-from newsvoice.text.article import Article
+from newsvoice.text.article import Article, read_source_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import Plan, build_plan
 

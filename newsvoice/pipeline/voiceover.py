@@ -22,7 +22,7 @@ import numpy as np
 from newsvoice.audio.track import RATE
 from newsvoice.cache.phrases import PhraseCache, default_cache_dir
 from newsvoice.errors import InputError
-from newsvoice.inputs.sources import read_source_article, source_name
+from newsvoice.inputs.sources import source_name
 from newsvoice.outputs.files import check_output_dir, write_outputs
 from newsvoice.outputs.manifest import build_align_manifest
 from newsvoice.speech.aligner import (
@@ -43,6 +43,7 @@ from newsvoice.speech.timeline import TimedWord, sentence_spans, unit_words
 from newsvoice.subtitles.cutter import CueResult, CueRules, make_cues, speech_dips
 from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
 from newsvoice.subtitles.formats import get as get_format
+from newsvoice.text.article import read_source_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import Plan, Unit, build_plan
 

@@ -23,20 +23,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
 
 from newsvoice.errors import InputError
 from newsvoice.inputs.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
+from newsvoice.inputs.files import read_bytes
+from newsvoice.inputs.sources import DroppedLine, Source
 from newsvoice.text.sentences import repair_glued
-
-
-@dataclass(frozen=True)
-class DroppedLine:
-    """A line of the source that a newsreader would not read, and why."""
-
-    text: str
-    reason: str
-    before_headline: bool = False  # dropped from above the line taken as the headline
 
 
 @dataclass(frozen=True)
@@ -484,36 +476,6 @@ def _parse_lines(lines: list[Line], rules: DropRules) -> Article:
     return Article(headline, paragraphs, [d for _, d in dropped])
 
 
-def read_stream(stream: BinaryIO, source: str, *, max_bytes: int = MAX_BYTES) -> bytes:
-    """At most ``max_bytes`` from a stream; InputError when there is more. Reading one
-    byte past the limit (never the whole stream) makes /dev/zero or an endless pipe fail
-    at once instead of filling memory."""
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise InputError(f"{source} is too large: more than {max_bytes:,} bytes")
-    return data
-
-
-def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
-    """The file's bytes, or InputError (missing, a folder, unreadable, too large).
-    Device files that report size 0 (/dev/zero) are bounded by the read itself."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise InputError(f"{path} is a folder, not an article file")
-        if size > max_bytes:
-            raise InputError(f"{path} is too large: {size:,} bytes (limit {max_bytes:,})")
-        with open(path, "rb") as f:
-            return read_stream(f, str(path), max_bytes=max_bytes)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
-
-
 def read_article(path: Path, *, keep_all: bool = False) -> Article:
     """parse_article of a file, with the file named in error messages."""
     return parse_article(read_bytes(path), keep_all=keep_all, source=str(path))
@@ -526,3 +488,19 @@ def decode_text(data: bytes, *, max_bytes: int = MAX_BYTES, source: str = "input
     if not text.strip():
         raise InputError(f"{source} is empty")
     return text
+
+
+def read_source_article(src: str, *, keep_all: bool = False) -> Article:
+    """read_source + parse_article: the article, its dropped lines after the source's."""
+    from newsvoice.inputs.sources import read_source
+
+    return source_article(read_source(src), keep_all=keep_all)
+
+
+def source_article(source: Source, *, keep_all: bool = False) -> Article:
+    """The article of an input: its own dropped lines follow the ones the source's
+    extraction (HTML, Word) dropped."""
+    art = parse_article(source.data, keep_all=keep_all, source=source.name)
+    if not source.dropped:
+        return art
+    return Article(art.headline, art.paragraphs, [*source.dropped, *art.dropped])

@@ -19,7 +19,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from newsvoice.text.article import Article, DroppedLine
+from newsvoice.inputs.sources import DroppedLine
+from newsvoice.text.article import Article
 from newsvoice.text.marks import leading_break, parse_marks
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.normalize.syllables import is_caps_line
