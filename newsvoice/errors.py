@@ -16,6 +16,17 @@ class InputError(NewsvoiceError):
     exit_code = 1
 
 
+class UsageError(NewsvoiceError):
+    """Options that cannot work together or a value out of range (exit 2), found before
+    any work: the CLI says which option, the service answers 422 naming the field."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.option = option  # the option's flag ("--min-dur"), when one is to blame
+
+
 class OutputError(NewsvoiceError):
     """The output cannot be written (exit 1): nothing half-written is left."""
 

@@ -221,3 +221,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     marker = os.environ.get("NEWSVOICE_TESTS_FINISHED")
     if marker:
         Path(marker).write_text(f"{session.testscollected} collected, exit {exitstatus}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def cli_run():
+    """The real CLI in a fresh process: ``cli_run("render", ...)`` -> CompletedProcess (text)."""
+    import subprocess as _sp
+    import sys as _sys
+
+    def run(*args: str, stdin: bytes | None = None, timeout: float = 300, **kw):
+        p = _sp.run([_sys.executable, "-m", "newsvoice", *args], input=stdin, capture_output=True,
+                    timeout=timeout, **kw)
+        return _sp.CompletedProcess(p.args, p.returncode, p.stdout.decode("utf-8", "replace"),
+                                    p.stderr.decode("utf-8", "replace"))
+
+    return run

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from newsvoice.cache import renders as memo
 from newsvoice.cli.app import cli
-from newsvoice.options import RenderOptions
+from newsvoice.options import KEYED_APART, RenderOptions, output_key
 from newsvoice.pipeline.batch import run_batch
 from newsvoice.pipeline.render import render
 from newsvoice.subtitles.rules import CueRules
@@ -100,31 +100,32 @@ def test_every_change_that_shapes_an_output_renders_again(tmp_path, article):
     assert len(_entries(tmp_path)) == 7
 
 
+def _key(data=b"x", opts=None, engine="espeak", voice="vi", lexicons=(b"a\tb\n",), name="tin.txt"):
+    return output_key(data, opts or RenderOptions(), engine=engine, voice=voice, lexicons=list(lexicons),
+                      name=name, stem="tin")
+
+
 def test_the_key_covers_every_field_that_can_change_an_output(tmp_path):
-    """Derived from the dataclass: a new RenderOptions field is keyed unless excluded here."""
+    """Derived from the dataclass: a new RenderOptions field is keyed unless it says it is a
+    run setting (``run`` metadata) or is keyed apart (engine, voice, lexicons)."""
     opts = RenderOptions()
-    key = memo.render_key(b"x", "tin.txt", "tin", opts, "espeak", "vi", [b"a\tb\n"])
+    key = _key(opts=opts)
     changed = {"speed": 1.1, "fit_s": 30.0, "audio_format": "mp3", "bit_depth": 16, "channels": 2,
                "bitrate": "128k", "loudness": "web", "lufs": -20.0, "true_peak": -2.0, "subs": ("vtt",),
                "srt_bom": True, "narrate_headline": False, "keep_all": True, "pauses": Pauses(comma=301),
                "cues": CueRules(max_chars=37)}
+    run = {f.name for f in dataclasses.fields(RenderOptions) if f.metadata.get("run")}
     names = {f.name for f in dataclasses.fields(RenderOptions)}
-    assert names == set(changed) | memo.NOT_OUTPUT | memo.KEYED_APART  # nothing left unconsidered
+    assert names == set(changed) | run | KEYED_APART  # nothing left unconsidered
     for name, value in changed.items():
-        other = dataclasses.replace(opts, **{name: value})
-        assert memo.render_key(b"x", "tin.txt", "tin", other, "espeak", "vi", [b"a\tb\n"]) != key, name
+        assert _key(opts=dataclasses.replace(opts, **{name: value})) != key, name
     for name, value in {"cache_dir": tmp_path, "use_cache": False, "retries": 0, "timeout": 1.0,
                         "max_retry_after": 1.0, "min_interval": 2.0, "backoff": 3.0, "fallback": "espeak",
-                        "engine": "auto", "voice": "vi", "lexicons": (tmp_path / "x.tsv",)}.items():
-        other = dataclasses.replace(opts, **{name: value})
-        assert memo.render_key(b"x", "tin.txt", "tin", other, "espeak", "vi", [b"a\tb\n"]) == key, name
-    for args in ((b"y", "tin.txt", "tin", opts, "espeak", "vi", [b"a\tb\n"]),
-                 (b"x", "tin.md", "tin", opts, "espeak", "vi", [b"a\tb\n"]),
-                 (b"x", "tin.txt", "tin", opts, "espeak", "vi-VN-x-south", [b"a\tb\n"]),
-                 (b"x", "tin.txt", "tin", opts, "gtts", "vi", [b"a\tb\n"]),
-                 (b"x", "tin.txt", "tin", opts, "espeak", "vi", [b"a\tc\n"]),
-                 (b"x", "tin.txt", "tin", opts, "espeak", "vi", [])):
-        assert memo.render_key(*args) != key
+                        "jobs": 1, "engine": "auto", "voice": "vi", "lexicons": (tmp_path / "x.tsv",)}.items():
+        assert _key(opts=dataclasses.replace(opts, **{name: value})) == key, name
+    for other in (_key(data=b"y"), _key(name="tin.md"), _key(voice="vi-VN-x-south"), _key(engine="gtts"),
+                  _key(lexicons=(b"a\tc\n",)), _key(lexicons=())):
+        assert other != key
 
 
 def test_a_flipped_byte_in_the_memo_is_found_and_rendered_again(tmp_path, article):

@@ -20,18 +20,16 @@ never calls render; render and the CLI call :func:`look_up` and :func:`remember`
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -46,20 +44,6 @@ META = "meta.json"
 RENDERS = "renders"  # under the cache root
 _MAX_SOURCE = 16 << 20  # larger sources are refused by the reader anyway: never memoised
 _CHUNK = 1 << 20
-# RenderOptions fields that cannot change a byte of the outputs. retries, timeout,
-# max_retry_after, min_interval, backoff: when and how often an online engine is asked,
-# not what it says (a render that gave up or fell back is not stored). fallback: only
-# used when the asked engine failed, and such renders are not stored. cache_dir and
-# use_cache: where units come from. jobs: how many processes render it (byte-identical,
-# tests/test_sidecar.py). engine and voice are keyed as resolved (the engine
-# and voice that speak: "auto" and "gtts" render the same), lexicons by their content.
-NOT_OUTPUT = frozenset({"cache_dir", "use_cache", "retries", "timeout", "max_retry_after", "min_interval",
-                        "backoff", "fallback", "jobs"})
-KEYED_APART = frozenset({"engine", "voice", "lexicons"})
-# third-party packages whose version can change the bytes (decoding, DSP, encoding, voices)
-_DEPENDENCIES = ("numpy", "scipy", "pydub", "srt", "espeakng-loader", "imageio-ffmpeg", "underthesea")
-
-
 @dataclass(frozen=True)
 class Lookup:
     """What a render learnt from the memo before working: the entry it may be stored
@@ -73,85 +57,6 @@ class Lookup:
 
 
 # ---------------------------------------------------------------- the key
-
-
-@functools.cache
-def code_digest() -> str:
-    """sha256 of every file of the newsvoice package and its assets (paths and bytes),
-    the version and the output-shaping dependencies' versions; once per process (~10 ms)."""
-    import newsvoice
-    import newsvoice.assets
-
-    h = hashlib.sha256(f"{newsvoice.__version__}\0{sys.version_info[:2]}\0".encode())
-    versions = installed_versions(_DEPENDENCIES)
-    for name in _DEPENDENCIES:
-        h.update(f"{name}={versions.get(name, '-')}\0".encode())
-    for top in (Path(newsvoice.__file__).parent, Path(newsvoice.assets.__file__).parent):
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for fn in sorted(filenames):
-                path = Path(dirpath, fn)
-                if fn.endswith((".pyc", ".pyo")):
-                    continue
-                h.update(os.fsencode(path.relative_to(top.parent)) + b"\0")
-                h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
-    """Each distribution's version from its ``<name>-<version>.dist-info`` folder, the
-    first on sys.path as importlib.metadata finds it, without importing that (~40 ms,
-    on every render)."""
-    def norm(name: str) -> str:
-        return name.lower().replace("-", "_").replace(".", "_")
-
-    wanted = {norm(n): n for n in names}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            listing = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for d in listing:
-            if d.endswith(".dist-info"):
-                name, _, version = d[: -len(".dist-info")].partition("-")
-                key = wanted.get(norm(name))
-                if key is not None and key not in found:
-                    found[key] = version
-    return found
-
-
-def _option_values(opts: RenderOptions) -> dict:
-    """Every RenderOptions field that can change an output, as JSON-able values."""
-    out = {}
-    for f in fields(opts):
-        if f.name in NOT_OUTPUT or f.name in KEYED_APART:
-            continue
-        value = getattr(opts, f.name)
-        out[f.name] = asdict(value) if hasattr(value, "__dataclass_fields__") else value
-    return out
-
-
-def _voice_files(voice: str) -> list:
-    """A voice that is a model file (piper): its size and mtime, and its config's."""
-    sig = []
-    for p in (voice, f"{voice}.json"):
-        with contextlib.suppress(OSError):
-            st = os.stat(p)
-            if stat.S_ISREG(st.st_mode):
-                sig.append([p, st.st_size, st.st_mtime_ns])
-    return sig
-
-
-def render_key(data: bytes, name: str, stem: str, opts: RenderOptions, engine: str, voice: str,
-               lexicons: list[bytes]) -> str:
-    """The memo key of rendering ``data`` (named ``name``) with ``opts`` by ``engine``/``voice``."""
-    doc = {"format": FORMAT, "code": code_digest(), "name": name, "stem": stem, "engine": engine,
-           "voice": voice, "voice_files": _voice_files(voice), "options": _option_values(opts),
-           "lexicons": [hashlib.sha256(b).hexdigest() for b in lexicons],
-           "source": hashlib.sha256(data).hexdigest()}
-    blob = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _read_regular(path: Path) -> bytes | None:
@@ -196,7 +101,11 @@ def look_up(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
     if speaker is None or any(b is None for b in read):
         return Lookup()
     data, *lexicons = [b for b in read if b is not None]
-    key = render_key(data, source_name(str(src)), source_stem(str(src)), opts, *speaker, lexicons)
+    from newsvoice.options import output_key
+
+    engine_name, voice = speaker
+    key = output_key(data, opts, engine=engine_name, voice=voice, lexicons=lexicons, name=source_name(str(src)),
+                     stem=source_stem(str(src)), extra={"memo": FORMAT})
     entry = renders_dir(opts) / key[:2] / key
     return Lookup(entry, speaker, _restore(entry, src, out_dir, opts), inputs, _digest(read))
 

@@ -9,17 +9,22 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import math
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from newsvoice.audio.targets import presets
-from newsvoice.cli.params import Bitrate, FiniteFloat, FormatList, StrictInt, hoist_global_options
-from newsvoice.errors import InputError, NewsvoiceError
-from newsvoice.options import AUDIO_FORMATS  # plain values: no numerics load with them
+from newsvoice.cli.options import table_options, table_values
+from newsvoice.cli.params import FiniteFloat, StrictInt, hoist_global_options
+from newsvoice.errors import InputError, NewsvoiceError, UsageError
+from newsvoice.options import (  # plain values: no numerics
+    ALIGN,
+    BATCH,
+    CHECK,
+    RENDER,
+    RenderOptions,
+)
 
 log = logging.getLogger("newsvoice")
 
@@ -123,11 +128,12 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     Example:
       echo "Kết nạp 120 đảng viên, đạt 109,1%." | newsvoice normalize
     """
+    from newsvoice.pipeline.prepare import check_lexicons
     from newsvoice.text.article import decode_text
     from newsvoice.text.normalize import Normalizer
     from newsvoice.text.plan import spoken_text
 
-    _check_lexicons(lexicons)
+    check_lexicons(lexicons)
     norm = Normalizer([Path(p) for p in lexicons])
     src = _read_input(file)
     text = decode_text(src.data, source=src.name)
@@ -136,24 +142,6 @@ def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
         lines.pop()
     for line in lines:
         click.echo(spoken_text(line, norm) if line.strip() else "")
-
-
-def _check_lexicons(paths) -> None:
-    """Each --lexicon file exists, is read like an article (UTF-16 is fine) and has
-    rows; otherwise exit 1 naming it, instead of losing the user's pronunciations."""
-    if not paths:
-        return  # the normalizer's modules load only with a lexicon to check
-    from newsvoice.inputs.files import read_bytes
-    from newsvoice.text.normalize.lexicon import load_tsv
-
-    for p in paths:
-        try:
-            read_bytes(Path(p))
-            rows = load_tsv(Path(p))
-        except InputError as e:
-            raise InputError(f"lexicon {e}") from None
-        if not rows:
-            raise InputError(f"lexicon {p} has no 'written<TAB>spoken' lines")
 
 
 WARNINGS_SHOWN = 5  # per article; the manifest and the batch report have them all
@@ -194,183 +182,29 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-_LAYOUT_OPTIONS = [
-    click.option("--fps", type=click.Choice(["25", "29.97", "30", "50"]), default="25", show_default=True,
-                 help="Frame grid for cue times."),
-    click.option("--max-chars", type=StrictInt(10, 200), default=42, show_default=True,
-                 help="Characters per cue line."),
-    click.option("--max-lines", type=StrictInt(1, 4), default=2, show_default=True, help="Lines per cue."),
-    click.option("--min-dur", type=FiniteFloat(0, 10), default=5 / 6, show_default="0.833",
-                 help="Shortest cue, s."),
-    click.option("--max-dur", type=FiniteFloat(1, 60), default=7.0, show_default=True, help="Longest cue, s."),
-    click.option("--gap-frames", type=StrictInt(0, 25), default=2, show_default=True,
-                 help="Frames between cues."),
-    click.option("--max-cps", type=FiniteFloat(1, 100), default=20.0, show_default=True,
-                 help="Reading speed (chars/s) above which a cue is reported in the warnings."),
-    click.option("--headline/--no-headline", default=True, show_default=True, help="Narrate the headline."),
-    click.option("--keep-all", is_flag=True, help="Keep every line of the source (drop no web junk)."),
-    click.option("--lexicon", "lexicons", multiple=True,
-                 type=click.Path(path_type=Path),
-                 help="Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable."),
-    click.option("--pause-comma", type=StrictInt(0, 5000), default=300, show_default=True,
-                 help="ms after , ; :"),
-    click.option("--pause-sentence", type=StrictInt(0, 5000), default=600, show_default=True,
-                 help="ms after a sentence."),
-    click.option("--pause-paragraph", type=StrictInt(0, 10000), default=1000, show_default=True,
-                 help="ms after a paragraph."),
-    click.option("--pause-head", type=StrictInt(0, 10000), default=300, show_default=True,
-                 help="ms of silence before."),
-    click.option("--pause-tail", type=StrictInt(0, 10000), default=700, show_default=True,
-                 help="ms of silence after."),
-]
-
-
-_CACHE_OPTIONS = [
-    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                 help="Cache folder: phrases and memoised renders (default: the platform cache folder)."),
-    click.option("--no-cache", is_flag=True,
-                 help="Neither read nor write the phrase cache or the render memo (render everything again)."),
-    click.option("--retries", type=StrictInt(0, 20), default=4, show_default=True,
-                 help="Google retries per phrase."),
-]
-
-
-class EngineChoice(click.Choice):
-    """``--engine``: auto or any engine in the registry, plugins included (read when used)."""
-
-    def __init__(self, auto: bool = True) -> None:
-        self.auto = auto
-        super().__init__([])
-
-    @property
-    def choices(self):  # type: ignore[override]
-        from newsvoice.speech.engines import AUTO, engine_names
-
-        return ([AUTO] if self.auto else []) + engine_names()
-
-    @choices.setter
-    def choices(self, _value) -> None:
-        pass
-
-    def convert(self, value, param, ctx):
-        from newsvoice.speech.engines import AUTO, builtin_names
-
-        if value in builtin_names() or (self.auto and value == AUTO):
-            return value  # no need to look for plugins (and load importlib.metadata) for these
-        return super().convert(value, param, ctx)
-
-
-_ENGINE_OPTIONS = [
-    click.option("--engine", type=EngineChoice(), default="auto", show_default=True,
-                 help="Speech engine (see `newsvoice voices`). auto: Google when reachable and willing "
-                      "(probed once, ~2 s), else offline espeak-ng."),
-    click.option("--voice", default=None, help="Voice name (piper: PATH.onnx); see `newsvoice voices`."),
-    click.option("--fallback", type=EngineChoice(auto=False), default=None,
-                 help="When the online engine is unreachable, timing out or refusing, render with this "
-                      "engine instead (recorded in the manifest and report)."),
-    click.option("--max-retry-after", type=FiniteFloat(0, 3600), default=60.0, show_default=True,
-                 help="Longest Retry-After (s) to wait for; a service asking more fails (or falls back) at once."),
-]
-
-
-def _apply(options: list, f):
-    for opt in reversed(options):
-        f = opt(f)
-    return f
-
-
-def _layout_options(f):
-    """Cue rules, text and pause options shared by `render` and `batch`."""
-    return _apply(_LAYOUT_OPTIONS, f)
-
-
-def _engine_options(f):
-    """Engine, voice and fallback options shared by `render` and `batch`."""
-    return _apply(_ENGINE_OPTIONS, f)
-
-
-def _cache_options(f):
-    """Cache and retry options shared by `render` and `batch`."""
-    return _apply(_CACHE_OPTIONS, f)
-
-
-def _sub_format_names() -> tuple[str, ...]:
-    from newsvoice.subtitles.formats import NAMES
-
-    return NAMES
-
-
-def _subs_option(f):
-    return click.option("--subs", type=FormatList(_sub_format_names), default="srt", show_default=True,
-                        help="Subtitle formats, comma-separated (or a TOML list): srt, vtt, ttml (EBU-TT-D).")(f)
-
-
-def _check_voice(engine: str, voice: str | None) -> None:
-    """An unknown engine or voice is a usage error, found before any work (the registry decides)."""
-    from newsvoice.errors import NewsvoiceError
-    from newsvoice.speech.engines import check_choice
-
-    try:
-        check_choice(engine, voice)
-    except NewsvoiceError as e:
-        if e.exit_code != 2:
-            raise
-        raise click.BadParameter(str(e), param_hint="--voice") from None
-
-
 def _review_option(what: str):
     return click.option("--review", is_flag=True,
                         help=f"Also write {what} (player, cues, warnings, lexicon fixes; see `newsvoice review`).")
 
 
-def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: float, gap_frames: int,
-            max_cps: float, headline: bool, keep_all: bool, lexicons: tuple[Path, ...], pause_comma: int,
-            pause_sentence: int, pause_paragraph: int, pause_head: int, pause_tail: int) -> dict:
-    """RenderOptions fields from the shared options."""
-    from newsvoice.subtitles.rules import CueRules
-    from newsvoice.text.pauses import Pauses
+def _options(values: dict, **run) -> RenderOptions:
+    """RenderOptions from the table's option values (options.from_values), unchecked."""
+    from newsvoice.options import from_values
 
-    return {"narrate_headline": headline, "keep_all": keep_all, "lexicons": lexicons,
-            "pauses": Pauses(comma=pause_comma, sentence=pause_sentence, paragraph=pause_paragraph,
-                             head=pause_head, tail=pause_tail),
-            "cues": CueRules(fps=float(fps), max_chars=max_chars, max_lines=max_lines, min_dur=min_dur,
-                             max_dur=max_dur, gap_frames=gap_frames, max_cps=max_cps)}
+    return from_values(values, **run)
 
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Output folder (created if missing).")
-@_engine_options
-@click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
-              help="Speaking pace; pitch is kept (applied to every engine).")
-@click.option("--fit", "fit", default=None, metavar="DURATION",
-              help="Narrate into this slot, e.g. 1:30 or 90 (s): pace and pauses scale within 0.85-1.15.")
-@click.option("--format", "audio_format", type=click.Choice(AUDIO_FORMATS), default="wav", show_default=True)
-@click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
-@click.option("--bitrate", type=Bitrate(), default="192k", show_default=True, help="MP3 bit rate (CBR), 8k-320k.")
-@click.option("--channels", type=click.Choice(["1", "2"]), default="1", show_default=True, help="2 = dual mono.")
-@click.option("--loudness", type=click.Choice(list(presets())), default="ebu-r128",
-              show_default=True, help="Loudness preset: -23 LUFS/-1 dBTP, -24 LKFS/-2 dBTP, -16 LUFS/-1 dBTP, or leave.")
-@click.option("--lufs", type=FiniteFloat(-40, -5), default=None, help="Integrated loudness target (overrides --loudness).")
-@click.option("--true-peak", type=FiniteFloat(-12, 0), default=None, help="True-peak ceiling, dBTP.")
-@_subs_option
-@click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
-@_layout_options
-@_cache_options
-@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
-              help="Online engines: longest time for one whole request, s.")
+@table_options(RENDER)
 @click.option("-j", "--jobs", type=StrictInt(1, 2), default=2, show_default=True,
               help="Processes for this render: 2 lets an offline engine use a second core "
                    "(synthesis from both ends, loudness beside the subtitles); 1 stays in one.")
 @_STRICT
 @_review_option("an HTML review page next to the audio")
-def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: str | None,
-           max_retry_after: float, speed: float, fit: str | None,
-           audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
-           lufs: float | None, true_peak: float | None,
-           subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
-           jobs: int, strict: bool, review: bool, **layout) -> None:
+def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **values) -> None:
     """Render FILE into narration audio, subtitles and a JSON manifest in --out.
 
     Writes OUT/<name>.wav (or .mp3), OUT/<name>.srt (and .vtt) and
@@ -384,28 +218,14 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
       newsvoice render article.txt -o out/ --engine espeak --review
     """
     from newsvoice.cache.renders import look_up
-    from newsvoice.options import RenderOptions, validate
+    from newsvoice.pipeline.prepare import check
 
-    _check_voice(engine, voice)
-    _check_lexicons(layout["lexicons"])
-    try:
-        fit_s = _fit_seconds(fit) if fit is not None else None
-        if fit_s is not None and not math.isfinite(fit_s):
-            raise ValueError(f"not a finite duration: {fit!r}")
-    except ValueError as e:
-        raise click.BadParameter(f"{e} (use seconds or M:SS)", param_hint="--fit") from e
-    opts = RenderOptions(
-        engine=engine, voice=voice, speed=speed, fit_s=fit_s, audio_format=audio_format, subs=subs,
-        srt_bom=srt_bom, bit_depth=int(bit_depth), channels=int(channels), bitrate=bitrate,
-        loudness=loudness, lufs=lufs, true_peak=true_peak, cache_dir=cache_dir, use_cache=not no_cache,
-        retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after, jobs=jobs,
-        **_layout(**layout),
-    )
-    validate(opts)
+    checked = check(file, out_dir, _options(table_values(RENDER, values), jobs=jobs))  # validated once
+    opts = checked.opts
     looked = look_up(file, out_dir, opts)  # an unchanged render is restored: no plan, no audio stack
     result = looked.result
     if result is None:
-        result = _render_now(file, out_dir, opts, looked, engine, voice)
+        result = _render_now(checked, looked)
     _show_warnings(file.name, result.warnings)
     how = "restored from the render cache" if result.restored else f"{result.engine_calls} engine calls"
     log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
@@ -423,27 +243,29 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         raise InputError(f"{len(result.warnings)} warning(s) and --strict (outputs written)")
 
 
-def _render_now(file: Path, out_dir: Path, opts, looked, engine: str, voice: str | None):
-    """A render the memo does not have: inputs checked before the audio stack loads, and
-    the sidecar process started as soon as the article is known to be readable."""
-    from newsvoice.pipeline.preflight import check_render_inputs
+def _render_now(checked, looked):
+    """A render the memo does not have: the article read and the folder checked before
+    the audio stack loads, and the sidecar process started as soon as the article is
+    known to be readable."""
+    from newsvoice.pipeline.prepare import prepare
 
+    opts = checked.opts
     sides = []
 
     def start_sidecar(article) -> None:
         from newsvoice.pipeline.sidecar import start_for
 
-        sides.extend(filter(None, [start_for(engine, voice, opts, article)]))
+        sides.extend(filter(None, [start_for(opts.engine, opts.voice, opts, article)]))
 
     bar, progress = _progress("synthesising")
     try:
-        prepared = check_render_inputs(file, out_dir, opts, on_article=start_sidecar)
+        prepared = prepare(checked, on_article=start_sidecar)
         from newsvoice.pipeline.render import render as do_render
 
         if bar:
             bar.start()
-        return do_render(file, out_dir, opts, progress=progress, prepared=prepared, looked=looked,
-                         sidecar=sides[0] if sides else None)
+        return do_render(checked.src, checked.out_dir, opts, progress=progress, prepared=prepared,
+                         looked=looked, sidecar=sides[0] if sides else None)
     finally:
         if bar:
             bar.stop()
@@ -471,26 +293,20 @@ def review(manifest: Path, out_file: Path | None) -> None:
     click.echo(str(write_page(manifest, out_file)))
 
 
-def _ref_cache_options(f):
-    """--cache-dir and --no-cache (the reference speech of `align` is cached like render's units)."""
-    return _apply(_CACHE_OPTIONS[:2], f)
-
-
-def _fit_seconds(text: str) -> float:
-    """``--fit``: seconds or M:SS (pace.py loads only when the option is given)."""
-    from newsvoice.audio.pace import parse_slot
-
-    return parse_slot(text)
+MAX_OFFSET_S = 24 * 3600  # a programme day
 
 
 def _offset(text: str) -> float:
-    """``--offset``: seconds or M:SS, zero allowed."""
-    from newsvoice.audio.pace import parse_slot
+    """``--offset``: seconds or [H:]M:SS, zero allowed, at most a day."""
+    from newsvoice.options import parse_duration
 
     try:
-        return 0.0 if float(text.replace(":", "") or "x") == 0 else parse_slot(text)
+        secs = parse_duration(text)
     except ValueError:
         raise click.BadParameter(f"not a time: {text!r} (use seconds or M:SS)", param_hint="--offset") from None
+    if secs > MAX_OFFSET_S:
+        raise click.BadParameter(f"{text!r} is more than 24 hours", param_hint="--offset")
+    return secs
 
 
 @cli.command()
@@ -498,20 +314,16 @@ def _offset(text: str) -> float:
 @click.argument("recording", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Output folder (created if missing).")
-@_subs_option
-@click.option("--srt-bom", is_flag=True, help="Start the SRT with a UTF-8 BOM (some editing tools want it).")
+@table_options(ALIGN)
 @click.option("--offset", "offset", default="0", show_default=True, metavar="TIME",
               help="Programme time at which the recording starts (seconds or M:SS); added to every time.")
 @click.option("--min-confidence", type=FiniteFloat(0, 1), default=0.5, show_default=True,
               help="Cues whose alignment confidence is below this are listed on stderr.")
-@_layout_options
-@_ref_cache_options
 @click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
               help="Folder mode: pairs at once (worker processes).")
 @click.option("--force", is_flag=True, help="Folder mode: align even pairs whose outputs are up to date.")
-def align(article: Path, recording: Path | None, out_dir: Path, subs: tuple[str, ...], srt_bom: bool, offset: str,
-          min_confidence: float, cache_dir: Path | None, no_cache: bool, jobs: int, force: bool,
-          **layout) -> None:
+def align(article: Path, recording: Path | None, out_dir: Path, offset: str, min_confidence: float, jobs: int,
+          force: bool, **values) -> None:
     """Subtitle a human reading of ARTICLE: broadcast cues timed on RECORDING.
 
     RECORDING is anything ffmpeg decodes (wav, mp3, m4a, flac, ogg, or a video
@@ -532,13 +344,16 @@ def align(article: Path, recording: Path | None, out_dir: Path, subs: tuple[str,
       newsvoice align story.txt vo.mp3 -o subs/ --offset 10:00
       newsvoice align bulletin-folder/ -o subs/
     """
+    from newsvoice.options import conflicts
     from newsvoice.pipeline.voiceover import AlignOptions
 
-    lay = _layout(**layout)
-    opts = AlignOptions(subs=tuple(subs), srt_bom=srt_bom, narrate_headline=lay["narrate_headline"],
-                        keep_all=lay["keep_all"], cues=lay["cues"], lexicons=lay["lexicons"],
-                        offset_s=_offset(offset), min_confidence=min_confidence, cache_dir=cache_dir,
-                        use_cache=not no_cache)
+    ro = _options(table_values(ALIGN, values))
+    why = conflicts(ro)
+    if why:
+        raise UsageError(why)
+    opts = AlignOptions(subs=ro.subs, srt_bom=ro.srt_bom, narrate_headline=ro.narrate_headline,
+                        keep_all=ro.keep_all, cues=ro.cues, lexicons=ro.lexicons, offset_s=_offset(offset),
+                        min_confidence=min_confidence, cache_dir=ro.cache_dir, use_cache=ro.use_cache)
     if recording is None:
         if not article.is_dir():
             raise click.UsageError("give ARTICLE and RECORDING, or one folder of article + recording pairs")
@@ -602,17 +417,9 @@ def voices() -> None:
 @click.argument("subs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Also check that every cue sits on the speech of this audio file.")
-@click.option("--fps", type=FiniteFloat(1, 1000), default=25.0, show_default=True,
-              help="Frame grid (25, 29.97, 30, 50, ...).")
-@click.option("--max-chars", type=StrictInt(10, 200), default=42, show_default=True)
-@click.option("--max-lines", type=StrictInt(1, 10), default=2, show_default=True)
-@click.option("--min-dur", type=FiniteFloat(0, 60), default=5 / 6, show_default="0.833")
-@click.option("--max-dur", type=FiniteFloat(0.1, 600), default=7.0, show_default=True)
-@click.option("--max-cps", type=FiniteFloat(1, 100), default=20.0, show_default=True,
-              help="Reading speed above which a cue is flagged (warning).")
+@table_options(CHECK)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines: int, min_dur: float,
-          max_dur: float, max_cps: float, as_json: bool) -> None:
+def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
     """Lint SUBS (any SRT, ours or a human's) against the broadcast preset.
 
     Exit 0 when clean (warnings allowed), 1 on any violation.
@@ -624,11 +431,14 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
     """
     import json as _json
 
+    from newsvoice.options import conflicts
     from newsvoice.subtitles.check import check_file
-    from newsvoice.subtitles.rules import CueRules
 
-    rules = CueRules(max_chars=max_chars, max_lines=max_lines, min_dur=min_dur, max_dur=max_dur,
-                     fps=fps, max_cps=max_cps)
+    ro = _options(table_values(CHECK, values))
+    why = conflicts(ro)
+    if why:
+        raise UsageError(why)
+    rules = ro.cues
     rep = check_file(subs, rules, audio)
     if as_json:
         click.echo(_json.dumps(rep.to_dict(), ensure_ascii=False, indent=1))
@@ -655,30 +465,14 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
               help="Output folder: one sub-folder per article, plus report.json and report.csv.")
 @click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
               help="Articles at once (espeak: worker processes; gtts: threads sharing one rate limit).")
-@_engine_options
-@click.option("--speed", type=FiniteFloat(0.8, 1.3), default=1.0, show_default=True,
-              help="Pace (pitch kept).")
-@click.option("--format", "audio_format", type=click.Choice(AUDIO_FORMATS), default="wav", show_default=True)
-@click.option("--bit-depth", type=click.Choice(["16", "24"]), default="24", show_default=True, help="WAV sample size.")
-@click.option("--loudness", type=click.Choice(list(presets())), default="ebu-r128",
-              show_default=True, help="Loudness preset (see `newsvoice render --help`).")
-@_subs_option
-@_layout_options
-@_cache_options
-@click.option("--timeout", type=FiniteFloat(0.1, 120), default=10.0, show_default=True,
-              help="Online engines: longest time for one whole request, s.")
-@click.option("--min-interval", type=FiniteFloat(0, 10), default=0.3, show_default=True,
-              help="Seconds between Google requests, across the whole batch.")
+@table_options(BATCH)
 @click.option("--max-refusals", type=StrictInt(1, 1000), default=5, show_default=True,
               help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.")
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
 @_STRICT
 @_review_option("an HTML review page per article and OUT/index.html")
-def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None,
-          max_retry_after: float, speed: float,
-          audio_format: str, bit_depth: str, loudness: str, subs: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
-          retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
-          strict: bool, review: bool, **layout) -> None:
+def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, max_refusals: int, force: bool, strict: bool,
+          review: bool, **values) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -691,16 +485,12 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
       newsvoice batch 'feeds/**/*.md' -o out/ --engine gtts --fallback espeak
       newsvoice batch bulletins/ -o out/ --engine espeak --review   # + out/index.html
     """
-    from newsvoice.options import RenderOptions
     from newsvoice.pipeline.batch import BatchOptions, collect_inputs, run_batch
+    from newsvoice.pipeline.prepare import check
 
-    _check_voice(engine, voice)
-    _check_lexicons(layout["lexicons"])
-    opts = RenderOptions(engine=engine, voice=voice, speed=speed, audio_format=audio_format, subs=subs,
-                         bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
-                         retries=retries, timeout=timeout, min_interval=min_interval,
-                         max_retry_after=max_retry_after, **_layout(**layout))
-    bopts = BatchOptions(jobs=jobs, force=force, fallback=fallback, max_refusals=max_refusals)
+    # every article takes the same options: checked once here, each article again by render
+    opts = check(out_dir / "x", out_dir, _options(table_values(BATCH, values))).opts
+    bopts = BatchOptions(jobs=jobs, force=force, fallback=opts.fallback, max_refusals=max_refusals)
     paths = collect_inputs(inputs)
     bar, update = _progress("articles")
     task_progress = None

@@ -88,6 +88,9 @@ class Bitrate(click.ParamType):
             self.fail(f"{value!r} is not a bit rate from {lo}k to {hi}k (e.g. 192k)", param, ctx)
         return f"{int(kbps)}k"
 
+    def __repr__(self) -> str:
+        return f"Bitrate{self.KBPS}"
+
 
 class FormatList(click.ParamType):
     """Comma-separated names from ``choices`` (a TOML list works too), at least one.
@@ -114,6 +117,9 @@ class FormatList(click.ParamType):
         if bad:
             self.fail(f"unknown format {bad[0]!r} (choose from {', '.join(self.choices)})", param, ctx)
         return tuple(dict.fromkeys(names))
+
+    def __repr__(self) -> str:
+        return "FormatList"
 
 
 def hoist_global_options(args: list[str], flags: Sequence[str], valued: Sequence[str]) -> list[str]:

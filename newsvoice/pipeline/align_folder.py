@@ -10,16 +10,13 @@ is per-process C state.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from newsvoice import __version__
 from newsvoice.errors import InputError
 from newsvoice.outputs.files import check_output_dir, display_path
 from newsvoice.pipeline.batch import (
@@ -40,7 +37,6 @@ from newsvoice.pipeline.voiceover import AlignOptions, align
 
 RECORDING_SUFFIXES = (".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".wma", ".aiff", ".aif",
                       ".mp4", ".mov", ".mxf", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts")
-_NOT_OUTPUT = {"cache_dir", "use_cache"}
 
 
 @dataclass(frozen=True)
@@ -70,14 +66,13 @@ def find_pairs(folder: Path, out_root: Path) -> list[Pair]:
 
 
 def pair_key(article: Path, recording: Path, opts: AlignOptions) -> str:
-    """Hash of both inputs and everything that shapes the outputs."""
-    settings = {f.name: getattr(opts, f.name) for f in fields(opts) if f.name not in _NOT_OUTPUT}
-    settings["lexicons"] = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in opts.lexicons]
-    settings.update(version=__version__, recording=recording.name,
-                    inputs=[file_digest(article), file_digest(recording)])
-    blob = json.dumps(settings, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
-                      sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """The output key (options.output_key) of aligning ``article`` to ``recording``."""
+    from newsvoice.inputs.files import read_bytes
+    from newsvoice.options import output_key
+
+    return output_key(read_bytes(article), opts, engine="espeak", voice=opts.voice,
+                      lexicons=[Path(p).read_bytes() for p in opts.lexicons], kind="align",
+                      extra={"recording": recording.name, "recording_file": file_digest(recording)})
 
 
 def align_pair(pair: Pair, opts: AlignOptions, force: bool = False) -> BatchResult:

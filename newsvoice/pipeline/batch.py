@@ -57,9 +57,6 @@ SUFFIXES = ARTICLE_SUFFIXES  # .txt .md .html .htm .docx
 STAMP = ".newsvoice-done"
 REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback",
                  "fallback_reason")
-# settings that change how the work is done, not what comes out (the engine used is keyed apart)
-_NOT_OUTPUT = {"cache_dir", "use_cache", "retries", "timeout", "min_interval", "backoff", "max_retry_after",
-               "fallback"}
 
 
 @dataclass(frozen=True)
@@ -186,13 +183,12 @@ def plan_items(paths: Sequence[Path], out_root: Path) -> list[BatchItem]:
 
 
 def settings_key(data: bytes, opts: RenderOptions, engine: str, voice: str) -> str:
-    """Hash of the input bytes and everything that shapes the outputs."""
-    settings = {f.name: getattr(opts, f.name) for f in fields(opts) if f.name not in _NOT_OUTPUT}
-    settings.update(engine=engine, voice=voice, version=__version__)
-    settings["lexicons"] = [hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in opts.lexicons]
-    blob = json.dumps(settings, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o),
-                      sort_keys=True)
-    return hashlib.sha256(data + b"\0" + blob.encode()).hexdigest()
+    """The output key (options.output_key) of rendering ``data``: a changed lexicon, reading
+    rule or any other file of the package renders the article again."""
+    from newsvoice.options import output_key
+
+    return output_key(data, opts, engine=engine, voice=voice,
+                      lexicons=[Path(p).read_bytes() for p in opts.lexicons], extra={"stamp": 1})
 
 
 def file_digest(path: Path) -> dict[str, object]:

@@ -40,15 +40,14 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
     loudness_target,
     validate,
 )
-from newsvoice.outputs.files import check_output_dir, write_outputs
+from newsvoice.outputs.files import write_outputs
 from newsvoice.outputs.manifest import build_manifest
-from newsvoice.pipeline.preflight import Prepared
+from newsvoice.pipeline.prepare import Prepared, check, prepare
 from newsvoice.pipeline.sidecar import Job, Sidecar, start_for, track_path_for_sidecar
 from newsvoice.speech.engines import (
     Engine,
     EngineSettings,
     ServiceUnavailable,
-    check_choice,
     fallback_for,
     open_engine,
     open_fallback,
@@ -74,48 +73,51 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
     fallback engine, the whole article is rendered again with it: one voice per file.
-    ``prepared``: what preflight.check_render_inputs already read and planned for ``src``.
-    An identical earlier render is restored from the render memo (memo.py) instead;
+    ``prepared``: the caller's checked request (prepare.check + prepare.prepare), so
+    nothing is validated or read twice; without it the request is checked here, once.
+    An identical earlier render is restored from the render memo (cache.renders) instead;
     ``looked``: the caller's memo look-up (it missed), so it is not done twice.
     ``sidecar``: a helper process the caller started early (it stays the caller's to
     close); without one, a render that can use a second core starts its own."""
-    opts = opts or RenderOptions()
-    if engine is None:
-        check_choice(opts.engine, opts.voice)  # a bad --engine/--voice is a usage error, before any work
+    if prepared is not None:
+        checked = prepared.checked
+    else:
+        checked = check(src, out_dir, opts or RenderOptions(), engine_given=engine is not None)
+    opts = checked.opts
     looked = looked or look_up(src, out_dir, opts, engine=engine)
     if looked.result is not None:
         return looked.result
+    prepared = prepared or prepare(checked)
     try:
-        result = _render(src, out_dir, opts, engine=engine, progress=progress, prepared=prepared, sidecar=sidecar)
+        result = _render(prepared, engine=engine, progress=progress, sidecar=sidecar)
     except ServiceUnavailable as e:
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
             raise
         used = open_fallback(fb, engine.name if engine else primary_of(opts.engine, opts.voice), str(e),
                              EngineSettings.from_options(opts), opts.voice)
-        result = _render(src, out_dir, opts, engine=used, progress=progress, prepared=prepared)
+        result = _render(prepared, engine=used, progress=progress)
     remember(looked, result)
     return result
 
 
-def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None,
-            progress: Progress | None, prepared: Prepared | None = None,
+def _render(prepared: Prepared, *, engine: Engine | None, progress: Progress | None,
             sidecar: Sidecar | None = None) -> RenderResult:
     t0 = time.perf_counter()
+    checked = prepared.checked
+    src, out_dir, opts = checked.src, checked.out_dir, checked.opts
 
     def stage(name: str, done: int = 0, total: int | None = None) -> None:
         if progress:
             progress(name, done, total)
 
-    target = validate(opts)
-    article = prepared.article if prepared else read_source_article(str(src), keep_all=opts.keep_all)
-    stem = source_stem(str(src))
-    check_output_dir(out_dir, inputs=(src, *opts.lexicons), stem=stem)
+    # a URL is read here, once (prepare does not fetch it)
+    article = prepared.article or read_source_article(str(src), keep_all=opts.keep_all)
     # engines speak at their natural pace; tempo is applied afterwards, pitch kept
     engine = engine or open_engine(opts.engine, opts.voice, EngineSettings.from_options(opts),
                                    fallback=opts.fallback)
     max_spoken = getattr(engine, "max_chars", None)
-    if prepared is not None and max_spoken is None:
+    if prepared.plan is not None and max_spoken is None:
         plan = prepared.plan
     else:
         plan = build_plan(article, Normalizer(list(opts.lexicons)), pauses=opts.pauses,
@@ -132,7 +134,7 @@ def _render(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
             stack.enter_context(_one_blas_thread())
         paced = _speak(plan, synth, opts, stage, side)
         with paced.track:
-            return _deliver(src, out_dir, opts, target, plan, synth, paced, stage, t0, side)
+            return _deliver(src, out_dir, opts, checked.target, plan, synth, paced, stage, t0, side)
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:

@@ -67,8 +67,8 @@ class AlignOptions:
     lexicons: tuple[Path, ...] = ()
     offset_s: float = 0.0
     min_confidence: float = 0.5
-    cache_dir: Path | None = None
-    use_cache: bool = True
+    cache_dir: Path | None = field(default=None, metadata={"run": True})
+    use_cache: bool = field(default=True, metadata={"run": True})
     voice: str = "vi"   # espeak-ng voice of the reference
 
 
