@@ -51,6 +51,10 @@ class RenderOptions:
     max_retry_after: float = 60.0
     fallback: str | None = None          # engine to use when an online one is unusable
     jobs: int = 2                        # processes for one render: 2 = a sidecar for an offline engine
+    # issue 26 (broadcast delivery): output-shaping settings, for the lead's option table
+    bwf: bool = True                     # WAV as Broadcast WAV (bext v2 + iXML); False: --no-bwf, plain WAV
+    start_tc: str | None = None          # HH:MM:SS:FF of the first sample: every subtitle file and bext TimeReference
+    station: str | None = None           # bext Originator, iXML and MP3 ID3 publisher (TPUB)
 
 
 @dataclass
@@ -85,6 +89,18 @@ def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:
     return target
 
 
+def start_frames(opts: RenderOptions) -> int:
+    """Frames before the programme's first sample on the cue grid (``--start-tc``)."""
+    if opts.start_tc is None:
+        return 0
+    from newsvoice.timecode import FrameRate, parse
+
+    try:
+        return parse(opts.start_tc, FrameRate(opts.cues.fps_exact))
+    except ValueError as e:
+        raise InputError(f"--start-tc: {e}") from None
+
+
 def validate(opts: RenderOptions) -> LoudnessTarget | None:
     """Refuse impossible options before any work; return the loudness target."""
     if opts.audio_format not in AUDIO_FORMATS:
@@ -96,4 +112,5 @@ def validate(opts: RenderOptions) -> LoudnessTarget | None:
         raise InputError(f"speed {opts.speed} outside {SPEED_RANGE[0]}–{SPEED_RANGE[1]}")
     if opts.fit_s is not None and opts.fit_s <= 0:
         raise InputError(f"--fit must be a positive duration, got {opts.fit_s:g} s")
+    start_frames(opts)
     return loudness_target(opts)

@@ -302,7 +302,49 @@ def _sub_format_names() -> tuple[str, ...]:
 
 def _subs_option(f):
     return click.option("--subs", type=FormatList(_sub_format_names), default="srt", show_default=True,
-                        help="Subtitle formats, comma-separated (or a TOML list): srt, vtt, ttml (EBU-TT-D).")(f)
+                        help="Subtitle formats, comma-separated (or a TOML list): srt, vtt, ttml (EBU-TT-D), "
+                             "avid (Avid DS .avid.txt for SubCap).")(f)
+
+
+# issue 26: broadcast delivery options (Broadcast WAV, start timecode, station); the lead folds
+# them into the option table. One decorator per command family, applied in one place each.
+_START_TC = click.option("--start-tc", default=None, metavar="HH:MM:SS:FF",
+                         help="Timecode of the first sample, e.g. 10:00:00:00: every subtitle file and the "
+                              "Broadcast WAV TimeReference (at --fps; 29.97 is drop-frame).")
+
+
+def _delivery_options(f):
+    """--no-bwf, --start-tc, --station (issue 26)."""
+    f = click.option("--station", default=None, metavar="NAME",
+                     help="Station: Broadcast WAV Originator and iXML, MP3 ID3 publisher.")(f)
+    f = _START_TC(f)
+    return click.option("--no-bwf", is_flag=True,
+                        help="Plain WAV: no Broadcast WAV bext (loudness, origin, timecode) and iXML chunks.")(f)
+
+
+def _delivery(opts, no_bwf: bool, start_tc: str | None, station: str | None):
+    """``opts`` with the issue-26 delivery settings; a bad --start-tc is a usage error."""
+    from dataclasses import replace
+
+    from newsvoice.options import start_frames
+
+    opts = replace(opts, bwf=not no_bwf, start_tc=start_tc, station=station)
+    try:
+        start_frames(opts)
+    except InputError as e:
+        raise click.BadParameter(str(e).removeprefix("--start-tc: "), param_hint="--start-tc") from None
+    return opts
+
+
+def _tc_ok(start_tc: str | None, cues) -> None:
+    """A --start-tc that is not a timecode at the cue grid's rate is a usage error."""
+    from newsvoice.timecode import FrameRate, parse
+
+    if start_tc is not None:
+        try:
+            parse(start_tc, FrameRate(cues.fps_exact))
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--start-tc") from None
 
 
 def _check_voice(engine: str, voice: str | None) -> None:
@@ -365,8 +407,10 @@ def _layout(fps: str, max_chars: int, max_lines: int, min_dur: float, max_dur: f
                    "(synthesis from both ends, loudness beside the subtitles); 1 stays in one.")
 @_STRICT
 @_review_option("an HTML review page next to the audio")
+@_delivery_options  # issue 26
 def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: str | None,
-           max_retry_after: float, speed: float, fit: str | None,
+           max_retry_after: float, speed: float, fit: str | None, no_bwf: bool, start_tc: str | None,
+           station: str | None,
            audio_format: str, bit_depth: str, bitrate: str, channels: str, loudness: str,
            lufs: float | None, true_peak: float | None,
            subs: tuple[str, ...], srt_bom: bool, cache_dir: Path | None, no_cache: bool, retries: int, timeout: float,
@@ -401,6 +445,7 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
         retries=retries, timeout=timeout, fallback=fallback, max_retry_after=max_retry_after, jobs=jobs,
         **_layout(**layout),
     )
+    opts = _delivery(opts, no_bwf, start_tc, station)  # issue 26
     validate(opts)
     looked = look_up(file, out_dir, opts)  # an unchanged render is restored: no plan, no audio stack
     result = looked.result
@@ -509,7 +554,9 @@ def _offset(text: str) -> float:
 @click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
               help="Folder mode: pairs at once (worker processes).")
 @click.option("--force", is_flag=True, help="Folder mode: align even pairs whose outputs are up to date.")
+@_START_TC  # issue 26
 def align(article: Path, recording: Path | None, out_dir: Path, subs: tuple[str, ...], srt_bom: bool, offset: str,
+          start_tc: str | None,
           min_confidence: float, cache_dir: Path | None, no_cache: bool, jobs: int, force: bool,
           **layout) -> None:
     """Subtitle a human reading of ARTICLE: broadcast cues timed on RECORDING.
@@ -538,7 +585,8 @@ def align(article: Path, recording: Path | None, out_dir: Path, subs: tuple[str,
     opts = AlignOptions(subs=tuple(subs), srt_bom=srt_bom, narrate_headline=lay["narrate_headline"],
                         keep_all=lay["keep_all"], cues=lay["cues"], lexicons=lay["lexicons"],
                         offset_s=_offset(offset), min_confidence=min_confidence, cache_dir=cache_dir,
-                        use_cache=not no_cache)
+                        use_cache=not no_cache, start_tc=start_tc)  # issue 26: start_tc
+    _tc_ok(start_tc, lay["cues"])
     if recording is None:
         if not article.is_dir():
             raise click.UsageError("give ARTICLE and RECORDING, or one folder of article + recording pairs")
@@ -674,8 +722,9 @@ def check(subs: Path, audio: Path | None, fps: float, max_chars: int, max_lines:
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
 @_STRICT
 @_review_option("an HTML review page per article and OUT/index.html")
+@_delivery_options  # issue 26
 def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice: str | None,
-          max_retry_after: float, speed: float,
+          max_retry_after: float, speed: float, no_bwf: bool, start_tc: str | None, station: str | None,
           audio_format: str, bit_depth: str, loudness: str, subs: tuple[str, ...], cache_dir: Path | None, no_cache: bool,
           retries: int, timeout: float, min_interval: float, max_refusals: int, fallback: str | None, force: bool,
           strict: bool, review: bool, **layout) -> None:
@@ -700,6 +749,7 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, engine: str, voice:
                          bit_depth=int(bit_depth), loudness=loudness, cache_dir=cache_dir, use_cache=not no_cache,
                          retries=retries, timeout=timeout, min_interval=min_interval,
                          max_retry_after=max_retry_after, **_layout(**layout))
+    opts = _delivery(opts, no_bwf, start_tc, station)  # issue 26
     bopts = BatchOptions(jobs=jobs, force=force, fallback=fallback, max_refusals=max_refusals)
     paths = collect_inputs(inputs)
     bar, update = _progress("articles")
@@ -822,6 +872,7 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
     click.echo(f"removed\t{info.removed}\t{human_size(info.freed)}\n"
                f"entries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
                f"renders\t{info.renders}\t{human_size(info.render_size)}")
+
 
 
 def run() -> None:
