@@ -875,6 +875,9 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
 
 
 
+from newsvoice.cli import bulletin as _bulletin  # noqa: E402, F401  (issue 26: registers `newsvoice bulletin`)
+
+
 def run() -> None:
     """The console script and ``python -m newsvoice``: ``main()``, then leave without
     tearing the interpreter down. Every output is written, synced and renamed by then,
