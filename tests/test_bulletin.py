@@ -165,3 +165,21 @@ def test_mos_running_order_renders_and_writes_durations_back(tmp_path):
     assert read_file(out / "programme.srt")[0].start.total_seconds() >= 36000  # --start-tc
     bext = wavinfo.WavInfoReader(str(out / "programme.wav")).bext
     assert bext.time_reference == 36000 * 48000 and bext.originator_ref == "RO-19H"
+
+
+def test_csv_running_order_and_bad_lines(tmp_path):
+    from newsvoice.errors import InputError
+    from newsvoice.pipeline.bulletin import read_rundown
+
+    (tmp_path / "ro.csv").write_text("kind,source,slug,slot,voice\nsting,sting.wav,,,\nstory,s1.txt,de-dieu,0:45,\n"
+                                     "pause,1.5,,,\nstory,https://example.vn/tin,,,\n", encoding="utf-8")
+    ro = read_rundown(tmp_path / "ro.csv")
+    assert [(i.kind, i.slug, i.slot_s) for i in ro.items] == [("sting", "sting", None), ("story", "de-dieu", 45.0),
+                                                              ("pause", "", 1.5), ("story", "tin", None)]
+    assert ro.items[1].source == str(tmp_path / "s1.txt") and ro.items[3].source == "https://example.vn/tin"
+    (tmp_path / "bad.csv").write_text("kind,source\nsong,x.wav\n", encoding="utf-8")
+    with pytest.raises(InputError, match="bad.csv:2"):
+        read_rundown(tmp_path / "bad.csv")
+    (tmp_path / "none.toml").write_text('[[item]]\npause = 1\n', encoding="utf-8")
+    with pytest.raises(InputError, match="no story"):
+        read_rundown(tmp_path / "none.toml")
