@@ -40,6 +40,8 @@ def parse(tc: str, rate: FrameRate) -> int:
     if not m:
         raise ValueError(f"timecode {tc!r} is not HH:MM:SS:FF")
     h, mi, s, f = int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(5))
+    if h >= 24:
+        raise ValueError(f"timecode {tc!r}: hours run 00-23")
     if f >= rate.nominal:
         raise ValueError(f"timecode {tc!r}: frame {f} does not exist at {float(rate.fps):g} fps")
     drop = rate.drop

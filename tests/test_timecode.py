@@ -45,7 +45,7 @@ def test_known_broadcast_values():
     assert samples(1_078_920, R2997, 48000) == 1_727_998_272  # 1601.6 samples a frame, exact here
 
 
-@pytest.mark.parametrize("bad", ["10:00:00", "10:61:00:00", "1:00:00:00", "10:00:00:25", "00:01:00;01"])
+@pytest.mark.parametrize("bad", ["10:00:00", "24:00:00:00", "10:61:00:00", "1:00:00:00", "10:00:00:25", "00:01:00;01"])
 def test_bad_timecodes_are_refused(bad):
     rate = R2997 if ";" in bad else R25
     with pytest.raises(ValueError):
