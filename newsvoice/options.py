@@ -136,6 +136,14 @@ SPECS: tuple[Spec, ...] = (
     Spec("--pause-paragraph", "int", 1000, "ms after a paragraph.", "pauses.paragraph", lo=0, hi=10000),
     Spec("--pause-head", "int", 300, "ms of silence before.", "pauses.head", lo=0, hi=10000),
     Spec("--pause-tail", "int", 700, "ms of silence after.", "pauses.tail", lo=0, hi=10000),
+    # ---- delivery (issue 26)
+    Spec("--no-bwf", "flag", False, "Write a plain WAV, without the Broadcast WAV bext and iXML chunks.",
+         "!bwf", show_default=False),
+    Spec("--start-tc", "text", None, "Timecode of the first sample, HH:MM:SS:FF (e.g. 10:00:00:00; "
+         "29.97 drop-frame takes ';'): every subtitle file and the bext TimeReference.", "start_tc",
+         commands=ALIGNED, show_default=False, metavar="TIMECODE"),
+    Spec("--station", "text", None, "Station or originator name: bext Originator, iXML, MP3 publisher.",
+         "station", show_default=False),
     # ---- how a render runs (not part of the output key)
     Spec("--fallback", "engine", None, "When the online engine is unreachable, timing out or refusing, "
          "render with this engine instead (recorded in the manifest and report).", "fallback",
@@ -194,6 +202,10 @@ class RenderOptions:
     fallback: str | None = field(default=None, metadata={"run": True})
     # processes for one render: 2 = a sidecar for an offline engine (byte-identical)
     jobs: int = field(default=2, metadata={"run": True})
+    # issue 26 (broadcast delivery)
+    bwf: bool = True                     # WAV as Broadcast WAV (bext v2 + iXML); False: --no-bwf, plain WAV
+    start_tc: str | None = None          # HH:MM:SS:FF of the first sample: every subtitle file and bext TimeReference
+    station: str | None = None           # bext Originator, iXML and MP3 ID3 publisher (TPUB)
 
 
 @dataclass
@@ -348,6 +360,18 @@ def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:
     return target
 
 
+def start_frames(opts: RenderOptions) -> int:
+    """Frames before the programme's first sample on the cue grid (``--start-tc``)."""
+    if opts.start_tc is None:
+        return 0
+    from newsvoice.timecode import FrameRate, parse
+
+    try:
+        return parse(opts.start_tc, FrameRate(opts.cues.fps_exact))
+    except ValueError as e:
+        raise UsageError(f"--start-tc: {e}", option="--start-tc") from None
+
+
 def validate(opts: RenderOptions) -> LoudnessTarget | None:
     """Refuse impossible options before any work (UsageError, exit 2); return the
     loudness target. The same checks for the CLI, batch, library callers and the service."""
@@ -357,6 +381,7 @@ def validate(opts: RenderOptions) -> LoudnessTarget | None:
     why = conflicts(opts)
     if why:
         raise UsageError(why)
+    start_frames(opts)
     return loudness_target(opts)
 
 

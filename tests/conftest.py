@@ -18,6 +18,10 @@ from pathlib import Path
 
 import pytest
 
+# Broadcast WAV bext carries the origination date and time: renders compared byte for
+# byte must share it (the reproducible-builds variable newsvoice honours)
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1764979200")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

@@ -113,7 +113,8 @@ def test_the_key_covers_every_field_that_can_change_an_output(tmp_path):
     changed = {"speed": 1.1, "fit_s": 30.0, "audio_format": "mp3", "bit_depth": 16, "channels": 2,
                "bitrate": "128k", "loudness": "web", "lufs": -20.0, "true_peak": -2.0, "subs": ("vtt",),
                "srt_bom": True, "narrate_headline": False, "keep_all": True, "pauses": Pauses(comma=301),
-               "cues": CueRules(max_chars=37)}
+               "cues": CueRules(max_chars=37),
+               "bwf": False, "start_tc": "10:00:00:00", "station": "VTV1"}  # issue 26
     run = {f.name for f in dataclasses.fields(RenderOptions) if f.metadata.get("run")}
     names = {f.name for f in dataclasses.fields(RenderOptions)}
     assert names == set(changed) | run | KEYED_APART  # nothing left unconsidered

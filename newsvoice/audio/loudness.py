@@ -331,6 +331,20 @@ def lra_from(sub: np.ndarray) -> float:
     return float(hi - lo)
 
 
+def max_window_from(sub: np.ndarray, steps: int) -> float:
+    """The loudest window of ``steps`` 100 ms sub-blocks, LUFS, ungated: 4 = maximum
+    momentary, 30 = maximum short-term loudness (EBU Tech 3341; the meter's 10 Hz updates)."""
+    if len(sub) < steps:
+        return float("-inf")
+    return float(_db(float(np.convolve(sub, np.ones(steps) / steps, mode="valid").max())))
+
+
+def _measured(sub: np.ndarray, peak_dbtp: float) -> Measurement:
+    """Every loudness figure of a programme's (gained) sub-block powers."""
+    return Measurement(integrated_from(sub), lra_from(sub), peak_dbtp, max_window_from(sub, 4),
+                       max_window_from(sub, 30))
+
+
 def _peaks(x: np.ndarray) -> np.ndarray:
     """Per sample of ``x[_HALF:-_HALF]``, the largest |value| among its 4 interpolated
     samples (``x`` carries _HALF samples of context on each side)."""
@@ -511,7 +525,7 @@ def measure_source(src: Source, channels: int = 1, *, scanned: Scan | None = Non
     ``scanned``: the whole programme's Scan, if already made."""
     scan = scanned if scanned is not None else _scan(src)
     sub = scan.power * channels
-    return Measurement(integrated_from(sub), lra_from(sub), _dbtp(_BlockPeaks(src, scan.stats).top()))
+    return _measured(sub, _dbtp(_BlockPeaks(src, scan.stats).top()))
 
 
 def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
@@ -572,12 +586,13 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
         if abs(loud - target.lufs) <= tolerance / 3:
             break
     tp = _output_peak(src, GainPlan(g, limiter, tuple(spans), 1.0, _NONE), blocks)
-    m = Measurement(loud, lra_from(sub), _dbtp(tp))
+    m = _measured(sub, _dbtp(tp))
     trim = 1.0
     if m.true_peak > target.true_peak - 0.1:  # interpolation of a gain edge overshot: trim the excess
         trim_db = target.true_peak - 0.15 - m.true_peak
         trim = 10 ** (trim_db / 20)
-        m = Measurement(m.integrated + trim_db, m.lra, m.true_peak + trim_db)  # all scale with a gain
+        m = Measurement(m.integrated + trim_db, m.lra, m.true_peak + trim_db,  # all scale with a gain
+                        m.max_momentary + trim_db, m.max_short_term + trim_db)
     return GainPlan(g, limiter, tuple(spans), trim, m)
 
 

@@ -25,15 +25,24 @@ class LoudnessTarget:
 
 @dataclass(frozen=True)
 class Measurement:
-    """What a programme measures: integrated LUFS, loudness range LU, true peak dBTP."""
+    """What a programme measures: integrated LUFS, loudness range LU, true peak dBTP,
+    and the loudest 400 ms (momentary) and 3 s (short-term) windows in LUFS, which the
+    Broadcast WAV bext chunk carries (EBU Tech 3285 v2); NaN where not measured."""
 
     integrated: float
     lra: float
     true_peak: float
+    max_momentary: float = float("nan")
+    max_short_term: float = float("nan")
 
     def as_dict(self) -> dict[str, float]:
-        return {"integrated_lufs": round(self.integrated, 2), "lra_lu": round(self.lra, 2),
-                "true_peak_dbtp": round(self.true_peak, 2)}
+        out = {"integrated_lufs": round(self.integrated, 2), "lra_lu": round(self.lra, 2),
+               "true_peak_dbtp": round(self.true_peak, 2)}
+        if self.max_momentary == self.max_momentary:  # not NaN: measured
+            out["max_momentary_lufs"] = round(self.max_momentary, 2)
+        if self.max_short_term == self.max_short_term:
+            out["max_short_term_lufs"] = round(self.max_short_term, 2)
+        return out
 
 
 def presets() -> dict[str, LoudnessTarget | None]:

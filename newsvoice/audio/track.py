@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from math import gcd
 from typing import BinaryIO
@@ -336,9 +336,11 @@ def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24
 
 
 def write_audio(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, fmt: str, *, rate: int = RATE,
-                bit_depth: int = 24, channels: int = 1, bitrate: str = "192k") -> None:
+                bit_depth: int = 24, channels: int = 1, bitrate: str = "192k",
+                tags: Mapping[str, str] | None = None) -> None:
     """Stream float chunks (``n_samples`` in all) into ``out`` as WAV or CBR MP3:
-    memory holds one chunk, whatever the programme's length."""
+    memory holds one chunk, whatever the programme's length. ``tags``: MP3 only, ffmpeg
+    metadata keys its muxer writes as ID3v2 frames (title -> TIT2, publisher -> TPUB)."""
     if channels not in (1, 2):
         raise ValueError(f"unsupported channel count {channels}")
     if fmt == "wav":
@@ -355,7 +357,10 @@ def write_audio(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, fmt
     if fmt != "mp3":
         raise ValueError(f"unknown audio format {fmt!r}")
     cmd = [ffmpeg_exe(), "-v", "error", "-f", "s24le", "-ar", str(rate), "-ac", str(channels),
-           "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate, "-f", "mp3", "pipe:1"]
+           "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate]
+    for k, v in (tags or {}).items():
+        cmd += ["-metadata", f"{k}={v}"]
+    cmd += ["-f", "mp3", "pipe:1"]
     with tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=err)
         try:

@@ -344,7 +344,7 @@ def align(article: Path, recording: Path | None, out_dir: Path, offset: str, min
       newsvoice align story.txt vo.mp3 -o subs/ --offset 10:00
       newsvoice align bulletin-folder/ -o subs/
     """
-    from newsvoice.options import conflicts
+    from newsvoice.options import conflicts, start_frames
     from newsvoice.pipeline.voiceover import AlignOptions
 
     ro = _options(table_values(ALIGN, values))
@@ -353,7 +353,9 @@ def align(article: Path, recording: Path | None, out_dir: Path, offset: str, min
         raise UsageError(why)
     opts = AlignOptions(subs=ro.subs, srt_bom=ro.srt_bom, narrate_headline=ro.narrate_headline,
                         keep_all=ro.keep_all, cues=ro.cues, lexicons=ro.lexicons, offset_s=_offset(offset),
-                        min_confidence=min_confidence, cache_dir=ro.cache_dir, use_cache=ro.use_cache)
+                        min_confidence=min_confidence, cache_dir=ro.cache_dir, use_cache=ro.use_cache,
+                        start_tc=ro.start_tc)
+    start_frames(ro)  # a bad --start-tc is a usage error before any work
     if recording is None:
         if not article.is_dir():
             raise click.UsageError("give ARTICLE and RECORDING, or one folder of article + recording pairs")
@@ -615,6 +617,10 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
     click.echo(f"removed\t{done.removed}\t{human_size(done.freed)}\n"
                f"entries\t{done.entries}\nsize\t{done.size}\t{human_size(done.size)}\n"
                f"renders\t{done.renders}\t{human_size(done.render_size)}")
+
+
+
+from newsvoice.cli import bulletin as _bulletin  # noqa: E402, F401  (issue 26: registers `newsvoice bulletin`)
 
 
 def run() -> None:

@@ -28,7 +28,7 @@ from typing import BinaryIO
 from newsvoice.errors import OutputError
 
 PART = ".part-"  # temp names: .<final name>.part-<random>
-OUTPUT_SUFFIXES = ("wav", "mp3", "srt", "vtt", "ttml", "json")  # what a render may write
+OUTPUT_SUFFIXES = ("wav", "mp3", "srt", "vtt", "ttml", "avid.txt", "json")  # what a render may write
 
 
 def display_path(path: Path | str) -> str:

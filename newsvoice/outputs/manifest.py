@@ -60,7 +60,9 @@ def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], wor
         "dropped": [asdict(d) for d in plan.dropped],
         "warnings": warnings,
         "settings": {"pauses": asdict(opts.pauses), "cues": asdict(opts.cues),
-                     "audio_format": opts.audio_format, "subs": list(opts.subs)},
+                     "audio_format": opts.audio_format, "subs": list(opts.subs),
+                     "bwf": opts.bwf and opts.audio_format == "wav", "start_tc": opts.start_tc,
+                     "station": opts.station},
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from newsvoice.audio.bwf import write_bwf
 from newsvoice.audio.loudness import Source, join_scans, measure_source, plan_gain, scan_forward
 from newsvoice.audio.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
 from newsvoice.audio.targets import LoudnessTarget
@@ -38,8 +39,10 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
     RenderOptions,
     RenderResult,
     loudness_target,
+    start_frames,
     validate,
 )
+from newsvoice.outputs.broadcast import broadcast_wav, mp3_tags
 from newsvoice.outputs.files import write_outputs
 from newsvoice.outputs.manifest import build_manifest
 from newsvoice.pipeline.prepare import Prepared, check, prepare
@@ -56,6 +59,7 @@ from newsvoice.speech.engines import (
 from newsvoice.speech.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.speech.timeline import build_timeline
 from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
+from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
 from newsvoice.text.article import Article, read_source_article
 from newsvoice.text.normalize import Normalizer
@@ -262,16 +266,20 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
     audio_path = out_dir / f"{stem}.{opts.audio_format}"
 
     def write_audio_file(f: BinaryIO) -> None:
+        if opts.audio_format == "wav" and opts.bwf:  # Broadcast WAV (issue 26)
+            bext, ixml = broadcast_wav(opts, story=stem, headline=plan.headline, loud=loud, rate=RATE)
+            write_bwf(f, chunks(source), track.n_samples, bext, ixml, bit_depth=opts.bit_depth,
+                      channels=opts.channels)
+            return
         write_audio(f, chunks(source), track.n_samples, opts.audio_format, bit_depth=opts.bit_depth,
-                    channels=opts.channels, bitrate=opts.bitrate)
+                    channels=opts.channels, bitrate=opts.bitrate, tags=mp3_tags(opts, headline=plan.headline))
 
     files: dict[Path, bytes | Callable[[BinaryIO], None]] = {audio_path: write_audio_file}
     outputs = {"audio": audio_path.name}
     for name in opts.subs:
-        fmt = get_format(name)
-        bom = "\ufeff" if name == "srt" and opts.srt_bom else ""
-        outputs[name] = f"{stem}{fmt.suffix}"
-        files[out_dir / outputs[name]] = (bom + fmt.write(cues.cues)).encode("utf-8")
+        outputs[name] = f"{stem}{get_format(name).suffix}"
+        files[out_dir / outputs[name]] = encode_subs(name, cues.cues, start_frames=start_frames(opts),
+                                                     bom=name == "srt" and opts.srt_bom)
     manifest = build_manifest(
         source_name(str(src)), plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
         cache_hits=cache.hits if cache else 0, aligned_units=synth.aligned, opts=opts, warnings=warnings,

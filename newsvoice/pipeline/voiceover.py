@@ -42,10 +42,13 @@ from newsvoice.speech.synth import Synthesizer, UnitSpeech
 from newsvoice.speech.timeline import TimedWord, sentence_spans, unit_words
 from newsvoice.subtitles.cutter import CueResult, CueRules, make_cues, speech_dips
 from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
+from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
 from newsvoice.text.article import read_source_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import Plan, Unit, build_plan
+from newsvoice.timecode import FrameRate
+from newsvoice.timecode import parse as parse_tc
 
 log = logging.getLogger("newsvoice")
 
@@ -66,6 +69,7 @@ class AlignOptions:
     cues: CueRules = field(default_factory=CueRules)
     lexicons: tuple[Path, ...] = ()
     offset_s: float = 0.0
+    start_tc: str | None = None          # issue 26: timecode of programme time 0 in every subtitle file
     min_confidence: float = 0.5
     cache_dir: Path | None = field(default=None, metadata={"run": True})
     use_cache: bool = field(default=True, metadata={"run": True})
@@ -227,10 +231,10 @@ def align(article: Path | str, recording: Path, out_dir: Path, opts: AlignOption
 
     stem = recording.stem
     files: dict[Path, bytes] = {}
+    start = parse_tc(opts.start_tc, FrameRate(opts.cues.fps_exact)) if opts.start_tc else 0
     for name in opts.subs:
-        fmt = get_format(name)
-        bom = "\ufeff" if name == "srt" and opts.srt_bom else ""
-        files[out_dir / f"{stem}{fmt.suffix}"] = (bom + fmt.write(cues.cues)).encode("utf-8")
+        files[out_dir / f"{stem}{get_format(name).suffix}"] = encode_subs(name, cues.cues, start_frames=start,
+                                                                         bom=name == "srt" and opts.srt_bom)
     outputs = {n: f"{stem}{get_format(n).suffix}" for n in opts.subs}
     manifest = build_align_manifest(
         source_name(str(article)), recording, plan, words, cues, conf, sentences=sentences, unmatched=unmatched, extra=extra,

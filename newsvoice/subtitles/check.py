@@ -47,9 +47,10 @@ class Report:
                 "findings": [asdict(f) for f in self.findings]}
 
 
-def read_srt(path: Path) -> list[srt.Subtitle]:
-    """Cues of any subtitle file we can write (SRT, WebVTT, EBU-TT-D): the formats' own readers."""
-    return read_file(path)
+def read_srt(path: Path, rules: CueRules | None = None) -> list[srt.Subtitle]:
+    """Cues of any subtitle file we can write (SRT, WebVTT, EBU-TT-D, Avid DS): the
+    formats' own readers (Avid DS counts frames at ``rules.fps``)."""
+    return read_file(path, (rules or CueRules()).fps_exact)
 
 
 def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
@@ -147,7 +148,7 @@ def check_sync(subs: list[srt.Subtitle], mask: np.ndarray, duration: float, rep:
 
 
 def check_file(path: Path, rules: CueRules, audio: Path | None = None) -> Report:
-    subs = read_srt(path)
+    subs = read_srt(path, rules)
     rep = check_cues(subs, rules)
     if not subs:
         rep.findings.append(Finding(0, "error", "empty", "no cues"))

@@ -1,6 +1,8 @@
 """Subtitle formats behind one registry: each module writes cues and reads them back.
 
 A new format is one module with a ``FORMAT`` and one line in ``_MODULES``.
+``encode`` is the one way a render writes cues: shifted to the start timecode,
+UTF-8, with the BOM a format wants.
 Readers return ``srt.Subtitle`` objects (the srt package's one dataclass), so
 ``check`` judges every format with the same code.
 """
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +22,7 @@ from newsvoice.subtitles.rules import Cue
 if TYPE_CHECKING:  # the writers and read_file load it; the format names need no parser
     import srt as srt_lib  # not `srt`: the submodule formats/srt.py takes that name here
 
-_MODULES = {"srt": "srt", "vtt": "vtt", "ttml": "ttml"}  # name -> module in this package
+_MODULES = {"srt": "srt", "vtt": "vtt", "ttml": "ttml", "avid": "avid"}  # name -> module in this package
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,8 @@ class Format:
     write: Callable[[Sequence[Cue]], str]
     read: Callable[[str], list[srt_lib.Subtitle]]
     sniff: Callable[[str], bool]
-
+    bom: bool = False     # always starts with a UTF-8 BOM (Avid DS: Windows tools sniff it)
+    framed: bool = False  # times are frames: read(text, fps) needs the rate
 
 NAMES: tuple[str, ...] = tuple(_MODULES)
 
@@ -41,8 +45,21 @@ def get(name: str) -> Format:
     return importlib.import_module(f"newsvoice.subtitles.formats.{_MODULES[name]}").FORMAT
 
 
-def read_file(path: Path) -> list[srt_lib.Subtitle]:
-    """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D), chosen by content."""
+def shifted(cues: Sequence[Cue], frames: int) -> list[Cue]:
+    """Cues moved ``frames`` later on their own grid (a start timecode): frame-exact."""
+    return [replace(c, start_f=c.start_f + frames, end_f=c.end_f + frames) for c in cues] if frames else list(cues)
+
+
+def encode(name: str, cues: Sequence[Cue], *, start_frames: int = 0, bom: bool = False) -> bytes:
+    """The file of format ``name`` for ``cues`` starting ``start_frames`` into the timeline
+    (``bom``: the caller asks for one, e.g. --srt-bom)."""
+    fmt = get(name)
+    return (("\ufeff" if bom or fmt.bom else "") + fmt.write(shifted(cues, start_frames))).encode("utf-8")
+
+
+def read_file(path: Path, fps: Fraction = Fraction(25)) -> list[srt_lib.Subtitle]:
+    """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D, Avid DS), chosen by
+    content; ``fps``: the frame rate of a format that counts frames (Avid DS)."""
     import srt as srt_lib
 
     try:
@@ -53,7 +70,7 @@ def read_file(path: Path) -> list[srt_lib.Subtitle]:
         raise InputError(f"{path} is not UTF-8 text") from e
     fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
     try:
-        return fmt.read(text)
+        return fmt.read(text, fps) if fmt.framed else fmt.read(text)  # type: ignore[call-arg]
     except srt_lib.SRTParseError as e:  # its message quotes the whole unmatched rest of the file
         line = text.count("\n", 0, e.expected_start) + 1
         raise InputError(f"{path} is not a valid {fmt.description} file (expected a cue at line {line})") from None
@@ -63,4 +80,4 @@ def read_file(path: Path) -> list[srt_lib.Subtitle]:
         raise InputError(f"{path} is not a valid {fmt.description} file: {str(e).splitlines()[0][:120]}") from None
 
 
-__all__ = ["NAMES", "Format", "get", "read_file"]
+__all__ = ["NAMES", "Format", "encode", "get", "read_file", "shifted"]
