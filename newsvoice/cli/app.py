@@ -620,7 +620,9 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
 
 
 
-from newsvoice.cli import bulletin as _bulletin  # noqa: E402, F401  (issue 26: registers `newsvoice bulletin`)
+from newsvoice.cli.bulletin import bulletin  # noqa: E402
+
+cli.add_command(bulletin)
 
 
 def run() -> None:

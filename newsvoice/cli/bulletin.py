@@ -1,22 +1,24 @@
 """`newsvoice bulletin RUNDOWN -o DIR` (issue 26): a programme from a running order.
 
-Its own module, registered on the group at the end of app.py; its options are render's,
+Its own module, added to the group by app.py; its options are render's,
 from the one option table.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
 
-from newsvoice.cli.app import _options, cli, log
 from newsvoice.cli.options import table_options, table_values
-from newsvoice.options import RENDER
+from newsvoice.options import RENDER, from_values
+
+log = logging.getLogger("newsvoice")
 
 
-@cli.command()
+@click.command()
 @click.argument("rundown", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder: programme audio and subtitles, chapters.vtt, bulletin.json, report.csv, "
@@ -39,7 +41,7 @@ def bulletin(rundown: Path, out_dir: Path, strict: bool, **values) -> None:
     from newsvoice.pipeline.bulletin import read_rundown, run_bulletin
     from newsvoice.pipeline.prepare import check
 
-    opts = check(rundown, out_dir, _options(table_values(RENDER, values))).opts
+    opts = check(rundown, out_dir, from_values(table_values(RENDER, values))).opts
     ro = read_rundown(rundown)
     res = run_bulletin(ro, out_dir, opts, strict=strict, progress=lambda s: log.info("%s", s))
     for p in res.placed:
