@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from newsvoice.findings import Finding
 from newsvoice.text.article import Article, DroppedLine
 from newsvoice.text.marks import leading_break, parse_marks
 from newsvoice.text.normalize import Normalizer
@@ -100,6 +101,15 @@ def spoken_text(text: str, normalizer: Normalizer) -> str:
 
 
 _QUOTES = "“”\"‘’«»"
+
+
+def spoken_findings(text: str, normalizer: Normalizer, *, sentence: int | None = None) -> tuple[str, list[Finding]]:
+    """spoken_text plus the readings of plain runs a producer should check (flags.py)."""
+    found: list[Finding] = []
+    for span in parse_marks(text):
+        if span.alias is None and span.written.strip():
+            found += normalizer.normalize_with_findings(span.written, sentence=sentence)[1]
+    return spoken_text(text, normalizer), found
 
 
 _KEY = re.compile(r"\w+")

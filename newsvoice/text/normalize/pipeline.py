@@ -86,6 +86,7 @@ class Spans:
 
     kinds: list[str] = field(default_factory=list)
     spoken: list[str] = field(default_factory=list)
+    notes: list | None = None  # findings mode only: one flags.Note per reading
 
     def freeze(self, kind: str, text: str) -> str:
         self.kinds.append(kind)
