@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsvoice.findings import Finding
-from newsvoice.text.normalize.classes import NUMERIC, Rule, RuleData
+from newsvoice.text.normalize.classes import NUMERIC, Rule, RuleData, v_web
 from newsvoice.text.normalize.flags import Note, findings_for
 from newsvoice.text.normalize.glued import default_inventory, unglue
 from newsvoice.text.normalize.lexicon import (
@@ -36,6 +36,9 @@ from newsvoice.text.normalize.pipeline import (
     MAX_SPANS,
     RANGE_JOIN,
     SPAN_CHARS,
+    WEB,
+    WEB_HINT,
+    WEB_RULE_NAME,
     Spans,
     build_rules,
 )
@@ -85,7 +88,9 @@ class Normalizer:
             symbols=load_tsv(asset_path("symbols.tsv")),
             currencies=load_tsv(asset_path("currencies.tsv")),
             codes=_code_table(asset_path("codes.tsv")),
+            web=load_tsv(asset_path("web.tsv")),
         )
+        self._web_rule = Rule(WEB_RULE_NAME, WEB, "word", v_web)
         self._digit_rules, self._word_rules = build_rules(self.data)
         self._syllables = default_inventory()
 
@@ -127,6 +132,8 @@ class Normalizer:
     def _normalize(self, text: str, notes: list[Note] | None = None) -> str:
         spans = Spans(notes=notes)
         caps = is_caps_line(text)
+        if WEB_HINT.search(text):
+            text = self._apply(self._web_rule, text, spans, caps)
         if _has_digit(text):
             for rule in self._digit_rules:
                 text = self._apply(rule, text, spans, caps)
