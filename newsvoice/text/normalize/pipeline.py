@@ -31,10 +31,10 @@ from newsvoice.text.normalize.classes import (
     v_cardinal,
     v_code,
     v_currency_pair,
+    v_dash_chain,
     v_date_desc,
     v_date_dm,
     v_date_dmy,
-    v_dash_chain,
     v_date_kw,
     v_day_range,
     v_digits,
@@ -62,7 +62,6 @@ from newsvoice.text.normalize.classes import (
     v_service_digits,
     v_symbol,
     v_time,
-    v_web,
     v_word_ratio,
 )
 from newsvoice.text.normalize.lexicon import trie_pattern
