@@ -76,7 +76,7 @@ def score(path: Path, norm: Normalizer) -> Result:
     for op, a0, a1, b0, b1 in sm.get_opcodes():
         if op == "equal":
             continue
-        pairs = list(zip(range(a0, a1), range(b0, b1)))
+        pairs = list(zip(range(a0, a1), range(b0, b1), strict=False))
         for i, j in pairs:  # replaced sentences: compare word by word
             _compare(truth[i], out[j], flags[j], res)
         for i in range(a0 + len(pairs), a1):

@@ -703,7 +703,7 @@ def _score_context_before(text: str, start: int, data: RuleData, reach: int = 80
     window = re.split(r"[.;:!?]\s", window)[-1]
     words = re.findall(rf"{LETTER}+", window.lower())
     return any(data.is_context("score", w) for w in words) or any(
-        data.is_context("score", f"{a} {b}") for a, b in zip(words, words[1:]))
+        data.is_context("score", f"{a} {b}") for a, b in zip(words, words[1:], strict=False))
 
 
 def v_score_run(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -734,7 +734,7 @@ def v_word_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         return m["a"] + " ", w["per"] + " " + m["b"]
     before = m.string[max(0, m.start() - 40):m.start()].lower()
     words = re.findall(rf"{LETTER}+", before)
-    pairs = [f"{a} {b}" for a, b in zip(words, words[1:])]
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     if any(data.is_context("ratio_name", x) for x in words + pairs):
         return m["a"] + " ", w["ratio"] + " " + m["b"]
     return None
