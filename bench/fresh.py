@@ -70,7 +70,9 @@ def score(path: Path, norm: Normalizer) -> Result:
     out, flags = narrate(path, norm)
     line_flags = flags.pop()  # article-level (weak line decisions)
     res = Result(path.stem, sentences=len(truth))
-    res.flags = [f for fl in flags for f in fl] + line_flags
+    from newsvoice.text.plan import first_of_each
+
+    res.flags = first_of_each([f for fl in flags for f in fl] + line_flags)  # as the plan keeps them
     line_flag_text = " ".join((f.token or "") for f in line_flags).lower()
     sm = difflib.SequenceMatcher(a=[_key(t) for t in truth], b=[_key(o) for o in out], autojunk=False)
     for op, a0, a1, b0, b1 in sm.get_opcodes():

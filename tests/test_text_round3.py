@@ -88,14 +88,14 @@ def test_round3_readings(norm, written, spoken):
 
 
 def test_findings_are_typed_checks_and_leave_the_reading_unchanged(norm):
-    text = "Tổ chức QXZT họp với HAGL, xem tại apple.com hoặc dùng smartphone."
+    text = "Tổ chức QXZT họp với HAGL, xem tại apple.com hoặc dùng blockchain."
     spoken, found = norm.normalize_with_findings(text, sentence=3)
     assert spoken == norm.normalize(text)
     assert all(isinstance(f, Finding) and f.severity == CHECK and f.sentence == 3 for f in found)
     by_rule = {f.rule: f for f in found}
     assert by_rule["unknown-acronym"].token == "QXZT"
     assert by_rule["unknown-acronym"].reading == "quy ích dét tê"
-    assert "smartphone" in {f.token for f in found if f.rule == "latin-word"}
+    assert "blockchain" in {f.token for f in found if f.rule == "latin-word"}
     assert not any(f.token == "HAGL" for f in found)  # a known club is no doubt
 
 

@@ -307,7 +307,18 @@ def build_plan(article: Article, normalizer: Normalizer, *, pauses: Pauses | Non
     warnings += [f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} (--keep-all keeps it)"
                  for d in article.dropped if looks_like_headline(d)]
     return Plan(units=units, headline=article.headline, dropped=list(article.dropped), warnings=warnings,
-                findings=findings)
+                findings=first_of_each(findings))
+
+
+def first_of_each(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, token): a producer checks a reading once, not at every repeat."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for f in findings:
+        if (f.rule, f.token) not in seen:
+            seen.add((f.rule, f.token))
+            out.append(f)
+    return out
 
 
 def sentence_findings(sentence: str, normalizer: Normalizer, number: int) -> list[Finding]:

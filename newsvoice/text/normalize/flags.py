@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsvoice.findings import CHECK, Finding
 from newsvoice.text.normalize.classes import LETTER, RuleData
 from newsvoice.text.normalize.glued import _TOKEN, _TWO_VOWEL_RUNS, split_glued
+from newsvoice.text.normalize.lexicon import asset_path, load_rows
 from newsvoice.text.normalize.syllables import has_vietnamese_marks, is_syllable
 
 UNKNOWN_ACRONYM = "unknown-acronym"
@@ -27,6 +29,12 @@ LATIN_WORD = "latin-word"
 WEAK_NUMBER = "weak-number-context"
 GLUED_SPLIT = "glued-split"
 WEAK_LINE = "weak-line-decision"
+
+
+@lru_cache(maxsize=1)
+def latin_known() -> frozenset[str]:
+    """Latin words read as written and not worth a flag (assets/latin_known.tsv)."""
+    return frozenset(w for w, _ in load_rows(asset_path("latin_known.tsv")))
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,8 @@ def _weak_reason(note: Note, data: RuleData) -> str | None:
             return "a bare d/m read as a date, no date word before it"
     if note.rule == "alnum_code":
         head = re.match(r"[A-ZĐ]+", note.written)
-        if head and head[0] not in data.codes and len(head[0]) >= 2 and not _known_series(note, data):
+        digits = re.search(r"[0-9]{3,}", note.written)  # two digits are a number on air (U23, ST25)
+        if head and digits and head[0] not in data.codes and len(head[0]) >= 2 and not _known_series(note, data):
             return "a letter-and-digit code of unknown kind"
     return None
 
@@ -66,6 +75,17 @@ def _known_series(note: Note, data: RuleData) -> bool:
     """Codes whose letters are a known acronym (U23, G20, H5N1...) are not in doubt."""
     head = re.match(r"[A-ZĐ]+", note.written)
     return bool(head) and (head[0] in data.lexicon or len(head[0]) == 1)
+
+
+_LABEL = re.compile(r"[A-Za-z]{4,}")
+_VOWELS = re.compile(r"[aeiouy]", re.I)
+
+
+def _guessed_label(address: str, data: RuleData) -> bool:
+    """A long part of an address that is not a known word (web.tsv): cut into syllables by
+    guess, or left for the engine."""
+    body = re.sub(r"^https?://", "", address, flags=re.I)
+    return any(m[0].lower() not in data.web and _VOWELS.search(m[0]) for m in _LABEL.finditer(body))
 
 
 def findings_for(cleaned: str, unglued: str, notes: list[Note], spoken: str, data: RuleData, *,
@@ -82,6 +102,9 @@ def findings_for(cleaned: str, unglued: str, notes: list[Note], spoken: str, dat
         if note.rule == "acronym":
             flag(UNKNOWN_ACRONYM, note.written, note.spoken, "unknown acronym, spelled letter by letter")
             continue
+        if note.rule == "web" and _guessed_label(note.written, data):
+            flag(LATIN_WORD, note.written, note.spoken, "an address with a part read by guess")
+            continue
         reason = _weak_reason(note, data)
         if reason:
             flag(WEAK_NUMBER, note.written.strip(), note.spoken, reason)
@@ -91,10 +114,11 @@ def findings_for(cleaned: str, unglued: str, notes: list[Note], spoken: str, dat
                 pieces = split_glued(m[0])
                 if len(pieces) > 1:
                     flag(GLUED_SPLIT, m[0], " ".join(pieces), "split into syllables (a lost space?)")
-    seen: set[str] = set()
+    seen: set[str] = {w for n in notes if n.rule == "web" for w in n.spoken.split()}  # flagged above
+    known = latin_known()
     for m in _LATIN.finditer(spoken):
         word = m[0]
-        if word in seen or len(word) < 2 or is_syllable(word) or has_vietnamese_marks(word):
+        if word in seen or word in known or len(word) < 2 or is_syllable(word) or has_vietnamese_marks(word):
             continue
         if word[0].isupper() and word[1:].islower():
             continue  # a capitalised name: engines say names as written
