@@ -148,3 +148,13 @@ def _shared() -> Normalizer:
     if not _NORM:
         _NORM.append(Normalizer())
     return _NORM[0]
+
+
+def test_render_prints_the_count_of_readings_to_check(tmp_path):
+    art = tmp_path / "tin.txt"
+    art.write_text(f"{HEAD}\nTổ chức QXZT họp ở Hà Nội hôm qua.\n", "utf-8")
+    out = subprocess.run([sys.executable, "-m", "newsvoice", "render", str(art), "-o", str(tmp_path / "out"),
+                          "--engine", "espeak", "--no-cache", "--subs", "srt"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"tin.txt: 1 readings to check: newsvoice review {tmp_path / 'out' / 'tin.json'}" in out.stderr

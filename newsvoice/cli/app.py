@@ -413,6 +413,8 @@ def render(file: Path, out_dir: Path, engine: str, voice: str | None, fallback: 
     if result is None:
         result = _render_now(file, out_dir, opts, looked, engine, voice)
     _show_warnings(file.name, result.warnings)
+    if result.checks:
+        log.warning("%s: %d readings to check: newsvoice review %s", file.name, result.checks, result.outputs["json"])
     how = "restored from the render cache" if result.restored else f"{result.engine_calls} engine calls"
     log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
              file.name, result.duration_s, result.cues, result.engine, result.voice, how, result.seconds)
