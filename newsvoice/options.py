@@ -225,6 +225,7 @@ class RenderResult:
     fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
     sidecar: dict | None = None          # {"units", "chunks"} the sidecar process did, when there was one
     restored: bool = False               # copied from the render memo (memo.py), not rendered
+    checks: int = 0                      # readings to check (plan.findings), for the stderr line
 
 
 # ---------------------------------------------------------------- values -> RenderOptions

@@ -164,7 +164,7 @@ def test_abbreviations_codes_foreign(norm: Normalizer) -> None:
 
 def test_acronyms_spelled_but_words_kept(norm: Normalizer) -> None:
     check(norm, [
-        ("Đội HAGL thắng.", "Đội hát a gờ e lờ thắng."),
+        ("Đội HAGL thắng.", "Đội Hoàng Anh Gia Lai thắng."),
         ("Tổ chức BVXK họp.", "Tổ chức bê vê ích ca họp."),
         ("CHỦ TỊCH NƯỚC THĂM TRƯỜNG", "CHỦ TỊCH NƯỚC THĂM TRƯỜNG"),
         ("TRAO QUÀ CHO CA SĨ NHI", "TRAO QUÀ CHO CA SĨ NHI"),

@@ -87,7 +87,8 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None
 @click.option("--show-dropped", is_flag=True, help="Also list dropped lines and why (stderr-free: on stdout, prefixed '# dropped').")
 @click.option("--keep-all", is_flag=True, help="Keep every line, drop nothing.")
 @click.option("--no-headline", is_flag=True, help="Leave out the headline (first line).")
-def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline: bool) -> None:
+@click.option("--explain", is_flag=True, help="After each sentence, '#   check' lines: the readings to check and why.")
+def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline: bool, explain: bool = False) -> None:
     """Print the narrated sentences of FILE (or stdin), one per line.
 
     FILE is .txt/.md, a saved page (.html/.htm), a Word file (.docx) or an
@@ -109,6 +110,11 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
     out = []
     for para in paras:
         out.append("\n".join(split_sentences(para)))
+    if explain:
+        from newsvoice.text.normalize import Normalizer
+        from newsvoice.text.plan import explain_lines
+
+        out = explain_lines(out, Normalizer())
     click.echo("\n\n".join(out))
     if show_dropped:
         for d in art.dropped:
@@ -227,6 +233,8 @@ def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **v
     if result is None:
         result = _render_now(checked, looked)
     _show_warnings(file.name, result.warnings)
+    if result.checks:
+        log.warning("%s: %d readings to check: newsvoice review %s", file.name, result.checks, result.outputs["json"])
     how = "restored from the render cache" if result.restored else f"{result.engine_calls} engine calls"
     log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
              file.name, result.duration_s, result.cues, result.engine, result.voice, how, result.seconds)

@@ -293,7 +293,8 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
         units=len(plan.units), words=len(words), engine=engine.name, voice=engine.voice,
         engine_calls=synth.calls, cache_hits=cache.hits if cache else 0, warnings=warnings,
         seconds=time.perf_counter() - t0, loudness=loud, fallback=getattr(engine, "fallback", None),
-        sidecar={"units": paced.side_units, "chunks": side_chunks} if side is not None else None)
+        sidecar={"units": paced.side_units, "chunks": side_chunks} if side is not None else None,
+        checks=len(plan.findings))
 
 
 def _plain_chunks(track: Track, src: Source, size: int = _CHUNK) -> Iterator[np.ndarray]:

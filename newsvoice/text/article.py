@@ -53,6 +53,8 @@ WEB_UI = "web UI"
 NO_LETTERS = "no letters"
 NAVIGATION = "navigation"
 END_MARK = "end mark"
+RELATED = "related links"
+FOOTER = "footer"
 
 # ---------------------------------------------------------------------------
 # Characters
@@ -136,6 +138,9 @@ class DropRules:
     source_label: re.Pattern[str]
     ui_lines: frozenset[str]
     sections: frozenset[str]
+    related_headers: frozenset[str] = frozenset()
+    footer_start: re.Pattern[str] = re.compile("(?!)")
+    footer_mark: re.Pattern[str] = re.compile("(?!)")
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -189,6 +194,9 @@ def default_rules() -> DropRules:
         source_label=re.compile(r"^[(\[]?\s*" + _alternation(cred["source_labels"]) + r"\s*[:：]", re.I),
         ui_lines=frozenset(_casefold_key(w) for w in ui["lines"]),
         sections=frozenset(_casefold_key(w) for w in data["navigation"]["sections"]),
+        related_headers=frozenset(_casefold_key(w) for w in data["related"]["headers"]),
+        footer_start=re.compile(r"^[(\[]?\s*" + _alternation(data["footer"]["starts"]) + r"(?:\s*[:：]|\s+[\d(])", re.I),
+        footer_mark=re.compile(_alternation(data["footer"]["marks"]), re.I),
     )
 
 
@@ -305,6 +313,38 @@ def is_indented_byline(line: Line) -> bool:
         and not _SENTENCE_END.search(line.text)
 
 
+def is_body_paragraph(text: str) -> bool:
+    """A line that reads like body text (ends like a sentence and is not a short title):
+    the end of a related-news box."""
+    return bool(_SENTENCE_END.search(text.rstrip("\"”’)»"))) and _word_count(text) >= 6
+
+
+def is_footer_line(text: str, rules: DropRules) -> bool:
+    """A line of a site footer: licence, address, phone, e-mail, copyright, 'ghi rõ nguồn'."""
+    return rules.footer_start.match(text) is not None or rules.footer_mark.search(text) is not None
+
+
+# A footer is looked for only among the last lines of a page, and must not be body text.
+_FOOTER_TAIL = 12
+
+
+def footer_start(lines: list[Line], first: int, rules: DropRules) -> int:
+    """Index of the first line of the site footer (len(lines) when there is none): the
+    earliest footer line among the last few, pulling in an outlet name or a bare name line
+    just above it ('Đài PT-TH Quảng Nam' over 'Địa chỉ: …')."""
+    start = len(lines)
+    for i in range(max(first, len(lines) - _FOOTER_TAIL), len(lines)):
+        text = lines[i].text
+        if is_footer_line(text, rules) and not (is_body_paragraph(text) and _word_count(text) > 25):
+            start = i
+            break
+    if start == len(lines):
+        return start
+    while start - 1 >= first and is_outlet_name(lines[start - 1].text, rules) and not is_name_line(lines[start - 1].text):
+        start -= 1
+    return start
+
+
 def header_reason(line: Line, rules: DropRules, *, last: bool) -> str | None:
     """Why a line before the headline is not read (None: it is the headline)."""
     text = line.text
@@ -415,7 +455,20 @@ def _select(lines: list[Line], rules: DropRules) -> tuple[int | None, list[int],
     if head is None:
         return None, [], dropped
     body: list[int] = []
+    footer = footer_start(lines, head + 1, rules)
+    in_box = False
     for i in range(head + 1, len(lines)):
+        if i >= footer:
+            dropped.append((i, FOOTER))
+            continue
+        if _casefold_key(lines[i].text) in rules.related_headers:
+            in_box = True  # the header keeps its own reason (web UI); what is under it is the box
+            dropped.append((i, body_reason(lines[i], rules) or RELATED))
+            continue
+        if in_box and not is_body_paragraph(lines[i].text):
+            dropped.append((i, BYLINE if is_name_line(lines[i].text) else RELATED))
+            continue
+        in_box = False
         reason = body_reason(lines[i], rules)
         if reason is None:
             body.append(i)

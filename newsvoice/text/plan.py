@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+from newsvoice.findings import Finding
 from newsvoice.inputs.sources import DroppedLine
 from newsvoice.text.article import Article
 from newsvoice.text.marks import leading_break, parse_marks
@@ -67,6 +68,7 @@ class Plan:
     headline: str | None
     dropped: list[DroppedLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # readings to check (severity "check")
 
 
 def looks_like_headline(line: DroppedLine) -> bool:
@@ -101,6 +103,15 @@ def spoken_text(text: str, normalizer: Normalizer) -> str:
 
 
 _QUOTES = "“”\"‘’«»"
+
+
+def spoken_findings(text: str, normalizer: Normalizer, *, sentence: int | None = None) -> tuple[str, list[Finding]]:
+    """spoken_text plus the readings of plain runs a producer should check (flags.py)."""
+    found: list[Finding] = []
+    for span in parse_marks(text):
+        if span.alias is None and span.written.strip():
+            found += normalizer.normalize_with_findings(span.written, sentence=sentence)[1]
+    return spoken_text(text, normalizer), found
 
 
 _KEY = re.compile(r"\w+")
@@ -279,6 +290,7 @@ def build_plan(article: Article, normalizer: Normalizer, *, pauses: Pauses | Non
         paragraphs.insert(0, article.headline)
     units: list[Unit] = []
     memo: dict[str, list[str]] = {}
+    findings: list[Finding] = []
     n_sent = 0
     for p_idx, para in enumerate(paragraphs):
         sents = split_sentences(para)
@@ -291,7 +303,39 @@ def build_plan(article: Article, normalizer: Normalizer, *, pauses: Pauses | Non
                                 end_pause=end_pause, max_spoken=max_spoken, memo=memo)
             units.extend(u for u in got if u.written.strip() or u.spoken.strip())
             n_sent += 1
+            findings += sentence_findings(sent, normalizer, n_sent)
     warnings = [f"nothing to say for {u.written!r}" for u in units if not u.spoken.strip()]
     warnings += [f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} (--keep-all keeps it)"
                  for d in article.dropped if looks_like_headline(d)]
-    return Plan(units=units, headline=article.headline, dropped=list(article.dropped), warnings=warnings)
+    return Plan(units=units, headline=article.headline, dropped=list(article.dropped), warnings=warnings,
+                findings=first_of_each(findings))
+
+
+def first_of_each(findings: list[Finding]) -> list[Finding]:
+    """One finding per (rule, token): a producer checks a reading once, not at every repeat."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for f in findings:
+        if (f.rule, f.token) not in seen:
+            seen.add((f.rule, f.token))
+            out.append(f)
+    return out
+
+
+def sentence_findings(sentence: str, normalizer: Normalizer, number: int) -> list[Finding]:
+    """The readings of one narrated sentence (1-based ``number``) a producer should check."""
+    return spoken_findings(sentence, normalizer, sentence=number)[1]
+
+
+def explain_lines(paragraphs: list[str], normalizer: Normalizer) -> list[str]:
+    """`sentences --explain`: each sentence followed by its flagged readings, one
+    '#   check RULE: TOKEN -> READING' line each (paragraphs of newline-joined sentences)."""
+    out, n = [], 0
+    for para in paragraphs:
+        lines = []
+        for sent in para.split("\n"):
+            n += 1
+            lines.append(sent)
+            lines += [f"#   check {f.rule}: {f.token} -> {f.reading}" for f in sentence_findings(sent, normalizer, n)]
+        out.append("\n".join(lines))
+    return out

@@ -17,7 +17,9 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsvoice.text.normalize.classes import NUMERIC, Rule, RuleData
+from newsvoice.findings import Finding
+from newsvoice.text.normalize.classes import NUMERIC, Rule, RuleData, v_web
+from newsvoice.text.normalize.flags import Note, findings_for
 from newsvoice.text.normalize.glued import default_inventory, unglue
 from newsvoice.text.normalize.lexicon import (
     LETTERS_FILE,
@@ -34,6 +36,9 @@ from newsvoice.text.normalize.pipeline import (
     MAX_SPANS,
     RANGE_JOIN,
     SPAN_CHARS,
+    WEB,
+    WEB_HINT,
+    WEB_RULE_NAME,
     Spans,
     build_rules,
 )
@@ -83,17 +88,31 @@ class Normalizer:
             symbols=load_tsv(asset_path("symbols.tsv")),
             currencies=load_tsv(asset_path("currencies.tsv")),
             codes=_code_table(asset_path("codes.tsv")),
+            web=load_tsv(asset_path("web.tsv")),
         )
+        self._web_rule = Rule(WEB_RULE_NAME, WEB, "word", v_web)
         self._digit_rules, self._word_rules = build_rules(self.data)
         self._syllables = default_inventory()
 
     def normalize(self, text: str) -> str:
         """Spoken form of one line of written text (never raises, never leaves a digit)."""
+        return self._run(text, None)
+
+    def normalize_with_findings(self, text: str, *, sentence: int | None = None) -> tuple[str, list[Finding]]:
+        """The spoken form and the readings a producer should check (flags.py says which).
+        A separate entry point so the plain path records nothing and stays fast."""
+        notes: list[Note] = []
+        cleaned = self._clean(text)
+        unglued = unglue(cleaned, self._syllables)
+        out = self._run(text, notes)
+        return out, findings_for(cleaned, unglued, notes, out, self.data, sentence=sentence)
+
+    def _run(self, text: str, notes: list[Note] | None) -> str:
         text = unglue(self._clean(text), self._syllables)
         if len(text) > _CHUNK:
-            return " ".join(self.normalize(p) for p in _chunks(text, _CHUNK))
+            return " ".join(self._run(p, notes) for p in _chunks(text, _CHUNK))
         try:
-            out = self._normalize(text)
+            out = self._normalize(text, notes)
         except Exception:  # the contract is "never crashes": degrade to reading digits
             out = text
         out = unicodedata.normalize("NFC", out)
@@ -110,9 +129,11 @@ class Normalizer:
             text = _OTHER_DIGITS.sub(lambda m: str(unicodedata.decimal(m[0], 0)), text)
         return text
 
-    def _normalize(self, text: str) -> str:
-        spans = Spans()
+    def _normalize(self, text: str, notes: list[Note] | None = None) -> str:
+        spans = Spans(notes=notes)
         caps = is_caps_line(text)
+        if WEB_HINT.search(text):
+            text = self._apply(self._web_rule, text, spans, caps)
         if _has_digit(text):
             for rule in self._digit_rules:
                 text = self._apply(rule, text, spans, caps)
@@ -130,6 +151,8 @@ class Normalizer:
             if res is None:
                 return m[0]
             keep, spoken = res
+            if spans.notes is not None:
+                spans.notes.append(Note(rule.name, m[0], keep, spoken, _thaw(m.string[max(0, m.start() - 30):m.start()], spans)))
             return keep + spans.freeze(rule.kind, spoken)
 
         return rule.pattern.sub(sub, text)

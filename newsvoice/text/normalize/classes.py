@@ -61,6 +61,7 @@ class RuleData:
     symbols: Mapping[str, str] = field(default_factory=dict)
     currencies: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # prefix -> (spoken, kind)
+    web: Mapping[str, str] = field(default_factory=dict)  # address parts (web.tsv)
 
     def is_context(self, cls: str, word: str) -> bool:
         return word.lower() in self.contexts.get(cls, frozenset())
@@ -379,13 +380,29 @@ def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
         spoken = data.lexicon.get(key)
         if spoken is None:
             return None
-        if _DOTTED_LETTER.fullmatch(key) and not after_ok(m.string, m.end()):
+        if _DOTTED_LETTER.fullmatch(key) and (not after_ok(m.string, m.end())
+                                               or _after_person(m.string, m.start(), data)):
             return None
         if caps and all(is_syllable(t) for t in re.split(r"[\s.]+", key) if t):
             return None  # a headline word in capitals, e.g. "CA" in "CA SĨ"
         return "", spoken
 
     return v_lexicon
+
+
+_TWO_BEFORE = re.compile(rf"(?:({LETTER}+)\s+)?({LETTER}+)\s+$")
+
+
+def _after_person(text: str, start: int, data: RuleData) -> bool:
+    """'Nguyễn Văn Q. 35 tuổi', 'anh T. 1990': a single capital after a name (two capitalised
+    words) or a person word ('anh', 'bị cáo') is an initial, not 'quận'/'phường'."""
+    m = _TWO_BEFORE.search(text, max(0, start - 40), start)
+    if not m:
+        return False
+    a, b = m[1], m[2]
+    if data.is_context("person", b) or (a and data.is_context("person", f"{a} {b}")):
+        return True
+    return bool(a) and a[0].isupper() and b[0].isupper() and not data.is_context("place_word", b)
 
 
 def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -616,4 +633,108 @@ def v_paren_abbr(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         window = set(before[-2 * len(words) - 4:])
         if len(words) >= 2 and sum(w in window for w in words) >= 0.6 * len(words):
             return "", ""
+    return None
+
+
+# ---------------------------------------------------------------- round 3: addresses, score
+# runs, dash chains, word ratios, person initials
+
+_WEB_PART = re.compile(r"[A-Za-z]+|[0-9]+|[@./\-_]")
+_SCHEME = re.compile(r"^https?://", re.I)
+_VOWEL = re.compile(r"[aeiouy]", re.I)
+_MAX_PIECES = 6
+
+
+def syllable_split(word: str) -> list[str] | None:
+    """'duongbo' -> ['duong', 'bo']: unmarked letters cut into Vietnamese syllables (fewest
+    pieces, then fewest pieces starting with a vowel), or None when they cannot be."""
+    n = len(word)
+    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, [])
+    for i in range(n):
+        if best[i] is None:
+            continue
+        pieces, vowels, got = best[i]
+        for j in range(i + 1, min(n, i + 7) + 1):
+            piece = word[i:j]
+            if not is_syllable(piece) or pieces >= _MAX_PIECES:
+                continue
+            cand = (pieces + 1, vowels + (piece[0].lower() in "aeiouy"), got + [piece])
+            if best[j] is None or cand[:2] < best[j][:2]:
+                best[j] = cand
+    return best[n][2] if best[n] else None
+
+
+def say_web_label(label: str, data: RuleData) -> str:
+    """One label of an address: a known word (web.tsv), spelled when short or without a vowel,
+    cut into syllables when it can be, else left as written (the engine says it; flagged)."""
+    low = label.lower()
+    if low in data.web:
+        return data.web[low]
+    if label.isdigit():
+        return read_integer_string(label) if len(label) <= 4 else read_digits(label)
+    if (len(label) <= 3 and not is_syllable(low)) or not _VOWEL.search(label):
+        return _spell(label.upper(), data)
+    if is_syllable(low):
+        return low
+    pieces = syllable_split(low)
+    return " ".join(pieces) if pieces else label
+
+
+def v_web(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'duongbo@mt.gov.vn' -> 'duong bo a còng em tê chấm gốp chấm vê en', 'viettel.vn/5g'
+    -> 'viettel chấm vê en gạch chéo năm gờ'; the scheme (https://) is not said."""
+    text = _SCHEME.sub("", m[0])
+    out = []
+    parts = _WEB_PART.findall(text)
+    for k, part in enumerate(parts):
+        if part in "@./-_":
+            out.append(data.web.get(part, part))
+        elif part.isdigit() and k + 1 < len(parts) and parts[k + 1].lower() == "g" and len(part) == 1:
+            out.append(read_integer_string(part))  # "5g": a network generation
+        else:
+            out.append(say_web_label(part, data))
+    return "", " ".join(out)
+
+
+def _score_context_before(text: str, start: int, data: RuleData, reach: int = 80) -> bool:
+    """A score word ('thắng', 'tỷ số', 'các set') in the clause before ``start``."""
+    window = text[max(0, start - reach):start]
+    window = re.split(r"[.;:!?]\s", window)[-1]
+    words = re.findall(rf"{LETTER}+", window.lower())
+    return any(data.is_context("score", w) for w in words) or any(
+        data.is_context("score", f"{a} {b}") for a, b in zip(words, words[1:], strict=False))
+
+
+def v_score_run(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'thắng 6-3, 4-6, 7-5', 'các set 25-22, 18-25': every pair of a comma list after a
+    score word is a score, not a date or a range."""
+    if not _score_context_before(m.string, m.start(), data):
+        return None
+    nxt = _NEXT_WORD.match(m.string, m.end())
+    if nxt and (nxt[1] in data.units or data.is_context("count_noun", nxt[1])):
+        return None
+    said = []
+    for a, b, tie in _PAIR.findall(m[0]):
+        said.append(f"{read_integer_string(a)} {read_integer_string(b)}" + (f" {read_integer_string(tie)}" if tie else ""))
+    return "", ", ".join(said)
+
+
+def v_dash_chain(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'NPK 20-20-15', '4-4-2': three or more numbers joined by dashes are a code or a
+    formation, each number said in turn (no 'đến')."""
+    return "", " ".join(read_integer_string(n) for n in re.split(r"\s*[-–]\s*", m[0]))
+
+
+def v_word_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'tỷ lệ nợ xấu/tổng dư nợ' -> '... trên ...', 'hàng hóa/năm' -> '... một năm'; a slash
+    between words with no ratio word before is left alone (the engine does not say it)."""
+    w = number_words()
+    if data.is_context("per_time", m["b"]):
+        return m["a"] + " ", w["per"] + " " + m["b"]
+    before = m.string[max(0, m.start() - 40):m.start()].lower()
+    words = re.findall(rf"{LETTER}+", before)
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    if any(data.is_context("ratio_name", x) for x in words + pairs):
+        return m["a"] + " ", w["ratio"] + " " + m["b"]
     return None

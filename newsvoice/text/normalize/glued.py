@@ -115,15 +115,17 @@ def split_glued(word: str, inv: Inventory | None = None) -> list[str]:
             continue  # a capital inside a piece: not a Vietnamese word
         case_cuts = sum(1 for p in pieces[1:] if p[0].isupper())
         seen = sum(1 for p in pieces if p.lower() in inv.attested)
-        best.append(((case_cuts, seen, -len(pieces)), pieces))
+        # fewest pieces never seen, then fewest pieces: a lone attested "i" must not make
+        # "ngư ờ i dân" beat "người dân"
+        best.append(((case_cuts, seen - len(pieces), -len(pieces)), pieces))
     if not best:
         return [word]
     best.sort(key=lambda item: item[0], reverse=True)
     (score, pieces) = best[0]
     if len(best) > 1 and best[1][0] == score:
         return [word]  # two equally good splits: do not guess
-    case_cuts, seen, _ = score
-    if seen < len(pieces) and case_cuts == 0:
+    case_cuts, unseen, _ = score
+    if unseen < 0 and case_cuts == 0:
         return [word]
     return pieces
 

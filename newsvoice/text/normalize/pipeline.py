@@ -31,6 +31,7 @@ from newsvoice.text.normalize.classes import (
     v_cardinal,
     v_code,
     v_currency_pair,
+    v_dash_chain,
     v_date_desc,
     v_date_dm,
     v_date_dmy,
@@ -55,11 +56,13 @@ from newsvoice.text.normalize.classes import (
     v_roman_free,
     v_score,
     v_score_list,
+    v_score_run,
     v_score_teams,
     v_season,
     v_service_digits,
     v_symbol,
     v_time,
+    v_word_ratio,
 )
 from newsvoice.text.normalize.lexicon import trie_pattern
 
@@ -78,6 +81,17 @@ _INT = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9])|[0-9]+"
 _END_NUM = r"(?![0-9]|[/.,\-][0-9])"
 # One score of a list in brackets, with an optional tie-break: "7-6(5)".
 _PAIR = r"[0-9]{1,2}\s*[-–:]\s*[0-9]{1,2}(?:\s*\([0-9]{1,2}\))?"
+# One score of a list without brackets: "6-3, 4-6, 7-6(5)".
+_RUN_PAIR = r"[0-9]{1,2}\s*[-–]\s*[0-9]{1,2}(?:\([0-9]{1,2}\))?"
+# Web and e-mail addresses (lower-case top-level domains only, so "TP.HCM" is no address).
+_TLD = (r"(?:vn|com|net|org|gov|edu|info|io|biz|asia|me|tv|app|ai|co|uk|us|int|online|site|store"
+        r"|news|jp|kr|cn|fr|de|au|sg|la|kh|th)")
+WEB = re.compile(
+    r"(?<![\w@./])(?:[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+    rf"|(?:https?://)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.{_TLD}(?![\w\-])"
+    r"(?:/[A-Za-z0-9\-._~/%?=&]*[A-Za-z0-9/])?)(?![\w@])")
+WEB_HINT = re.compile(rf"@|\.{_TLD}\b")
+WEB_RULE_NAME = "web"
 
 
 @dataclass
@@ -86,6 +100,7 @@ class Spans:
 
     kinds: list[str] = field(default_factory=list)
     spoken: list[str] = field(default_factory=list)
+    notes: list | None = None  # findings mode only: one flags.Note per reading
 
     def freeze(self, kind: str, text: str) -> str:
         self.kinds.append(kind)
@@ -110,7 +125,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     """(rules for text with digits, digit-bearing lexicon entries first; word rules that run
     after ranges are joined)."""
     units = trie_pattern(sorted(data.units))
-    unit_re = rf"(?:{units})(?!{LETTER})"
+    unit_re = rf"(?:{units})(?!{LETTER}|\.{LETTER})"  # "vòng 7 V.League" is no volt
     per = rf"(?:/(?:(?:[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,4}})\s?)?(?:{unit_re}|{LETTER}+))*"  # đồng/kg, lít/100 km
     date_kw = context_pattern(data, "date")
     digit_keys = [k for k in data.lexicon if any(c.isdigit() for c in k)]
@@ -130,6 +145,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("road_km", r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])", WORD, v_road_km),
         r("score_list", rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})*)(?P<tail>\s+{LETTER}+(?:\s+{LETTER}+)?)?"
           r"\s*\)", WORD, v_score_list),
+        r("score_run", rf"(?<![\w.,/\-]){_RUN_PAIR}(?:\s*,\s*{_RUN_PAIR})+{_END_NUM}", WORD, v_score_run),
         r("score", rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
           rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}", WORD, v_score),
         r("score_teams", rf"(?<=[\w{SPAN_CHARS[1:-1]}] )(?P<a>{_D12})\s*[-–]\s*(?P<b>{_D12})"
@@ -138,6 +154,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           rf"{_END_NUM}", NUMERIC, v_season),
         r("date_dmy", rf"(?<![0-9.,/])(?P<d>{_D12})(?P<sep>[/.\-])(?P<m>{_D12})(?P=sep)(?P<y>{_Y4})"
           r"(?![0-9]|[/.,][0-9])", NUMERIC, v_date_dmy),
+        r("dash_chain", r"(?<![\w.,/\-])[0-9]{1,3}(?:-[0-9]{1,3}){2,}(?![\w\-]|[.,][0-9])", WORD, v_dash_chain),
         r("month_range", rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)?(?<![0-9.,/])(?P<m1>{_D12})\s*[-–]\s*"
           rf"(?P<m2>{_D12})/(?P<y>{_Y4}){_END_NUM}", NUMERIC, v_month_range),
         r("day_range", rf"(?<![0-9.,/])(?P<d1>{_D12})\s*[-–]\s*(?P<d2>{_D12})/(?P<m>{_D12})"
@@ -163,9 +180,9 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           r"(?![0-9]|[/.\-,][0-9])", NUMERIC, v_date_kw),
         r("date_desc", rf"(?<![0-9.,/\-])(?P<d>{_D12})-(?P<m>{_D12})(?![0-9]|[/.,\-][0-9])"
           rf"(?!\s*(?:{unit_re}|{SCALE_WORDS}))", NUMERIC, v_date_desc),
-        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})(?![0-9]|[/.][0-9])"
+        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})(?![0-9]|[/.,][0-9])"
           rf"(?=(?P<post>\s+{LETTER}+(?:\s+{LETTER}+)?))?", NUMERIC, v_date_dm),
-        r("ratio", rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>{_INT})"
+        r("ratio", rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>(?:{_INT})(?:,[0-9]+)?)"
           rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])", NUMERIC, v_ratio),
         r("ordinal", r"(?P<kw>(?<!\w)(?i:thứ))\s+(?P<n>[0-9]{1,3})(?![0-9]|[.,/][0-9])", WORD, v_ordinal),
         r("service_digits", rf"(?P<kw>{context_pattern(data, 'digits')})(?P<mid>(?:\s+(?i:số))?)\s+"
@@ -186,6 +203,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
           v_currency_pair),
         r("roman_context", rf"(?P<kw>{roman_kw})\s+(?P<r>[IVXLCDM]+)(?![\w])", WORD, v_roman_context),
         r("lexicon", _lexicon_pattern(word_keys).pattern, WORD, lexicon_verbaliser(_name_follows)),
+        r("word_ratio", rf"(?<![\w/])(?P<a>{LETTER}{{2,}})/(?P<b>{LETTER}{{2,}})(?![\w/])", WORD, v_word_ratio),
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
         r("acronym", r"(?<![\w])[A-ZĐ]{2,8}(?![\w])", WORD, v_acronym),
