@@ -41,16 +41,20 @@ def get(name: str) -> Format:
     return importlib.import_module(f"newsvoice.subtitles.formats.{_MODULES[name]}").FORMAT
 
 
+MAX_SUBTITLE_BYTES = 32 << 20  # a day of cues is a few MB
+
+
 def read_file(path: Path) -> list[srt_lib.Subtitle]:
     """Cues of any subtitle file we write (SRT, WebVTT, EBU-TT-D), chosen by content."""
     import srt as srt_lib
 
+    from newsvoice.inputs.bounded import read_regular
+
+    data = read_regular(path, MAX_SUBTITLE_BYTES, "subtitle file")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+        text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path} is not UTF-8 text") from e
+        raise InputError(f"{path} is not UTF-8 (or UTF-16 with a BOM) text") from e
     fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
     try:
         return fmt.read(text)
