@@ -307,3 +307,70 @@ def test_prune_skips_an_entry_it_cannot_delete(tmp_path):
     assert p.returncode == 0 and b"Traceback" not in p.stderr, p.stderr.decode()
     assert b"skipped" in p.stderr
     assert PhraseCache(tmp_path / "c").info().entries == 1  # all the others deleted
+
+
+# ---------------------------------------------------------------- 8, 14. Word files
+
+
+def test_a_docx_zip_bomb_is_refused_before_inflating(tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bom.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/media/big.bin", "w") as f:
+            for _ in range(80):
+                f.write(bytes(1 << 20))
+    assert bomb.stat().st_size < 1 << 20
+    t0 = time.monotonic()
+    err = one_line_error(run("sentences", str(bomb), timeout=60))
+    assert "too large once unpacked" in err and time.monotonic() - t0 < 15
+
+
+def test_a_docx_table_without_grid_is_skipped_not_a_traceback(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Sáng nay, xã Đại Lộc họp dân về đê điều.")
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).text = "Xã"
+    grid = t._tbl.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblGrid")
+    t._tbl.remove(grid)
+    path = tmp_path / "bang.docx"
+    d.save(path)
+    p = run("sentences", str(path))
+    assert p.returncode == 0 and b"Traceback" not in p.stderr, p.stderr.decode()
+    assert "Đại Lộc" in p.stdout.decode()
+
+
+# ---------------------------------------------------------------- 16, 21. subtitle files
+
+
+def test_deeply_nested_ttml_is_read_without_recursion(tmp_path):
+    path = tmp_path / "sau.ttml"
+    inner = "<span>" * 1200 + "Xin chào" + "</span>" * 1200
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
+                    f'<p begin="00:00:01.000" end="00:00:03.000">{inner}</p></div></body></tt>', encoding="utf-8")
+    p = run("check", str(path))
+    assert b"Traceback" not in p.stderr and b"RecursionError" not in p.stderr, p.stderr.decode()
+    assert p.returncode in (0, 1)
+
+
+def test_a_vtt_without_its_header_is_refused_not_read_as_srt(tmp_path):
+    path = tmp_path / "tin.vtt"
+    path.write_text("1\n00:02.000 --> 00:04.000\nXin chào quý vị\n", encoding="utf-8")
+    err = one_line_error(run("check", str(path)))
+    assert "WEBVTT" in err
+
+
+# ---------------------------------------------------------------- 9. fetch deadline
+
+
+def test_a_trickling_server_is_cut_off_by_the_whole_request_deadline(server):
+    from newsvoice.errors import InputError
+    from newsvoice.inputs.sources import read_source
+
+    t0 = time.monotonic()
+    with pytest.raises(InputError, match="within 3 s"):
+        read_source(f"http://{server}/trickle", timeout=1.0)  # each read is quick; the whole is not
+    assert time.monotonic() - t0 < 6

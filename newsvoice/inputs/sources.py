@@ -258,6 +258,7 @@ def docx_source(data: bytes, name: str) -> Source:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_zip_sizes(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
@@ -272,12 +273,41 @@ def docx_source(data: bytes, name: str) -> Source:
             if text:
                 paras.append(text)
         elif isinstance(block, Table):
-            rows, cols = len(block.rows), len(block.columns)
-            first = " | ".join(" ".join(c.text.split()) for c in block.rows[0].cells) if rows else ""
+            rows, cols, first = _table_summary(block)
             dropped.append(DroppedLine(f"[{rows}×{cols} table] {first}"[:200], TABLE))
     if dropped:
         log.warning("%s: skipped %d table(s); tables are not narrated", name, len(dropped))
     return Source(name, "\n\n".join(paras).encode("utf-8"), tuple(dropped), "docx")
+
+
+MAX_DOCX_INFLATED = 64 * 1024 * 1024  # all members of a .docx once inflated (text and images)
+
+
+def _check_zip_sizes(data: bytes, name: str) -> None:
+    """Refuse a .docx whose members would inflate past MAX_DOCX_INFLATED, from the sizes
+    the zip declares, before anything is inflated (zipfile never reads past a member's
+    declared size, so the declaration bounds the work)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            total = sum(max(0, i.file_size) for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise InputError(f"{name} is not a readable .docx file (not a zip container)") from None
+    if total > MAX_DOCX_INFLATED:
+        raise InputError(f"{name} is too large once unpacked: {total:,} bytes (limit {MAX_DOCX_INFLATED:,})")
+
+
+def _table_summary(table) -> tuple[int, int, str]:
+    """Rows, columns and the first row's text of a table, for the dropped-lines notice;
+    a table without <w:tblGrid> (python-docx cannot count its columns) is counted by cells."""
+    try:
+        rows = table.rows
+        first_cells = rows[0].cells if len(rows) else []
+        first = " | ".join(" ".join(c.text.split()) for c in first_cells)
+        return len(rows), max((len(r.cells) for r in rows), default=0), first
+    except Exception:  # noqa: BLE001 - malformed table XML: still skipped, with what we know
+        return 0, 0, ""
 
 
 # ---------------------------------------------------------------- web pages

@@ -8,6 +8,7 @@ Readers return ``srt.Subtitle`` objects (the srt package's one dataclass), so
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ def get(name: str) -> Format:
     return importlib.import_module(f"newsvoice.subtitles.formats.{_MODULES[name]}").FORMAT
 
 
+def display(path: Path) -> str:
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 MAX_SUBTITLE_BYTES = 32 << 20  # a day of cues is a few MB
 
 
@@ -56,6 +61,11 @@ def read_file(path: Path) -> list[srt_lib.Subtitle]:
     except UnicodeDecodeError as e:
         raise InputError(f"{path} is not UTF-8 (or UTF-16 with a BOM) text") from e
     fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
+    by_name = next((get(n) for n in NAMES if path.suffix.lower() == get(n).suffix), None)
+    if by_name is not None and by_name.name != "srt" and fmt.name != by_name.name:
+        # a .vtt without its WEBVTT header would be read as SRT with the wrong times
+        raise InputError(f"{display(path)} is not a valid {by_name.description} file "
+                         f"({'no WEBVTT header' if by_name.name == 'vtt' else 'not TTML XML'})")
     try:
         return fmt.read(text)
     except srt_lib.SRTParseError as e:  # its message quotes the whole unmatched rest of the file
