@@ -374,3 +374,30 @@ def test_a_trickling_server_is_cut_off_by_the_whole_request_deadline(server):
     with pytest.raises(InputError, match="within 3 s"):
         read_source(f"http://{server}/trickle", timeout=1.0)  # each read is quick; the whole is not
     assert time.monotonic() - t0 < 6
+
+
+# ---------------------------------------------------------------- 6. Ctrl-C inside espeak
+
+
+_SIGINT_SCRIPT = r"""
+import os, signal, sys, threading, time
+from newsvoice.speech.engines.espeak import _library
+lib = _library()
+text = " ".join(["Sáng nay, xã Đại Lộc tổ chức họp dân về đê điều và kế hoạch phòng chống lũ."] * 120)
+threading.Timer(float(sys.argv[1]), lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+t0 = time.monotonic()
+try:
+    pcm, _ = lib.synth(text, "vi", 175)
+except KeyboardInterrupt:
+    print("interrupted")
+else:
+    print("completed", time.monotonic() - t0)
+"""
+
+
+def test_ctrl_c_during_espeak_synthesis_is_not_swallowed():
+    """sigint-swallowed.sh: the interrupt lands in the ctypes callback; it must stop the synthesis."""
+    for delay in ("0.05", "0.15", "0.3"):
+        p = subprocess.run([sys.executable, "-c", _SIGINT_SCRIPT, delay], capture_output=True, timeout=60)
+        assert p.stdout.decode().split()[:1] == ["interrupted"], (delay, p.stdout, p.stderr.decode()[-300:])
+        assert b"Exception ignored" not in p.stderr
