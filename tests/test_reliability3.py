@@ -401,3 +401,16 @@ def test_ctrl_c_during_espeak_synthesis_is_not_swallowed():
         p = subprocess.run([sys.executable, "-c", _SIGINT_SCRIPT, delay], capture_output=True, timeout=60)
         assert p.stdout.decode().split()[:1] == ["interrupted"], (delay, p.stdout, p.stderr.decode()[-300:])
         assert b"Exception ignored" not in p.stderr
+
+
+# ---------------------------------------------------------------- 13. empty <sub>
+
+
+def test_an_empty_or_blank_sub_mark_renders(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text('Tin vắn\n\nSáng nay, <sub alias="Ủy ban nhân dân"></sub> xã họp dân. '
+                   'Chiều nay, <sub alias="Hội đồng">   </sub> họp tiếp về đê điều.\n', encoding="utf-8")
+    p = run("render", str(src), "-o", str(tmp_path / "out"), "--engine", "espeak", "--cache-dir",
+            str(tmp_path / "c"), "-q")
+    assert p.returncode == 0 and b"Traceback" not in p.stderr and b"panic" not in p.stderr, p.stderr.decode()
+    assert "Ủy ban nhân dân" in (tmp_path / "out" / "tin.srt").read_text("utf-8")
