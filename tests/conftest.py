@@ -23,7 +23,7 @@ import pytest
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1764979200")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("NEWSVOICE_SHARED") or REPO.parent / "shared")  # a worktree elsewhere names it
 
 
 def shared_path(rel: str) -> Path:

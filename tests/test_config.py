@@ -63,8 +63,8 @@ def test_batch_takes_the_same_cue_options_from_config(tmp_path: Path):
     p = run("--config", str(cfg), "-q", "batch", str(src), "-o", str(tmp_path / "out"),
             "--cache-dir", str(tmp_path / "c"), "--jobs", "1")
     assert p.returncode == 0, p.stderr.decode()
-    man = json.loads((tmp_path / "out" / "tin" / "tin.json").read_text(encoding="utf-8"))
+    man = json.loads(next((tmp_path / "out").glob("tin-*/tin.json")).read_text(encoding="utf-8"))
     assert man["settings"]["cues"]["max_chars"] == 30
     assert man["settings"]["pauses"]["paragraph"] == 1500
-    cues = list(srt.parse((tmp_path / "out" / "tin" / "tin.srt").read_text(encoding="utf-8")))
+    cues = list(srt.parse(next((tmp_path / "out").glob("tin-*/tin.srt")).read_text(encoding="utf-8")))
     assert all(len(line) <= 30 for c in cues for line in c.content.splitlines())

@@ -148,8 +148,9 @@ def test_batch_offline_with_fallback_records_it_per_article(no_edge, monkeypatch
         assert "Edge TTS is unreachable" in row["fallback_reason"]
     csv_text = (out / "report.csv").read_text("utf-8")
     assert "fallback_reason" in csv_text.splitlines()[0] and "Edge TTS is unreachable" in csv_text
-    for slug in ("a", "b", "c"):
-        assert json.loads((out / slug / f"{slug}.json").read_text("utf-8"))["fallback"]["from"] == "edge"
+    for stem in ("a", "b", "c"):
+        (manifest,) = out.glob(f"{stem}-*/{stem}.json")
+        assert json.loads(manifest.read_text("utf-8"))["fallback"]["from"] == "edge"
 
 
 def test_batch_offline_without_fallback_exits_3_with_one_line(no_google, monkeypatch, capsys, tmp_path):

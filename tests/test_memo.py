@@ -237,7 +237,7 @@ def test_batch_renders_are_restored_from_the_memo(tmp_path, article):
     [row] = run_batch([article], tmp_path / "out", opts)  # its worker asks with the engine it opened
     assert row.status == "ok" and row.warnings == render(article, tmp_path / "x", opts).warnings
     assert time.time() - (entry / "meta.json").stat().st_mtime < 100  # used (LRU touch)
-    assert _bytes(tmp_path / "out" / "tin") == _bytes(tmp_path / "a")
+    assert _bytes(tmp_path / "out" / row.slug) == _bytes(tmp_path / "a")
 
 
 def test_cache_info_and_prune_count_and_remove_memo_entries(tmp_path, article):

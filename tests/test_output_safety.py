@@ -124,7 +124,7 @@ def test_a_killed_renders_temps_are_swept_by_the_next_render(tmp_path, article):
 def test_a_damaged_output_is_not_up_to_date(tmp_path, article):
     o = opts(tmp_path)
     assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == ["ok"]
-    wav = tmp_path / "out" / "tin" / "tin.wav"
+    (wav,) = (tmp_path / "out").glob("tin-*/tin.wav")
     good = wav.read_bytes()
     assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == ["skipped"]
     wav.write_bytes(good[: len(good) // 2])  # truncated
@@ -150,11 +150,14 @@ def test_batch_folders_belong_to_one_source(tmp_path):
     # the same names whatever else a run is given
     assert [i.slug for i in plan_items([b, a], out)] == slugs[::-1]
 
-    assert [r.status for r in run_batch([b], out, o, BatchOptions(jobs=1))] == ["ok"]
-    b_srt = (out / "tin" / "tin.srt").read_bytes()
-    alone = run_batch([a], out, o, BatchOptions(jobs=1))  # would silently replace b's outputs
-    assert alone[0].status == "failed" and "holds the render of" in alone[0].error
-    assert (out / "tin" / "tin.srt").read_bytes() == b_srt
+    # a folder stamped by another source is refused, not replaced
+    stamp = out / slugs[1] / ".newsvoice-done"
+    doc = json.loads(stamp.read_text("utf-8"))
+    stamp.write_text(json.dumps({**doc, "source": "/elsewhere/tin.txt"}), encoding="utf-8")
+    b_srt = (out / slugs[1] / "tin.srt").read_bytes()
+    again = run_batch([b], out, o, BatchOptions(jobs=1))
+    assert again[0].status == "failed" and "holds the render of" in again[0].error
+    assert (out / slugs[1] / "tin.srt").read_bytes() == b_srt
 
 
 def _filled_cache(root: Path, n: int = 4) -> PhraseCache:

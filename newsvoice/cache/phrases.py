@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ import numpy as np
 
 from newsvoice.cache.root import MARKER, MARKER_TEXT, default_cache_dir, mark  # noqa: F401 (re-exported)
 
+log = logging.getLogger("newsvoice")
 MAGIC = b"NVC2"
+MAX_ENTRY_BYTES = 64 << 20  # one unit's samples (a bounded unit is well under a minute)
 PROCESSING_VERSION = 2  # bump when resampling/trimming changes what is stored
 
 
@@ -73,9 +76,14 @@ class PhraseCache:
 
     def _read(self, path: Path) -> Entry | None:
         """The entry at ``path``, or None when absent or corrupt (a corrupt one is removed)."""
+        from newsvoice.errors import InputError
+        from newsvoice.inputs.bounded import read_regular
+
         try:
-            raw = path.read_bytes()
-        except OSError:
+            raw = read_regular(path, MAX_ENTRY_BYTES, "cache entry")
+        except InputError:
+            if os.path.lexists(path) and not os.path.isfile(path):
+                path.unlink(missing_ok=True)  # a FIFO or device planted in the cache: never ours
             return None
         payload = raw[36:]
         n = int.from_bytes(payload[:4], "little") if len(payload) >= 4 else -1

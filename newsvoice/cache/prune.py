@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from newsvoice.cache import renders as memo
 from newsvoice.cache.phrases import PhraseCache
 from newsvoice.cache.root import MARKER
 from newsvoice.errors import InputError
+
+log = logging.getLogger("newsvoice")
 
 
 def info(cache: PhraseCache) -> CacheInfo:
@@ -45,11 +48,15 @@ def prune(cache: PhraseCache, max_bytes: int, *, stale_tmp_s: float = 3600.0) ->
     for path, size, _ in ents:
         if total <= max_bytes:
             break
-        if path in is_render:
-            memo.remove_entry(path)
-            removed_renders += 1
-        else:
-            path.unlink(missing_ok=True)
+        try:
+            if path in is_render:
+                memo.remove_entry(path)
+                removed_renders += 1
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as e:  # not ours to delete (another user's, a read-only folder): go on
+            log.warning("cache prune: cannot delete %s (%s); skipped", path, e.strerror or e)
+            continue
         total -= size
         removed += 1
         freed += size

@@ -44,6 +44,7 @@ META = "meta.json"
 RENDERS = "renders"  # under the cache root
 _MAX_SOURCE = 16 << 20  # larger sources are refused by the reader anyway: never memoised
 _CHUNK = 1 << 20
+_MAX_META = 1 << 20  # meta.json: names, sizes, hashes and a result summary
 @dataclass(frozen=True)
 class Lookup:
     """What a render learnt from the memo before working: the entry it may be stored
@@ -59,7 +60,7 @@ class Lookup:
 # ---------------------------------------------------------------- the key
 
 
-def _read_regular(path: Path) -> bytes | None:
+def _read_regular(path: Path, limit: int = _MAX_SOURCE) -> bytes | None:
     """The bytes of a regular file of at most _MAX_SOURCE bytes, else None (a FIFO or a
     device is never opened for reading: O_NONBLOCK and a check of the open file)."""
     try:
@@ -68,10 +69,10 @@ def _read_regular(path: Path) -> bytes | None:
         return None
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _MAX_SOURCE:
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
-        data = f.read(_MAX_SOURCE + 1)
-    return data if len(data) <= _MAX_SOURCE else None
+        data = f.read(limit + 1)
+    return data if len(data) <= limit else None
 
 
 def _speaker(opts: RenderOptions, engine: Engine | None) -> tuple[str, str] | None:
@@ -136,9 +137,11 @@ def _open_verified(entry: Path, files: list[dict]) -> list[BinaryIO]:
     handles: list[BinaryIO] = []
     try:
         for f in files:
-            fh = open(entry / f["file"], "rb")  # noqa: SIM115 (closed by the caller)
+            fd = os.open(entry / f["file"], os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO: no hang
+            fh = os.fdopen(fd, "rb")
             handles.append(fh)
-            if os.fstat(fh.fileno()).st_size != f["size"]:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != f["size"]:
                 raise _Corrupt(f["file"])
             h = hashlib.sha256()
             while chunk := fh.read(_CHUNK):
@@ -161,9 +164,10 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
     """Write the entry's outputs into ``out_dir`` (write_outputs: atomic, locked, never over
     an input); None when there is no (valid) entry. A corrupt entry is removed."""
     t0 = time.perf_counter()
-    try:
-        raw = (entry / META).read_bytes()
-    except OSError:
+    raw = _read_regular(entry / META, _MAX_META)
+    if raw is None:
+        if os.path.lexists(entry / META):  # a FIFO, a device or a huge file where meta.json was
+            remove_entry(entry)
         return None  # no meta.json: not an entry
     from newsvoice.inputs.sources import source_stem
     from newsvoice.outputs.files import check_output_dir, write_outputs
@@ -185,7 +189,7 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
     try:
         check_output_dir(out_dir, inputs=inputs, stem=stem)
         write_outputs({out_dir / f["name"]: _copier(fh) for f, fh in zip(files, handles, strict=True)},
-                      inputs=inputs)
+                      inputs=inputs, replace_set=True)
     finally:
         for fh in handles:
             fh.close()
@@ -200,6 +204,13 @@ def _result(r: dict, outputs: dict[str, Path]) -> RenderResult:
     from newsvoice.options import RenderResult
 
     loud = r.get("loudness")
+    numbers = (r["duration_s"], r["cues"], r["units"], r["words"])
+    if (not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
+            or not all(isinstance(r[k], str) for k in ("engine", "voice"))
+            or not isinstance(r["warnings"], list) or not all(isinstance(w, str) for w in r["warnings"])
+            or not (loud is None or (isinstance(loud, dict) and all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in loud.values())))):
+        raise TypeError("meta.json result has values of the wrong type")
     return RenderResult(outputs=outputs, duration_s=r["duration_s"], cues=r["cues"], units=r["units"],
                         words=r["words"], engine=r["engine"], voice=r["voice"], engine_calls=0, cache_hits=0,
                         warnings=list(r["warnings"]), seconds=0.0,

@@ -22,11 +22,13 @@ from newsvoice.errors import InputError
 
 def load_config(path: Path, group: click.Group) -> dict[str, dict[str, object]]:
     """Read ``path`` and check every table and key against ``group``'s commands."""
+    from newsvoice.inputs.bounded import read_regular
+
+    if not path.exists():
+        raise InputError(f"config file not found: {path}")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise InputError(f"config file not found: {path}") from e
-    except (OSError, UnicodeDecodeError) as e:
+        data = tomllib.loads(read_regular(path, 1 << 20, "config file").decode("utf-8"))
+    except UnicodeDecodeError as e:
         raise InputError(f"cannot read config file {path}: {e}") from e
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: not valid TOML: {e}") from e

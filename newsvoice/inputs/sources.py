@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import io
 import logging
+import queue
 import re
-import time
+import threading
 import tomllib
 import unicodedata
 from collections.abc import Iterator
@@ -85,8 +86,32 @@ def _url(src: str) -> str:
 
 
 def source_name(src: str) -> str:
-    """How to name the input in a manifest or report: the path, or the URL intact."""
-    return _url(str(src))
+    """How to name the input in a manifest or report: the path, or the URL with its
+    credentials and query secrets redacted (see :func:`redact_url`)."""
+    return redact_url(_url(str(src))) if is_url(src) else str(src)
+
+
+# query keys whose values are secrets (matched as a part of the key: "access_token", "X-Amz-Signature")
+_SECRET_KEY = re.compile(r"token|key|secret|pass|pwd|auth|sig|session|sid|code|credential|ticket", re.I)
+
+
+def redact_url(url: str) -> str:
+    """A URL safe to print or write: the password of its userinfo and the values of
+    secret-looking query keys become ``***`` (``https://u:pw@h/a?token=x`` ->
+    ``https://u:***@h/a?token=***``); anything unparsable is reduced to scheme and host."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            user, _, host = netloc.rpartition("@")
+            name = user.split(":", 1)[0]
+            netloc = f"{name}:***@{host}" if ":" in user else f"***@{host}"
+        query = "&".join(
+            f"{k}=***" if sep and _SECRET_KEY.search(unquote(k)) else f"{k}{sep}{v}"
+            for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item))
+        return parts._replace(netloc=netloc, query=query).geturl()
+    except ValueError:
+        return url.split("://", 1)[0] + "://(unparsable URL)"
 
 
 def read_source(src: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_BYTES) -> Source:
@@ -129,40 +154,76 @@ def source_stem(src: str) -> str:
 # ---------------------------------------------------------------- URLs
 
 
+FETCH_DEADLINE_FACTOR = 3  # the whole request (connect, headers, body) gets 3x the per-read timeout
+
+
 def _from_url(url: str, *, timeout: float, max_bytes: int) -> Source:
-    """GET with a timeout (per connect/read; the whole download gets 3× that), a user agent
-    and redirects; the body is streamed and refused past ``max_bytes``. The content type
-    picks the reader. Any failure is one InputError line."""
+    """GET with a per-read timeout and a deadline on the whole request (a server that
+    trickles a byte every few seconds is cut off), a user agent and redirects; the body
+    is streamed and refused past ``max_bytes``. The content type picks the reader.
+    Any failure is one InputError line, naming the URL with its secrets redacted."""
+    shown = redact_url(url)
+    deadline_s = FETCH_DEADLINE_FACTOR * timeout
+    stop = threading.Event()
+    box: queue.SimpleQueue = queue.SimpleQueue()
+
+    def run() -> None:
+        try:
+            box.put((True, _fetch(url, shown, timeout, max_bytes, stop)))
+        except BaseException as e:  # handed to the caller's thread
+            box.put((False, e))
+
+    # a thread: requests bounds each socket read only, and a DNS lookup not at all
+    threading.Thread(target=run, name="newsvoice-fetch", daemon=True).start()
+    try:
+        ok, value = box.get(timeout=deadline_s)
+    except queue.Empty:
+        stop.set()  # the abandoned thread stops at its next chunk
+        raise InputError(f"cannot fetch {shown}: no complete answer within {deadline_s:g} s") from None
+    if not ok:
+        raise value
+    data, ctype = value
+    if not data:
+        raise InputError(f"{shown}: empty response")
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return html_source(data, shown)
+    if ctype == _DOCX_MIME:
+        return docx_source(data, shown)
+    if ctype.startswith("text/"):
+        return Source(shown, data)
+    return bytes_source(data, shown)
+
+
+def _fetch(url: str, shown: str, timeout: float, max_bytes: int, stop: threading.Event) -> tuple[bytes, str]:
+    """The body and content type of one GET, or InputError in plain words."""
     import requests
 
     try:
         with requests.get(url, stream=True, timeout=timeout, allow_redirects=True,
                           headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain,*/*"}) as r:
             if r.status_code >= 400:
-                raise InputError(f"cannot fetch {url}: HTTP {r.status_code} {r.reason or ''}".rstrip())
-            data = _read_limited(r, url, max_bytes, deadline=time.monotonic() + 3 * timeout)
-            ctype = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                raise InputError(f"cannot fetch {shown}: HTTP {r.status_code} {r.reason or ''}".rstrip())
+            data = _read_limited(r, shown, max_bytes, stop)
+            return data, r.headers.get("Content-Type", "").split(";")[0].strip().lower()
     except InputError:
         raise
     except requests.exceptions.Timeout:
-        raise InputError(f"cannot fetch {url}: timed out after {timeout:g} s") from None
+        raise InputError(f"cannot fetch {shown}: timed out after {timeout:g} s") from None
     except requests.exceptions.TooManyRedirects:
-        raise InputError(f"cannot fetch {url}: too many redirects") from None
+        raise InputError(f"cannot fetch {shown}: too many redirects") from None
     except requests.exceptions.SSLError:
-        raise InputError(f"cannot fetch {url}: TLS/SSL error") from None
+        raise InputError(f"cannot fetch {shown}: TLS/SSL error") from None
+    except requests.exceptions.ChunkedEncodingError:
+        raise InputError(f"cannot fetch {shown}: the connection broke off mid-answer") from None
     except requests.exceptions.ConnectionError as e:
-        raise InputError(f"cannot fetch {url}: {_connection_reason(e)}") from None
-    except requests.exceptions.RequestException as e:
-        raise InputError(f"cannot fetch {url}: {type(e).__name__}") from None
-    if not data:
-        raise InputError(f"{url}: empty response")
-    if ctype in ("text/html", "application/xhtml+xml"):
-        return html_source(data, url)
-    if ctype == _DOCX_MIME:
-        return docx_source(data, url)
-    if ctype.startswith("text/"):
-        return Source(url, data)
-    return bytes_source(data, url)
+        raise InputError(f"cannot fetch {shown}: {_connection_reason(e)}") from None
+    except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema, requests.exceptions.URLRequired):
+        raise InputError(f"cannot fetch {shown}: not a valid http(s) address") from None
+    except requests.exceptions.RequestException:
+        raise InputError(f"cannot fetch {shown}: the request failed") from None
+    except (ValueError, UnicodeError):  # urllib3's parser on hostile addresses
+        raise InputError(f"cannot fetch {shown}: not a valid http(s) address") from None
 
 
 def _connection_reason(e: Exception) -> str:
@@ -171,14 +232,14 @@ def _connection_reason(e: Exception) -> str:
     return m[1].strip() if m else "connection failed"
 
 
-def _read_limited(response, url: str, max_bytes: int, *, deadline: float) -> bytes:
+def _read_limited(response, shown: str, max_bytes: int, stop: threading.Event) -> bytes:
     buf = bytearray()
-    for chunk in response.iter_content(chunk_size=65536):
+    for chunk in response.iter_content(chunk_size=8192):
         buf += chunk
         if len(buf) > max_bytes:
-            raise InputError(f"{url} is too large: more than {max_bytes:,} bytes")
-        if time.monotonic() > deadline:
-            raise InputError(f"cannot fetch {url}: download too slow")
+            raise InputError(f"{shown} is too large: more than {max_bytes:,} bytes")
+        if stop.is_set():
+            raise InputError(f"cannot fetch {shown}: abandoned after the deadline")
     return bytes(buf)
 
 
@@ -192,6 +253,7 @@ def docx_source(data: bytes, name: str) -> Source:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    _check_zip_sizes(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
@@ -206,12 +268,41 @@ def docx_source(data: bytes, name: str) -> Source:
             if text:
                 paras.append(text)
         elif isinstance(block, Table):
-            rows, cols = len(block.rows), len(block.columns)
-            first = " | ".join(" ".join(c.text.split()) for c in block.rows[0].cells) if rows else ""
+            rows, cols, first = _table_summary(block)
             dropped.append(DroppedLine(f"[{rows}×{cols} table] {first}"[:200], TABLE))
     if dropped:
         log.warning("%s: skipped %d table(s); tables are not narrated", name, len(dropped))
     return Source(name, "\n\n".join(paras).encode("utf-8"), tuple(dropped), "docx")
+
+
+MAX_DOCX_INFLATED = 64 * 1024 * 1024  # all members of a .docx once inflated (text and images)
+
+
+def _check_zip_sizes(data: bytes, name: str) -> None:
+    """Refuse a .docx whose members would inflate past MAX_DOCX_INFLATED, from the sizes
+    the zip declares, before anything is inflated (zipfile never reads past a member's
+    declared size, so the declaration bounds the work)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            total = sum(max(0, i.file_size) for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise InputError(f"{name} is not a readable .docx file (not a zip container)") from None
+    if total > MAX_DOCX_INFLATED:
+        raise InputError(f"{name} is too large once unpacked: {total:,} bytes (limit {MAX_DOCX_INFLATED:,})")
+
+
+def _table_summary(table) -> tuple[int, int, str]:
+    """Rows, columns and the first row's text of a table, for the dropped-lines notice;
+    a table without <w:tblGrid> (python-docx cannot count its columns) is counted by cells."""
+    try:
+        rows = table.rows
+        first_cells = rows[0].cells if len(rows) else []
+        first = " | ".join(" ".join(c.text.split()) for c in first_cells)
+        return len(rows), max((len(r.cells) for r in rows), default=0), first
+    except Exception:  # noqa: BLE001 - malformed table XML: still skipped, with what we know
+        return 0, 0, ""
 
 
 # ---------------------------------------------------------------- web pages

@@ -19,7 +19,9 @@ import contextlib
 import errno
 import fcntl
 import glob
+import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -49,6 +51,30 @@ def check_output_dir(out_dir: Path, *, inputs: Iterable[Path] = (), stem: str | 
         raise OutputError(f"cannot write to output folder {display_path(out_dir)}: {e.strerror or e}") from e
     if stem is not None:
         refuse_inputs([out_dir / f"{stem}.{ext}" for ext in OUTPUT_SUFFIXES], inputs)
+
+
+def own_dir(path: Path, *, create: bool = True) -> Path:
+    """Create ``path`` (one level) or accept it when it is a real folder; refuse a symlink
+    or anything else planted there, so nothing we write, lock or sweep lands outside.
+    ``create=False``: only check a folder that is there (a missing one is fine)."""
+    try:
+        if create:
+            os.mkdir(path, 0o777)
+        elif not os.path.lexists(path):
+            return path
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise OutputError(f"cannot create folder {display_path(path)}: {e.strerror or e}") from None
+    try:
+        st = os.lstat(path)
+    except OSError as e:
+        raise OutputError(f"cannot use folder {display_path(path)}: {e.strerror or e}") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(f"refusing to use {display_path(path)}: it is a symlink (remove it)")
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"refusing to use {display_path(path)}: it is not a folder")
+    return path
 
 
 def _same_place(a: Path, b: Path) -> bool:
@@ -153,17 +179,49 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+MAX_MANIFEST_BYTES = 512 << 20  # an old manifest read for its output names (words of a long programme)
+
+
+def recorded_outputs(manifest: Path) -> list[str]:
+    """The names of the outputs the manifest at ``manifest`` says its render wrote beside
+    it, keeping only our own (``<stem>.<output suffix>``): [] when there is none, or it
+    cannot be read (a regular file of bounded size, else nothing is trusted)."""
+    try:
+        fd = os.open(manifest, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return []
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MANIFEST_BYTES:
+            return []
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            doc = json.loads(f.read(MAX_MANIFEST_BYTES + 1))
+    except (OSError, ValueError, RecursionError):
+        return []
+    finally:
+        os.close(fd)
+    named = doc.get("outputs") if isinstance(doc, dict) else None
+    if not isinstance(named, dict):
+        return []
+    ours = {f"{manifest.stem}.{ext}" for ext in OUTPUT_SUFFIXES} - {manifest.name}
+    return sorted({v for v in named.values() if isinstance(v, str) and v in ours})
+
+
 def write_outputs(files: Mapping[Path, bytes | Callable[[BinaryIO], None]], *,
-                  inputs: Iterable[Path] = ()) -> None:
+                  inputs: Iterable[Path] = (), replace_set: bool = False) -> None:
     """All-or-nothing: every file goes to a fresh temp name first, then all are renamed.
     A value is the file's bytes, or a function that writes it into the open temp file.
 
     The last file of ``files`` is the manifest: the old one is removed before any other
     file is replaced and the new one is renamed last, all under the set's lock, so a
-    manifest always describes the files beside it."""
+    manifest always describes the files beside it.
+
+    ``replace_set``: the set replaces the previous one of its manifest, so the outputs the
+    old manifest records and this set does not write (another --subs or --format) are
+    removed with it, never left beside a manifest that does not describe them."""
     if not files:
         return
-    paths = list(files)
+    paths, inputs = list(files), [Path(p) for p in inputs]
     refuse_inputs(paths, inputs)
     folder = paths[-1].parent
     temps: list[tuple[Path, Path]] = []
@@ -175,8 +233,14 @@ def write_outputs(files: Mapping[Path, bytes | Callable[[BinaryIO], None]], *,
                 current = path
                 temps.append((_write_temp(path, data), path))
             current = paths[-1]
+            stale = [folder / n for n in recorded_outputs(paths[-1])] if replace_set else []
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(paths[-1])
+            for old in stale:
+                if all(old.name != p.name for p in paths) and not any(_same_place(old, src) for src in inputs):
+                    current = old
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(old)
             for tmp, path in temps:
                 current = path
                 os.replace(tmp, path)

@@ -74,13 +74,13 @@ def build_align_manifest(article: str, recording: Path, plan: Plan, words: list[
     reader skipped ("unmatched") and what they said that the article does not ("extra")."""
     return {
         "newsvoice": __version__,
-        "source": article,
-        "recording": str(recording),
+        "source": display_path(article),
+        "recording": display_path(recording),
         "word_timing": "aligner",
         "duration_s": round(duration_s, 6),
         "offset_s": offset_s,
         "headline": plan.headline,
-        "outputs": outputs,
+        "outputs": {k: display_path(v) for k, v in outputs.items()},
         "sentences": sentences,
         "words": [w.as_dict() for w in words],
         "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,

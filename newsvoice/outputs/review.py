@@ -15,6 +15,7 @@ through JSON inside ``<script type="application/json">`` with ``<``, ``>`` and
 from __future__ import annotations
 
 import json
+import os
 import re
 import wave
 from collections.abc import Mapping, Sequence
@@ -27,7 +28,8 @@ from urllib.parse import quote
 
 import numpy as np
 
-from newsvoice.errors import InputError
+from newsvoice.errors import InputError, OutputError
+from newsvoice.outputs.files import display_path
 
 PEAKS = 400  # points in the waveform envelope: enough for a 1280 px canvas
 _CUE_WARNING = re.compile(r"^cue (\d+):\s*(.*)$", re.S)
@@ -65,7 +67,7 @@ def script_json(data: object) -> str:
 
 def href(path: str) -> str:
     """A relative file name as a URL path: 'Bản tin #2.wav' -> 'B%E1%BA%A3n%20tin%20%232.wav'."""
-    return quote(str(path), safe="/")
+    return quote(os.fsencode(str(path)), safe="/")  # bytes: a non-UTF-8 name is %-escaped as it is
 
 
 def clock(seconds: float | None) -> str:
@@ -323,13 +325,17 @@ def audio_peaks(path: Path, points: int = PEAKS) -> list[float]:
 # ---------------------------------------------------------------- files
 
 
+MAX_MANIFEST_BYTES = 256 << 20  # the words of a long programme; anything larger is not ours
+
+
 def read_manifest(path: Path) -> dict:
+    from newsvoice.inputs.bounded import read_regular
+
+    raw = read_regular(path, MAX_MANIFEST_BYTES, "manifest")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such manifest") from None
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise InputError(f"{path}: not a readable JSON manifest ({e})") from None
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise InputError(f"{display_path(path)}: not a readable JSON manifest ({str(e)[:80]})") from None
     if not isinstance(data, dict) or not isinstance(data.get("cues"), list):
         raise InputError(f"{path}: not a newsvoice manifest (no cue list)")
     return data
@@ -347,6 +353,7 @@ def write_page(manifest_path: Path, out: Path | None = None, *, index_href: str 
     peaks = audio_peaks(audio_file) if audio_file.is_file() else []
     if not out.parent.is_dir():
         raise InputError(f"{out.parent}: no such folder")
+    _refuse_replacing(out, manifest, manifest_path, audio_file)
     href = _relative(audio_file, out.parent)
     # the links to the sibling files (srt, json) only hold on a page beside the manifest
     beside = out.parent.resolve() == manifest_path.parent.resolve()
@@ -356,9 +363,36 @@ def write_page(manifest_path: Path, out: Path | None = None, *, index_href: str 
     return out
 
 
-def _relative(target: Path, base: Path) -> str:
-    import os
+GENERATOR = b'<meta name="generator" content="newsvoice'
 
+
+def _refuse_replacing(out: Path, manifest: Mapping, manifest_path: Path, audio_file: Path) -> None:
+    """OutputError when the page would replace the manifest, an output or the article of
+    its render, or any existing file that is not a review page of ours."""
+    from newsvoice.outputs.files import refuse_inputs
+
+    named = manifest.get("outputs") if isinstance(manifest.get("outputs"), Mapping) else {}
+    ours = [manifest_path, audio_file, *(manifest_path.parent / Path(v).name for v in named.values()
+                                         if isinstance(v, str))]
+    source = manifest.get("source")
+    if isinstance(source, str) and "://" not in source:
+        ours += [Path(source), manifest_path.parent / Path(source).name]
+    refuse_inputs([out], ours)
+    if not os.path.lexists(out):
+        return
+    head = b""
+    if os.path.isfile(out) and not os.path.islink(out):
+        try:
+            with open(out, "rb") as f:
+                head = f.read(4096)
+        except OSError as e:
+            raise OutputError(f"cannot write {display_path(out)}: {e.strerror or e}") from None
+    if GENERATOR not in head:
+        raise OutputError(f"refusing to replace {display_path(out)}: it is not a newsvoice review page "
+                          f"(choose another -o)")
+
+
+def _relative(target: Path, base: Path) -> str:
     return Path(os.path.relpath(target.resolve(), base.resolve())).as_posix()
 
 

@@ -45,9 +45,9 @@ from pathlib import Path
 from newsvoice import __version__
 from newsvoice.audio.targets import Measurement
 from newsvoice.errors import InputError, NewsvoiceError, OutputError
-from newsvoice.inputs.sources import ARTICLE_SUFFIXES, is_url, read_source
+from newsvoice.inputs.sources import ARTICLE_SUFFIXES, is_url, read_source, source_name, source_stem
 from newsvoice.options import RenderOptions
-from newsvoice.outputs.files import check_output_dir, display_path, locked, write_outputs
+from newsvoice.outputs.files import check_output_dir, display_path, locked, own_dir, write_outputs
 from newsvoice.pipeline.render import render
 from newsvoice.speech.engines import Engine, EngineSettings
 
@@ -161,22 +161,43 @@ def slugify(stem: str) -> str:
 
 
 def source_id(path: Path) -> str:
-    """Who an output folder belongs to: the article's absolute path, as text."""
+    """Who an output folder belongs to: the article's absolute path, as text (a URL with
+    its secrets redacted)."""
+    if is_url(str(path)):
+        return source_name(str(path))
     return display_path(Path(os.path.abspath(path)))
 
 
+def shown(path: Path) -> str:
+    """The article as the report and messages name it (a URL without its secrets)."""
+    return source_name(str(path)) if is_url(str(path)) else display_path(path)
+
+
+def item_slug(path: Path) -> str:
+    """The folder of one source, a pure function of it (whatever else a run holds):
+    the slug of its name (a URL's path only) and 6 hex of its absolute path or URL, so
+    two ``tin.txt`` of different folders never share one and each keeps its own."""
+    base = source_stem(str(path)) if is_url(str(path)) else slugify(path.stem)
+    return f"{base}-{hashlib.sha256(source_id(path).encode()).hexdigest()[:6]}"
+
+
 def plan_items(paths: Sequence[Path], out_root: Path) -> list[BatchItem]:
-    """Give every article its own folder. Articles whose names fold to the same slug
-    get ``slug-<hash of the source path>``, so a source keeps its folder whichever other
-    files a run is given (and a folder already stamped by another source is refused
-    when the article renders)."""
-    slugs = [slugify(p.stem) for p in paths]
-    items = []
-    for p, slug in zip(paths, slugs, strict=True):
-        if slugs.count(slug) > 1:
-            slug = f"{slug}-{hashlib.sha256(source_id(p).encode()).hexdigest()[:6]}"
-        items.append(BatchItem(p, slug, out_root / slug))
-    return items
+    """Give every article its own folder (:func:`item_slug`)."""
+    return [BatchItem(p, slug, out_root / slug) for p in paths for slug in [item_slug(p)]]
+
+
+def outside_output(paths: Sequence[Path], out_root: Path) -> list[Path]:
+    """The articles that are not under ``out_root``: a batch whose output folder is inside
+    its input folder must not narrate its own review pages and outputs on the next run."""
+    root = os.path.realpath(out_root)
+    kept = []
+    for p in paths:
+        real = os.path.realpath(p) if not is_url(str(p)) else ""
+        if real and os.path.commonpath([root, real]) == root:
+            log.debug("skipping %s: it is inside the output folder", display_path(p))
+            continue
+        kept.append(p)
+    return kept
 
 
 # ---------------------------------------------------------------- up-to-date check
@@ -235,8 +256,9 @@ def _read_stamp(out_dir: Path) -> dict | None:
 
 
 def _sweep_parts(out_dir: Path) -> None:
-    """Remove temp files a killed render left behind (we hold the slug's lock)."""
-    if out_dir.is_dir():
+    """Remove temp files a killed render left behind (we hold the slug's lock; the
+    folder was checked to be ours, not a symlink)."""
+    if out_dir.is_dir() and not out_dir.is_symlink():
         for tmp in out_dir.glob(".*.part-*"):
             tmp.unlink(missing_ok=True)
 
@@ -250,8 +272,9 @@ def _loudness(m: Measurement | None) -> str:
 
 
 def item_lock(item: BatchItem) -> contextlib.AbstractContextManager[None]:
-    """One worker at a time per output folder, across processes and runs."""
-    return locked(item.out_dir.parent / ".locks" / f"{item.slug}.lock")
+    """One worker at a time per output folder, across processes and runs. The lock
+    folder must be a real folder of OUT (a planted symlink is refused)."""
+    return locked(own_dir(item.out_dir.parent / ".locks") / f"{item.slug}.lock")
 
 
 def stamped_result(item: BatchItem, key: str, *, force: bool, made: str, t0: float) -> BatchResult | None:
@@ -259,7 +282,8 @@ def stamped_result(item: BatchItem, key: str, *, force: bool, made: str, t0: flo
     output) of another source; returns the stamped result as "skipped" when the stamp
     matches ``key`` and its outputs are intact; else None, with the old stamp and any
     leftover temps removed so the work can start."""
-    name = display_path(item.src)
+    name = shown(item.src)
+    own_dir(item.out_dir, create=False)  # a symlink planted at OUT/<slug> is refused, not followed
     stamp = _read_stamp(item.out_dir)
     owner = stamp.get("source") if stamp else None
     if owner is not None and owner != source_id(item.src):
@@ -280,7 +304,7 @@ def stamped_result(item: BatchItem, key: str, *, force: bool, made: str, t0: flo
 def failed_result(item: BatchItem, e: Exception, t0: float) -> BatchResult:
     """The report row of an item that failed: our errors in their own words, anything
     else named and logged in full at -v (one broken item must not stop the others)."""
-    name = display_path(item.src)
+    name = shown(item.src)
     if isinstance(e, NewsvoiceError):
         return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
     log.debug("unexpected failure on %s", name, exc_info=e)
@@ -302,7 +326,7 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
             fell = res.fallback or {}
             if fell:  # keyed by the engine used, so a later run tries the asked-for one again
                 key = settings_key(data, opts, res.engine, res.voice)
-            result = BatchResult(display_path(item.src), item.slug, "ok", round(res.duration_s, 3), res.cues,
+            result = BatchResult(shown(item.src), item.slug, "ok", round(res.duration_s, 3), res.cues,
                                  res.engine, _loudness(res.loudness), list(res.warnings), "",
                                  fell.get("to", ""), fell.get("reason", ""), time.perf_counter() - t0)
             write_stamp(item, key, result, res.outputs.values())
@@ -320,7 +344,7 @@ def _process_worker(item: BatchItem, opts: RenderOptions, force: bool, fell: dic
         spec = get_spec(opts.engine)
         engine = spec.factory(spec.resolve_voice(opts.voice), EngineSettings.from_options(opts))
     except NewsvoiceError as e:
-        return BatchResult(str(item.src), item.slug, "failed", error=str(e))
+        return BatchResult(shown(item.src), item.slug, "failed", error=str(e))
     if fell:
         engine = FallbackEngine(engine, fell["from"], fell["reason"])
     return render_item(item, opts, engine, force=force)
@@ -357,7 +381,10 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     """Render every article (failures recorded, never raised), then write the reports."""
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
-    items = plan_items(paths, out_root)
+    kept = outside_output(paths, out_root)
+    if not kept:
+        raise InputError(f"no articles outside the output folder {display_path(out_root)}")
+    items = plan_items(kept, out_root)
     from newsvoice.speech.engines import CircuitBreaker, fallback_for, get_spec, open_engine
 
     # jobs=1: a batch uses its cores for whole articles, not a sidecar per render

@@ -287,7 +287,7 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
         loud=loud, outputs=outputs, fallback=getattr(engine, "fallback", None))
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
     stage("writing")
-    write_outputs(files, inputs=(src, *opts.lexicons))
+    write_outputs(files, inputs=(src, *opts.lexicons), replace_set=True)
     return RenderResult(
         outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),
         units=len(plan.units), words=len(words), engine=engine.name, voice=engine.voice,

@@ -244,7 +244,7 @@ def align(article: Path | str, recording: Path, out_dir: Path, opts: AlignOption
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
     inputs = (Path(article), recording, *opts.lexicons)
     check_output_dir(out_dir, inputs=inputs, stem=stem)
-    write_outputs(files, inputs=inputs)
+    write_outputs(files, inputs=inputs, replace_set=True)
     return AlignResult(outputs={p.suffix[1:]: p for p in files}, duration_s=rec.duration_s,
                        cues=len(cues.cues), words=len(words), sentences=len(refs), unmatched=unmatched,
                        extra=extra, low_confidence=low, warnings=warnings,

@@ -74,7 +74,11 @@ def _marks(text: str) -> list[tuple[int, int, Span]]:
             if i < len(closes):
                 c_start, c_end = closes[i]
                 alias = o.group("a1") if o.group("a1") is not None else o.group("a2")
-                found.append((start, c_end, Span(text[o.end():c_start], alias=alias)))
+                written = text[o.end():c_start]
+                # nothing written to show for the alias: the alias is the text (an empty written
+                # part gave the word segmenter an empty word, and its Rust core panicked)
+                span = Span(written, alias=alias) if written.strip() else Span(alias)
+                found.append((start, c_end, span))
                 pos = c_end
                 continue
         pos = start + 1  # not a mark: plain text

@@ -8,8 +8,11 @@ are serialised with a lock; parallel batch work uses processes, not threads.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import signal
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -74,10 +77,25 @@ class _Library:
         self._chunks: list[bytes] = []
         self._words: list[tuple[int, int, int]] = []
         self._samples = 0
+        self._raised: BaseException | None = None
+        self._hit: list[int] = []
         self._callback = _CALLBACK(self._on_audio)  # keep a reference: C holds the pointer
         self.lib.espeak_SetSynthCallback(self._callback)
 
     def _on_audio(self, wav, n: int, events) -> int:
+        """espeak's callback. An exception here (Ctrl-C's KeyboardInterrupt lands in it,
+        as it is the Python code running while espeak synthesises) would be "ignored" by
+        ctypes and the unit cut short: it is kept, synthesis aborted (return 1) and it is
+        raised again once espeak_Synth returns."""
+        try:
+            return self._take(wav, n, events)
+        except BaseException as e:  # noqa: BLE001 - re-raised by synth()
+            self._raised = e
+            return 1
+
+    def _take(self, wav, n: int, events) -> int:
+        if self._hit:
+            return 1  # Ctrl-C arrived: stop; synth() raises KeyboardInterrupt
         if n > 0 and wav:
             self._chunks.append(ctypes.string_at(wav, 2 * n))  # a copy; numpy only once at the end
         i = 0
@@ -95,12 +113,39 @@ class _Library:
             self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
             self._chunks, self._words = [], []
             raw = text.encode("utf-8") + b"\0"
-            err = self.lib.espeak_Synth(raw, len(raw), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            self._raised = None
+            with _sigint_deferred() as hit:
+                self._hit = hit
+                err = self.lib.espeak_Synth(raw, len(raw), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+                self.lib.espeak_Synchronize()
+            if self._raised is not None:
+                raised, self._raised = self._raised, None
+                raise raised
             if err != 0:
                 raise EngineError(f"espeak-ng synthesis failed (error {err})")
             self.lib.espeak_Synchronize()
             pcm = np.frombuffer(bytearray(b"".join(self._chunks)), dtype=np.int16)  # native order; writable
             return pcm, list(self._words)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[list[int]]:
+    """While espeak runs in the main thread, Ctrl-C only records itself (the list), and
+    KeyboardInterrupt is raised once espeak has returned: raised by Python's default
+    handler it would land in the ctypes callback, where it is "ignored" and the unit is
+    cut short but kept."""
+    hit: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield hit
+        return
+    old = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if hit:
+        raise KeyboardInterrupt
 
 
 @lru_cache(maxsize=1)

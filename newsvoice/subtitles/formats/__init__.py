@@ -10,6 +10,7 @@ Readers return ``srt.Subtitle`` objects (the srt package's one dataclass), so
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -45,6 +46,13 @@ def get(name: str) -> Format:
     return importlib.import_module(f"newsvoice.subtitles.formats.{_MODULES[name]}").FORMAT
 
 
+def display(path: Path) -> str:
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+MAX_SUBTITLE_BYTES = 32 << 20  # a day of cues is a few MB
+
+
 def shifted(cues: Sequence[Cue], frames: int) -> list[Cue]:
     """Cues moved ``frames`` later on their own grid (a start timecode): frame-exact."""
     return [replace(c, start_f=c.start_f + frames, end_f=c.end_f + frames) for c in cues] if frames else list(cues)
@@ -62,13 +70,19 @@ def read_file(path: Path, fps: Fraction = Fraction(25)) -> list[srt_lib.Subtitle
     content; ``fps``: the frame rate of a format that counts frames (Avid DS)."""
     import srt as srt_lib
 
+    from newsvoice.inputs.bounded import read_regular
+
+    data = read_regular(path, MAX_SUBTITLE_BYTES, "subtitle file")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise InputError(f"cannot read {path}: {e.strerror or e}") from e
+        text = data.decode("utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path} is not UTF-8 text") from e
+        raise InputError(f"{path} is not UTF-8 (or UTF-16 with a BOM) text") from e
     fmt = next((get(n) for n in NAMES if n != "srt" and get(n).sniff(text)), get("srt"))
+    by_name = next((get(n) for n in NAMES if path.suffix.lower() == get(n).suffix), None)
+    if by_name is not None and by_name.name != "srt" and fmt.name != by_name.name:
+        # a .vtt without its WEBVTT header would be read as SRT with the wrong times
+        raise InputError(f"{display(path)} is not a valid {by_name.description} file "
+                         f"({'no WEBVTT header' if by_name.name == 'vtt' else 'not TTML XML'})")
     try:
         return fmt.read(text, fps) if fmt.framed else fmt.read(text)  # type: ignore[call-arg]
     except srt_lib.SRTParseError as e:  # its message quotes the whole unmatched rest of the file

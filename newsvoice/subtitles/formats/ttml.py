@@ -55,11 +55,23 @@ def _time(value: str) -> timedelta:
 
 
 def _text(el: ET.Element) -> str:
-    parts = [el.text or ""]
-    for child in el:
-        parts.append("\n" if child.tag == f"{_TT}br" else _text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+    """The text of ``el`` with <br/> as newlines; iterative, so a file of thousands of
+    nested <span>s cannot exhaust the stack."""
+    out: list[str] = []
+    stack: list[ET.Element | str] = [el]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            out.append(node)
+            continue
+        if node is not el and node.tag == f"{_TT}br":
+            out.append("\n")
+            continue
+        out.append(node.text or "")
+        for child in reversed(list(node)):
+            stack.append(child.tail or "")
+            stack.append(child)
+    return "".join(out)
 
 
 def read(text: str) -> list[_srt.Subtitle]:
