@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("NEWSVOICE_SHARED", REPO.parent / "shared"))  # a worktree elsewhere names it
 
 
 def shared_path(rel: str) -> Path:
