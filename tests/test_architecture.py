@@ -16,9 +16,9 @@ PACKAGE = Path(newsvoice.__file__).parent
 
 # earliest first; a module's layer is the longest prefix listed
 LAYERS: list[tuple[str, ...]] = [
-    ("newsvoice", "newsvoice.errors", "newsvoice.findings", "newsvoice.assets"),
+    ("newsvoice", "newsvoice.errors", "newsvoice.findings", "newsvoice.timecode", "newsvoice.assets"),
+    ("newsvoice.inputs",),                                  # bounded reads: the cache uses them too
     ("newsvoice.cache.root", "newsvoice.cache.phrases"),   # storage the stages write to
-    ("newsvoice.inputs",),
     ("newsvoice.text",),
     ("newsvoice.audio",),                                   # the signal toolkit speech uses
     ("newsvoice.speech",),

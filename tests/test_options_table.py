@@ -155,7 +155,8 @@ def test_a_changed_reading_in_the_packages_lexicon_renders_the_batch_again(tmp_p
         import json
 
         report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
-        manifest = json.loads((tmp_path / "out" / "tin" / "tin.json").read_text("utf-8"))
+        [manifest_path] = (tmp_path / "out").glob("tin*/tin.json")  # the folder: <slug>-<source hash>
+        manifest = json.loads(manifest_path.read_text("utf-8"))
         return report["articles"][0]["status"], " ".join(u["spoken"] for u in manifest["units"])
 
     status, spoken = batch()

@@ -16,6 +16,9 @@ import numpy as np
 from newsvoice.text.plan import Unit
 from newsvoice.text.words import Word
 
+#: a word lasts at least one frame at 25 fps, so a highlight or a search never flashes past it
+MIN_WORD_S = 0.04
+
 
 @dataclass(frozen=True)
 class TimedWord:
@@ -66,10 +69,44 @@ def unit_words(unit: Unit, index: int, starts: np.ndarray, duration: float, offs
         a = starts[i0] if i0 < n else duration
         b = starts[i1] if i1 < n else duration
         bounds.append((a, b))
-    for tok, (a, b) in zip(unit.tokens, bounds, strict=True):
-        out.append(TimedWord(tok.word, " ".join(tok.spoken), offset + a * scale, offset + b * scale,
+    points = [offset + a * scale for a, _ in bounds] + [offset + (bounds[-1][1] if bounds else 0.0) * scale]
+    points = give_every_word_a_frame(points)
+    for k, tok in enumerate(unit.tokens):
+        out.append(TimedWord(tok.word, " ".join(tok.spoken), points[k], points[k + 1],
                              unit.sentence, index, confidence))
     return out
+
+
+def give_every_word_a_frame(points: Sequence[float], min_len: float = MIN_WORD_S) -> list[float]:
+    """Word boundaries ``points`` (word k spans points[k]..points[k+1]) made non-decreasing with
+    every word at least ``min_len`` long. A word with no time of its own (a sign folded into its
+    neighbour's reading, punctuation, two words an engine gave one onset) shares the time of the
+    neighbours that say it: the shortest pool of adjacent words that holds a frame each is split
+    evenly. Only a unit too short for a frame a word ends past its speech."""
+    t = [float(x) for x in np.maximum.accumulate(np.asarray(points, float))] if len(points) else []
+    m = len(t) - 1
+    eps = 1e-9
+    j = 0
+    while j < m:
+        if t[j + 1] - t[j] >= min_len - eps:
+            j += 1
+            continue
+        a, b = j, j + 1
+        while t[b] - t[a] < min_len * (b - a) - eps:
+            left = t[a] - t[a - 1] if a > 0 else -1.0
+            right = t[b + 1] - t[b] if b < m else -1.0
+            if left < 0 and right < 0:
+                t[m] = t[a] + min_len * (b - a)  # no room anywhere: the unit's end moves
+                break
+            if left >= right:
+                a -= 1
+            else:
+                b += 1
+        step = (t[b] - t[a]) / (b - a)
+        for k in range(a + 1, b):
+            t[k] = t[a] + step * (k - a)
+        j = b
+    return t
 
 
 def build_timeline(units: Sequence[Unit], starts: Sequence[np.ndarray], durations: Sequence[float],
