@@ -298,6 +298,7 @@ def test_prune_skips_an_entry_it_cannot_delete(tmp_path):
     c = ["--cache-dir", str(tmp_path / "c")]
     assert run("render", str(src), "-o", str(tmp_path / "a"), "--engine", "espeak", *c).returncode == 0
     from newsvoice.cache.phrases import PhraseCache
+    from newsvoice.cache.prune import info
 
     (first, *_rest) = sorted(p for p, _, _ in PhraseCache(tmp_path / "c").entries())
     first.unlink()
@@ -306,7 +307,7 @@ def test_prune_skips_an_entry_it_cannot_delete(tmp_path):
     p = run("cache", "prune", "--max-size", "0", "--yes", *c)
     assert p.returncode == 0 and b"Traceback" not in p.stderr, p.stderr.decode()
     assert b"skipped" in p.stderr
-    assert PhraseCache(tmp_path / "c").info().entries == 1  # all the others deleted
+    assert info(PhraseCache(tmp_path / "c")).entries == 1  # all the others deleted
 
 
 # ---------------------------------------------------------------- 8, 14. Word files
