@@ -5,7 +5,16 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-PLACES = ["Đại Lộc", "Hội An", "Tam Kỳ", "Điện Bàn", "Duy Xuyên", "Quế Sơn", "Núi Thành", "Thăng Bình"]
+PLACES = [
+    "Đại Lộc",
+    "Hội An",
+    "Tam Kỳ",
+    "Điện Bàn",
+    "Duy Xuyên",
+    "Quế Sơn",
+    "Núi Thành",
+    "Thăng Bình",
+]
 TEMPLATES = [
     "Sáng {d}/{m}, UBND xã {p} tổ chức họp dân về kế hoạch gia cố {n} mét đê.",
     "Theo báo cáo, đến nay toàn huyện {p} đã hỗ trợ {n} hộ dân bị ảnh hưởng bởi mưa lũ.",
@@ -20,8 +29,17 @@ def make_articles(folder: Path, n: int, sentences: int, seed: int) -> None:
     folder.mkdir(parents=True)
     for i in range(n):
         place = rng.choice(PLACES)
-        body = " ".join(rng.choice(TEMPLATES).format(p=place, d=rng.randint(1, 28), m=rng.randint(1, 12),
-                                                     n=rng.randint(2, 999), h=rng.randint(1, 23),
-                                                     k=rng.randint(1, 3))
-                        for _ in range(sentences))
-        (folder / f"Bản tin {i + 1:03d}.txt").write_text(f"Tin {place} số {i + 1}\n\n{body}\n", encoding="utf-8")
+        body = " ".join(
+            rng.choice(TEMPLATES).format(
+                p=place,
+                d=rng.randint(1, 28),
+                m=rng.randint(1, 12),
+                n=rng.randint(2, 999),
+                h=rng.randint(1, 23),
+                k=rng.randint(1, 3),
+            )
+            for _ in range(sentences)
+        )
+        (folder / f"Bản tin {i + 1:03d}.txt").write_text(
+            f"Tin {place} số {i + 1}\n\n{body}\n", encoding="utf-8"
+        )

@@ -104,10 +104,19 @@ def newsvoice_cmd() -> list[str]:
 
 def measure(cmd: list[str], *, check: bool = True) -> Run:
     """Run ``cmd`` as the only child of a fresh meter process; see the module docstring."""
-    out = subprocess.run([sys.executable, "-c", _METER, *cmd], stdout=subprocess.PIPE, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _METER, *cmd], stdout=subprocess.PIPE, text=True, check=True
+    )
     d = json.loads(out.stdout)
-    run = Run(d["wall"], d["maxrss_kib"] / 1024, d["user"] + d["sys"], d["rc"], d["stdout"], d["stderr"],
-              d["tree_kib"] / 1024)
+    run = Run(
+        d["wall"],
+        d["maxrss_kib"] / 1024,
+        d["user"] + d["sys"],
+        d["rc"],
+        d["stdout"],
+        d["stderr"],
+        d["tree_kib"] / 1024,
+    )
     if check and run.rc != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {run.rc}:\n{run.stderr[-2000:]}")
     return run
@@ -115,8 +124,20 @@ def measure(cmd: list[str], *, check: bool = True) -> Run:
 
 def render(article: Path, out: Path, cache: Path, *extra: str) -> Run:
     """``newsvoice render ARTICLE -o OUT --engine espeak --cache-dir CACHE`` as one process."""
-    return measure([*newsvoice_cmd(), "render", str(article), "-o", str(out), "--engine", "espeak",
-                    "--cache-dir", str(cache), *extra])
+    return measure(
+        [
+            *newsvoice_cmd(),
+            "render",
+            str(article),
+            "-o",
+            str(out),
+            "--engine",
+            "espeak",
+            "--cache-dir",
+            str(cache),
+            *extra,
+        ]
+    )
 
 
 def manifest(out: Path) -> dict:
@@ -162,7 +183,9 @@ def mem_available_mib() -> float:
 def table(head: list[str], rows: list[list[str]], right: int = 1) -> str:
     """A Markdown table (pastes straight into bench/README.md); columns from ``right`` on
     are right-aligned."""
-    lines = ["| " + " | ".join(head) + " |",
-             "|" + "|".join("---" if i < right else "---:" for i in range(len(head))) + "|"]
+    lines = [
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join("---" if i < right else "---:" for i in range(len(head))) + "|",
+    ]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)

@@ -37,9 +37,30 @@ def units(n: int) -> list[str]:
 
 
 def ffmpeg_filter(x: np.ndarray, args: list[str], fmt_out: list[str] | None = None) -> np.ndarray:
-    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0", *args,
-           "-f", "s16le", "-ar", str(RATE), "-ac", "1", "pipe:1"]
-    p = subprocess.run(cmd, input=x.astype(np.int16).tobytes(), capture_output=True, check=True, timeout=60)
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(RATE),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+        *args,
+        "-f",
+        "s16le",
+        "-ar",
+        str(RATE),
+        "-ac",
+        "1",
+        "pipe:1",
+    ]
+    p = subprocess.run(
+        cmd, input=x.astype(np.int16).tobytes(), capture_output=True, check=True, timeout=60
+    )
     return np.frombuffer(p.stdout, np.int16)
 
 
@@ -48,11 +69,49 @@ def mp3_64k(x: np.ndarray) -> np.ndarray:
     and the decoder removes the encoder delay, as a real MP3 file would)."""
     with tempfile.TemporaryDirectory() as d:
         mp3 = Path(d) / "x.mp3"
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
-                        "-c:a", "libmp3lame", "-b:a", "64k", str(mp3)],
-                       input=x.astype(np.int16).tobytes(), capture_output=True, check=True, timeout=60)
-        dec = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(mp3), "-f", "s16le", "-ar", str(RATE),
-                              "-ac", "1", "pipe:1"], capture_output=True, check=True, timeout=60).stdout
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-f",
+                "s16le",
+                "-ar",
+                str(RATE),
+                "-ac",
+                "1",
+                "-i",
+                "pipe:0",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "64k",
+                str(mp3),
+            ],
+            input=x.astype(np.int16).tobytes(),
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+        dec = subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-i",
+                str(mp3),
+                "-f",
+                "s16le",
+                "-ar",
+                str(RATE),
+                "-ac",
+                "1",
+                "pipe:1",
+            ],
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
     return np.frombuffer(dec, np.int16)
 
 
@@ -64,7 +123,9 @@ def noise_20db(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 CONDITIONS = {
     "clean": lambda x, rng: x,
-    "telephone 300-3400 Hz": lambda x, rng: ffmpeg_filter(x, ["-af", "highpass=f=300,lowpass=f=3400"]),
+    "telephone 300-3400 Hz": lambda x, rng: ffmpeg_filter(
+        x, ["-af", "highpass=f=300,lowpass=f=3400"]
+    ),
     "noise 20 dB SNR": noise_20db,
     "MP3 64 kbit/s": lambda x, rng: mp3_64k(x),
 }
@@ -82,11 +143,15 @@ def main() -> None:
     for text in units(a.units):
         sp = eng.synthesize(text)
         x = resample(sp.samples, sp.rate, RATE)
-        truth = starts_from_events(text, [(w.text_offset, w.start_s) for w in sp.words], sp.duration_s)
+        truth = starts_from_events(
+            text, [(w.text_offset, w.start_s) for w in sp.words], sp.duration_s
+        )
         y = tempo(x, a.speed)
         cases.append((text, y, truth * len(y) / len(x)))
-    print(f"{len(cases)} units, {sum(len(c[0].split()) for c in cases)} words; truth: espeak {a.voice} at "
-          f"{a.speed}x; reference: espeak vi at 1.0x\n")
+    print(
+        f"{len(cases)} units, {sum(len(c[0].split()) for c in cases)} words; truth: espeak {a.voice} at "
+        f"{a.speed}x; reference: espeak vi at 1.0x\n"
+    )
     print("| condition | mean ms | p95 ms | max ms | words | aligner s per audio s |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, degrade in CONDITIONS.items():
@@ -99,8 +164,10 @@ def main() -> None:
             audio_s += len(z) / RATE
             errs += list(np.abs(al.starts - truth) * 1000)
         e = np.sort(np.array(errs))
-        print(f"| {name} | {e.mean():.1f} | {e[int(0.95 * (len(e) - 1))]:.0f} | {e.max():.0f} | {len(e)} | "
-              f"{secs / audio_s:.3f} |")
+        print(
+            f"| {name} | {e.mean():.1f} | {e[int(0.95 * (len(e) - 1))]:.0f} | {e.max():.0f} | {len(e)} | "
+            f"{secs / audio_s:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -43,11 +43,14 @@ bench_align = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_align)  # type: ignore[union-attr]
 
 
-def reading(article: Path, voice: str, speed: float, rng: np.random.Generator,
-            lead_s: float = 0.5) -> tuple[np.ndarray, list[tuple[str, float]]]:
+def reading(
+    article: Path, voice: str, speed: float, rng: np.random.Generator, lead_s: float = 0.5
+) -> tuple[np.ndarray, list[tuple[str, float]]]:
     """(int16 audio at RATE, [(written word, onset s)]) of ``article`` read by espeak."""
     plan = build_plan(parse_article(article.read_bytes()), Normalizer())
-    speech = synthesize_units([u.spoken for u in plan.units], Synthesizer(EspeakEngine(voice), None))
+    speech = synthesize_units(
+        [u.spoken for u in plan.units], Synthesizer(EspeakEngine(voice), None)
+    )
     parts, spans, pos = [np.zeros(int(lead_s * RATE), np.int16)], [], int(lead_s * RATE)
     for u, s in zip(plan.units, speech, strict=True):
         parts.append(s.samples)
@@ -56,24 +59,38 @@ def reading(article: Path, voice: str, speed: float, rng: np.random.Generator,
         gap = int(RATE * u.pause_after_ms / 1000 * rng.uniform(0.5, 2.0))
         parts.append(np.zeros(gap, np.int16))
         pos += gap
-    words = build_timeline(plan.units, [s.starts for s in speech], [s.duration_s for s in speech], spans,
-                           [1.0] * len(speech), [1.0] * len(speech))
+    words = build_timeline(
+        plan.units,
+        [s.starts for s in speech],
+        [s.duration_s for s in speech],
+        spans,
+        [1.0] * len(speech),
+        [1.0] * len(speech),
+    )
     x = np.concatenate(parts)
-    y = tempo(x, speed)  # the other pace, pitch kept (espeak's own rate is not an engine option now)
+    y = tempo(
+        x, speed
+    )  # the other pace, pitch kept (espeak's own rate is not an engine option now)
     k = len(y) / len(x)
     return y, [(w.text, w.start * k) for w in words]
 
 
 def pitch(x: np.ndarray, factor: float) -> np.ndarray:
     """Pitch up by ``factor`` at the same duration (asetrate, then atempo back)."""
-    return bench_align.ffmpeg_filter(x, ["-af", f"asetrate={int(RATE * factor)},aresample={RATE},"
-                                               f"atempo={1 / factor:.6f}"])
+    return bench_align.ffmpeg_filter(
+        x, ["-af", f"asetrate={int(RATE * factor)},aresample={RATE},atempo={1 / factor:.6f}"]
+    )
 
 
 def music_bed(x: np.ndarray, rng: np.random.Generator, db: float = -15.0) -> np.ndarray:
     """Chords (A minor / F / C / G, 2 s each, with harmonics) and soft noise under the speech."""
     t = np.arange(len(x)) / RATE
-    chords = [(220.0, 261.6, 329.6), (174.6, 220.0, 261.6), (261.6, 329.6, 392.0), (196.0, 246.9, 293.7)]
+    chords = [
+        (220.0, 261.6, 329.6),
+        (174.6, 220.0, 261.6),
+        (261.6, 329.6, 392.0),
+        (196.0, 246.9, 293.7),
+    ]
     which = (t // 2).astype(int) % 4
     bed = np.zeros(len(x))
     for c, freqs in enumerate(chords):
@@ -86,7 +103,7 @@ def music_bed(x: np.ndarray, rng: np.random.Generator, db: float = -15.0) -> np.
     bed += 0.3 * noise / (noise.std() + 1e-9) * bed.std()
     sp = x.astype(np.float64)
     p_speech = np.mean(sp[np.abs(sp) > 300] ** 2)
-    bed *= np.sqrt(p_speech * 10 ** (db / 10) / np.mean(bed ** 2))
+    bed *= np.sqrt(p_speech * 10 ** (db / 10) / np.mean(bed**2))
     return np.clip(sp + bed, -32768, 32767).astype(np.int16)
 
 
@@ -98,7 +115,8 @@ CONDITIONS = {
     "noise 20 dB SNR": bench_align.noise_20db,
     "MP3 64 kbit/s": lambda x, rng: bench_align.mp3_64k(x),
     "reverb (aecho)": lambda x, rng: bench_align.ffmpeg_filter(
-        x, ["-af", "aecho=0.8:0.7:40|70|110:0.35|0.25|0.15"]),
+        x, ["-af", "aecho=0.8:0.7:40|70|110:0.35|0.25|0.15"]
+    ),
     "music bed -15 dB": music_bed,
 }
 
@@ -137,8 +155,10 @@ def accuracy(args) -> None:
         v, s = voices[k % len(voices)]
         x, truth = reading(art, v, s, rng)
         cases.append((art, v, s, x, truth))
-    print(f"{len(cases)} readings ({', '.join(f'{c[1]} {c[2]}x' for c in cases)}), "
-          f"{sum(len(c[3]) for c in cases) / RATE:.0f} s, {sum(len(c[4]) for c in cases)} words\n")
+    print(
+        f"{len(cases)} readings ({', '.join(f'{c[1]} {c[2]}x' for c in cases)}), "
+        f"{sum(len(c[3]) for c in cases) / RATE:.0f} s, {sum(len(c[4]) for c in cases)} words\n"
+    )
     print("| condition | mean ms | p95 ms | max ms | words | unmatched | extra |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as d:
@@ -156,8 +176,11 @@ def accuracy(args) -> None:
                     continue
                 errs += list(errors_ms(man["words"], truth))
             e = np.sort(np.array(errs))
-            print(f"| {name} | {e.mean():.1f} | {e[int(0.95 * (len(e) - 1))]:.0f} | {e.max():.0f} | {len(e)} | "
-                  f"{um} | {ex} |", flush=True)
+            print(
+                f"| {name} | {e.mean():.1f} | {e[int(0.95 * (len(e) - 1))]:.0f} | {e.max():.0f} | {len(e)} | "
+                f"{um} | {ex} |",
+                flush=True,
+            )
 
 
 def speed(args) -> None:
@@ -180,20 +203,39 @@ def speed(args) -> None:
         minutes = len(x) / RATE / 60
         print(f"reading: {minutes:.1f} min, {len(truth)} words; article {len(parts)} bulletins")
         out = Path(d) / "out"
-        cmd = [sys.executable, "-m", "newsvoice", "-q", "align", str(big), str(rec), "-o", str(out),
-               "--cache-dir", str(Path(d) / "cache")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "newsvoice",
+            "-q",
+            "align",
+            str(big),
+            str(rec),
+            "-o",
+            str(out),
+            "--cache-dir",
+            str(Path(d) / "cache"),
+        ]
         subprocess.run(cmd, check=True)  # fills the reference cache
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True)
         wall = time.perf_counter() - t0
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         man = json.loads((out / "bulletin.json").read_text(encoding="utf-8"))
-        err = errors_ms([w for w in man["words"]], truth) if not man["unmatched"] else np.array([np.nan])
-        print("| audio min | wall s | x real time | peak RSS MB | unmatched | extra | mean ms | p95 ms |")
+        err = (
+            errors_ms([w for w in man["words"]], truth)
+            if not man["unmatched"]
+            else np.array([np.nan])
+        )
+        print(
+            "| audio min | wall s | x real time | peak RSS MB | unmatched | extra | mean ms | p95 ms |"
+        )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        print(f"| {minutes:.1f} | {wall:.1f} | {minutes * 60 / wall:.0f}x | {rss:.0f} | "
-              f"{len(man['unmatched'])} | {len(man['extra'])} | {np.mean(err):.1f} | "
-              f"{np.percentile(err, 95):.0f} |")
+        print(
+            f"| {minutes:.1f} | {wall:.1f} | {minutes * 60 / wall:.0f}x | {rss:.0f} | "
+            f"{len(man['unmatched'])} | {len(man['extra'])} | {np.mean(err):.1f} | "
+            f"{np.percentile(err, 95):.0f} |"
+        )
         for u in man["unmatched"]:
             print("unmatched:", u)
 

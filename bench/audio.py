@@ -39,7 +39,9 @@ def speech_phrases(limit: int = 40) -> list[np.ndarray]:
     return out
 
 
-def programme(base: list[np.ndarray], minutes: float, pause_ms: int = 600) -> tuple[list[np.ndarray], list[int]]:
+def programme(
+    base: list[np.ndarray], minutes: float, pause_ms: int = 600
+) -> tuple[list[np.ndarray], list[int]]:
     """Cycle ``base`` until the phrases plus pauses last ``minutes``."""
     ph: list[np.ndarray] = []
     total = 0.0
@@ -68,18 +70,24 @@ def main() -> None:
     args = ap.parse_args()
     target = presets()[args.preset]
     base = speech_phrases()
-    print(f"{len(base)} espeak phrases; target {args.preset}: {target.lufs} LUFS / {target.true_peak} dBTP\n")
-    print("| audio min | phrases | assemble s | assemble peak MiB | loudness s | s per audio min "
-          "| loudness peak MiB | MiB per audio min | I LUFS | TP dBTP | LRA LU |")
+    print(
+        f"{len(base)} espeak phrases; target {args.preset}: {target.lufs} LUFS / {target.true_peak} dBTP\n"
+    )
+    print(
+        "| audio min | phrases | assemble s | assemble peak MiB | loudness s | s per audio min "
+        "| loudness peak MiB | MiB per audio min | I LUFS | TP dBTP | LRA LU |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for minutes in (float(m) for m in args.minutes.split(",")):
         ph, pauses = programme(base, minutes)
         x, t_asm, m_asm = timed(lambda ph=ph, pauses=pauses: to_float(assemble(ph, pauses)))
         dur_min = len(x) / RATE / 60
         (_, m), t_loud, m_loud = timed(lambda x=x: normalize(x, target))
-        print(f"| {dur_min:.1f} | {len(ph)} | {t_asm:.2f} | {m_asm:.0f} | {t_loud:.2f} | {t_loud / dur_min:.3f} "
-              f"| {m_loud:.0f} | {m_loud / dur_min:.1f} | {m.integrated:.2f} | {m.true_peak:.2f} | {m.lra:.1f} |",
-              flush=True)
+        print(
+            f"| {dur_min:.1f} | {len(ph)} | {t_asm:.2f} | {m_asm:.0f} | {t_loud:.2f} | {t_loud / dur_min:.3f} "
+            f"| {m_loud:.0f} | {m_loud / dur_min:.1f} | {m.integrated:.2f} | {m.true_peak:.2f} | {m.lra:.1f} |",
+            flush=True,
+        )
         del x
 
 

@@ -60,7 +60,9 @@ def main() -> None:
     rows.append(("--jobs 2 (processes), cold cache", t2, r2))
     tt, rt = timed(lambda: threads("c3", "o3"))
     rows.append(("2 threads, one espeak, cold cache", tt, rt))
-    tw, rw = timed(lambda: run_batch(paths, tmp / "o4", opts("c2"), BatchOptions(jobs=2, force=True)))
+    tw, rw = timed(
+        lambda: run_batch(paths, tmp / "o4", opts("c2"), BatchOptions(jobs=2, force=True))
+    )
     rows.append(("--jobs 2, warm cache", tw, rw))
     ts, rs = timed(lambda: run_batch(paths, tmp / "o4", opts("c2"), BatchOptions(jobs=2)))
     rows.append(("--jobs 2, up to date (all skipped)", ts, rs))
@@ -72,8 +74,10 @@ def main() -> None:
     for name, t, res in rows:
         assert all(r.status in ("ok", "skipped") for r in res), name
         print(f"| {name} | {t:.2f} | {len(res) / t:.1f} | {t1 / t:.2f}x |")
-    print(f"\nprocess speed-up (jobs 2 / jobs 1): {t1 / t2:.2f}x; threads: {t1 / tt:.2f}x; "
-          f"warm cache vs cold (jobs 2): {t2 / tw:.2f}x")
+    print(
+        f"\nprocess speed-up (jobs 2 / jobs 1): {t1 / t2:.2f}x; threads: {t1 / tt:.2f}x; "
+        f"warm cache vs cold (jobs 2): {t2 / tw:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from _proc import load, measure, median, newsvoice_cmd, table, workdir
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--articles", type=int, default=50)
     ap.add_argument("--sentences", type=int, default=4)
     ap.add_argument("--seed", type=int, default=3)
@@ -40,25 +42,63 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     for r in range(a.runs):
         for jobs in (1, 2):  # alternated, so a burst of load from elsewhere hits both alike
             out = tmp / f"out-j{jobs}-{r}"
-            run = measure([*newsvoice_cmd(), "batch", str(tmp / "in"), "-o", str(out), "--engine", "espeak",
-                           "--jobs", str(jobs), "--cache-dir", str(tmp / f"cache-j{jobs}-{r}"), "-q"])
+            run = measure(
+                [
+                    *newsvoice_cmd(),
+                    "batch",
+                    str(tmp / "in"),
+                    "-o",
+                    str(out),
+                    "--engine",
+                    "espeak",
+                    "--jobs",
+                    str(jobs),
+                    "--cache-dir",
+                    str(tmp / f"cache-j{jobs}-{r}"),
+                    "-q",
+                ]
+            )
             done = len(list(out.glob("*/*.wav")))
             assert done == a.articles, f"--jobs {jobs}: {done} of {a.articles} articles rendered"
             walls[jobs].append(run.wall)
             peaks[jobs].append(run.peak_mib)
             cpus[jobs].append(run.cpu)
     t1 = median(walls[1])
-    rows = [[f"`batch --jobs {j}`, cold cache", f"{median(walls[j]):.2f}",
-             " / ".join(f"{w:.2f}" for w in walls[j]), f"{a.articles / median(walls[j]):.1f}",
-             f"{median(cpus[j]):.1f}", f"{max(peaks[j]):.0f}", f"{t1 / median(walls[j]):.2f}x"] for j in (1, 2)]
-    print(f"{a.articles} articles of {a.sentences} sentences (seed {a.seed}), espeak, whole processes\n")
-    print(table(["run", "wall s (median)", "runs", "articles/s", "CPU s (all processes)",
-                 "peak RSS MiB (largest process)",
-                 "vs --jobs 1"], rows))
+    rows = [
+        [
+            f"`batch --jobs {j}`, cold cache",
+            f"{median(walls[j]):.2f}",
+            " / ".join(f"{w:.2f}" for w in walls[j]),
+            f"{a.articles / median(walls[j]):.1f}",
+            f"{median(cpus[j]):.1f}",
+            f"{max(peaks[j]):.0f}",
+            f"{t1 / median(walls[j]):.2f}x",
+        ]
+        for j in (1, 2)
+    ]
+    print(
+        f"{a.articles} articles of {a.sentences} sentences (seed {a.seed}), espeak, whole processes\n"
+    )
+    print(
+        table(
+            [
+                "run",
+                "wall s (median)",
+                "runs",
+                "articles/s",
+                "CPU s (all processes)",
+                "peak RSS MiB (largest process)",
+                "vs --jobs 1",
+            ],
+            rows,
+        )
+    )
     per_round = [x / y for x, y in zip(walls[1], walls[2], strict=True)]
-    print(f"\n--jobs 2 / --jobs 1: {median(per_round):.2f}x per round ({' / '.join(f'{r:.2f}' for r in per_round)}), "
-          f"{t1 / median(walls[2]):.2f}x of the medians (target >= 1.8x); CPU time --jobs 2 / --jobs 1: "
-          f"{median(cpus[2]) / median(cpus[1]):.2f}x (above 1: work the second worker repeats)")
+    print(
+        f"\n--jobs 2 / --jobs 1: {median(per_round):.2f}x per round ({' / '.join(f'{r:.2f}' for r in per_round)}), "
+        f"{t1 / median(walls[2]):.2f}x of the medians (target >= 1.8x); CPU time --jobs 2 / --jobs 1: "
+        f"{median(cpus[2]) / median(cpus[1]):.2f}x (above 1: work the second worker repeats)"
+    )
     print(f"{load()} (after)")
     return 0
 

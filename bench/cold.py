@@ -84,22 +84,46 @@ def profile(article: Path, tmp: Path, out_file: Path) -> None:
     which leaves with os._exit before cProfile could write its file."""
     script = tmp / "profiled_render.py"
     script.write_text("import sys\nfrom newsvoice.cli.app import main\nmain()\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out_file), str(script), "-q", "render",
-                    str(article), "-o", str(tmp / "prof-out"), "--engine", "espeak",
-                    "--cache-dir", str(tmp / "prof-cache")], check=True, stdout=subprocess.DEVNULL,
-                   env={**os.environ, **dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"), "1")})
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(out_file),
+            str(script),
+            "-q",
+            "render",
+            str(article),
+            "-o",
+            str(tmp / "prof-out"),
+            "--engine",
+            "espeak",
+            "--cache-dir",
+            str(tmp / "prof-cache"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, **dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"), "1")},
+    )
     print(f"\ncProfile of one cold render ({out_file}), top 20 by cumulative time:\n")
     stats = pstats.Stats(str(out_file), stream=sys.stdout).sort_stats("cumulative")
     stats.print_stats(20)
-    print("The same, newsvoice's own functions only (CLI and click wrappers above them left out):\n")
+    print(
+        "The same, newsvoice's own functions only (CLI and click wrappers above them left out):\n"
+    )
     stats.print_stats(r"newsvoice[/\\](?!cli|__main__)", 20)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--runs", type=int, default=3, help="runs per row; the median is reported")
     ap.add_argument("--article", type=Path, default=SAMPLE)
-    ap.add_argument("--profile", type=Path, metavar="FILE", help="also profile one cold render into FILE")
+    ap.add_argument(
+        "--profile", type=Path, metavar="FILE", help="also profile one cold render into FILE"
+    )
     with workdir("nv-bench-cold-") as tmp:
         return bench(ap.parse_args(), tmp)
 
@@ -118,7 +142,9 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     them alike; ratios are given per round (median) and of the medians."""
     before = load()
     version = measure([*newsvoice_cmd(), "--version"])
-    first = render(a.article, tmp / "cold-first", tmp / "cache-first")  # its manifest gives the spoken text
+    first = render(
+        a.article, tmp / "cold-first", tmp / "cache-first"
+    )  # its manifest gives the spoken text
     man = manifest(tmp / "cold-first")
     spoken = [u["spoken"] for u in man["units"]]
     texts = tmp / "spoken.json"
@@ -130,44 +156,94 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
         runs["cold"].append(render(a.article, tmp / f"cold{i}", cache))
         runs["units"].append(raw_engine(texts, "units", tmp / "raw-units.wav", 1))
         runs["whole"].append(raw_engine(texts, "whole", tmp / "raw-whole.wav", 1))
-        runs["memo"].append(render(a.article, tmp / f"memo{i}", cache))  # identical: restored by the render memo
+        runs["memo"].append(
+            render(a.article, tmp / f"memo{i}", cache)
+        )  # identical: restored by the render memo
         shutil.rmtree(cache / "renders", ignore_errors=True)  # every phrase cached, no memo entry
         runs["phrase"].append(render(a.article, tmp / f"phrase{i}", cache))
         shutil.rmtree(cache / "renders", ignore_errors=True)
-        runs["edit"].append(render(edited, tmp / f"edit{i}", cache))  # one word changed: a memo miss
+        runs["edit"].append(
+            render(edited, tmp / f"edit{i}", cache)
+        )  # one word changed: a memo miss
     wall = {k: [r[0] if isinstance(r, tuple) else r.wall for r in v] for k, v in runs.items()}
     med = {k: median(v) for k, v in wall.items()}
     dur = man["duration_s"]
     print(f"{before} (before)")
-    print(f"{a.article.name}: {dur:.1f} s of audio, {len(spoken)} units, "
-          f"{sum(map(len, spoken))} spoken characters; {a.runs} interleaved rounds of whole processes\n")
+    print(
+        f"{a.article.name}: {dur:.1f} s of audio, {len(spoken)} units, "
+        f"{sum(map(len, spoken))} spoken characters; {a.runs} interleaved rounds of whole processes\n"
+    )
     rows = []
-    for key, name in (("cold", "render, cold cache"), ("memo", "render again, unchanged (render memo)"),
-                      ("phrase", "render again, memo emptied (every phrase cached)"),
-                      ("edit", "render after a one-word edit (memo miss, phrases cached)")):
-        rows.append([name, f"{med[key]:.2f}", " / ".join(f"{x:.2f}" for x in wall[key]),
-                     f"{median([r.peak_mib for r in runs[key]]):.0f}",
-                     str(engine_calls(runs[key][0].stderr) if key != "memo" else "0 (restored)"),
-                     f"{dur / med[key]:.0f}x", ""])
-    rows.append(["`newsvoice --version` (start + CLI import)", f"{version.wall:.2f}", "",
-                 f"{version.peak_mib:.0f}", "", "", ""])
+    for key, name in (
+        ("cold", "render, cold cache"),
+        ("memo", "render again, unchanged (render memo)"),
+        ("phrase", "render again, memo emptied (every phrase cached)"),
+        ("edit", "render after a one-word edit (memo miss, phrases cached)"),
+    ):
+        rows.append(
+            [
+                name,
+                f"{med[key]:.2f}",
+                " / ".join(f"{x:.2f}" for x in wall[key]),
+                f"{median([r.peak_mib for r in runs[key]]):.0f}",
+                str(engine_calls(runs[key][0].stderr) if key != "memo" else "0 (restored)"),
+                f"{dur / med[key]:.0f}x",
+                "",
+            ]
+        )
+    rows.append(
+        [
+            "`newsvoice --version` (start + CLI import)",
+            f"{version.wall:.2f}",
+            "",
+            f"{version.peak_mib:.0f}",
+            "",
+            "",
+            "",
+        ]
+    )
     for key, name in (("units", "raw engine, unit by unit"), ("whole", "raw engine, one text")):
         split = sorted(runs[key], key=lambda t: t[0])[len(runs[key]) // 2][1]
-        rows.append([name, f"{med[key]:.2f}", " / ".join(f"{x:.2f}" for x in wall[key])
-                     + f" (median run: start+import {split['import']:.2f}, synth {split['synth']:.2f},"
-                     f" wav {split['write']:.2f})", "", str(split["calls"]), f"{split['audio'] / med[key]:.0f}x",
-                     f"{split['audio']:.1f} s"])
-    print(table(["run", "wall s (median)", "runs s", "peak RSS MiB", "engine calls", "x real time",
-                 "raw audio"], rows))
+        rows.append(
+            [
+                name,
+                f"{med[key]:.2f}",
+                " / ".join(f"{x:.2f}" for x in wall[key])
+                + f" (median run: start+import {split['import']:.2f}, synth {split['synth']:.2f},"
+                f" wav {split['write']:.2f})",
+                "",
+                str(split["calls"]),
+                f"{split['audio'] / med[key]:.0f}x",
+                f"{split['audio']:.1f} s",
+            ]
+        )
+    print(
+        table(
+            [
+                "run",
+                "wall s (median)",
+                "runs s",
+                "peak RSS MiB",
+                "engine calls",
+                "x real time",
+                "raw audio",
+            ],
+            rows,
+        )
+    )
 
     def ratio(num: str, den: str) -> str:
         per_round = median([x / y for x, y in zip(wall[num], wall[den], strict=True)])
         return f"{per_round:.2f}x per round ({med[num] / med[den]:.2f}x of the medians)"
 
-    print(f"\ncold / raw engine, unit by unit: {ratio('cold', 'units')}; one text: {ratio('cold', 'whole')}"
-          "  (target <= 3x, aim 2x)")
+    print(
+        f"\ncold / raw engine, unit by unit: {ratio('cold', 'units')}; one text: {ratio('cold', 'whole')}"
+        "  (target <= 3x, aim 2x)"
+    )
     print(f"cold / unchanged again: {ratio('cold', 'memo')}  (target >= 3x)")
-    print(f"cold / memo emptied: {ratio('cold', 'phrase')}; cold / one-word edit: {ratio('cold', 'edit')}")
+    print(
+        f"cold / memo emptied: {ratio('cold', 'phrase')}; cold / one-word edit: {ratio('cold', 'edit')}"
+    )
     print(f"{load()} (after)")
     del first
     if a.profile:

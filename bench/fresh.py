@@ -62,7 +62,7 @@ def narrate(path: Path, norm: Normalizer) -> tuple[list[str], list[list[Finding]
 
 
 def _words(s: str) -> list[str]:
-    return [w.strip(".,;:!?()\"“”").lower() for w in s.split() if w.strip(".,;:!?()\"“”")]
+    return [w.strip('.,;:!?()"“”').lower() for w in s.split() if w.strip('.,;:!?()"“”')]
 
 
 def score(path: Path, norm: Normalizer) -> Result:
@@ -72,9 +72,13 @@ def score(path: Path, norm: Normalizer) -> Result:
     res = Result(path.stem, sentences=len(truth))
     from newsvoice.text.plan import first_of_each
 
-    res.flags = first_of_each([f for fl in flags for f in fl] + line_flags)  # as the plan keeps them
+    res.flags = first_of_each(
+        [f for fl in flags for f in fl] + line_flags
+    )  # as the plan keeps them
     line_flag_text = " ".join((f.token or "") for f in line_flags).lower()
-    sm = difflib.SequenceMatcher(a=[_key(t) for t in truth], b=[_key(o) for o in out], autojunk=False)
+    sm = difflib.SequenceMatcher(
+        a=[_key(t) for t in truth], b=[_key(o) for o in out], autojunk=False
+    )
     for op, a0, a1, b0, b1 in sm.get_opcodes():
         if op == "equal":
             continue
@@ -97,13 +101,14 @@ def _key(s: str) -> str:
 def _compare(truth: str, out: str, flags: list[Finding], res: Result) -> None:
     a, b = _words(truth), _words(out)
     flagged_words = {w for f in flags for w in _words(f.reading or "")} | {
-        w for f in flags for w in _words(f.token or "")}
+        w for f in flags for w in _words(f.token or "")
+    }
     for op, a0, a1, b0, b1 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
         said = b[b0:b1]
         res.errors.append(f"{' '.join(a[a0:a1]) or '∅'} -> {' '.join(said) or '∅'}   [{out[:60]}…]")
-        if flagged_words & set(said or b[max(0, b0 - 1):b0 + 1]):
+        if flagged_words & set(said or b[max(0, b0 - 1) : b0 + 1]):
             res.flagged_errors += 1
 
 

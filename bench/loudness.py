@@ -67,14 +67,35 @@ def timed(fn, runs: int) -> tuple[float, object]:
 def ffmpeg_ebur128(x: np.ndarray, path: Path) -> tuple[float, float, float]:
     """(integrated LUFS, LRA LU, true peak dBTP) from ffmpeg's ebur128 summary."""
     path.write_bytes(x.astype("<f4").tobytes())
-    p = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-f", "f32le", "-ar",
-                        str(RATE), "-ac", "1", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-                       capture_output=True, text=True, check=True)
-    summary = p.stderr[p.stderr.rindex("Summary:"):]
+    p = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-f",
+            "f32le",
+            "-ar",
+            str(RATE),
+            "-ac",
+            "1",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = p.stderr[p.stderr.rindex("Summary:") :]
 
     def num(label: str) -> float:
         v = re.search(label + r":\s+(-?[\d.]+|-inf)", summary).group(1)
         return float(v)
+
     return num("I"), num("LRA"), num("Peak")
 
 
@@ -84,8 +105,12 @@ def stand_in_true_peak(x: np.ndarray) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--minutes", type=float, default=10, help="generated programme length (0 = sample only)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--minutes", type=float, default=10, help="generated programme length (0 = sample only)"
+    )
     ap.add_argument("--preset", default="ebu-r128", choices=[k for k, v in presets().items() if v])
     ap.add_argument("--runs", type=int, default=3)
     with workdir("nv-bench-loud-") as tmp:
@@ -104,10 +129,16 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     normalize(progs["sample"][: RATE * 5], target)  # warm-up: first calls into scipy
     pyloudnorm.Meter(RATE).integrated_loudness(progs["sample"][: RATE * 5].astype(np.float64))
 
-    speed: dict[str, list[str]] = {k: [] for k in ("ours: normalize", "ours: measure only",
-                                                   "ffmpeg ebur128=peak=true (process)",
-                                                   "pyloudnorm integrated_loudness",
-                                                   "true-peak stand-in (resample_poly 4x)")}
+    speed: dict[str, list[str]] = {
+        k: []
+        for k in (
+            "ours: normalize",
+            "ours: measure only",
+            "ffmpeg ebur128=peak=true (process)",
+            "pyloudnorm integrated_loudness",
+            "true-peak stand-in (resample_poly 4x)",
+        )
+    }
     agree = []
     for name, x in progs.items():
         dur = len(x) / RATE
@@ -115,29 +146,59 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
         t_norm, (y, m) = timed(lambda x=x: normalize(x, target), a.runs)
         t_meas, _ = timed(lambda x=x: measure(x), a.runs)
         t_ff, _ = timed(lambda x=x: ffmpeg_ebur128(x, tmp / "in.f32"), a.runs)
-        t_pl, _ = timed(lambda x=x, meter=meter: meter.integrated_loudness(x.astype(np.float64)), a.runs)
+        t_pl, _ = timed(
+            lambda x=x, meter=meter: meter.integrated_loudness(x.astype(np.float64)), a.runs
+        )
         t_tp, _ = timed(lambda x=x: stand_in_true_peak(x), a.runs)
         for key, t in zip(speed, (t_norm, t_meas, t_ff, t_pl, t_tp), strict=True):
             speed[key] += [f"{t:.3f}", f"{dur / t:.0f}x"]
         ff = ffmpeg_ebur128(y, tmp / "out.f32")
         pl_i, pl_tp = meter.integrated_loudness(y.astype(np.float64)), stand_in_true_peak(y)
         agree += [
-            [name, "ours (normalize's measurement)", f"{m.integrated:.2f}", f"{m.true_peak:.2f}", f"{m.lra:.1f}", "", ""],
-            [name, "ffmpeg ebur128", f"{ff[0]:.2f}", f"{ff[2]:.2f}", f"{ff[1]:.1f}",
-             f"{ff[0] - m.integrated:+.2f}", f"{ff[2] - m.true_peak:+.2f}"],
-            [name, "pyloudnorm (+ stand-in TP)", f"{pl_i:.2f}", f"{pl_tp:.2f}", "",
-             f"{pl_i - m.integrated:+.2f}", f"{pl_tp - m.true_peak:+.2f}"],
+            [
+                name,
+                "ours (normalize's measurement)",
+                f"{m.integrated:.2f}",
+                f"{m.true_peak:.2f}",
+                f"{m.lra:.1f}",
+                "",
+                "",
+            ],
+            [
+                name,
+                "ffmpeg ebur128",
+                f"{ff[0]:.2f}",
+                f"{ff[2]:.2f}",
+                f"{ff[1]:.1f}",
+                f"{ff[0] - m.integrated:+.2f}",
+                f"{ff[2] - m.true_peak:+.2f}",
+            ],
+            [
+                name,
+                "pyloudnorm (+ stand-in TP)",
+                f"{pl_i:.2f}",
+                f"{pl_tp:.2f}",
+                "",
+                f"{pl_i - m.integrated:+.2f}",
+                f"{pl_tp - m.true_peak:+.2f}",
+            ],
         ]
     names = list(progs)
     durs = ", ".join(f"{k} = {len(v) / RATE:.1f} s" for k, v in progs.items())
-    print(f"audio: {durs}; target {a.preset} ({target.lufs} LUFS, {target.true_peak} dBTP); median of {a.runs}\n")
+    print(
+        f"audio: {durs}; target {a.preset} ({target.lufs} LUFS, {target.true_peak} dBTP); median of {a.runs}\n"
+    )
     head = ["stage"] + [h for n in names for h in (f"{n} s", f"{n} x real time")]
     print(table(head, [[k, *v] for k, v in speed.items()]))
     print("\nOur normalised output, measured by each tool (deltas against ours):\n")
-    print(table(["audio", "meter", "I LUFS", "TP dBTP", "LRA LU", "dI LU", "dTP dB"], agree, right=2))
+    print(
+        table(["audio", "meter", "I LUFS", "TP dBTP", "LRA LU", "dI LU", "dTP dB"], agree, right=2)
+    )
     worst = max(abs(float(r[5])) for r in agree if r[5])
-    print(f"\nlargest integrated-loudness disagreement: {worst:.2f} LU (target +-0.3 LU); "
-          f"target >= 500x real time for ours")
+    print(
+        f"\nlargest integrated-loudness disagreement: {worst:.2f} LU (target +-0.3 LU); "
+        f"target >= 500x real time for ours"
+    )
     print(f"{load()} (after)")
     return 0
 

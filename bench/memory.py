@@ -25,10 +25,37 @@ from pathlib import Path
 
 from _proc import SAMPLE, engine_calls, load, manifest, mem_available_mib, render, table, workdir
 
-PLACES = ["Đại Lộc", "Hội An", "Tam Kỳ", "Điện Bàn", "Duy Xuyên", "Quế Sơn", "Núi Thành", "Thăng Bình",
-          "Phú Ninh", "Tiên Phước", "Hiệp Đức", "Nông Sơn", "Nam Giang", "Đông Giang", "Tây Giang"]
-NAMES = ["Nguyễn Hảo", "Nguyễn Hữu Vũ", "Lê Văn Quang", "Trần Thị Mai", "Phạm Văn Hùng", "Võ Minh Tâm",
-         "Huỳnh Thị Lan", "Đặng Quốc Bảo", "Bùi Thanh Sơn", "Phan Thị Hoa", "Đỗ Văn Nam", "Hồ Minh Khoa"]
+PLACES = [
+    "Đại Lộc",
+    "Hội An",
+    "Tam Kỳ",
+    "Điện Bàn",
+    "Duy Xuyên",
+    "Quế Sơn",
+    "Núi Thành",
+    "Thăng Bình",
+    "Phú Ninh",
+    "Tiên Phước",
+    "Hiệp Đức",
+    "Nông Sơn",
+    "Nam Giang",
+    "Đông Giang",
+    "Tây Giang",
+]
+NAMES = [
+    "Nguyễn Hảo",
+    "Nguyễn Hữu Vũ",
+    "Lê Văn Quang",
+    "Trần Thị Mai",
+    "Phạm Văn Hùng",
+    "Võ Minh Tâm",
+    "Huỳnh Thị Lan",
+    "Đặng Quốc Bảo",
+    "Bùi Thanh Sơn",
+    "Phan Thị Hoa",
+    "Đỗ Văn Nam",
+    "Hồ Minh Khoa",
+]
 
 
 def paragraphs(sample: Path) -> tuple[str, list[str]]:
@@ -44,9 +71,16 @@ def vary(text: str, rng: random.Random) -> str:
         text = text.replace(p, rng.choice(PLACES))
     for n in NAMES[:3]:
         text = text.replace(n, rng.choice(NAMES))
-    text = re.sub(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b",
-                  lambda m: f"{rng.randint(1, 28):02d}/{rng.randint(1, 12)}/{rng.randint(2015, 2025)}", text)
-    text = re.sub(r"\b(\d{1,2})/(\d{1,2})\b", lambda m: f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}", text)
+    text = re.sub(
+        r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b",
+        lambda m: f"{rng.randint(1, 28):02d}/{rng.randint(1, 12)}/{rng.randint(2015, 2025)}",
+        text,
+    )
+    text = re.sub(
+        r"\b(\d{1,2})/(\d{1,2})\b",
+        lambda m: f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}",
+        text,
+    )
     text = re.sub(r"\b20\d\d\b", lambda m: str(rng.randint(2015, 2025)), text)
     return re.sub(r"(?<![\d/,-])\b\d{1,3}\b(?![/\d])", lambda m: _number(m.group(), rng), text)
 
@@ -71,10 +105,16 @@ def programme(sample: Path, seconds: float, s_per_char: float, seed: int) -> str
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--minutes", default="15,30,60", help="programme sizes, comma-separated (0 = none)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--minutes", default="15,30,60", help="programme sizes, comma-separated (0 = none)"
+    )
     ap.add_argument("--seed", type=int, default=5)
-    ap.add_argument("--mem-share", type=float, default=0.6, help="largest share of MemAvailable to risk")
+    ap.add_argument(
+        "--mem-share", type=float, default=0.6, help="largest share of MemAvailable to risk"
+    )
     with workdir("nv-bench-mem-") as tmp:
         return bench(ap.parse_args(), tmp)
 
@@ -88,11 +128,25 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
         man = manifest(tmp / f"out{i}")
         minutes = man["duration_s"] / 60
         peak = max(r.peak_mib, r.tree_mib)  # the render and its sidecar together
-        rows.append([label, f"{minutes:.1f}", f"{len(man['units'])}", str(engine_calls(r.stderr)),
-                     f"{r.peak_mib:.0f}", f"{r.tree_mib:.0f}", f"{peak / minutes:.0f}", f"{r.wall:.1f}",
-                     f"{man['duration_s'] / r.wall:.0f}x"])
-        print(f"  {label}: {minutes:.1f} min, {r.peak_mib:.0f} MiB ({r.tree_mib:.0f} MiB with its sidecar), "
-              f"{r.wall:.1f} s", file=sys.stderr, flush=True)
+        rows.append(
+            [
+                label,
+                f"{minutes:.1f}",
+                f"{len(man['units'])}",
+                str(engine_calls(r.stderr)),
+                f"{r.peak_mib:.0f}",
+                f"{r.tree_mib:.0f}",
+                f"{peak / minutes:.0f}",
+                f"{r.wall:.1f}",
+                f"{man['duration_s'] / r.wall:.0f}x",
+            ]
+        )
+        print(
+            f"  {label}: {minutes:.1f} min, {r.peak_mib:.0f} MiB ({r.tree_mib:.0f} MiB with its sidecar), "
+            f"{r.wall:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         return minutes, peak
 
     minutes, peak = run(f"sample ({SAMPLE.name})", SAMPLE, 0)
@@ -102,16 +156,32 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     for i, m in enumerate((float(x) for x in a.minutes.split(",") if float(x) > 0), start=1):
         want, avail = per_min * m, mem_available_mib()
         if want > a.mem_share * avail:
-            notes.append(f"{m:g} min skipped: ~{want:.0f} MiB expected (at {per_min:.0f} MiB per audio minute) "
-                         f"> {a.mem_share:.0%} of {avail:.0f} MiB available")
+            notes.append(
+                f"{m:g} min skipped: ~{want:.0f} MiB expected (at {per_min:.0f} MiB per audio minute) "
+                f"> {a.mem_share:.0%} of {avail:.0f} MiB available"
+            )
             continue
         article = tmp / f"programme-{m:g}min.txt"
         article.write_text(programme(SAMPLE, m * 60, s_per_char, a.seed + i), "utf-8")
         got, peak = run(f"generated, ~{m:g} min", article, i)
         per_min = max(per_min, peak / got)
     print()
-    print(table(["article", "audio min", "units", "engine calls", "peak RSS MiB (largest process)", "peak RSS MiB (render + sidecar, sampled)", "MiB per audio min",
-                 "wall s", "x real time"], rows))
+    print(
+        table(
+            [
+                "article",
+                "audio min",
+                "units",
+                "engine calls",
+                "peak RSS MiB (largest process)",
+                "peak RSS MiB (render + sidecar, sampled)",
+                "MiB per audio min",
+                "wall s",
+                "x real time",
+            ],
+            rows,
+        )
+    )
     for n in notes:
         print(f"\nnote: {n}")
     print("\ntargets: <= 200 MiB for the sample, <= 400 MiB at 30 min, flat beyond")

@@ -73,11 +73,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="100,1000,5000")
     ap.add_argument("--phrase-ms", type=int, default=250)
-    ap.add_argument("--article", type=Path, default=REPO.parent / "shared/samples/dai-loc-party-building.txt")
+    ap.add_argument(
+        "--article", type=Path, default=REPO.parent / "shared/samples/dai-loc-party-building.txt"
+    )
     a = ap.parse_args()
     print(f"Assembly, phrases of ~{a.phrase_ms} ms + 100 ms pause at {RATE} Hz mono")
     print(f"{'phrases':>8} {'audio s':>9} {'ours s':>9} {'naive + s':>10} {'speed-up':>9}")
-    for n, dur, ours, base, ratio in bench_assembly([int(x) for x in a.sizes.split(",")], a.phrase_ms):
+    for n, dur, ours, base, ratio in bench_assembly(
+        [int(x) for x in a.sizes.split(",")], a.phrase_ms
+    ):
         print(f"{n:>8} {dur:>9.1f} {ours:>9.4f} {base:>10.3f} {ratio:>8.0f}x")
     if a.article.exists():
         dur, cold, warm, rtf = bench_e2e(a.article)

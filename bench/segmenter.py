@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def sentences() -> list[str]:
-    files = sorted((ROOT / "examples").glob("*.txt")) + sorted((ROOT.parent / "shared/samples").glob("*.txt"))
+    files = sorted((ROOT / "examples").glob("*.txt")) + sorted(
+        (ROOT.parent / "shared/samples").glob("*.txt")
+    )
     out = []
     for f in files:
         art = parse_article(f.read_bytes())
@@ -74,11 +76,17 @@ def boundaries_pyvi(sents):
 
 def main() -> None:
     sents = sentences()
-    comps = [c for c in (ROOT / "assets/compounds.txt").read_text("utf-8").splitlines() if c and not c.startswith("#")]
+    comps = [
+        c
+        for c in (ROOT / "assets/compounds.txt").read_text("utf-8").splitlines()
+        if c and not c.startswith("#")
+    ]
     print(f"{len(sents)} sentences\n")
     rows = []
-    for name, fn, loader in [("underthesea (CRF core)", boundaries_underthesea, "newsvoice.text.wordseg"),
-                             ("pyvi", boundaries_pyvi, "pyvi.ViTokenizer")]:
+    for name, fn, loader in [
+        ("underthesea (CRF core)", boundaries_underthesea, "newsvoice.text.wordseg"),
+        ("pyvi", boundaries_pyvi, "pyvi.ViTokenizer"),
+    ]:
         t0 = time.perf_counter()
         __import__(loader)
         fn(sents[:1])
@@ -92,8 +100,9 @@ def main() -> None:
             for c in comps:
                 syl = c.split()
                 for i in range(len(toks) - len(syl) + 1):
-                    if [t.strip(",.;:“”()") for t in toks[i:i + len(syl)]] == syl and all(
-                            t == t.strip(",.;:“”()") for t in toks[i:i + len(syl) - 1]):
+                    if [t.strip(",.;:“”()") for t in toks[i : i + len(syl)]] == syl and all(
+                        t == t.strip(",.;:“”()") for t in toks[i : i + len(syl) - 1]
+                    ):
                         seen += 1
                         kept += all(fl[i + k] for k in range(len(syl) - 1))
         rows.append((name, load, rate, kept, seen, flags[: len(sents)]))
@@ -103,7 +112,9 @@ def main() -> None:
     print("| segmenter | load s | sentences/s | hand-listed compounds kept whole |")
     print("|---|---:|---:|---:|")
     for name, load, rate, kept, seen, _ in rows:
-        print(f"| {name} | {load:.2f} | {rate:,.0f} | {kept}/{seen} ({100 * kept / max(1, seen):.1f}%) |")
+        print(
+            f"| {name} | {load:.2f} | {rate:,.0f} | {kept}/{seen} ({100 * kept / max(1, seen):.1f}%) |"
+        )
     print(f"\nboundaries where they disagree: {diff}/{total} ({100 * diff / max(1, total):.1f}%)")
 
 

@@ -23,7 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ARTICLE = "Hà Nội hôm nay mưa to, nhiệt độ 18-20°C.\n\nGiao thông ùn tắc ở nhiều tuyến phố từ 7h30.\n"
+ARTICLE = (
+    "Hà Nội hôm nay mưa to, nhiệt độ 18-20°C.\n\nGiao thông ùn tắc ở nhiều tuyến phố từ 7h30.\n"
+)
 TARGET_S = 0.4  # the fast paths' budget
 # python + newsvoice.text.wordseg + underthesea's CRF model, as the first cue cut of a render pays it
 SEGMENTER = "from newsvoice.text.wordseg import inside_word; inside_word(['kiểm', 'soát'])"
@@ -55,7 +57,9 @@ def time_one(argv: list[str], expect: int) -> float:
     p = subprocess.run(argv, capture_output=True, check=False)
     dt = time.perf_counter() - t0
     if p.returncode != expect:
-        raise SystemExit(f"{' '.join(argv)}: exit {p.returncode}, expected {expect}\n{p.stderr.decode()}")
+        raise SystemExit(
+            f"{' '.join(argv)}: exit {p.returncode}, expected {expect}\n{p.stderr.decode()}"
+        )
     return dt
 
 

@@ -55,15 +55,31 @@ def _fields(rng: random.Random) -> dict[str, object]:
     a1 = rng.randint(1, 20)
     return {
         "d": f"{rng.randint(1, 28):02d}" if rng.random() < 0.5 else rng.randint(1, 28),
-        "m": rng.randint(1, 12), "y": rng.randint(1990, 2030), "y2": rng.randint(2030, 2035),
-        "n1": rng.randint(1, 9), "n2": rng.randint(10, 99), "n2b": rng.randint(100, 120),
-        "n3": rng.randint(100, 999), "n4": rng.randint(1000, 9999),
-        "z": f"0{rng.randint(1, 9)}", "big": f"{rng.randint(1, 999)}.{rng.randint(0, 999):03d}",
-        "pct": f"{rng.randint(1, 120)},{rng.randint(1, 9)}", "dec": f"{rng.randint(0, 99)},{rng.randint(1, 99)}",
-        "h": rng.randint(0, 23), "mm": f"{rng.randint(0, 59):02d}", "a": a, "b": a + rng.randint(10, 200),
-        "t1": t1, "t2": t1 + rng.randint(1, 5), "s1": rng.randint(0, 5), "s2": rng.randint(0, 5),
-        "a1": a1, "b1": a1 + rng.randint(1, 5), "roman": rng.choice(ROMANS),
-        "place": rng.choice(PLACES), "river": rng.choice(RIVERS),
+        "m": rng.randint(1, 12),
+        "y": rng.randint(1990, 2030),
+        "y2": rng.randint(2030, 2035),
+        "n1": rng.randint(1, 9),
+        "n2": rng.randint(10, 99),
+        "n2b": rng.randint(100, 120),
+        "n3": rng.randint(100, 999),
+        "n4": rng.randint(1000, 9999),
+        "z": f"0{rng.randint(1, 9)}",
+        "big": f"{rng.randint(1, 999)}.{rng.randint(0, 999):03d}",
+        "pct": f"{rng.randint(1, 120)},{rng.randint(1, 9)}",
+        "dec": f"{rng.randint(0, 99)},{rng.randint(1, 99)}",
+        "h": rng.randint(0, 23),
+        "mm": f"{rng.randint(0, 59):02d}",
+        "a": a,
+        "b": a + rng.randint(10, 200),
+        "t1": t1,
+        "t2": t1 + rng.randint(1, 5),
+        "s1": rng.randint(0, 5),
+        "s2": rng.randint(0, 5),
+        "a1": a1,
+        "b1": a1 + rng.randint(1, 5),
+        "roman": rng.choice(ROMANS),
+        "place": rng.choice(PLACES),
+        "river": rng.choice(RIVERS),
     }
 
 
@@ -71,7 +87,7 @@ def corpus(n: int, seed: int, per_paragraph: int = 5) -> list[str]:
     """n template sentences with random values, grouped into paragraphs."""
     rng = random.Random(seed)
     sents = [rng.choice(TEMPLATES).format(**_fields(rng)) for _ in range(n)]
-    return [" ".join(sents[i:i + per_paragraph]) for i in range(0, n, per_paragraph)]
+    return [" ".join(sents[i : i + per_paragraph]) for i in range(0, n, per_paragraph)]
 
 
 def regex_split(paragraph: str) -> list[str]:
@@ -138,15 +154,23 @@ def main() -> None:
 
     ours, naive = n / secs, nb / secs_b
     print(f"splitter: {split_name}; Normalizer() built in {build_ms:.0f} ms")
-    print(f"corpus: {args.sentences} template sentences, seed {args.seed}, {n} sentences after split\n")
+    print(
+        f"corpus: {args.sentences} template sentences, seed {args.seed}, {n} sentences after split\n"
+    )
     print("| front end | sentences | seconds | sentences/s | vs 2,700 ref |")
     print("|---|---:|---:|---:|---:|")
     print(f"| split only | {n_split} | {t_split:.2f} | {n_split / t_split:,.0f} | |")
-    print(f"| split + normalise (ours) | {n} | {secs:.2f} | {ours:,.0f} | {ours / REFERENCE:.1f}x |")
-    print(f"| split + naive normalise (baseline) | {nb} | {secs_b:.2f} | {naive:,.0f} | "
-          f"{naive / REFERENCE:.2f}x |")
-    print(f"\nours / naive: {ours / naive:.0f}x; target {TARGET:,.0f} s/s: "
-          f"{'met' if ours >= TARGET else 'NOT met'}")
+    print(
+        f"| split + normalise (ours) | {n} | {secs:.2f} | {ours:,.0f} | {ours / REFERENCE:.1f}x |"
+    )
+    print(
+        f"| split + naive normalise (baseline) | {nb} | {secs_b:.2f} | {naive:,.0f} | "
+        f"{naive / REFERENCE:.2f}x |"
+    )
+    print(
+        f"\nours / naive: {ours / naive:.0f}x; target {TARGET:,.0f} s/s: "
+        f"{'met' if ours >= TARGET else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

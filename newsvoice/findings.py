@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-ERROR = "error"      # breaks a hard rule (a broadcast preset, an input limit)
+ERROR = "error"  # breaks a hard rule (a broadcast preset, an input limit)
 WARNING = "warning"  # advice: the output is usable, but a rule is bent
-CHECK = "check"      # a reading or decision the normaliser is unsure of: a producer should listen
+CHECK = "check"  # a reading or decision the normaliser is unsure of: a producer should listen
 SEVERITIES = (ERROR, WARNING, CHECK)
 
 
@@ -21,13 +21,13 @@ SEVERITIES = (ERROR, WARNING, CHECK)
 class Finding:
     """Where, how bad, which rule, what to say; plus optional locators for tools."""
 
-    where: str                  # human-readable place: "cue 3", "sentence 12", "line 4", "file"
-    severity: str               # one of SEVERITIES
-    rule: str                   # a stable id, e.g. "max-dur", "reading-speed", "unknown-acronym"
+    where: str  # human-readable place: "cue 3", "sentence 12", "line 4", "file"
+    severity: str  # one of SEVERITIES
+    rule: str  # a stable id, e.g. "max-dur", "reading-speed", "unknown-acronym"
     message: str
-    cue: int | None = None      # 1-based cue number, when about a cue
-    sentence: int | None = None # 1-based narrated sentence, when about a reading
-    token: str | None = None    # the written text concerned (a reading's token)
+    cue: int | None = None  # 1-based cue number, when about a cue
+    sentence: int | None = None  # 1-based narrated sentence, when about a reading
+    token: str | None = None  # the written text concerned (a reading's token)
     reading: str | None = None  # what it will be said as
 
     def __post_init__(self) -> None:

@@ -40,9 +40,9 @@ Progress = Callable[[str, int, int | None], None]
 
 # which commands take an option
 RENDER, BATCH, ALIGN, CHECK, SERVE = "render", "batch", "align", "check", "serve"
-OUTPUT_COMMANDS = frozenset({RENDER, BATCH, SERVE})       # render's output options, exactly
-ALIGNED = OUTPUT_COMMANDS | {ALIGN}                       # also shape align's subtitles
-CUE_COMMANDS = ALIGNED | {CHECK}                          # the broadcast preset
+OUTPUT_COMMANDS = frozenset({RENDER, BATCH, SERVE})  # render's output options, exactly
+ALIGNED = OUTPUT_COMMANDS | {ALIGN}  # also shape align's subtitles
+CUE_COMMANDS = ALIGNED | {CHECK}  # the broadcast preset
 
 
 @dataclass(frozen=True)
@@ -87,78 +87,304 @@ def _presets() -> tuple[str, ...]:
 
 SPECS: tuple[Spec, ...] = (
     # ---- voice
-    Spec("--engine", "engine", "auto", "Speech engine (see `newsvoice voices`). auto: Google when "
-         "reachable and willing (probed once, ~2 s), else offline espeak-ng.", "engine"),
-    Spec("--voice", "text", None, "Voice name (piper: PATH.onnx); see `newsvoice voices`.", "voice",
-         show_default=False),
-    Spec("--speed", "float", 1.0, "Speaking pace; pitch is kept (applied to every engine).", "speed",
-         lo=SPEED_RANGE[0], hi=SPEED_RANGE[1]),
-    Spec("--fit", "duration", None, f"Narrate into this slot, e.g. 1:30 or 90 (s): pace and pauses "
-         f"scale within {FIT_RANGE[0]}-{FIT_RANGE[1]}.", "fit_s", lo=1, hi=24 * 3600,
-         show_default=False, metavar="DURATION"),
+    Spec(
+        "--engine",
+        "engine",
+        "auto",
+        "Speech engine (see `newsvoice voices`). auto: Google when "
+        "reachable and willing (probed once, ~2 s), else offline espeak-ng.",
+        "engine",
+    ),
+    Spec(
+        "--voice",
+        "text",
+        None,
+        "Voice name (piper: PATH.onnx); see `newsvoice voices`.",
+        "voice",
+        show_default=False,
+    ),
+    Spec(
+        "--speed",
+        "float",
+        1.0,
+        "Speaking pace; pitch is kept (applied to every engine).",
+        "speed",
+        lo=SPEED_RANGE[0],
+        hi=SPEED_RANGE[1],
+    ),
+    Spec(
+        "--fit",
+        "duration",
+        None,
+        f"Narrate into this slot, e.g. 1:30 or 90 (s): pace and pauses "
+        f"scale within {FIT_RANGE[0]}-{FIT_RANGE[1]}.",
+        "fit_s",
+        lo=1,
+        hi=24 * 3600,
+        show_default=False,
+        metavar="DURATION",
+    ),
     # ---- audio
     Spec("--format", "choice", "wav", "Audio file format.", "audio_format", choices=AUDIO_FORMATS),
     Spec("--bit-depth", "choice", "24", "WAV sample size.", "bit_depth", choices=("16", "24")),
     Spec("--bitrate", "bitrate", "192k", "MP3 bit rate (CBR), 8k-320k.", "bitrate"),
     Spec("--channels", "choice", "1", "2 = dual mono.", "channels", choices=("1", "2")),
-    Spec("--loudness", "choice", "ebu-r128", "Loudness preset: -23 LUFS/-1 dBTP, -24 LKFS/-2 dBTP, "
-         "-16 LUFS/-1 dBTP, or leave (none).", "loudness", choices=_presets),
-    Spec("--lufs", "float", None, "Integrated loudness target (overrides --loudness).", "lufs",
-         lo=-40, hi=-5, show_default=False),
-    Spec("--true-peak", "float", None, "True-peak ceiling, dBTP.", "true_peak", lo=-12, hi=0,
-         show_default=False),
+    Spec(
+        "--loudness",
+        "choice",
+        "ebu-r128",
+        "Loudness preset: -23 LUFS/-1 dBTP, -24 LKFS/-2 dBTP, -16 LUFS/-1 dBTP, or leave (none).",
+        "loudness",
+        choices=_presets,
+    ),
+    Spec(
+        "--lufs",
+        "float",
+        None,
+        "Integrated loudness target (overrides --loudness).",
+        "lufs",
+        lo=-40,
+        hi=-5,
+        show_default=False,
+    ),
+    Spec(
+        "--true-peak",
+        "float",
+        None,
+        "True-peak ceiling, dBTP.",
+        "true_peak",
+        lo=-12,
+        hi=0,
+        show_default=False,
+    ),
     # ---- subtitles
-    Spec("--subs", "formats", ("srt",), "Subtitle formats, comma-separated (or a TOML list): "
-         "srt, vtt, ttml (EBU-TT-D).", "subs", commands=ALIGNED, show_default="srt"),
-    Spec("--srt-bom", "flag", False, "Start the SRT with a UTF-8 BOM (some editing tools want it).",
-         "srt_bom", commands=ALIGNED, show_default=False),
-    Spec("--fps", "fps", "25", "Frame grid for cue times.", "cues.fps", commands=CUE_COMMANDS,
-         choices=FPS_CHOICES),
-    Spec("--max-chars", "int", 42, "Characters per cue line.", "cues.max_chars", commands=CUE_COMMANDS,
-         lo=10, hi=200),
-    Spec("--max-lines", "int", 2, "Lines per cue.", "cues.max_lines", commands=CUE_COMMANDS, lo=1, hi=4),
-    Spec("--min-dur", "float", 5 / 6, "Shortest cue, s.", "cues.min_dur", commands=CUE_COMMANDS,
-         lo=0, hi=10, show_default="0.833"),
-    Spec("--max-dur", "float", 7.0, "Longest cue, s.", "cues.max_dur", commands=CUE_COMMANDS, lo=1, hi=60),
-    Spec("--gap-frames", "int", 2, "Frames between cues.", "cues.gap_frames", commands=CUE_COMMANDS,
-         lo=0, hi=25),
-    Spec("--max-cps", "float", 20.0, "Reading speed (chars/s) above which a cue is reported.",
-         "cues.max_cps", commands=CUE_COMMANDS, lo=1, hi=100),
+    Spec(
+        "--subs",
+        "formats",
+        ("srt",),
+        "Subtitle formats, comma-separated (or a TOML list): srt, vtt, ttml (EBU-TT-D).",
+        "subs",
+        commands=ALIGNED,
+        show_default="srt",
+    ),
+    Spec(
+        "--srt-bom",
+        "flag",
+        False,
+        "Start the SRT with a UTF-8 BOM (some editing tools want it).",
+        "srt_bom",
+        commands=ALIGNED,
+        show_default=False,
+    ),
+    Spec(
+        "--fps",
+        "fps",
+        "25",
+        "Frame grid for cue times.",
+        "cues.fps",
+        commands=CUE_COMMANDS,
+        choices=FPS_CHOICES,
+    ),
+    Spec(
+        "--max-chars",
+        "int",
+        42,
+        "Characters per cue line.",
+        "cues.max_chars",
+        commands=CUE_COMMANDS,
+        lo=10,
+        hi=200,
+    ),
+    Spec(
+        "--max-lines",
+        "int",
+        2,
+        "Lines per cue.",
+        "cues.max_lines",
+        commands=CUE_COMMANDS,
+        lo=1,
+        hi=4,
+    ),
+    Spec(
+        "--min-dur",
+        "float",
+        5 / 6,
+        "Shortest cue, s.",
+        "cues.min_dur",
+        commands=CUE_COMMANDS,
+        lo=0,
+        hi=10,
+        show_default="0.833",
+    ),
+    Spec(
+        "--max-dur",
+        "float",
+        7.0,
+        "Longest cue, s.",
+        "cues.max_dur",
+        commands=CUE_COMMANDS,
+        lo=1,
+        hi=60,
+    ),
+    Spec(
+        "--gap-frames",
+        "int",
+        2,
+        "Frames between cues.",
+        "cues.gap_frames",
+        commands=CUE_COMMANDS,
+        lo=0,
+        hi=25,
+    ),
+    Spec(
+        "--max-cps",
+        "float",
+        20.0,
+        "Reading speed (chars/s) above which a cue is reported.",
+        "cues.max_cps",
+        commands=CUE_COMMANDS,
+        lo=1,
+        hi=100,
+    ),
     # ---- text
-    Spec("--headline", "switch", True, "Narrate the headline (--no-headline: leave it out).",
-         "narrate_headline", commands=ALIGNED),
-    Spec("--keep-all", "flag", False, "Keep every line of the source (drop no web junk).", "keep_all",
-         commands=ALIGNED, show_default=False),
-    Spec("--lexicon", "paths", (), "Extra TSV lexicon (written<TAB>spoken), overrides built-ins. "
-         "Repeatable.", "lexicons", commands=ALIGNED, show_default=False),
+    Spec(
+        "--headline",
+        "switch",
+        True,
+        "Narrate the headline (--no-headline: leave it out).",
+        "narrate_headline",
+        commands=ALIGNED,
+    ),
+    Spec(
+        "--keep-all",
+        "flag",
+        False,
+        "Keep every line of the source (drop no web junk).",
+        "keep_all",
+        commands=ALIGNED,
+        show_default=False,
+    ),
+    Spec(
+        "--lexicon",
+        "paths",
+        (),
+        "Extra TSV lexicon (written<TAB>spoken), overrides built-ins. Repeatable.",
+        "lexicons",
+        commands=ALIGNED,
+        show_default=False,
+    ),
     Spec("--pause-comma", "int", 300, "ms after , ; :", "pauses.comma", lo=0, hi=5000),
     Spec("--pause-sentence", "int", 600, "ms after a sentence.", "pauses.sentence", lo=0, hi=5000),
-    Spec("--pause-paragraph", "int", 1000, "ms after a paragraph.", "pauses.paragraph", lo=0, hi=10000),
+    Spec(
+        "--pause-paragraph",
+        "int",
+        1000,
+        "ms after a paragraph.",
+        "pauses.paragraph",
+        lo=0,
+        hi=10000,
+    ),
     Spec("--pause-head", "int", 300, "ms of silence before.", "pauses.head", lo=0, hi=10000),
     Spec("--pause-tail", "int", 700, "ms of silence after.", "pauses.tail", lo=0, hi=10000),
     # ---- delivery (issue 26)
-    Spec("--no-bwf", "flag", False, "Write a plain WAV, without the Broadcast WAV bext and iXML chunks.",
-         "!bwf", show_default=False),
-    Spec("--start-tc", "text", None, "Timecode of the first sample, HH:MM:SS:FF (e.g. 10:00:00:00; "
-         "29.97 drop-frame takes ';'): every subtitle file and the bext TimeReference.", "start_tc",
-         commands=ALIGNED, show_default=False, metavar="TIMECODE"),
-    Spec("--station", "text", None, "Station or originator name: bext Originator, iXML, MP3 publisher.",
-         "station", show_default=False),
+    Spec(
+        "--no-bwf",
+        "flag",
+        False,
+        "Write a plain WAV, without the Broadcast WAV bext and iXML chunks.",
+        "!bwf",
+        show_default=False,
+    ),
+    Spec(
+        "--start-tc",
+        "text",
+        None,
+        "Timecode of the first sample, HH:MM:SS:FF (e.g. 10:00:00:00; "
+        "29.97 drop-frame takes ';'): every subtitle file and the bext TimeReference.",
+        "start_tc",
+        commands=ALIGNED,
+        show_default=False,
+        metavar="TIMECODE",
+    ),
+    Spec(
+        "--station",
+        "text",
+        None,
+        "Station or originator name: bext Originator, iXML, MP3 publisher.",
+        "station",
+        show_default=False,
+    ),
     # ---- how a render runs (not part of the output key)
-    Spec("--fallback", "engine", None, "When the online engine is unreachable, timing out or refusing, "
-         "render with this engine instead (recorded in the manifest and report).", "fallback",
-         shapes=False, show_default=False),
-    Spec("--max-retry-after", "float", 60.0, "Longest Retry-After (s) to wait for; a service asking "
-         "more fails (or falls back) at once.", "max_retry_after", lo=0, hi=3600, shapes=False),
-    Spec("--retries", "int", 4, "Online engines: retries per phrase.", "retries", lo=0, hi=20, shapes=False),
-    Spec("--timeout", "float", 10.0, "Online engines: longest time for one whole request, s.", "timeout",
-         lo=0.1, hi=120, shapes=False),
-    Spec("--min-interval", "float", 0.3, "Seconds between Google requests (batch: across the whole "
-         "batch).", "min_interval", lo=0, hi=10, shapes=False),
-    Spec("--cache-dir", "folder", None, "Cache folder: phrases and memoised renders (default: the "
-         "platform cache folder).", "cache_dir", commands=ALIGNED, shapes=False, show_default=False),
-    Spec("--no-cache", "flag", False, "Neither read nor write the phrase cache or the render memo "
-         "(render everything again).", "!use_cache", commands=ALIGNED, shapes=False, show_default=False),
+    Spec(
+        "--fallback",
+        "engine",
+        None,
+        "When the online engine is unreachable, timing out or refusing, "
+        "render with this engine instead (recorded in the manifest and report).",
+        "fallback",
+        shapes=False,
+        show_default=False,
+    ),
+    Spec(
+        "--max-retry-after",
+        "float",
+        60.0,
+        "Longest Retry-After (s) to wait for; a service asking more fails (or falls back) at once.",
+        "max_retry_after",
+        lo=0,
+        hi=3600,
+        shapes=False,
+    ),
+    Spec(
+        "--retries",
+        "int",
+        4,
+        "Online engines: retries per phrase.",
+        "retries",
+        lo=0,
+        hi=20,
+        shapes=False,
+    ),
+    Spec(
+        "--timeout",
+        "float",
+        10.0,
+        "Online engines: longest time for one whole request, s.",
+        "timeout",
+        lo=0.1,
+        hi=120,
+        shapes=False,
+    ),
+    Spec(
+        "--min-interval",
+        "float",
+        0.3,
+        "Seconds between Google requests (batch: across the whole batch).",
+        "min_interval",
+        lo=0,
+        hi=10,
+        shapes=False,
+    ),
+    Spec(
+        "--cache-dir",
+        "folder",
+        None,
+        "Cache folder: phrases and memoised renders (default: the platform cache folder).",
+        "cache_dir",
+        commands=ALIGNED,
+        shapes=False,
+        show_default=False,
+    ),
+    Spec(
+        "--no-cache",
+        "flag",
+        False,
+        "Neither read nor write the phrase cache or the render memo (render everything again).",
+        "!use_cache",
+        commands=ALIGNED,
+        shapes=False,
+        show_default=False,
+    ),
 )
 BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
 
@@ -176,13 +402,13 @@ class RenderOptions:
     engine: str = "auto"
     voice: str | None = None
     speed: float = 1.0
-    fit_s: float | None = None          # narrate into this many seconds (overrides speed)
+    fit_s: float | None = None  # narrate into this many seconds (overrides speed)
     audio_format: str = "wav"
-    bit_depth: int = 24                  # WAV only
-    channels: int = 1                    # 2 = dual mono
-    bitrate: str = "192k"                # MP3 only, CBR
-    loudness: str = "ebu-r128"           # preset name (assets/loudness.toml) or "none"
-    lufs: float | None = None            # explicit target overrides the preset
+    bit_depth: int = 24  # WAV only
+    channels: int = 1  # 2 = dual mono
+    bitrate: str = "192k"  # MP3 only, CBR
+    loudness: str = "ebu-r128"  # preset name (assets/loudness.toml) or "none"
+    lufs: float | None = None  # explicit target overrides the preset
     true_peak: float | None = None
     subs: tuple[str, ...] = ("srt",)
     srt_bom: bool = False
@@ -192,7 +418,7 @@ class RenderOptions:
     cues: CueRules = field(default_factory=CueRules)
     cache_dir: Path | None = field(default=None, metadata={"run": True})
     use_cache: bool = field(default=True, metadata={"run": True})
-    lexicons: tuple[Path, ...] = ()      # keyed by their contents
+    lexicons: tuple[Path, ...] = ()  # keyed by their contents
     retries: int = field(default=4, metadata={"run": True})
     timeout: float = field(default=10.0, metadata={"run": True})
     min_interval: float = field(default=0.3, metadata={"run": True})
@@ -203,9 +429,11 @@ class RenderOptions:
     # processes for one render: 2 = a sidecar for an offline engine (byte-identical)
     jobs: int = field(default=2, metadata={"run": True})
     # issue 26 (broadcast delivery)
-    bwf: bool = True                     # WAV as Broadcast WAV (bext v2 + iXML); False: --no-bwf, plain WAV
-    start_tc: str | None = None          # HH:MM:SS:FF of the first sample: every subtitle file and bext TimeReference
-    station: str | None = None           # bext Originator, iXML and MP3 ID3 publisher (TPUB)
+    bwf: bool = True  # WAV as Broadcast WAV (bext v2 + iXML); False: --no-bwf, plain WAV
+    start_tc: str | None = (
+        None  # HH:MM:SS:FF of the first sample: every subtitle file and bext TimeReference
+    )
+    station: str | None = None  # bext Originator, iXML and MP3 ID3 publisher (TPUB)
 
 
 @dataclass
@@ -222,10 +450,10 @@ class RenderResult:
     warnings: list[str]
     seconds: float
     loudness: Measurement | None = None
-    fallback: dict | None = None         # {"from", "to", "reason"} when a fallback engine rendered it
-    sidecar: dict | None = None          # {"units", "chunks"} the sidecar process did, when there was one
-    restored: bool = False               # copied from the render memo (memo.py), not rendered
-    checks: int = 0                      # readings to check (plan.findings), for the stderr line
+    fallback: dict | None = None  # {"from", "to", "reason"} when a fallback engine rendered it
+    sidecar: dict | None = None  # {"units", "chunks"} the sidecar process did, when there was one
+    restored: bool = False  # copied from the render memo (memo.py), not rendered
+    checks: int = 0  # readings to check (plan.findings), for the stderr line
 
 
 # ---------------------------------------------------------------- values -> RenderOptions
@@ -250,7 +478,9 @@ def _convert(spec: Spec, value: Any) -> Any:
     return value
 
 
-def from_values(values: Mapping[str, Any], base: RenderOptions | None = None, **run: Any) -> RenderOptions:
+def from_values(
+    values: Mapping[str, Any], base: RenderOptions | None = None, **run: Any
+) -> RenderOptions:
     """RenderOptions from option values by name ("max-chars" or "max_chars"); options not
     given keep ``base``'s (default: RenderOptions()). ``run``: more fields set as they are
     (jobs, backoff). Unknown names are a UsageError naming them (the service's 422)."""
@@ -287,7 +517,12 @@ def parse_duration(text: str) -> float:
             x = float(p)
         except ValueError:
             raise ValueError(f"not a duration: {text!r}") from None
-        if not math.isfinite(x) or x < 0 or (i > 0 and x >= 60) or (i < len(parts) - 1 and x != int(x)):
+        if (
+            not math.isfinite(x)
+            or x < 0
+            or (i > 0 and x >= 60)
+            or (i < len(parts) - 1 and x != int(x))
+        ):
             raise ValueError(f"not a duration: {text!r} (use seconds or [H:]M:SS)")
         secs = secs * 60 + x
     return secs
@@ -314,18 +549,27 @@ def _check_range(spec: Spec, value: Any) -> None:
         else:
             ok = shown in allowed
         if not ok:
-            raise UsageError(f"{spec.flag} {shown!r}: choose from {', '.join(allowed)}", option=spec.flag)
+            raise UsageError(
+                f"{spec.flag} {shown!r}: choose from {', '.join(allowed)}", option=spec.flag
+            )
         return
     if spec.kind == "formats":
         bad = [s for s in value if s not in SUB_FORMATS]
         if bad or not value:
-            raise UsageError(f"{spec.flag}: unknown subtitle format {bad[0] if bad else ''!r} "
-                             f"(choose from {', '.join(SUB_FORMATS)})", option=spec.flag)
+            raise UsageError(
+                f"{spec.flag}: unknown subtitle format {bad[0] if bad else ''!r} "
+                f"(choose from {', '.join(SUB_FORMATS)})",
+                option=spec.flag,
+            )
         return
     if spec.lo is None or not isinstance(value, int | float) or isinstance(value, bool):
         return
-    if not math.isfinite(value) or not spec.lo <= value <= (spec.hi if spec.hi is not None else math.inf):
-        raise UsageError(f"{spec.flag} {value:g} is outside {spec.lo:g}-{spec.hi:g}", option=spec.flag)
+    if not math.isfinite(value) or not spec.lo <= value <= (
+        spec.hi if spec.hi is not None else math.inf
+    ):
+        raise UsageError(
+            f"{spec.flag} {value:g} is outside {spec.lo:g}-{spec.hi:g}", option=spec.flag
+        )
 
 
 def conflicts(opts: RenderOptions, defaults: RenderOptions | None = None) -> str | None:
@@ -353,8 +597,10 @@ def loudness_target(opts: RenderOptions) -> LoudnessTarget | None:
         return LoudnessTarget(opts.lufs, opts.true_peak if opts.true_peak is not None else -1.0)
     table = presets()
     if opts.loudness not in table:
-        raise UsageError(f"unknown loudness preset {opts.loudness!r} (choose from {', '.join(table)})",
-                         option="--loudness")
+        raise UsageError(
+            f"unknown loudness preset {opts.loudness!r} (choose from {', '.join(table)})",
+            option="--loudness",
+        )
     target = table[opts.loudness]
     if target is not None and opts.true_peak is not None:
         target = replace(target, true_peak=opts.true_peak)
@@ -389,7 +635,15 @@ def validate(opts: RenderOptions) -> LoudnessTarget | None:
 # ---------------------------------------------------------------- the output key
 
 # third-party packages whose version can change the bytes (decoding, DSP, encoding, voices)
-KEY_DEPENDENCIES = ("numpy", "scipy", "pydub", "srt", "espeakng-loader", "imageio-ffmpeg", "underthesea")
+KEY_DEPENDENCIES = (
+    "numpy",
+    "scipy",
+    "pydub",
+    "srt",
+    "espeakng-loader",
+    "imageio-ffmpeg",
+    "underthesea",
+)
 KEYED_APART = frozenset({"engine", "voice", "lexicons"})  # keyed as resolved / by content
 
 
@@ -401,7 +655,9 @@ def shaping_values(opts: Any) -> dict[str, Any]:
         if f.metadata.get("run") or f.name in KEYED_APART:
             continue
         value = getattr(opts, f.name)
-        out[f.name] = asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+        out[f.name] = (
+            asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+        )
     return out
 
 
@@ -432,6 +688,7 @@ def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
     """Each distribution's version from its ``<name>-<version>.dist-info`` folder, the
     first on sys.path as importlib.metadata finds it, without importing that (~40 ms,
     on every render)."""
+
     def norm(name: str) -> str:
         return name.lower().replace("-", "_").replace(".", "_")
 
@@ -466,18 +723,36 @@ def voice_files(voice: str) -> list:
     return sig
 
 
-def output_key(source: bytes, opts: Any, *, engine: str, voice: str, lexicons: Iterable[bytes],
-               name: str = "", stem: str = "", kind: str = "render", extra: Mapping[str, Any] | None = None,
-               ) -> str:
+def output_key(
+    source: bytes,
+    opts: Any,
+    *,
+    engine: str,
+    voice: str,
+    lexicons: Iterable[bytes],
+    name: str = "",
+    stem: str = "",
+    kind: str = "render",
+    extra: Mapping[str, Any] | None = None,
+) -> str:
     """The one key of an output: the input bytes (and the name and stem the outputs carry),
     every output-shaping setting, the lexicon contents, the engine and voice that speak
     (and a voice model file's identity), and the package's code and data with the
     dependency versions. ``kind`` keeps different products of the same input apart
     (a render, an alignment); ``extra``: more inputs of that product (a recording's bytes
     digest)."""
-    doc = {"kind": kind, "code": code_digest(), "name": name, "stem": stem, "engine": engine,
-           "voice": voice, "voice_files": voice_files(voice), "options": shaping_values(opts),
-           "lexicons": [hashlib.sha256(b).hexdigest() for b in lexicons],
-           "source": hashlib.sha256(source).hexdigest(), "extra": dict(extra or {})}
+    doc = {
+        "kind": kind,
+        "code": code_digest(),
+        "name": name,
+        "stem": stem,
+        "engine": engine,
+        "voice": voice,
+        "voice_files": voice_files(voice),
+        "options": shaping_values(opts),
+        "lexicons": [hashlib.sha256(b).hexdigest() for b in lexicons],
+        "source": hashlib.sha256(source).hexdigest(),
+        "extra": dict(extra or {}),
+    }
     blob = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()

@@ -30,7 +30,9 @@ class FrameRate:
     @property
     def drop(self) -> int:
         """Labels dropped per minute: 2 at 29.97, 4 at 59.94, 0 otherwise (SMPTE 12M)."""
-        return self.nominal // 15 if self.fps.denominator == 1001 and self.nominal in (30, 60) else 0
+        return (
+            self.nominal // 15 if self.fps.denominator == 1001 and self.nominal in (30, 60) else 0
+        )
 
 
 def parse(tc: str, rate: FrameRate) -> int:

@@ -13,8 +13,24 @@ from newsvoice.audio.track import ffmpeg_exe
 
 
 def decode(path: Path, rate: int = 16000) -> np.ndarray:
-    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate),
-                          "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    pcm = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(pcm, dtype=np.int16).astype(np.float64) / 32768.0
 
 
@@ -47,7 +63,7 @@ def sync_report(srt_path: Path, audio_path: Path) -> dict:
     late = []
     for s, _ in spans:
         i = int(s / 0.01)
-        window = sp[i: i + 60]
+        window = sp[i : i + 60]
         if window.any():
             late.append(float(np.argmax(window)) * 0.01)
     return {

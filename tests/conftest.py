@@ -23,7 +23,9 @@ import pytest
 os.environ.setdefault("SOURCE_DATE_EPOCH", "1764979200")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("NEWSVOICE_SHARED") or REPO.parent / "shared")  # a worktree elsewhere names it
+SHARED = Path(
+    os.environ.get("NEWSVOICE_SHARED") or REPO.parent / "shared"
+)  # a worktree elsewhere names it
 
 
 def shared_path(rel: str) -> Path:
@@ -43,8 +45,28 @@ def mp3_for(text: str) -> bytes:
     from newsvoice.speech.engines.espeak import EspeakEngine
 
     sp = EspeakEngine("vi").synthesize(text)
-    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(sp.rate), "-ac", "1", "-i", "pipe:0",
-           "-ar", "24000", "-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3", "pipe:1"]
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(sp.rate),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+        "-ar",
+        "24000",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "32k",
+        "-f",
+        "mp3",
+        "pipe:1",
+    ]
     return subprocess.run(cmd, input=sp.samples.tobytes(), capture_output=True, check=True).stdout
 
 
@@ -156,7 +178,9 @@ def fake_google(monkeypatch) -> Iterator[FakeGoogle]:
     server.RequestHandlerClass = _make_handler(state)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"{state.url}/{path}")
+    monkeypatch.setattr(
+        gtts.tts, "_translate_url", lambda tld="com", path="": f"{state.url}/{path}"
+    )
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     try:
@@ -177,7 +201,9 @@ def no_google(monkeypatch) -> None:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setattr(
+        gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}"
+    )
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
@@ -214,8 +240,11 @@ def no_edge(monkeypatch) -> None:
     """Point edge-tts at a closed local port: the service 'unreachable' without any network."""
     import edge_tts.communicate
 
-    monkeypatch.setattr(edge_tts.communicate, "WSS_URL",
-                        f"ws://127.0.0.1:{closed_port()}/edge/v1?TrustedClientToken=test")
+    monkeypatch.setattr(
+        edge_tts.communicate,
+        "WSS_URL",
+        f"ws://127.0.0.1:{closed_port()}/edge/v1?TrustedClientToken=test",
+    )
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
@@ -224,7 +253,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     runner early (``os._exit(0)`` from code under test) cannot pass for a green suite."""
     marker = os.environ.get("NEWSVOICE_TESTS_FINISHED")
     if marker:
-        Path(marker).write_text(f"{session.testscollected} collected, exit {exitstatus}\n", encoding="utf-8")
+        Path(marker).write_text(
+            f"{session.testscollected} collected, exit {exitstatus}\n", encoding="utf-8"
+        )
 
 
 @pytest.fixture
@@ -234,9 +265,18 @@ def cli_run():
     import sys as _sys
 
     def run(*args: str, stdin: bytes | None = None, timeout: float = 300, **kw):
-        p = _sp.run([_sys.executable, "-m", "newsvoice", *args], input=stdin, capture_output=True,
-                    timeout=timeout, **kw)
-        return _sp.CompletedProcess(p.args, p.returncode, p.stdout.decode("utf-8", "replace"),
-                                    p.stderr.decode("utf-8", "replace"))
+        p = _sp.run(
+            [_sys.executable, "-m", "newsvoice", *args],
+            input=stdin,
+            capture_output=True,
+            timeout=timeout,
+            **kw,
+        )
+        return _sp.CompletedProcess(
+            p.args,
+            p.returncode,
+            p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"),
+        )
 
     return run

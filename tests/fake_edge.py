@@ -32,24 +32,50 @@ def edge_answer(text: str) -> tuple[bytes, list[tuple[str, int, int]]]:
     sp = EspeakEngine("vi").synthesize(text)
     lead = np.zeros(int(LEAD_S * sp.rate), np.int16)
     pcm = np.concatenate([lead, sp.samples])
-    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(sp.rate), "-ac", "1", "-i", "pipe:0",
-           "-ar", "24000", "-c:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", "pipe:1"]
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(sp.rate),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+        "-ar",
+        "24000",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "48k",
+        "-f",
+        "mp3",
+        "pipe:1",
+    ]
     mp3 = subprocess.run(cmd, input=pcm.tobytes(), capture_output=True, check=True).stdout
     starts = [w.start_s + LEAD_S for w in sp.words]
     ends = [*starts[1:], sp.duration_s + LEAD_S]
-    words = [(text[w.text_offset: w.text_offset + w.length], round(s * TICKS), round((e - s) * TICKS))
-             for w, s, e in zip(sp.words, starts, ends, strict=True)]
+    words = [
+        (text[w.text_offset : w.text_offset + w.length], round(s * TICKS), round((e - s) * TICKS))
+        for w, s, e in zip(sp.words, starts, ends, strict=True)
+    ]
     return mp3, [w for w in words if w[0].strip()]
 
 
 def _text_msg(path: str, body: str) -> str:
-    return (f"X-RequestId:{uuid.uuid4().hex}\r\nContent-Type:application/json; charset=utf-8\r\n"
-            f"Path:{path}\r\n\r\n{body}")
+    return (
+        f"X-RequestId:{uuid.uuid4().hex}\r\nContent-Type:application/json; charset=utf-8\r\n"
+        f"Path:{path}\r\n\r\n{body}"
+    )
 
 
 def _audio_msg(data: bytes, content_type: str = "audio/mpeg") -> bytes:
-    header = (f"X-RequestId:{uuid.uuid4().hex}\r\nContent-Type:{content_type}\r\n"
-              f"X-StreamId:{uuid.uuid4().hex}\r\nPath:audio\r\n").encode()
+    header = (
+        f"X-RequestId:{uuid.uuid4().hex}\r\nContent-Type:{content_type}\r\n"
+        f"X-StreamId:{uuid.uuid4().hex}\r\nPath:audio\r\n"
+    ).encode()
     return len(header).to_bytes(2, "big") + header + data
 
 
@@ -101,7 +127,9 @@ class EdgeServer:
         from websockets.asyncio.server import serve
 
         async def main() -> None:
-            async with serve(self._handler, "127.0.0.1", 0, process_request=self._process_request) as server:
+            async with serve(
+                self._handler, "127.0.0.1", 0, process_request=self._process_request
+            ) as server:
                 port = server.sockets[0].getsockname()[1]
                 self.state.url = f"ws://127.0.0.1:{port}/edge/v1?TrustedClientToken=test"
                 self._stop = asyncio.Event()
@@ -117,7 +145,7 @@ class EdgeServer:
 
     def _process_request(self, connection, request):
         action = self.state.next_action()
-        status, retry_after = (action if isinstance(action, tuple) else (action, None))
+        status, retry_after = action if isinstance(action, tuple) else (action, None)
         if isinstance(status, int):
             resp = connection.respond(HTTPStatus(status), "no\n")
             if retry_after is not None:
@@ -143,11 +171,24 @@ class EdgeServer:
                 self.state.texts.append(text)
             await ws.send(_text_msg("turn.start", "{}"))
             for word, offset, duration in words:
-                meta = {"Metadata": [{"Type": "WordBoundary", "Data": {
-                    "Offset": offset, "Duration": duration,
-                    "text": {"Text": word, "Length": len(word), "BoundaryType": "WordBoundary"}}}]}
+                meta = {
+                    "Metadata": [
+                        {
+                            "Type": "WordBoundary",
+                            "Data": {
+                                "Offset": offset,
+                                "Duration": duration,
+                                "text": {
+                                    "Text": word,
+                                    "Length": len(word),
+                                    "BoundaryType": "WordBoundary",
+                                },
+                            },
+                        }
+                    ]
+                }
                 await ws.send(_text_msg("audio.metadata", json.dumps(meta, ensure_ascii=False)))
             body = b"\x00garbage, not audio\xff" * 40 if action == "garbage" else mp3
             for i in range(0, len(body), 4096):
-                await ws.send(_audio_msg(body[i: i + 4096]))
+                await ws.send(_audio_msg(body[i : i + 4096]))
             await ws.send(_text_msg("turn.end", "{}"))

@@ -50,8 +50,10 @@ def test_features_are_normalised_frames_every_5_ms():
 
 
 def test_aligns_another_voice_at_another_pace_within_tens_of_ms():
-    text = ("ủy ban nhân dân thành phố hồ chí minh tổ chức hội nghị tổng kết công tác "
-            "năm hai nghìn không trăm hai mươi ba")
+    text = (
+        "ủy ban nhân dân thành phố hồ chí minh tổ chức hội nghị tổng kết công tác "
+        "năm hai nghìn không trăm hai mươi ba"
+    )
     sp = EspeakEngine("vi-VN-x-south").synthesize(text)
     truth = starts_from_events(text, [(w.text_offset, w.start_s) for w in sp.words], sp.duration_s)
     x = resample(sp.samples, sp.rate, RATE)

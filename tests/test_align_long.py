@@ -36,10 +36,10 @@ def test_band_limits_the_path_and_unrelated_costs_more():
 
 
 def test_uncovered_speech_is_what_no_span_covers():
-    speech = np.zeros(1000, bool)       # 10 s at 10 ms
-    speech[100:300] = True              # 1-3 s: a matched sentence
-    speech[400:560] = True              # 4-5.6 s: an ad-lib
-    speech[700:760] = True              # 7-7.6 s: a cough, too short to report
+    speech = np.zeros(1000, bool)  # 10 s at 10 ms
+    speech[100:300] = True  # 1-3 s: a matched sentence
+    speech[400:560] = True  # 4-5.6 s: an ad-lib
+    speech[700:760] = True  # 7-7.6 s: a cough, too short to report
     rec = Recording(np.zeros((0, 26), np.float32), np.zeros(0, int), speech, 10.0)
     assert runs(speech) == [(100, 300), (400, 560), (700, 760)]
     extra = uncovered_speech(rec, [(1.0, 3.0)])

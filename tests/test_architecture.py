@@ -16,16 +16,22 @@ PACKAGE = Path(newsvoice.__file__).parent
 
 # earliest first; a module's layer is the longest prefix listed
 LAYERS: list[tuple[str, ...]] = [
-    ("newsvoice", "newsvoice.errors", "newsvoice.findings", "newsvoice.timecode", "newsvoice.assets"),
-    ("newsvoice.inputs",),                                  # bounded reads: the cache uses them too
-    ("newsvoice.cache.root", "newsvoice.cache.phrases"),   # storage the stages write to
+    (
+        "newsvoice",
+        "newsvoice.errors",
+        "newsvoice.findings",
+        "newsvoice.timecode",
+        "newsvoice.assets",
+    ),
+    ("newsvoice.inputs",),  # bounded reads: the cache uses them too
+    ("newsvoice.cache.root", "newsvoice.cache.phrases"),  # storage the stages write to
     ("newsvoice.text",),
-    ("newsvoice.audio",),                                   # the signal toolkit speech uses
+    ("newsvoice.audio",),  # the signal toolkit speech uses
     ("newsvoice.speech",),
     ("newsvoice.subtitles",),
-    ("newsvoice.options",),                                 # what shapes an output
+    ("newsvoice.options",),  # what shapes an output
     ("newsvoice.outputs",),
-    ("newsvoice.cache",),                                   # the render memo and pruning
+    ("newsvoice.cache",),  # the render memo and pruning
     ("newsvoice.pipeline",),
     ("newsvoice.cli", "newsvoice.service", "newsvoice.__main__"),
 ]
@@ -57,14 +63,20 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                pkg = me.split(".")[: len(me.split(".")) - node.level + (path.name == "__init__.py")]
+                pkg = me.split(".")[
+                    : len(me.split(".")) - node.level + (path.name == "__init__.py")
+                ]
                 base = ".".join([*pkg, base] if base else pkg)
             if base.split(".")[0] != "newsvoice":
                 continue
             for a in node.names:  # `from newsvoice.cache import renders` imports a module
                 sub = f"{base}.{a.name}"
-                found.add(sub if (PACKAGE.parent / Path(*sub.split("."))).with_suffix(".py").exists()
-                          or (PACKAGE.parent / Path(*sub.split("."))).is_dir() else base)
+                found.add(
+                    sub
+                    if (PACKAGE.parent / Path(*sub.split("."))).with_suffix(".py").exists()
+                    or (PACKAGE.parent / Path(*sub.split("."))).is_dir()
+                    else base
+                )
     return found
 
 
@@ -73,9 +85,12 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_no_import_reaches_a_later_layer():
-    bad = [f"{mod} (layer {layer_of(mod)}) imports {dep} (layer {layer_of(dep)})"
-           for mod, deps in sorted(graph().items()) for dep in sorted(deps)
-           if layer_of(dep) > layer_of(mod)]
+    bad = [
+        f"{mod} (layer {layer_of(mod)}) imports {dep} (layer {layer_of(dep)})"
+        for mod, deps in sorted(graph().items())
+        for dep in sorted(deps)
+        if layer_of(dep) > layer_of(mod)
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -91,7 +106,7 @@ def test_import_graph_has_no_cycle():
             if d == m or d not in g:
                 continue
             if state.get(d) == 1:
-                raise AssertionError("import cycle: " + " -> ".join([*stack[stack.index(d):], d]))
+                raise AssertionError("import cycle: " + " -> ".join([*stack[stack.index(d) :], d]))
             if d not in state:
                 visit(d)
         stack.pop()
@@ -105,5 +120,8 @@ def test_import_graph_has_no_cycle():
 def test_the_layer_check_sees_an_upward_import(tmp_path):
     """The checker itself: a text module importing the pipeline is caught."""
     assert layer_of("newsvoice.pipeline.render") > layer_of("newsvoice.text.plan")
-    assert layer_of("newsvoice.cache.phrases") < layer_of("newsvoice.speech.synth") < layer_of(
-        "newsvoice.cache.renders")
+    assert (
+        layer_of("newsvoice.cache.phrases")
+        < layer_of("newsvoice.speech.synth")
+        < layer_of("newsvoice.cache.renders")
+    )

@@ -45,8 +45,10 @@ def dropped(art: Article) -> list[tuple[str, str]]:
 
 def test_dai_loc_sample():
     art = read_article(shared_path("samples/dai-loc-party-building.txt"))
-    assert art.headline == ("Huyện ủy Đại Lộc tổ chức Hội nghị tổng kết công tác xây dựng Đảng, "
-                            "công tác kiểm tra, giám sát năm 2023")
+    assert art.headline == (
+        "Huyện ủy Đại Lộc tổ chức Hội nghị tổng kết công tác xây dựng Đảng, "
+        "công tác kiểm tra, giám sát năm 2023"
+    )
     assert len(art.paragraphs) == 4
     assert art.paragraphs[0].startswith("Sáng ngày 11/01, Huyện ủy Đại Lộc")
     assert art.paragraphs[-1].startswith("Dịp này, Ban Thường vụ")
@@ -55,8 +57,10 @@ def test_dai_loc_sample():
         ("Nhật Duy", "byline"),
         ("twn Are you sure that you want to switch to desktop version?", "web UI"),
     ]
-    assert all(p == unicodedata.normalize("NFC", p) and "\u00a0" not in p and "  " not in p
-               for p in art.paragraphs)
+    assert all(
+        p == unicodedata.normalize("NFC", p) and "\u00a0" not in p and "  " not in p
+        for p in art.paragraphs
+    )
 
 
 @pytest.mark.parametrize("encode", [to_cp1258, to_vni, to_tcvn3, lambda t: t.encode("utf-16")])
@@ -70,7 +74,9 @@ def test_dai_loc_sample_in_other_encodings(encode):
 
 
 def test_nfc_zero_width_and_spaces():
-    raw = unicodedata.normalize("NFD", "Hội\u200b nghị\u00a0\u00a0tổng\u2009kết\ufeff\u2060 năm\u00ad 2023")
+    raw = unicodedata.normalize(
+        "NFD", "Hội\u200b nghị\u00a0\u00a0tổng\u2009kết\ufeff\u2060 năm\u00ad 2023"
+    )
     assert clean_characters(raw) == "Hội nghị  tổng kết năm 2023"
     art = parse(article(HEAD, raw + "."))
     assert art.paragraphs == ["Hội nghị tổng kết năm 2023."]
@@ -96,14 +102,20 @@ def test_one_paragraph_per_line_and_blank_lines():
 
 
 def test_wrapped_lines_are_joined():
-    art = parse(f"{HEAD}\n\nSáng 5/3, xã Đại Nghĩa tổ chức lễ ra quân làm\nđường giao thông nông thôn,\n"
-                f"100 người tham gia.\n")
-    assert art.paragraphs == ["Sáng 5/3, xã Đại Nghĩa tổ chức lễ ra quân làm đường giao thông nông thôn, "
-                              "100 người tham gia."]
+    art = parse(
+        f"{HEAD}\n\nSáng 5/3, xã Đại Nghĩa tổ chức lễ ra quân làm\nđường giao thông nông thôn,\n"
+        f"100 người tham gia.\n"
+    )
+    assert art.paragraphs == [
+        "Sáng 5/3, xã Đại Nghĩa tổ chức lễ ra quân làm đường giao thông nông thôn, "
+        "100 người tham gia."
+    ]
 
 
 def test_body_indentation_is_not_a_byline():
-    art = parse(f"{HEAD}\n\n      {P1}\n\n\t{P2}\n\n\u00a0 \u00a0 \u00a0 Nhiều kết quả nổi bật\n\n\t{P1}\n")
+    art = parse(
+        f"{HEAD}\n\n      {P1}\n\n\t{P2}\n\n\u00a0 \u00a0 \u00a0 Nhiều kết quả nổi bật\n\n\t{P1}\n"
+    )
     assert art.paragraphs == [P1, P2, "Nhiều kết quả nổi bật", P1]
     assert art.dropped == []
 
@@ -123,8 +135,14 @@ def test_headline_only_article():
 
 @pytest.mark.parametrize(
     "header",
-    ["Truyền hình Đại Lộc", "Báo Quảng Nam", "Đài Phát thanh - Truyền hình Quảng Nam",
-     "Cổng thông tin điện tử huyện Đại Lộc", "Trang tin điện tử xã Đại Nghĩa", "Báo điện tử Dân trí"],
+    [
+        "Truyền hình Đại Lộc",
+        "Báo Quảng Nam",
+        "Đài Phát thanh - Truyền hình Quảng Nam",
+        "Cổng thông tin điện tử huyện Đại Lộc",
+        "Trang tin điện tử xã Đại Nghĩa",
+        "Báo điện tử Dân trí",
+    ],
 )
 def test_outlet_header_before_headline(header):
     art = parse(article(header, HEAD, P1))
@@ -132,8 +150,14 @@ def test_outlet_header_before_headline(header):
     assert dropped(art) == [(header, "outlet header")]
 
 
-@pytest.mark.parametrize("headline", ["Báo động tình trạng sạt lở bờ sông Vu Gia", "Đài Loan thử tên lửa mới",
-                                      "Truyền hình trực tiếp lễ khai mạc"])
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Báo động tình trạng sạt lở bờ sông Vu Gia",
+        "Đài Loan thử tên lửa mới",
+        "Truyền hình trực tiếp lễ khai mạc",
+    ],
+)
 def test_headlines_that_start_like_an_outlet_are_kept(headline):
     art = parse(article(headline, P1))
     assert art.headline == headline
@@ -146,8 +170,17 @@ def test_single_line_is_never_an_outlet_header():
 
 @pytest.mark.parametrize(
     ("tag", "sep"),
-    [("(QNO)", " - "), ("TPO", " - "), ("(NLĐO)", " - "), ("(PLO)", "-"), ("VOV.VN", " - "),
-     ("(Dân trí)", " - "), ("(Baonghean.vn)", " – "), ("TTXVN", " - "), ("(VTC News)", " - ")],
+    [
+        ("(QNO)", " - "),
+        ("TPO", " - "),
+        ("(NLĐO)", " - "),
+        ("(PLO)", "-"),
+        ("VOV.VN", " - "),
+        ("(Dân trí)", " - "),
+        ("(Baonghean.vn)", " – "),
+        ("TTXVN", " - "),
+        ("(VTC News)", " - "),
+    ],
 )
 def test_outlet_tag_at_paragraph_start(tag, sep):
     art = parse(article(HEAD, tag + sep + P1, P2))
@@ -162,9 +195,15 @@ def test_a_dash_in_ordinary_text_is_not_a_tag():
 
 @pytest.mark.parametrize(
     "line",
-    ["Thứ Tư, 04/09/2024 09:04", "04/09/2024 09:04 GMT+7", "Cập nhật: 10:20 ngày 04/09/2024",
-     "Thứ bảy, ngày 13/01/2024 - 08:30", "13-01-2024 | 8h30", "Chủ nhật, 14/1/2024, 07:15 (GMT+7)",
-     "Đăng lúc 2 giờ trước"],
+    [
+        "Thứ Tư, 04/09/2024 09:04",
+        "04/09/2024 09:04 GMT+7",
+        "Cập nhật: 10:20 ngày 04/09/2024",
+        "Thứ bảy, ngày 13/01/2024 - 08:30",
+        "13-01-2024 | 8h30",
+        "Chủ nhật, 14/1/2024, 07:15 (GMT+7)",
+        "Đăng lúc 2 giờ trước",
+    ],
 )
 def test_datetime_lines(line):
     art = parse(article(line, HEAD, line, P1))
@@ -179,8 +218,16 @@ def test_a_sentence_with_a_date_is_kept():
 
 @pytest.mark.parametrize(
     "line",
-    ["Ảnh: Nhật Duy", "Quang cảnh hội nghị. Ảnh: T.L", "Đồng chí Nguyễn Hảo phát biểu (Ảnh: Nhật Duy)",
-     "(Ảnh: Internet)", "Ảnh minh họa", "Ảnh minh hoạ: Internet", "Video: Lễ ra quân", "Ảnh 2: Người dân đổ bê tông"],
+    [
+        "Ảnh: Nhật Duy",
+        "Quang cảnh hội nghị. Ảnh: T.L",
+        "Đồng chí Nguyễn Hảo phát biểu (Ảnh: Nhật Duy)",
+        "(Ảnh: Internet)",
+        "Ảnh minh họa",
+        "Ảnh minh hoạ: Internet",
+        "Video: Lễ ra quân",
+        "Ảnh 2: Người dân đổ bê tông",
+    ],
 )
 def test_photo_captions(line):
     art = parse(article(HEAD, P1, line, P2))
@@ -202,10 +249,17 @@ def test_source_lines(line):
 
 @pytest.mark.parametrize(
     ("last", "reason"),
-    [("Nhật Duy", "byline"), ("Minh Tuấn - Thu Hà", "byline"), ("Nhật Duy (TTXVN)", "byline"),
-     ("PV", "byline"), ("Nhóm PV", "byline"), ("Tin, ảnh: Văn Thành", "byline"),
-     ("Theo TTXVN", "source credit"), ("(Theo Báo Quảng Nam)", "source credit"),
-     ("                              Nhật Duy", "byline")],
+    [
+        ("Nhật Duy", "byline"),
+        ("Minh Tuấn - Thu Hà", "byline"),
+        ("Nhật Duy (TTXVN)", "byline"),
+        ("PV", "byline"),
+        ("Nhóm PV", "byline"),
+        ("Tin, ảnh: Văn Thành", "byline"),
+        ("Theo TTXVN", "source credit"),
+        ("(Theo Báo Quảng Nam)", "source credit"),
+        ("                              Nhật Duy", "byline"),
+    ],
 )
 def test_bylines_at_the_end(last, reason):
     art = parse(article(HEAD, P1, P2, last))
@@ -224,8 +278,15 @@ def test_a_name_in_the_middle_is_not_a_byline():
     assert art.paragraphs == [P1, "Nhật Duy", P2]
 
 
-@pytest.mark.parametrize("last", [P2, "Theo kế hoạch, dự án sẽ hoàn thành vào năm 2026",
-                                  "Báo động tình trạng sạt lở", "Người dân rất vui mừng"])
+@pytest.mark.parametrize(
+    "last",
+    [
+        P2,
+        "Theo kế hoạch, dự án sẽ hoàn thành vào năm 2026",
+        "Báo động tình trạng sạt lở",
+        "Người dân rất vui mừng",
+    ],
+)
 def test_last_lines_that_are_sentences_are_kept(last):
     art = parse(article(HEAD, P1, last))
     assert art.paragraphs == [P1, last]
@@ -246,10 +307,19 @@ def test_lines_without_letters(line):
 
 @pytest.mark.parametrize(
     "line",
-    ["Share", "Tweet", "Print", "Back to top", "Read more", "Chia sẻ", "Bình luận (12)", "Tin liên quan",
-     "Are you sure that you want to switch to desktop version?",
-     "twn Are you sure that you want to switch to desktop version?",
-     "Sign in with your account to comment"],
+    [
+        "Share",
+        "Tweet",
+        "Print",
+        "Back to top",
+        "Read more",
+        "Chia sẻ",
+        "Bình luận (12)",
+        "Tin liên quan",
+        "Are you sure that you want to switch to desktop version?",
+        "twn Are you sure that you want to switch to desktop version?",
+        "Sign in with your account to comment",
+    ],
 )
 def test_web_ui(line):
     art = parse(article(line, HEAD, P1, line, P2))
@@ -286,7 +356,9 @@ def test_glued_sentences_are_repaired():
 
 
 def test_keep_all_keeps_everything():
-    src = article("Truyền hình Đại Lộc", HEAD, "(QNO) - " + P1, "Ảnh: Nhật Duy", "|", "Share", "Nhật Duy")
+    src = article(
+        "Truyền hình Đại Lộc", HEAD, "(QNO) - " + P1, "Ảnh: Nhật Duy", "|", "Share", "Nhật Duy"
+    )
     art = parse(src, keep_all=True)
     assert art.headline == "Truyền hình Đại Lộc"
     assert art.paragraphs == [HEAD, "(QNO) - " + P1, "Ảnh: Nhật Duy", "|", "Share", "Nhật Duy"]
@@ -295,7 +367,13 @@ def test_keep_all_keeps_everything():
 
 def test_dropped_lines_are_reported_in_source_order():
     art = parse(article("Báo Quảng Nam", HEAD, "(QNO) - " + P1, "Ảnh: T.L", P2 + "./.", "Nhật Duy"))
-    assert [d.reason for d in art.dropped] == ["outlet header", "outlet tag", "photo caption", "end mark", "byline"]
+    assert [d.reason for d in art.dropped] == [
+        "outlet header",
+        "outlet tag",
+        "photo caption",
+        "end mark",
+        "byline",
+    ]
     assert all(isinstance(d, DroppedLine) for d in art.dropped)
 
 
@@ -345,13 +423,33 @@ def test_read_article_names_the_file(tmp_path):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.text(max_size=300).map(lambda t: t.encode("utf-8")),
-    st.lists(st.sampled_from(["Báo Quảng Nam", "Ảnh: T.L", "|", "Share", "\n", "\n\n", "   ", "./.", "(QNO) - ",
-                              "Nhật Duy", P1, HEAD, "04/09/2024 09:04", "100m.Đơn"]), max_size=12)
-    .map(lambda parts: "".join(parts).encode("utf-8")),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(lambda t: t.encode("utf-8")),
+        st.lists(
+            st.sampled_from(
+                [
+                    "Báo Quảng Nam",
+                    "Ảnh: T.L",
+                    "|",
+                    "Share",
+                    "\n",
+                    "\n\n",
+                    "   ",
+                    "./.",
+                    "(QNO) - ",
+                    "Nhật Duy",
+                    P1,
+                    HEAD,
+                    "04/09/2024 09:04",
+                    "100m.Đơn",
+                ]
+            ),
+            max_size=12,
+        ).map(lambda parts: "".join(parts).encode("utf-8")),
+    )
+)
 def test_parse_article_raises_only_input_error(data):
     try:
         art = parse_article(data)
@@ -363,10 +461,14 @@ def test_parse_article_raises_only_input_error(data):
 
 
 def test_breadcrumb_and_section_lines_at_the_top_are_dropped() -> None:
-    text = ("Kinh tế\nThời sự | Thị trường\nTrang chủ › Kinh tế › Tài chính\n"
-            "Giá lúa tăng mạnh trong tuần\n\nSáng 2/9, giá lúa tại Cần Thơ tăng 300 đồng/kg.\n")
+    text = (
+        "Kinh tế\nThời sự | Thị trường\nTrang chủ › Kinh tế › Tài chính\n"
+        "Giá lúa tăng mạnh trong tuần\n\nSáng 2/9, giá lúa tại Cần Thơ tăng 300 đồng/kg.\n"
+    )
     art = parse_article(text.encode())
     assert art.headline == "Giá lúa tăng mạnh trong tuần"
     assert [(d.text, d.reason) for d in art.dropped] == [
-        ("Kinh tế", "navigation"), ("Thời sự | Thị trường", "navigation"),
-        ("Trang chủ › Kinh tế › Tài chính", "navigation")]
+        ("Kinh tế", "navigation"),
+        ("Thời sự | Thị trường", "navigation"),
+        ("Trang chủ › Kinh tế › Tài chính", "navigation"),
+    ]

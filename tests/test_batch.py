@@ -27,7 +27,16 @@ from newsvoice.pipeline.batch import (
 )
 from newsvoice.pipeline.render import RenderOptions
 
-PLACES = ["Đại Lộc", "Hội An", "Tam Kỳ", "Điện Bàn", "Duy Xuyên", "Quế Sơn", "Núi Thành", "Thăng Bình"]
+PLACES = [
+    "Đại Lộc",
+    "Hội An",
+    "Tam Kỳ",
+    "Điện Bàn",
+    "Duy Xuyên",
+    "Quế Sơn",
+    "Núi Thành",
+    "Thăng Bình",
+]
 
 
 def write_articles(folder: Path, n: int, sentences: int = 1) -> list[Path]:
@@ -36,7 +45,9 @@ def write_articles(folder: Path, n: int, sentences: int = 1) -> list[Path]:
     paths = []
     for i in range(n):
         place = PLACES[i % len(PLACES)]
-        body = " ".join(f"Sáng {i + 1}, xã {place} họp dân lần {j + 1} về đê điều." for j in range(sentences))
+        body = " ".join(
+            f"Sáng {i + 1}, xã {place} họp dân lần {j + 1} về đê điều." for j in range(sentences)
+        )
         p = folder / f"Bản tin {place} {i + 1:02d}.txt"
         p.write_text(f"Tin số {i + 1}\n\n{body}\n", encoding="utf-8")
         paths.append(p)
@@ -45,8 +56,11 @@ def write_articles(folder: Path, n: int, sentences: int = 1) -> list[Path]:
 
 def outputs(root: Path) -> dict[str, bytes]:
     """Every rendered file under ``root`` (relative name -> bytes); reports and stamps aside."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.suffix in (".wav", ".srt", ".json") and p.parent != root}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix in (".wav", ".srt", ".json") and p.parent != root
+    }
 
 
 def no_partials(root: Path) -> None:
@@ -59,18 +73,23 @@ def default_sigint() -> None:
 
 
 def gtts_opts(tmp_path: Path, cache: str, retries: int = 6) -> RenderOptions:
-    return RenderOptions(engine="gtts", cache_dir=tmp_path / cache, retries=retries, timeout=1.0, min_interval=0.0)
+    return RenderOptions(
+        engine="gtts", cache_dir=tmp_path / cache, retries=retries, timeout=1.0, min_interval=0.0
+    )
 
 
 def test_slugs_are_ascii_and_unique(tmp_path):
     assert slugify("Bão lũ miền Trung: Đà Nẵng") == "bao-lu-mien-trung-da-nang"
     assert slugify("###") == "article"
-    items = plan_items([Path("a/Tin vắn.txt"), Path("b/tin-van.md"), Path("c/TIN VĂN.txt")], tmp_path)
+    items = plan_items(
+        [Path("a/Tin vắn.txt"), Path("b/tin-van.md"), Path("c/TIN VĂN.txt")], tmp_path
+    )
     slugs = [i.slug for i in items]
     assert len(set(slugs)) == 3 and all(re.fullmatch(r"tin-van-[0-9a-f]{6}", s) for s in slugs)
     # a source's folder does not depend on what else the run holds
     assert plan_items([Path("x/other.txt"), Path("b/tin-van.md")], tmp_path)[1].slug == next(
-        i.slug for i in items if i.src == Path("b/tin-van.md"))
+        i.slug for i in items if i.src == Path("b/tin-van.md")
+    )
 
 
 def test_inputs_from_files_folders_and_globs(tmp_path):
@@ -122,18 +141,40 @@ def test_seeded_faults_give_the_same_outputs_as_a_clean_run(fake_google, tmp_pat
 
 def test_bad_inputs_fail_alone_and_the_rest_render(tmp_path):
     good = write_articles(tmp_path / "in", 3)
-    bad = {"empty.txt": b"", "binary.txt": bytes(range(256)) * 40,
-           "junk.txt": b"\x81\x8d\x8f\x90\x9d" * 50 + b"\xff\xfe\xfa" * 30,
-           "huge.txt": ("Sáng nay, xã họp dân. " * 250_000).encode("utf-8")[: 5 * 1024 * 1024]}
+    bad = {
+        "empty.txt": b"",
+        "binary.txt": bytes(range(256)) * 40,
+        "junk.txt": b"\x81\x8d\x8f\x90\x9d" * 50 + b"\xff\xfe\xfa" * 30,
+        "huge.txt": ("Sáng nay, xã họp dân. " * 250_000).encode("utf-8")[: 5 * 1024 * 1024],
+    }
     for name, data in bad.items():
         (tmp_path / "in" / name).write_bytes(data)
     out = tmp_path / "out"
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "batch", str(tmp_path / "in"), "-o", str(out),
-                        "--engine", "espeak", "--cache-dir", str(tmp_path / "c"), "-j", "1"],
-                       capture_output=True, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvoice",
+            "batch",
+            str(tmp_path / "in"),
+            "-o",
+            str(out),
+            "--engine",
+            "espeak",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     assert p.returncode == 3, p.stderr.decode()
     assert "Traceback" not in p.stderr.decode()
-    rows = {Path(r["file"]).name: r for r in json.loads((out / "report.json").read_text("utf-8"))["articles"]}
+    rows = {
+        Path(r["file"]).name: r
+        for r in json.loads((out / "report.json").read_text("utf-8"))["articles"]
+    }
     for g in good:
         assert rows[g.name]["status"] == "ok"
         assert rows[g.name]["loudness"] != ""
@@ -144,23 +185,50 @@ def test_bad_inputs_fail_alone_and_the_rest_render(tmp_path):
     assert "binary" in rows["binary.txt"]["error"]
     assert "too large" in rows["huge.txt"]["error"]
     csv_lines = (out / "report.csv").read_text("utf-8").splitlines()
-    assert csv_lines[0] == "file,status,duration,cues,engine,loudness,warnings,error,fallback,fallback_reason"
+    assert (
+        csv_lines[0]
+        == "file,status,duration,cues,engine,loudness,warnings,error,fallback,fallback_reason"
+    )
     assert len(csv_lines) == 1 + 3 + len(bad)
-    assert {d.name for d in out.iterdir() if d.is_dir()} == {".locks"} | {item_slug(g) for g in good}
+    assert {d.name for d in out.iterdir() if d.is_dir()} == {".locks"} | {
+        item_slug(g) for g in good
+    }
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_killed_batch_resumes_and_skips_finished_articles(tmp_path, sig):
     arts = write_articles(tmp_path / "in", 16, sentences=6)
     out, cache = tmp_path / "out", tmp_path / "c"
-    cmd = [sys.executable, "-m", "newsvoice", "batch", str(tmp_path / "in"), "-o", str(out),
-           "--engine", "espeak", "--cache-dir", str(cache), "-j", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsvoice",
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(cache),
+        "-j",
+        "2",
+    ]
     # pytest started from a background job hands its children SIGINT ignored: restore the
     # default so the child sees Ctrl-C as a terminal user's batch would
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=default_sigint)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=default_sigint,
+    )
     deadline = time.monotonic() + 60
-    while not list(out.glob("*/.newsvoice-done")) and time.monotonic() < deadline and proc.poll() is None:
+    while (
+        not list(out.glob("*/.newsvoice-done"))
+        and time.monotonic() < deadline
+        and proc.poll() is None
+    ):
         time.sleep(0.02)
     os.killpg(proc.pid, sig)  # like Ctrl-C in a terminal / a power cut: the whole group
     proc.communicate(timeout=60)
@@ -178,8 +246,12 @@ def test_killed_batch_resumes_and_skips_finished_articles(tmp_path, sig):
 
     # espeak-ng's output depends slightly on what the process spoke before, so the reference
     # is a complete render from the same phrase cache: it must match byte for byte
-    ref = run_batch(collect_inputs([str(tmp_path / "in")]), tmp_path / "ref",
-                    RenderOptions(engine="espeak", cache_dir=cache), BatchOptions(jobs=1))
+    ref = run_batch(
+        collect_inputs([str(tmp_path / "in")]),
+        tmp_path / "ref",
+        RenderOptions(engine="espeak", cache_dir=cache),
+        BatchOptions(jobs=1),
+    )
     assert all(r.status == "ok" for r in ref)
     a, b = outputs(out), outputs(tmp_path / "ref")
     assert a.keys() == b.keys() and len(a) == 3 * len(arts)
@@ -197,9 +269,14 @@ def test_changed_settings_or_force_render_again(tmp_path):
     paths = write_articles(tmp_path / "in", 2)
     opts = RenderOptions(engine="espeak", cache_dir=tmp_path / "c")
     run_batch(paths, tmp_path / "out", opts, BatchOptions(jobs=1))
-    assert [r.status for r in run_batch(paths, tmp_path / "out", opts, BatchOptions(jobs=1))] == ["skipped"] * 2
+    assert [r.status for r in run_batch(paths, tmp_path / "out", opts, BatchOptions(jobs=1))] == [
+        "skipped"
+    ] * 2
     paths[0].write_text("Tin mới\n\nChiều nay, xã họp dân.\n", encoding="utf-8")
-    assert [r.status for r in run_batch(paths, tmp_path / "out", opts, BatchOptions(jobs=1))] == ["ok", "skipped"]
+    assert [r.status for r in run_batch(paths, tmp_path / "out", opts, BatchOptions(jobs=1))] == [
+        "ok",
+        "skipped",
+    ]
     forced = run_batch(paths, tmp_path / "out", opts, BatchOptions(jobs=1, force=True))
     assert [r.status for r in forced] == ["ok", "ok"]
 
@@ -235,9 +312,24 @@ def test_circuit_breaker_falls_back_to_espeak(fake_google, tmp_path):
 def test_two_batches_on_one_folder_render_each_article_once(tmp_path):
     write_articles(tmp_path / "in", 8, sentences=2)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "newsvoice", "batch", str(tmp_path / "in"), "-o", str(out),
-           "--engine", "espeak", "--cache-dir", str(tmp_path / "c"), "-j", "2"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsvoice",
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "2",
+    ]
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()

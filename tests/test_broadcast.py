@@ -34,10 +34,21 @@ def test_article_passes_broadcast_qc(src: Path, tmp_path: Path, cache_dir: Path)
     ours = check_file(srt_path, CueRules(), wav)
     assert ours.errors == 0, [f.message for f in ours.findings if f.severity == "error"]
 
-    p = subprocess.run([sys.executable, str(shared_path("eval/check_subs.py")), str(srt_path),
-                        "--audio", str(wav), "--article", str(src)],
-                       capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "FFMPEG": ffmpeg_exe()})
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(shared_path("eval/check_subs.py")),
+            str(srt_path),
+            "--audio",
+            str(wav),
+            "--article",
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FFMPEG": ffmpeg_exe()},
+    )
     summary = p.stdout.strip().splitlines()[-1]
     stats = dict(re.findall(r"(\w+)=(\S+)", summary))
     assert stats["hard"] == "0", p.stdout
@@ -46,8 +57,18 @@ def test_article_passes_broadcast_qc(src: Path, tmp_path: Path, cache_dir: Path)
     assert float(re.search(r"words=\d+/\d+ \(([\d.]+)%\)", summary).group(1)) >= 95.0, summary
 
     # the voice pauses only where the text does, and no line or cue splits a word (underthesea judges)
-    p = subprocess.run([sys.executable, str(shared_path("eval/phrasing.py")), str(srt_path), str(wav),
-                        "--split-words"], capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "FFMPEG": ffmpeg_exe()})
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(shared_path("eval/phrasing.py")),
+            str(srt_path),
+            str(wav),
+            "--split-words",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FFMPEG": ffmpeg_exe()},
+    )
     phrasing = dict(re.findall(r"(\w+)=(\S+)", p.stdout.strip().splitlines()[-1]))
     assert phrasing["inserted_pauses"] == "0" and phrasing["word_splits"] == "0", p.stdout

@@ -21,8 +21,17 @@ def _pcm(n: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(-3000, 3000, n).astype(np.int16)
 
 
-@pytest.mark.parametrize(("text", "size"), [("500MB", 500 * 10**6), ("2GB", 2 * 10**9), ("100k", 100_000),
-                                            ("1.5 GiB", int(1.5 * 2**30)), ("0", 0), ("42B", 42)])
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("500MB", 500 * 10**6),
+        ("2GB", 2 * 10**9),
+        ("100k", 100_000),
+        ("1.5 GiB", int(1.5 * 2**30)),
+        ("0", 0),
+        ("42B", 42),
+    ],
+)
 def test_parse_size(text, size):
     assert parse_size(text) == size
 
@@ -53,7 +62,9 @@ def test_corrupt_entry_is_a_miss_and_removed(tmp_path, damage):
 
 def test_corrupted_cache_is_synthesised_again_with_the_same_result(tmp_path):
     src = tmp_path / "tin.txt"
-    src.write_text("Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n", encoding="utf-8")
+    src.write_text(
+        "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n", encoding="utf-8"
+    )
     opts = RenderOptions(engine="espeak", cache_dir=tmp_path / "c")
     first = render(src, tmp_path / "a", opts)
     assert first.engine_calls > 0
@@ -125,11 +136,19 @@ def test_cache_commands(tmp_path):
     runner = CliRunner()
     r = runner.invoke(cli, ["cache", "info", "--cache-dir", str(tmp_path / "c")])
     assert r.exit_code == 0, r.output
-    assert f"dir\t{tmp_path / 'c'}" in r.output and "entries\t4" in r.output and "size\t4176" in r.output
-    r = runner.invoke(cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "2.1k"])
+    assert (
+        f"dir\t{tmp_path / 'c'}" in r.output
+        and "entries\t4" in r.output
+        and "size\t4176" in r.output
+    )
+    r = runner.invoke(
+        cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "2.1k"]
+    )
     assert r.exit_code == 0, r.output
     assert "removed\t2" in r.output and "entries\t2" in r.output
-    r = runner.invoke(cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "lots"])
+    r = runner.invoke(
+        cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "lots"]
+    )
     assert r.exit_code == 2
 
 

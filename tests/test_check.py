@@ -45,8 +45,13 @@ Khoảng cách dưới hai khung hình nhưng chữ thì quá nhiều
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", "check", *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "NO_PROXY": "*"})
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
 
 
 def test_clean_file_exits_0(tmp_path: Path):
@@ -64,12 +69,20 @@ def test_each_violation_is_reported_and_exit_is_1(tmp_path: Path):
     assert p.returncode == 1
     rep = json.loads(p.stdout)
     rules = {(x["cue"], x["rule"]) for x in rep["findings"] if x["severity"] == "error"}
-    assert {(1, "min-duration"), (2, "max-duration"), (2, "lines"), (2, "line-length"),
-            (3, "overlap"), (4, "gap")} <= rules
+    assert {
+        (1, "min-duration"),
+        (2, "max-duration"),
+        (2, "lines"),
+        (2, "line-length"),
+        (3, "overlap"),
+        (4, "gap"),
+    } <= rules
     warnings = {(x["cue"], x["rule"]) for x in rep["findings"] if x["severity"] == "warning"}
     assert (4, "reading-speed") in warnings
     table = run(str(f))
-    assert table.returncode == 1 and "line-length" in table.stdout and "Traceback" not in table.stderr
+    assert (
+        table.returncode == 1 and "line-length" in table.stdout and "Traceback" not in table.stderr
+    )
 
 
 def test_preset_is_configurable(tmp_path: Path):
@@ -81,8 +94,11 @@ def test_preset_is_configurable(tmp_path: Path):
 
 def test_webvtt_is_read_like_srt(tmp_path: Path):
     f = tmp_path / "good.vtt"
-    f.write_text("WEBVTT\n\nNOTE made by hand\n\n1\n00:01.000 --> 00:03.000 align:center\n"
-                 "A &amp; B\n\n00:00:03.080 --> 00:00:06.000\n<b>hai</b>\n", encoding="utf-8")
+    f.write_text(
+        "WEBVTT\n\nNOTE made by hand\n\n1\n00:01.000 --> 00:03.000 align:center\n"
+        "A &amp; B\n\n00:00:03.080 --> 00:00:06.000\n<b>hai</b>\n",
+        encoding="utf-8",
+    )
     cues = read_srt(f)
     assert [c.content for c in cues] == ["A & B", "hai"]
     assert cues[1].start.total_seconds() == 3.08

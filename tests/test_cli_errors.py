@@ -10,10 +10,18 @@ from pathlib import Path
 import pytest
 
 
-def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_PROXY": "*"}
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True,
-                          input=stdin, cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        input=stdin,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
 
 
 def _assert_clean_failure(p: subprocess.CompletedProcess, code: int, out: Path | None) -> None:
@@ -38,7 +46,9 @@ def test_bad_articles_exit_1_without_outputs(tmp_path, name, data, needle):
     src = tmp_path / name
     src.write_bytes(data)
     out = tmp_path / "out"
-    p = run("render", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"))
+    p = run(
+        "render", str(src), "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "c")
+    )
     _assert_clean_failure(p, 1, out)
     assert needle in p.stderr.decode().lower()
 
@@ -53,8 +63,16 @@ def test_unwritable_output_exits_1(tmp_path):
     src.write_text("Tin vắn\n\nSáng nay, xã tổ chức họp dân.\n", encoding="utf-8")
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    p = run("render", str(src), "-o", str(blocker / "out"), "--engine", "espeak",
-            "--cache-dir", str(tmp_path / "c"))
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(blocker / "out"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     _assert_clean_failure(p, 1, None)
     assert "cannot write" in p.stderr.decode()
 
@@ -82,10 +100,28 @@ def test_google_unreachable_exits_3(tmp_path):
         "gtts.tts._translate_url = lambda tld='com', path='': 'http://127.0.0.1:9/' + path\n"
         "from newsvoice.cli.app import main\n"
         "sys.argv = ['newsvoice'] + sys.argv[1:]\n"
-        "main()\n", encoding="utf-8")
+        "main()\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    p = subprocess.run([sys.executable, str(script), "render", str(src), "-o", str(out), "--engine", "gtts",
-                        "--retries", "1", "--cache-dir", str(tmp_path / "c")],
-                       capture_output=True, timeout=120, env={**os.environ, "NO_PROXY": "*"})
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "render",
+            str(src),
+            "-o",
+            str(out),
+            "--engine",
+            "gtts",
+            "--retries",
+            "1",
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
     _assert_clean_failure(p, 3, out)
     assert "Google" in p.stderr.decode()

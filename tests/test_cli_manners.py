@@ -18,8 +18,12 @@ ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về 
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, timeout=120,
-                          env={**os.environ, "NO_PROXY": "*"})
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
 
 
 def default_sigint() -> None:
@@ -29,8 +33,18 @@ def default_sigint() -> None:
 def test_render_shows_its_warnings_and_strict_makes_them_fatal(tmp_path):
     src = tmp_path / "tin.txt"
     src.write_text(ARTICLE, encoding="utf-8")
-    base = ["render", str(src), "-o", str(tmp_path / "o"), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"),
-            "--max-cps", "1"]
+    base = [
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path / "o"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--max-cps",
+        "1",
+    ]
     p = run(*base)
     err = p.stderr.decode()
     assert p.returncode == 0, err
@@ -39,15 +53,39 @@ def test_render_shows_its_warnings_and_strict_makes_them_fatal(tmp_path):
     strict = run(*base, "--strict")
     assert strict.returncode == 1 and "--strict" in strict.stderr.decode()
     assert (tmp_path / "o" / "tin.json").is_file()  # outputs are still written
-    assert run("render", str(src), "-o", str(tmp_path / "o"), "--engine", "espeak", "--cache-dir",
-               str(tmp_path / "c"), "--strict").returncode == 0  # no warnings: fine
+    assert (
+        run(
+            "render",
+            str(src),
+            "-o",
+            str(tmp_path / "o"),
+            "--engine",
+            "espeak",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--strict",
+        ).returncode
+        == 0
+    )  # no warnings: fine
 
 
 def test_batch_reports_and_shows_warnings(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "tin.txt").write_text(ARTICLE, encoding="utf-8")
-    base = ["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--engine", "espeak", "-j", "1",
-            "--cache-dir", str(tmp_path / "c"), "--max-cps", "1"]
+    base = [
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "espeak",
+        "-j",
+        "1",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--max-cps",
+        "1",
+    ]
     p = run(*base)
     assert p.returncode == 0, p.stderr.decode()
     assert "warning: cue 1: reading speed" in p.stderr.decode()
@@ -66,20 +104,42 @@ def _script(tmp_path: Path, url: str) -> Path:
         f"gtts.tts._translate_url = lambda tld='com', path='': {url!r} + '/' + path\n"
         "from newsvoice.cli.app import main\n"
         "sys.argv = ['newsvoice'] + sys.argv[1:]\n"
-        "main()\n", encoding="utf-8")
+        "main()\n",
+        encoding="utf-8",
+    )
     return script
 
 
 def test_ctrl_c_leaves_a_hung_batch_at_once(fake_google, tmp_path):
     (tmp_path / "in").mkdir()
     for i in range(3):
-        (tmp_path / "in" / f"tin{i}.txt").write_text(ARTICLE.replace("Đại Lộc", f"số {i}"), encoding="utf-8")
+        (tmp_path / "in" / f"tin{i}.txt").write_text(
+            ARTICLE.replace("Đại Lộc", f"số {i}"), encoding="utf-8"
+        )
     fake_google.script = ["stall"] * 10
-    cmd = [sys.executable, str(_script(tmp_path, fake_google.url)), "batch", str(tmp_path / "in"),
-           "-o", str(tmp_path / "out"), "--engine", "gtts", "--timeout", "120", "--cache-dir", str(tmp_path / "c"),
-           "-j", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint,
-                            env={**os.environ, "NO_PROXY": "*"})
+    cmd = [
+        sys.executable,
+        str(_script(tmp_path, fake_google.url)),
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "gtts",
+        "--timeout",
+        "120",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
     deadline = time.monotonic() + 60
     while fake_google.posts < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -115,8 +175,21 @@ def test_workers_exit_when_the_batch_is_killed(tmp_path):
     for i in range(12):
         body = " ".join(f"Sáng {i}, xã số {i} họp dân lần {j} về đê điều." for j in range(8))
         (tmp_path / "in" / f"tin{i}.txt").write_text(f"Tin {i}\n\n{body}\n", encoding="utf-8")
-    cmd = [sys.executable, "-m", "newsvoice", "batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"),
-           "--engine", "espeak", "--cache-dir", str(tmp_path / "c"), "-j", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsvoice",
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "2",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     workers: set[int] = set()
@@ -142,16 +215,29 @@ def test_console_entry_keeps_exit_codes_output_and_exit_handlers(tmp_path):
     import sys
 
     flag = tmp_path / "atexit.txt"
-    code = ("import atexit, sys\n"
-            f"atexit.register(lambda: open({str(flag)!r}, 'w').write('ran'))\n"
-            "sys.argv = ['newsvoice', *sys.argv[1:]]\n"
-            "from newsvoice.cli.app import run\nrun()\n")
-    ok = subprocess.run([sys.executable, "-c", code, "normalize"], input="UBND xã họp lúc 7h30.",
-                        capture_output=True, text=True, timeout=120)
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(flag)!r}, 'w').write('ran'))\n"
+        "sys.argv = ['newsvoice', *sys.argv[1:]]\n"
+        "from newsvoice.cli.app import run\nrun()\n"
+    )
+    ok = subprocess.run(
+        [sys.executable, "-c", code, "normalize"],
+        input="UBND xã họp lúc 7h30.",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "ủy ban nhân dân" in ok.stdout.lower() and flag.read_text() == "ran"
-    missing = subprocess.run([sys.executable, "-c", code, "render", str(tmp_path / "none.txt")],
-                             capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [sys.executable, "-c", code, "render", str(tmp_path / "none.txt")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 1 and "no such file" in missing.stderr
-    usage = subprocess.run([sys.executable, "-c", code, "render"], capture_output=True, text=True, timeout=120)
+    usage = subprocess.run(
+        [sys.executable, "-c", code, "render"], capture_output=True, text=True, timeout=120
+    )
     assert usage.returncode == 2

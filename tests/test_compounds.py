@@ -9,8 +9,19 @@ import pytest
 PATH = Path(__file__).resolve().parents[1] / "assets" / "compounds.txt"
 SYLLABLE = re.compile(r"[^\W\d_]+")  # letters only: no digits, no punctuation
 
-MUST_HAVE = ["công tác", "diễn ra", "thông qua", "nhân dân", "tổ chức", "kiểm tra", "giám sát",
-             "triển khai", "đảng viên", "văn hóa", "văn hoá"]
+MUST_HAVE = [
+    "công tác",
+    "diễn ra",
+    "thông qua",
+    "nhân dân",
+    "tổ chức",
+    "kiểm tra",
+    "giám sát",
+    "triển khai",
+    "đảng viên",
+    "văn hóa",
+    "văn hoá",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +46,13 @@ def test_every_entry_is_a_lower_case_word_of_two_or_three_syllables(entries: lis
     bad = []
     for line in entries:
         syllables = line.split(" ")
-        if (line != line.lower() or line != line.strip() or not 2 <= len(syllables) <= 3
-                or not all(SYLLABLE.fullmatch(s) for s in syllables)
-                or unicodedata.normalize("NFC", line) != line):
+        if (
+            line != line.lower()
+            or line != line.strip()
+            or not 2 <= len(syllables) <= 3
+            or not all(SYLLABLE.fullmatch(s) for s in syllables)
+            or unicodedata.normalize("NFC", line) != line
+        ):
             bad.append(line)
     assert bad == []
 

@@ -23,8 +23,10 @@ from newsvoice.subtitles.check import check_file
 from newsvoice.subtitles.formats import avid, encode, read_file
 from newsvoice.subtitles.rules import Cue, CueRules
 
-ARTICLE = ("Đê điều Đại Lộc\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều. "
-           "Người dân đồng tình với kế hoạch gia cố bờ sông trước mùa mưa lũ.\n")
+ARTICLE = (
+    "Đê điều Đại Lộc\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều. "
+    "Người dân đồng tình với kế hoạch gia cố bờ sông trước mùa mưa lũ.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +34,53 @@ def rendered(tmp_path_factory) -> tuple[Path, dict]:
     tmp = tmp_path_factory.mktemp("deliv")
     src = tmp / "de-dieu.txt"
     src.write_text(ARTICLE, encoding="utf-8")
-    res = render(src, tmp / "out", RenderOptions(engine="espeak", subs=("srt", "vtt", "ttml", "avid"),
-                                                 start_tc="10:00:00:00", station="VTV8", cache_dir=tmp / "c"))
+    res = render(
+        src,
+        tmp / "out",
+        RenderOptions(
+            engine="espeak",
+            subs=("srt", "vtt", "ttml", "avid"),
+            start_tc="10:00:00:00",
+            station="VTV8",
+            cache_dir=tmp / "c",
+        ),
+    )
     return tmp / "out", json.loads(res.outputs["json"].read_text("utf-8"))
 
 
 def ebur128(path: Path) -> dict[str, float]:
     """ffmpeg's integrated, LRA and true peak, and the largest momentary and short-term values
     of its 10 Hz frame log."""
-    p = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-v", "verbose", "-i", str(path), "-af",
-                        "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
-                       capture_output=True, text=True, timeout=120, check=True)
-    summary = p.stderr[p.stderr.rindex("Summary:"):]
+    p = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-v",
+            "verbose",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true:framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    summary = p.stderr[p.stderr.rindex("Summary:") :]
     num = r"\s*(-?[\d.]+|-inf)"
-    frames = p.stderr[:p.stderr.rindex("Summary:")]
-    return {"I": float(re.search(r"I:" + num + " LUFS", summary).group(1)),
-            "LRA": float(re.search(r"LRA:" + num + " LU", summary).group(1)),
-            "TP": float(re.search(r"Peak:" + num + " dBFS", summary).group(1)),
-            "M": max(float(v) for v in re.findall(r"\bM:" + num, frames)),
-            "S": max(float(v) for v in re.findall(r"\bS:" + num, frames))}
+    frames = p.stderr[: p.stderr.rindex("Summary:")]
+    return {
+        "I": float(re.search(r"I:" + num + " LUFS", summary).group(1)),
+        "LRA": float(re.search(r"LRA:" + num + " LU", summary).group(1)),
+        "TP": float(re.search(r"Peak:" + num + " dBFS", summary).group(1)),
+        "M": max(float(v) for v in re.findall(r"\bM:" + num, frames)),
+        "S": max(float(v) for v in re.findall(r"\bS:" + num, frames)),
+    }
 
 
 def test_bext_loudness_equals_the_manifest_and_ffmpeg_agrees(rendered):
@@ -76,7 +106,9 @@ def test_bext_and_ixml_carry_story_origin_and_start_timecode(rendered):
     out, manifest = rendered
     info = wavinfo.WavInfoReader(str(out / "de-dieu.wav"))
     assert info.bext.originator == "VTV8" and info.bext.originator_ref == "de-dieu"
-    assert info.bext.description == "de-dieu: De dieu Dai Loc"  # bext text is ASCII; iXML keeps the Vietnamese
+    assert (
+        info.bext.description == "de-dieu: De dieu Dai Loc"
+    )  # bext text is ASCII; iXML keeps the Vietnamese
     assert info.bext.time_reference == 36000 * 48000  # 10:00:00:00
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", info.bext.originator_date)
     assert info.bext.coding_history.startswith("A=PCM,F=48000,W=24,M=mono")
@@ -91,8 +123,10 @@ def test_every_subtitle_file_starts_at_the_timecode_and_readers_agree(rendered):
     out, manifest = rendered
     want = [(round(36000 + c["start"], 3), round(36000 + c["end"], 3)) for c in manifest["cues"]]
     for suffix in (".srt", ".vtt", ".ttml", ".avid.txt"):
-        got = [(round(s.start.total_seconds(), 3), round(s.end.total_seconds(), 3))
-               for s in read_file(out / f"de-dieu{suffix}")]
+        got = [
+            (round(s.start.total_seconds(), 3), round(s.end.total_seconds(), 3))
+            for s in read_file(out / f"de-dieu{suffix}")
+        ]
         assert got == want, suffix
     for suffix in (".srt", ".vtt", ".ttml"):  # a reader we did not write
         subs = pysubs2.load(str(out / f"de-dieu{suffix}"))
@@ -109,21 +143,31 @@ def _srt_clock(s: float) -> str:
 
 def _ffmpeg_srt_times(path: Path) -> list[tuple[str, str]]:
     """ffmpeg demuxes the SRT and writes it again: its own reading of the cue times."""
-    p = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "srt", "-"],
-                       capture_output=True, text=True, timeout=60, check=True)
+    p = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "srt", "-"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return re.findall(r"(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})", p.stdout)
 
 
-@pytest.mark.parametrize(("fps", "tc", "first"), [
-    (25.0, "10:00:00:00", "10:00:00,000"),
-    (29.97, "10:00:00;00", "09:59:59,964"),  # drop-frame: 1 078 920 frames of 1001/30000 s
-    (50.0, "10:00:00:00", "10:00:00,000"),
-])
+@pytest.mark.parametrize(
+    ("fps", "tc", "first"),
+    [
+        (25.0, "10:00:00:00", "10:00:00,000"),
+        (29.97, "10:00:00;00", "09:59:59,964"),  # drop-frame: 1 078 920 frames of 1001/30000 s
+        (50.0, "10:00:00:00", "10:00:00,000"),
+    ],
+)
 def test_start_tc_is_frame_exact_in_srt_ttml_and_avid(tmp_path, fps, tc, first):
     rules = CueRules(fps=fps)
     rate = rules.fps_exact
-    cues = [Cue(0, 61, ["Sáng nay, xã Đại Lộc"], (0, 4), rate),
-            Cue(1799, 1901, ["họp dân về đê điều."], (4, 8), rate)]  # 29.97: across the first dropped labels
+    cues = [
+        Cue(0, 61, ["Sáng nay, xã Đại Lộc"], (0, 4), rate),
+        Cue(1799, 1901, ["họp dân về đê điều."], (4, 8), rate),
+    ]  # 29.97: across the first dropped labels
     opts = RenderOptions(start_tc=tc, cues=rules)
     from newsvoice.options import start_frames
 
@@ -134,8 +178,9 @@ def test_start_tc_is_frame_exact_in_srt_ttml_and_avid(tmp_path, fps, tc, first):
     srt_times = _ffmpeg_srt_times(tmp_path / "x.srt")
     assert srt_times[0][0] == first
     assert [t[0] for t in srt_times] == [f"{_srt_clock(w)}" for w in want]
-    assert [round(float(s.start.total_seconds()), 3) for s in read_file(tmp_path / "x.avid.txt", rate)] == \
-        [round(w, 3) for w in want]
+    assert [
+        round(float(s.start.total_seconds()), 3) for s in read_file(tmp_path / "x.avid.txt", rate)
+    ] == [round(w, 3) for w in want]
     ttml = pysubs2.load(str(tmp_path / "x.ttml"))
     assert [e.start for e in ttml] == [round(w * 1000) for w in want]
     text = (tmp_path / "x.avid.txt").read_text("utf-8-sig")
@@ -146,25 +191,58 @@ def test_start_tc_is_frame_exact_in_srt_ttml_and_avid(tmp_path, fps, tc, first):
 def test_mp3_carries_id3_title_and_station(tmp_path):
     src = tmp_path / "tin.txt"
     src.write_text(ARTICLE, encoding="utf-8")
-    res = render(src, tmp_path / "o", RenderOptions(engine="espeak", audio_format="mp3", station="VOV1",
-                                                    cache_dir=tmp_path / "c"))
+    res = render(
+        src,
+        tmp_path / "o",
+        RenderOptions(
+            engine="espeak", audio_format="mp3", station="VOV1", cache_dir=tmp_path / "c"
+        ),
+    )
     tags = ID3(str(res.outputs["mp3"]))
     assert str(tags["TIT2"]) == "Đê điều Đại Lộc" and str(tags["TPUB"]) == "VOV1"
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_no_bwf_writes_a_plain_wav_and_a_bad_start_tc_is_a_usage_error(tmp_path):
     src = tmp_path / "tin.txt"
     src.write_text(ARTICLE, encoding="utf-8")
-    p = _cli("-q", "render", str(src), "-o", "o", "--engine", "espeak", "--no-bwf", "--cache-dir", "c", cwd=tmp_path)
+    p = _cli(
+        "-q",
+        "render",
+        str(src),
+        "-o",
+        "o",
+        "--engine",
+        "espeak",
+        "--no-bwf",
+        "--cache-dir",
+        "c",
+        cwd=tmp_path,
+    )
     assert p.returncode == 0, p.stderr
     info = wavinfo.WavInfoReader(str(tmp_path / "o" / "tin.wav"))
     assert info.bext is None and info.ixml is None and info.fmt.sample_rate == 48000
-    p = _cli("render", str(src), "-o", "bad", "--engine", "espeak", "--fps", "29.97", "--start-tc", "10:01:00;01",
-             cwd=tmp_path)
+    p = _cli(
+        "render",
+        str(src),
+        "-o",
+        "bad",
+        "--engine",
+        "espeak",
+        "--fps",
+        "29.97",
+        "--start-tc",
+        "10:01:00;01",
+        cwd=tmp_path,
+    )
     assert p.returncode == 2 and "Traceback" not in p.stderr and "dropped label" in p.stderr
     assert not (tmp_path / "bad").exists() or not any((tmp_path / "bad").iterdir())

@@ -102,7 +102,9 @@ def to_tcvn3(text: str) -> bytes:
 
 def as_cp1252(raw: bytes) -> str:
     """What a Windows program shows for these bytes (undefined ones as Latin-1)."""
-    return "".join(bytes([b]).decode("cp1252", errors="replace").replace("\ufffd", chr(b)) for b in raw)
+    return "".join(
+        bytes([b]).decode("cp1252", errors="replace").replace("\ufffd", chr(b)) for b in raw
+    )
 
 
 # --- known byte strings (independent of our tables) --------------------------------
@@ -110,8 +112,13 @@ def as_cp1252(raw: bytes) -> str:
 
 @pytest.mark.parametrize(
     ("shown", "expected"),
-    [("Vieät Nam", "Việt Nam"), ("Xin chaøo caùc baïn", "Xin chào các bạn"),
-     ("Ñaïi Loäc", "Đại Lộc"), ("ngöôøi ñöôïc", "người được"), ("khuyeán khích", "khuyến khích")],
+    [
+        ("Vieät Nam", "Việt Nam"),
+        ("Xin chaøo caùc baïn", "Xin chào các bạn"),
+        ("Ñaïi Loäc", "Đại Lộc"),
+        ("ngöôøi ñöôïc", "người được"),
+        ("khuyeán khích", "khuyến khích"),
+    ],
 )
 def test_vni_known_strings(shown, expected):
     assert decode_vni(shown.encode("cp1252")) == expected
@@ -119,8 +126,13 @@ def test_vni_known_strings(shown, expected):
 
 @pytest.mark.parametrize(
     ("shown", "expected"),
-    [("ViÖt Nam", "Việt Nam"), ("B¶o Th¾ng", "Bảo Thắng"), ("M\xadêng Kh\xad¬ng", "Mường Khương"),
-     ("B¸t X¸t", "Bát Xát"), ("§¹i Léc", "Đại Lộc")],
+    [
+        ("ViÖt Nam", "Việt Nam"),
+        ("B¶o Th¾ng", "Bảo Thắng"),
+        ("M\xadêng Kh\xad¬ng", "Mường Khương"),
+        ("B¸t X¸t", "Bát Xát"),
+        ("§¹i Léc", "Đại Lộc"),
+    ],
 )
 def test_tcvn3_known_strings(shown, expected):
     assert decode_tcvn3(shown.encode("latin-1")) == expected
@@ -158,20 +170,28 @@ def test_cp1258_bytes_really_use_combining_tones():
 
 
 def test_tcvn3_capital_with_tone_reads_as_lowercase_letter():
-    assert decode_bytes(to_tcvn3("Ái Nghĩa và Đại Lộc tổ chức hội nghị"))[0] == "ái Nghĩa và Đại Lộc tổ chức hội nghị"
+    assert (
+        decode_bytes(to_tcvn3("Ái Nghĩa và Đại Lộc tổ chức hội nghị"))[0]
+        == "ái Nghĩa và Đại Lộc tổ chức hội nghị"
+    )
 
 
 @pytest.mark.parametrize("legacy", ["VNI", "TCVN3", "double-encoded UTF-8"])
 def test_repairs_legacy_text_already_converted_to_utf8(legacy):
-    raw = {"VNI": to_vni(TEXT), "TCVN3": to_tcvn3(TEXT.replace("Ái", "Ai")),
-           "double-encoded UTF-8": TEXT.encode("utf-8")}[legacy]
+    raw = {
+        "VNI": to_vni(TEXT),
+        "TCVN3": to_tcvn3(TEXT.replace("Ái", "Ai")),
+        "double-encoded UTF-8": TEXT.encode("utf-8"),
+    }[legacy]
     mojibake = as_cp1252(raw)
     text, enc = decode_bytes(mojibake.encode("utf-8"))
     assert enc == f"UTF-8 ({legacy} repaired)"
     assert text == (TEXT.replace("Ái", "Ai") if legacy == "TCVN3" else TEXT)
 
 
-@pytest.mark.parametrize("text", ["Cà phê và bánh mì", "Hội nghị ở Paris, café crème", "Plain ASCII text."])
+@pytest.mark.parametrize(
+    "text", ["Cà phê và bánh mì", "Hội nghị ở Paris, café crème", "Plain ASCII text."]
+)
 def test_genuine_utf8_is_left_alone(text):
     assert decode_bytes(text.encode("utf-8")) == (text, "UTF-8")
 
@@ -217,12 +237,16 @@ def test_source_name_appears_in_messages():
 # --- scorer ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("word", ["người", "nghiêng", "quốc", "giữa", "khuya", "Đảng", "oai", "xoong", "tin"])
+@pytest.mark.parametrize(
+    "word", ["người", "nghiêng", "quốc", "giữa", "khuya", "Đảng", "oai", "xoong", "tin"]
+)
 def test_valid_syllables(word):
     assert is_vietnamese_syllable(word)
 
 
-@pytest.mark.parametrize("word", ["Viờũt", "you", "switch", "desktop", "Vieät", "café", "strength", "ViÖt"])
+@pytest.mark.parametrize(
+    "word", ["Viờũt", "you", "switch", "desktop", "Vieät", "café", "strength", "ViÖt"]
+)
 def test_invalid_syllables(word):
     assert not is_vietnamese_syllable(word)
 

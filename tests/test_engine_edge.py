@@ -27,16 +27,30 @@ def test_real_mp3_and_word_times_from_the_stream(fake_edge):
     assert 1.0 < speech.duration_s < 6
     assert abs(speech.samples.astype(int)).max() > 3000  # real speech, not silence
     words = speech.words
-    assert [text[w.text_offset: w.text_offset + w.length] for w in words] == \
-        ["xin", "chào", "các", "bạn", "hôm", "nay", "trời", "mưa"]
+    assert [text[w.text_offset : w.text_offset + w.length] for w in words] == [
+        "xin",
+        "chào",
+        "các",
+        "bạn",
+        "hôm",
+        "nay",
+        "trời",
+        "mưa",
+    ]
     starts = [w.start_s for w in words]
-    assert starts == sorted(starts) and starts[0] >= 0.09  # the lead-in silence is kept in the times
-    assert all(w.end_s is not None and w.start_s < w.end_s <= speech.duration_s + 0.1 for w in words)
+    assert (
+        starts == sorted(starts) and starts[0] >= 0.09
+    )  # the lead-in silence is kept in the times
+    assert all(
+        w.end_s is not None and w.start_s < w.end_s <= speech.duration_s + 0.1 for w in words
+    )
 
 
 def test_word_offsets_follow_repeats_and_skip_rewritten_words():
     text = "một hai một hai"
-    got = word_timings(text, [("một", 0, 10), ("hai", 10, 10), ("ba", 20, 5), ("một", 30, 10), ("hai", 40, 10)])
+    got = word_timings(
+        text, [("một", 0, 10), ("hai", 10, 10), ("ba", 20, 5), ("một", 30, 10), ("hai", 40, 10)]
+    )
     assert [(w.text_offset, w.length) for w in got] == [(0, 3), (4, 3), (8, 3), (12, 3)]
     assert got[1].start_s == pytest.approx(1e-6) and got[1].end_s == pytest.approx(2e-6)
 
@@ -78,7 +92,9 @@ def test_breaker_opens_after_consecutive_429s(fake_edge):
 def test_retry_after_above_the_cap_fails_at_once_saying_when(fake_edge):
     fake_edge.script = [(429, 3600)]
     t0 = time.monotonic()
-    with pytest.raises(ServiceUnavailable, match=r"3600 s.*--max-retry-after 60 s; try again after \d\d:\d\d UTC"):
+    with pytest.raises(
+        ServiceUnavailable, match=r"3600 s.*--max-retry-after 60 s; try again after \d\d:\d\d UTC"
+    ):
         _engine(retries=4).synthesize("mười bốn")
     assert time.monotonic() - t0 < 2 and fake_edge.connections == 1
 

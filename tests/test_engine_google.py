@@ -107,7 +107,9 @@ def test_huge_retry_after_fails_at_once_with_when_to_retry(fake_google):
 
     fake_google.script = [(429, 3600)]
     t0 = time.monotonic()
-    with pytest.raises(ServiceUnavailable, match=r"asked to wait 3600 s.*try again after \d\d:\d\d UTC"):
+    with pytest.raises(
+        ServiceUnavailable, match=r"asked to wait 3600 s.*try again after \d\d:\d\d UTC"
+    ):
         _engine(retries=4).synthesize("mười bốn")
     assert time.monotonic() - t0 < 2 and fake_google.posts == 1
 
@@ -148,8 +150,13 @@ def test_auto_falls_back_to_espeak_when_google_refuses(fake_google, tmp_path):
     src.write_text("Tin ngắn\n\nHôm nay trời mưa to ở Hà Nội.\n", encoding="utf-8")
     fake_google.script = [429] * 100
     t0 = time.monotonic()
-    res = render(src, tmp_path / "out", RenderOptions(engine="auto", cache_dir=tmp_path / "c", retries=4,
-                                                      backoff=0.01, min_interval=0.0))
+    res = render(
+        src,
+        tmp_path / "out",
+        RenderOptions(
+            engine="auto", cache_dir=tmp_path / "c", retries=4, backoff=0.01, min_interval=0.0
+        ),
+    )
     assert res.engine == "espeak" and res.fallback["from"] == "gtts"
     assert "429" in res.fallback["reason"]
     manifest = json.loads((tmp_path / "out" / "tin.json").read_text("utf-8"))
@@ -162,8 +169,11 @@ def test_bad_answers_fail_the_phrase_but_a_timeout_opens_the_breaker(fake_google
     from newsvoice.speech.engines.online import CircuitBreaker
 
     breaker = CircuitBreaker(limit=5)
-    eng = GoogleEngine("vi", policy=OnlinePolicy(retries=1, backoff=0.01, timeout=1.0, min_interval=0.0),
-                       breaker=breaker)
+    eng = GoogleEngine(
+        "vi",
+        policy=OnlinePolicy(retries=1, backoff=0.01, timeout=1.0, min_interval=0.0),
+        breaker=breaker,
+    )
     fake_google.script = ["truncated", "garbage"]
     with pytest.raises(EngineError, match="cut off|does not decode"):
         eng.synthesize("mười bốn")
@@ -179,8 +189,11 @@ def test_only_a_good_answer_resets_the_refusal_count(fake_google):
     from newsvoice.speech.engines.online import CircuitBreaker
 
     breaker = CircuitBreaker(limit=3)
-    eng = GoogleEngine("vi", policy=OnlinePolicy(retries=4, backoff=0.01, timeout=1.0, min_interval=0.0),
-                       breaker=breaker)
+    eng = GoogleEngine(
+        "vi",
+        policy=OnlinePolicy(retries=4, backoff=0.01, timeout=1.0, min_interval=0.0),
+        breaker=breaker,
+    )
     fake_google.script = [429, "drop", 429, "garbage", 429]
     with pytest.raises(EngineError, match="429"):
         eng.synthesize("mười bảy")

@@ -56,8 +56,12 @@ def tiny_plugin(tmp_path, monkeypatch):
     dist = site / "newsvoice_tiny-0.1.dist-info"
     dist.mkdir(parents=True)
     (site / "newsvoice_tiny.py").write_text(TINY, encoding="utf-8")
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: newsvoice-tiny\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[newsvoice.speech.engines]\ntiny = newsvoice_tiny:SPEC\n", encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: newsvoice-tiny\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[newsvoice.speech.engines]\ntiny = newsvoice_tiny:SPEC\n", encoding="utf-8"
+    )
     monkeypatch.syspath_prepend(str(site))
     yield site
     sys.modules.pop("newsvoice_tiny", None)
@@ -66,11 +70,23 @@ def tiny_plugin(tmp_path, monkeypatch):
 def test_builtins_declare_what_the_rest_reads():
     table = engines()
     assert {"gtts", "edge", "espeak", "piper"} <= set(table)
-    assert (table["edge"].online, table["edge"].word_times, table["edge"].parallel) == (True, True, "threads")
-    assert (table["piper"].online, table["piper"].word_times, table["piper"].parallel) == (False, False, "process")
+    assert (table["edge"].online, table["edge"].word_times, table["edge"].parallel) == (
+        True,
+        True,
+        "threads",
+    )
+    assert (table["piper"].online, table["piper"].word_times, table["piper"].parallel) == (
+        False,
+        False,
+        "process",
+    )
     assert table["espeak"].parallel == "process" and table["gtts"].parallel == "threads"
     names = {(v.engine, v.name) for v in all_voices()}
-    assert {("edge", "vi-VN-HoaiMyNeural"), ("edge", "vi-VN-NamMinhNeural"), ("piper", "PATH.onnx")} <= names
+    assert {
+        ("edge", "vi-VN-HoaiMyNeural"),
+        ("edge", "vi-VN-NamMinhNeural"),
+        ("piper", "PATH.onnx"),
+    } <= names
 
 
 def test_bad_engine_or_voice_is_a_usage_error():
@@ -97,8 +113,20 @@ def test_plugin_engine_is_listed_chosen_and_rendered(tiny_plugin, monkeypatch, c
     assert "tiny\tlow\toffline\tword-times\tlow beeps" in out.splitlines()
     src = tmp_path / "tin.txt"
     src.write_text("Tin ngắn\n\nHôm nay trời đẹp. Mọi người đi chơi.\n", encoding="utf-8")
-    code, _, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(tmp_path / "out"),
-                           "--engine", "tiny", "--voice", "low", "--cache-dir", str(tmp_path / "c"))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "tiny",
+        "--voice",
+        "low",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert code == 0, err
     manifest = json.loads((tmp_path / "out" / "tin.json").read_text("utf-8"))
     assert (manifest["engine"], manifest["voice"]) == ("tiny", "low")
@@ -108,9 +136,23 @@ def test_plugin_engine_is_listed_chosen_and_rendered(tiny_plugin, monkeypatch, c
 def test_plugin_engine_runs_in_the_pool_it_declares(tiny_plugin, monkeypatch, capsys, tmp_path):
     for name in ("a", "b", "c"):
         (tmp_path / "in").mkdir(exist_ok=True)
-        (tmp_path / "in" / f"{name}.txt").write_text("Tin\n\nMột hai ba bốn năm.\n", encoding="utf-8")
-    code, _, err = run_cli(monkeypatch, capsys, "batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"),
-                           "--engine", "tiny", "-j", "2", "--cache-dir", str(tmp_path / "c"))
+        (tmp_path / "in" / f"{name}.txt").write_text(
+            "Tin\n\nMột hai ba bốn năm.\n", encoding="utf-8"
+        )
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "tiny",
+        "-j",
+        "2",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert code == 0, err
     rows = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))["articles"]
     assert [(r["status"], r["engine"]) for r in rows] == [("ok", "tiny")] * 3
@@ -127,8 +169,12 @@ def test_a_broken_plugin_is_skipped_with_a_warning(tmp_path, monkeypatch, caplog
     site = tmp_path / "site"
     dist = site / "newsvoice_broken-0.1.dist-info"
     dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: newsvoice-broken\nVersion: 0.1\n", encoding="utf-8")
-    (dist / "entry_points.txt").write_text("[newsvoice.speech.engines]\nbroken = no_such_module:SPEC\n", encoding="utf-8")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: newsvoice-broken\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[newsvoice.speech.engines]\nbroken = no_such_module:SPEC\n", encoding="utf-8"
+    )
     monkeypatch.syspath_prepend(str(site))
     with caplog.at_level("WARNING", logger="newsvoice"):
         table = engines()

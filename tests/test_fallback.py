@@ -65,7 +65,9 @@ def silent_google(monkeypatch):
     t = threading.Thread(target=accept, daemon=True)
     t.start()
     port = srv.getsockname()[1]
-    monkeypatch.setattr(gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}")
+    monkeypatch.setattr(
+        gtts.tts, "_translate_url", lambda tld="com", path="": f"http://127.0.0.1:{port}/{path}"
+    )
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     yield
     stop.set()
@@ -84,12 +86,22 @@ def _common(tmp_path: Path) -> list[str]:
 
 @pytest.mark.parametrize(("engine", "fixture"), [("edge", "no_edge"), ("gtts", "no_google")])
 def test_unreachable_without_fallback_exits_3_fast_with_one_line_and_no_files(
-        request, monkeypatch, capsys, tmp_path, engine, fixture):
+    request, monkeypatch, capsys, tmp_path, engine, fixture
+):
     request.getfixturevalue(fixture)
     src, out = _article(tmp_path), tmp_path / "out"
     t0 = time.monotonic()
-    code, stdout, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(out), "--engine", engine,
-                                *_common(tmp_path))
+    code, stdout, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        engine,
+        *_common(tmp_path),
+    )
     took = time.monotonic() - t0
     assert code == 3, err
     assert len(err.strip().splitlines()) == 1 and "unreachable" in err and "Traceback" not in err
@@ -99,37 +111,85 @@ def test_unreachable_without_fallback_exits_3_fast_with_one_line_and_no_files(
 
 @pytest.mark.parametrize(("engine", "fixture"), [("edge", "no_edge"), ("gtts", "no_google")])
 def test_unreachable_with_fallback_renders_with_espeak_and_records_why(
-        request, monkeypatch, capsys, tmp_path, engine, fixture):
+    request, monkeypatch, capsys, tmp_path, engine, fixture
+):
     request.getfixturevalue(fixture)
     src, out = _article(tmp_path), tmp_path / "out"
-    code, stdout, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(out), "--engine", engine,
-                                "--fallback", "espeak", *_common(tmp_path))
+    code, stdout, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        engine,
+        "--fallback",
+        "espeak",
+        *_common(tmp_path),
+    )
     assert code == 0, err
     manifest = json.loads((out / "tin.json").read_text("utf-8"))
     assert manifest["engine"] == "espeak"
     assert manifest["fallback"]["from"] == engine and manifest["fallback"]["to"] == "espeak"
     assert "unreachable" in manifest["fallback"]["reason"]
-    assert manifest["voice"] in ("vi", "vi-VN-x-central", "vi-VN-x-south")  # one voice for the whole file
+    assert manifest["voice"] in (
+        "vi",
+        "vi-VN-x-central",
+        "vi-VN-x-south",
+    )  # one voice for the whole file
     assert "using espeak instead" in err
     assert (out / "tin.wav").stat().st_size > 48000
 
 
-def test_a_service_that_never_answers_falls_back_after_the_timeout(silent_google, monkeypatch, capsys, tmp_path):
+def test_a_service_that_never_answers_falls_back_after_the_timeout(
+    silent_google, monkeypatch, capsys, tmp_path
+):
     """The probe connects, every request hangs: the deadline ends each, then espeak renders."""
     src, out = _article(tmp_path), tmp_path / "out"
     t0 = time.monotonic()
-    code, _, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(out), "--engine", "gtts",
-                           "--fallback", "espeak", "--timeout", "1", "--retries", "1", *_common(tmp_path))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        "gtts",
+        "--fallback",
+        "espeak",
+        "--timeout",
+        "1",
+        "--retries",
+        "1",
+        *_common(tmp_path),
+    )
     assert code == 0, err
     assert time.monotonic() - t0 < 20
     fell = json.loads((out / "tin.json").read_text("utf-8"))["fallback"]
     assert fell["from"] == "gtts" and "no complete answer from Google within 1 s" in fell["reason"]
 
 
-def test_a_service_that_never_answers_without_fallback_exits_3(silent_google, monkeypatch, capsys, tmp_path):
+def test_a_service_that_never_answers_without_fallback_exits_3(
+    silent_google, monkeypatch, capsys, tmp_path
+):
     src, out = _article(tmp_path), tmp_path / "out"
-    code, _, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(out), "--engine", "gtts",
-                           "--timeout", "1", "--retries", "1", *_common(tmp_path))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        "gtts",
+        "--timeout",
+        "1",
+        "--retries",
+        "1",
+        *_common(tmp_path),
+    )
     assert code == 3 and len(err.strip().splitlines()) == 1, err
     assert _files(out) == []
 
@@ -138,8 +198,21 @@ def test_batch_offline_with_fallback_records_it_per_article(no_edge, monkeypatch
     for name in ("a.txt", "b.txt", "c.txt"):
         _article(tmp_path, name)
     out = tmp_path / "out"
-    code, _, err = run_cli(monkeypatch, capsys, "batch", str(tmp_path / "in"), "-o", str(out), "--engine", "edge",
-                           "--fallback", "espeak", "-j", "2", *_common(tmp_path))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--engine",
+        "edge",
+        "--fallback",
+        "espeak",
+        "-j",
+        "2",
+        *_common(tmp_path),
+    )
     assert code == 0, err
     report = json.loads((out / "report.json").read_text("utf-8"))
     assert report["summary"]["fallback"] == 3
@@ -153,19 +226,41 @@ def test_batch_offline_with_fallback_records_it_per_article(no_edge, monkeypatch
         assert json.loads(manifest.read_text("utf-8"))["fallback"]["from"] == "edge"
 
 
-def test_batch_offline_without_fallback_exits_3_with_one_line(no_google, monkeypatch, capsys, tmp_path):
+def test_batch_offline_without_fallback_exits_3_with_one_line(
+    no_google, monkeypatch, capsys, tmp_path
+):
     _article(tmp_path)
     t0 = time.monotonic()
-    code, _, err = run_cli(monkeypatch, capsys, "batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"),
-                           "--engine", "gtts", *_common(tmp_path))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "gtts",
+        *_common(tmp_path),
+    )
     assert code == 3 and "unreachable" in err and len(err.strip().splitlines()) == 1, err
     assert time.monotonic() - t0 < 15
 
 
 def test_edge_renders_end_to_end_with_its_word_times(fake_edge, monkeypatch, capsys, tmp_path):
     src, out = _article(tmp_path), tmp_path / "out"
-    code, _, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(out), "--engine", "edge",
-                           "--voice", "vi-VN-HoaiMyNeural", *_common(tmp_path))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        "edge",
+        "--voice",
+        "vi-VN-HoaiMyNeural",
+        *_common(tmp_path),
+    )
     assert code == 0, err
     manifest = json.loads((out / "tin.json").read_text("utf-8"))
     assert manifest["engine"] == "edge" and manifest["voice"] == "vi-VN-HoaiMyNeural"
@@ -175,6 +270,17 @@ def test_edge_renders_end_to_end_with_its_word_times(fake_edge, monkeypatch, cap
 
 def test_unknown_voice_for_an_engine_is_a_usage_error(monkeypatch, capsys, tmp_path):
     src, out = _article(tmp_path), tmp_path / "out"
-    code, _, err = run_cli(monkeypatch, capsys, "render", str(src), "-o", str(out), "--engine", "edge",
-                           "--voice", "vi-north", *_common(tmp_path))
+    code, _, err = run_cli(
+        monkeypatch,
+        capsys,
+        "render",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        "edge",
+        "--voice",
+        "vi-north",
+        *_common(tmp_path),
+    )
     assert code == 2 and "unknown edge voice" in err and len(err.strip().splitlines()) == 1, err

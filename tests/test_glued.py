@@ -31,11 +31,40 @@ GLUED = [
 ]
 
 # Real syllables with long onsets, glides and rare rhymes: never split.
-WHOLE = ["Nguyễn", "nghiêng", "khuyến", "khuỷu", "giường", "quốc", "xoong", "ngoằn", "nghèo",
-         "huỳnh", "khuya", "thuở", "gìn", "quyển", "truyện", "người", "rượu", "Đảng", "ngoéo"]
+WHOLE = [
+    "Nguyễn",
+    "nghiêng",
+    "khuyến",
+    "khuỷu",
+    "giường",
+    "quốc",
+    "xoong",
+    "ngoằn",
+    "nghèo",
+    "huỳnh",
+    "khuya",
+    "thuở",
+    "gìn",
+    "quyển",
+    "truyện",
+    "người",
+    "rượu",
+    "Đảng",
+    "ngoéo",
+]
 # English words, brands and foreign names: left as written.
-FOREIGN = ["Facebook", "online", "iPhone", "Vinamilk", "TikTok", "VinFast", "Mátxcơva",
-           "Xanhpêtécbua", "container", "Sacombank"]
+FOREIGN = [
+    "Facebook",
+    "online",
+    "iPhone",
+    "Vinamilk",
+    "TikTok",
+    "VinFast",
+    "Mátxcơva",
+    "Xanhpêtécbua",
+    "container",
+    "Sacombank",
+]
 
 
 @pytest.mark.parametrize("glued, split", GLUED)
@@ -71,7 +100,10 @@ def test_ambiguous_or_unseen_splits_are_left_alone() -> None:
 
 
 def test_unglue_a_line_and_the_narration() -> None:
-    assert unglue("Bổ sungủy viên và cơ quan hànhĐảng ủy.") == "Bổ sung ủy viên và cơ quan hành Đảng ủy."
+    assert (
+        unglue("Bổ sungủy viên và cơ quan hànhĐảng ủy.")
+        == "Bổ sung ủy viên và cơ quan hành Đảng ủy."
+    )
     spoken = Normalizer().normalize("Đoàn kiểm tra côngtác của UBND ngày 2/9 ở Windows.")
     assert spoken == "Đoàn kiểm tra công tác của ủy ban nhân dân ngày hai tháng chín ở Windows."
 

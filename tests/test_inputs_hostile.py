@@ -21,8 +21,13 @@ ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về 
 
 
 def run(*args: str, stdin=None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, timeout=timeout,
-                          stdin=stdin, env={**os.environ, "NO_PROXY": "*"})
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        timeout=timeout,
+        stdin=stdin,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
 
 
 def one_line(p: subprocess.CompletedProcess, code: int) -> str:
@@ -49,8 +54,20 @@ def test_a_fifo_named_on_the_batch_command_line_is_skipped(tmp_path):
     good.write_text(ARTICLE, encoding="utf-8")
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)  # nobody ever writes to it: opening it would block forever
-    p = run("batch", str(fifo), str(good), "-o", str(tmp_path / "out"), "--engine", "espeak",
-            "--cache-dir", str(tmp_path / "c"), "-j", "1", timeout=120)
+    p = run(
+        "batch",
+        str(fifo),
+        str(good),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "1",
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr.decode()
     assert "skipping" in p.stderr.decode() and "FIFO" in p.stderr.decode()
     rows = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))["articles"]
@@ -59,9 +76,22 @@ def test_a_fifo_named_on_the_batch_command_line_is_skipped(tmp_path):
 
 def test_non_characters_never_reach_the_ttml(tmp_path):
     src = tmp_path / "tin.txt"
-    src.write_text("Tin\ufffe vắn\n\nSáng nay\uffff, xã \ufdd0Đại Lộc họp dân\U0010ffff.\n", encoding="utf-8")
-    p = run("render", str(src), "-o", str(tmp_path / "o"), "--engine", "espeak", "--subs", "ttml,srt",
-            "--cache-dir", str(tmp_path / "c"), timeout=120)
+    src.write_text(
+        "Tin\ufffe vắn\n\nSáng nay\uffff, xã \ufdd0Đại Lộc họp dân\U0010ffff.\n", encoding="utf-8"
+    )
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path / "o"),
+        "--engine",
+        "espeak",
+        "--subs",
+        "ttml,srt",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr.decode()
     ttml = (tmp_path / "o" / "tin.ttml").read_bytes()
     xml.dom.minidom.parseString(ttml)  # well-formed
@@ -73,20 +103,39 @@ def test_non_characters_never_reach_the_ttml(tmp_path):
 def test_lexicon_files_are_read_like_articles(tmp_path):
     lex = tmp_path / "lex.tsv"
     lex.write_bytes("Đại Lộc\tđại lộc yêu dấu\n".encode("utf-16"))
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "normalize", "--lexicon", str(lex)],
-                       input="Xã Đại Lộc họp.\n".encode(), capture_output=True, timeout=60)
-    assert p.returncode == 0 and p.stdout.decode().strip() == "Xã đại lộc yêu dấu họp.", p.stderr.decode()
+    p = subprocess.run(
+        [sys.executable, "-m", "newsvoice", "normalize", "--lexicon", str(lex)],
+        input="Xã Đại Lộc họp.\n".encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert p.returncode == 0 and p.stdout.decode().strip() == "Xã đại lộc yêu dấu họp.", (
+        p.stderr.decode()
+    )
 
     binary = tmp_path / "bin.tsv"
     binary.write_bytes(bytes(range(256)) * 20)
     src = tmp_path / "tin.txt"
     src.write_text(ARTICLE, encoding="utf-8")
     for bad, needle in ((binary, "binary"), (tmp_path / "missing.tsv", "no such file")):
-        p = subprocess.run([sys.executable, "-m", "newsvoice", "normalize", "--lexicon", str(bad)],
-                           input=b"x\n", capture_output=True, timeout=60)
+        p = subprocess.run(
+            [sys.executable, "-m", "newsvoice", "normalize", "--lexicon", str(bad)],
+            input=b"x\n",
+            capture_output=True,
+            timeout=60,
+        )
         err = one_line(p, 1)
         assert str(bad) in err and needle in err
-        p = run("render", str(src), "-o", str(tmp_path / "o"), "--engine", "espeak", "--lexicon", str(bad))
+        p = run(
+            "render",
+            str(src),
+            "-o",
+            str(tmp_path / "o"),
+            "--engine",
+            "espeak",
+            "--lexicon",
+            str(bad),
+        )
         assert needle in one_line(p, 1)
         assert not (tmp_path / "o").exists()
 
@@ -107,14 +156,29 @@ def test_unclosed_sub_marks_parse_in_linear_time():
 
 
 def test_closed_marks_still_parse():
-    spans = parse_marks('Ông <sub alias="Nờ Vê A">NVA</sub> nói.<break time="1.5s"/> <BREAK time=\'700ms\'/>')
+    spans = parse_marks(
+        'Ông <sub alias="Nờ Vê A">NVA</sub> nói.<break time="1.5s"/> <BREAK time=\'700ms\'/>'
+    )
     assert [(s.written, s.alias, s.break_ms) for s in spans] == [
-        ("Ông ", None, 0), ("NVA", "Nờ Vê A", 0), (" nói.", None, 0), ("", None, 1500), (" ", None, 0),
-        ("", None, 700)]
+        ("Ông ", None, 0),
+        ("NVA", "Nờ Vê A", 0),
+        (" nói.", None, 0),
+        ("", None, 1500),
+        (" ", None, 0),
+        ("", None, 700),
+    ]
 
 
-@pytest.mark.parametrize(("time_", "ms"), [("99999s", MAX_BREAK_MS), ("10000ms", MAX_BREAK_MS),
-                                           ("0.5s", 500), (".5s", 500), ("2.s", 2000)])
+@pytest.mark.parametrize(
+    ("time_", "ms"),
+    [
+        ("99999s", MAX_BREAK_MS),
+        ("10000ms", MAX_BREAK_MS),
+        ("0.5s", 500),
+        (".5s", 500),
+        ("2.s", 2000),
+    ],
+)
 def test_break_times_are_capped_to_the_pause_range(time_, ms):
     assert parse_marks(f'<break time="{time_}"/>')[0].break_ms == ms
 
@@ -124,16 +188,38 @@ def test_malformed_break_times_are_input_errors(tmp_path, bad):
     with pytest.raises(InputError, match="malformed"):
         parse_marks(f'Một <break time="{bad}"/> hai')
     src = tmp_path / "tin.txt"
-    src.write_text(f'Tin vắn\n\nSáng nay, xã họp.<break time="{bad}"/> Chiều, xã nghỉ.\n', encoding="utf-8")
-    p = run("render", str(src), "-o", str(tmp_path / "o"), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"))
+    src.write_text(
+        f'Tin vắn\n\nSáng nay, xã họp.<break time="{bad}"/> Chiều, xã nghỉ.\n', encoding="utf-8"
+    )
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path / "o"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert "malformed" in one_line(p, 1)
 
 
 def test_a_huge_break_renders_a_capped_pause(tmp_path):
     src = tmp_path / "tin.txt"
-    src.write_text('Tin vắn\n\nSáng nay, xã họp.<break time="99999s"/> Chiều, xã nghỉ.\n', encoding="utf-8")
-    p = run("render", str(src), "-o", str(tmp_path / "o"), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"),
-            timeout=120)
+    src.write_text(
+        'Tin vắn\n\nSáng nay, xã họp.<break time="99999s"/> Chiều, xã nghỉ.\n', encoding="utf-8"
+    )
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path / "o"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr.decode()
     man = json.loads((tmp_path / "o" / "tin.json").read_text("utf-8"))
     assert man["duration_s"] < 30

@@ -37,9 +37,27 @@ def test_a_two_hour_article_renders_in_under_1_gb(tmp_path):
     long_article(src, 1000)
     out = tmp_path / "out"
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "render", str(src), "-o", str(out), "--engine", "espeak",
-                        "--bit-depth", "16", "--cache-dir", str(tmp_path / "cache"), "-q"],
-                       capture_output=True, text=True, timeout=900)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvoice",
+            "render",
+            str(src),
+            "-o",
+            str(out),
+            "--engine",
+            "espeak",
+            "--bit-depth",
+            "16",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert p.returncode == 0, p.stderr
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # Linux: KiB
     assert before / 1024 < 1024  # no earlier child already above the bar (it would mask ours)

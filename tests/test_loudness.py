@@ -16,23 +16,41 @@ from newsvoice.audio.loudness import LoudnessTarget, limit, measure, normalize, 
 from newsvoice.audio.track import encode_pcm, ffmpeg_exe
 from newsvoice.pipeline.render import RenderOptions, render
 
-ARTICLE = ("Bão số 3 đổ bộ miền Trung\n\n"
-           "Sáng nay, bão số 3 đã đổ bộ vào các tỉnh miền Trung với sức gió mạnh. "
-           "Hàng nghìn hộ dân được sơ tán đến nơi an toàn.\n\n"
-           "Chính quyền địa phương đã chuẩn bị lương thực và thuốc men cho người dân.\n")
+ARTICLE = (
+    "Bão số 3 đổ bộ miền Trung\n\n"
+    "Sáng nay, bão số 3 đã đổ bộ vào các tỉnh miền Trung với sức gió mạnh. "
+    "Hàng nghìn hộ dân được sơ tán đến nơi an toàn.\n\n"
+    "Chính quyền địa phương đã chuẩn bị lương thực và thuốc men cho người dân.\n"
+)
 TARGETS = {k: v for k, v in presets().items() if v is not None}
 
 
 def ebur128(path: Path) -> dict[str, float]:
     """Integrated loudness, LRA and true peak from ffmpeg's ebur128 summary."""
-    p = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path),
-                        "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
-                       capture_output=True, text=True, timeout=120)
-    summary = p.stderr[p.stderr.rindex("Summary:"):]
+    p = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=peak=true:framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    summary = p.stderr[p.stderr.rindex("Summary:") :]
     num = r"\s+(-?[\d.]+|-inf)"
-    return {"I": float(re.search(r"I:" + num + " LUFS", summary).group(1)),
-            "LRA": float(re.search(r"LRA:" + num + " LU", summary).group(1)),
-            "peak": float(re.search(r"Peak:" + num + " dBFS", summary).group(1))}
+    return {
+        "I": float(re.search(r"I:" + num + " LUFS", summary).group(1)),
+        "LRA": float(re.search(r"LRA:" + num + " LU", summary).group(1)),
+        "peak": float(re.search(r"Peak:" + num + " dBFS", summary).group(1)),
+    }
 
 
 def speechlike(seconds: float, level: float, seed: int = 1) -> np.ndarray:
@@ -44,7 +62,7 @@ def speechlike(seconds: float, level: float, seed: int = 1) -> np.ndarray:
     tone = sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate((180, 360, 720, 1440, 2880), 1))
     x = env * (0.4 * tone + 0.2 * rng.standard_normal(len(t))) / 15
     x[:: 48000 // 2] += 0.9  # clicks ~30 dB above the speech: every preset needs the limiter
-    x[len(t) // 3: len(t) // 3 + 48000] = 0  # a pause: gated out, widens the range
+    x[len(t) // 3 : len(t) // 3 + 48000] = 0  # a pause: gated out, widens the range
     return (level * x / np.max(np.abs(x))).astype(np.float32)
 
 
@@ -105,24 +123,44 @@ def test_limiter_holds_the_ceiling_without_clipping():
 
 def test_explicit_target_and_none(article, tmp_path):
     src, cache = article
-    res = render(src, tmp_path / "a", RenderOptions(engine="espeak", cache_dir=cache, lufs=-30.0, true_peak=-6.0))
+    res = render(
+        src,
+        tmp_path / "a",
+        RenderOptions(engine="espeak", cache_dir=cache, lufs=-30.0, true_peak=-6.0),
+    )
     got = ebur128(res.outputs["wav"])
     assert abs(got["I"] + 30.0) <= 0.5 and got["peak"] <= -6.0
-    res = render(src, tmp_path / "b", RenderOptions(engine="espeak", cache_dir=cache, loudness="none"))
+    res = render(
+        src, tmp_path / "b", RenderOptions(engine="espeak", cache_dir=cache, loudness="none")
+    )
     m = json.loads(res.outputs["json"].read_text("utf-8"))["loudness"]
-    assert m["target_lufs"] is None and abs(m["integrated_lufs"] - ebur128(res.outputs["wav"])["I"]) <= 0.3
+    assert (
+        m["target_lufs"] is None
+        and abs(m["integrated_lufs"] - ebur128(res.outputs["wav"])["I"]) <= 0.3
+    )
 
 
-@pytest.mark.parametrize(("fmt", "depth", "channels"), [("wav", 24, 1), ("wav", 16, 2), ("mp3", 24, 2)])
+@pytest.mark.parametrize(
+    ("fmt", "depth", "channels"), [("wav", 24, 1), ("wav", 16, 2), ("mp3", 24, 2)]
+)
 def test_delivery_formats(article, tmp_path, fmt, depth, channels):
     src, cache = article
-    res = render(src, tmp_path, RenderOptions(engine="espeak", cache_dir=cache, audio_format=fmt,
-                                              bit_depth=depth, channels=channels))
+    res = render(
+        src,
+        tmp_path,
+        RenderOptions(
+            engine="espeak", cache_dir=cache, audio_format=fmt, bit_depth=depth, channels=channels
+        ),
+    )
     man = json.loads(res.outputs["json"].read_text("utf-8"))
     assert man["channels"] == channels and man["samples"] == round(man["duration_s"] * 48000)
     if fmt == "wav":
         with wave.open(str(res.outputs["wav"])) as w:
-            assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (48000, channels, depth // 8)
+            assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (
+                48000,
+                channels,
+                depth // 8,
+            )
             assert w.getnframes() == man["samples"]  # sample-accurate duration
     else:
         data = res.outputs["mp3"].read_bytes()
@@ -144,7 +182,9 @@ def _hostile_signals() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(7)
     n = 48000 * 3
     t = np.arange(n)
-    alt = np.where(t % 2 == 0, 1.0, -1.0) * np.where((t // 3) % 2 == 0, 1.0, -1.0)  # fs/4-ish, phase 45 deg
+    alt = np.where(t % 2 == 0, 1.0, -1.0) * np.where(
+        (t // 3) % 2 == 0, 1.0, -1.0
+    )  # fs/4-ish, phase 45 deg
     return {
         "noise": rng.standard_normal(n) * 0.25,
         "near-nyquist sine": np.sin(2 * np.pi * 11_990 / 48000 * t + 0.7) * 0.8,
@@ -193,10 +233,15 @@ def test_fft_and_iir_k_weighting_agree_across_chunks():
     from newsvoice.audio.loudness import CHUNK, _KFilter, _step_power
 
     rng = np.random.default_rng(11)
-    x = (np.convolve(rng.standard_normal(CHUNK * 2 + 4800 * 7), np.hanning(25), "same") * 0.05).astype(np.float32)
+    x = (
+        np.convolve(rng.standard_normal(CHUNK * 2 + 4800 * 7), np.hanning(25), "same") * 0.05
+    ).astype(np.float32)
     fft, iir = _KFilter(len(x)), _KFilter(10**12)
     assert fft.fft and not iir.fft
     cuts = [0, 4800 * 3, CHUNK, CHUNK + 4800 * 50, len(x)]
-    got = [(_step_power(fft(x[a:b])), _step_power(iir(x[a:b]))) for a, b in zip(cuts, cuts[1:], strict=False)]
+    got = [
+        (_step_power(fft(x[a:b])), _step_power(iir(x[a:b])))
+        for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
     a, b = np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
     assert np.abs(a / b - 1).max() < 1e-5

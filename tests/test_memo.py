@@ -25,8 +25,10 @@ from newsvoice.pipeline.render import render
 from newsvoice.subtitles.rules import CueRules
 from newsvoice.text.pauses import Pauses
 
-ARTICLE = ("Đê sông Thu Bồn được gia cố\n\n"
-           "Sáng 11/01, UBND xã Đại Lộc họp dân về việc gia cố 1,5 km đê, kinh phí 2,4 tỷ đồng.\n")
+ARTICLE = (
+    "Đê sông Thu Bồn được gia cố\n\n"
+    "Sáng 11/01, UBND xã Đại Lộc họp dân về việc gia cố 1,5 km đê, kinh phí 2,4 tỷ đồng.\n"
+)
 OUTPUTS = ("wav", "srt", "json")
 
 
@@ -68,9 +70,25 @@ def test_library_render_reports_the_restore(tmp_path, article):
     assert not first.restored and first.engine_calls > 0
     again = render(article, tmp_path / "b", _opts(tmp_path))
     assert again.restored and again.engine_calls == 0 and again.cache_hits == 0
-    assert (again.duration_s, again.cues, again.units, again.words, again.engine, again.voice, again.warnings,
-            again.loudness) == (first.duration_s, first.cues, first.units, first.words, first.engine,
-                                first.voice, first.warnings, first.loudness)
+    assert (
+        again.duration_s,
+        again.cues,
+        again.units,
+        again.words,
+        again.engine,
+        again.voice,
+        again.warnings,
+        again.loudness,
+    ) == (
+        first.duration_s,
+        first.cues,
+        first.units,
+        first.words,
+        first.engine,
+        first.voice,
+        first.warnings,
+        first.loudness,
+    )
     assert list(again.outputs) == list(first.outputs)
     assert again.outputs["wav"] == tmp_path / "b" / "tin.wav"
     assert _bytes(tmp_path / "b") == _bytes(tmp_path / "a")
@@ -101,8 +119,15 @@ def test_every_change_that_shapes_an_output_renders_again(tmp_path, article):
 
 
 def _key(data=b"x", opts=None, engine="espeak", voice="vi", lexicons=(b"a\tb\n",), name="tin.txt"):
-    return output_key(data, opts or RenderOptions(), engine=engine, voice=voice, lexicons=list(lexicons),
-                      name=name, stem="tin")
+    return output_key(
+        data,
+        opts or RenderOptions(),
+        engine=engine,
+        voice=voice,
+        lexicons=list(lexicons),
+        name=name,
+        stem="tin",
+    )
 
 
 def test_the_key_covers_every_field_that_can_change_an_output(tmp_path):
@@ -110,22 +135,54 @@ def test_the_key_covers_every_field_that_can_change_an_output(tmp_path):
     run setting (``run`` metadata) or is keyed apart (engine, voice, lexicons)."""
     opts = RenderOptions()
     key = _key(opts=opts)
-    changed = {"speed": 1.1, "fit_s": 30.0, "audio_format": "mp3", "bit_depth": 16, "channels": 2,
-               "bitrate": "128k", "loudness": "web", "lufs": -20.0, "true_peak": -2.0, "subs": ("vtt",),
-               "srt_bom": True, "narrate_headline": False, "keep_all": True, "pauses": Pauses(comma=301),
-               "cues": CueRules(max_chars=37),
-               "bwf": False, "start_tc": "10:00:00:00", "station": "VTV1"}  # issue 26
+    changed = {
+        "speed": 1.1,
+        "fit_s": 30.0,
+        "audio_format": "mp3",
+        "bit_depth": 16,
+        "channels": 2,
+        "bitrate": "128k",
+        "loudness": "web",
+        "lufs": -20.0,
+        "true_peak": -2.0,
+        "subs": ("vtt",),
+        "srt_bom": True,
+        "narrate_headline": False,
+        "keep_all": True,
+        "pauses": Pauses(comma=301),
+        "cues": CueRules(max_chars=37),
+        "bwf": False,
+        "start_tc": "10:00:00:00",
+        "station": "VTV1",
+    }  # issue 26
     run = {f.name for f in dataclasses.fields(RenderOptions) if f.metadata.get("run")}
     names = {f.name for f in dataclasses.fields(RenderOptions)}
     assert names == set(changed) | run | KEYED_APART  # nothing left unconsidered
     for name, value in changed.items():
         assert _key(opts=dataclasses.replace(opts, **{name: value})) != key, name
-    for name, value in {"cache_dir": tmp_path, "use_cache": False, "retries": 0, "timeout": 1.0,
-                        "max_retry_after": 1.0, "min_interval": 2.0, "backoff": 3.0, "fallback": "espeak",
-                        "jobs": 1, "engine": "auto", "voice": "vi", "lexicons": (tmp_path / "x.tsv",)}.items():
+    for name, value in {
+        "cache_dir": tmp_path,
+        "use_cache": False,
+        "retries": 0,
+        "timeout": 1.0,
+        "max_retry_after": 1.0,
+        "min_interval": 2.0,
+        "backoff": 3.0,
+        "fallback": "espeak",
+        "jobs": 1,
+        "engine": "auto",
+        "voice": "vi",
+        "lexicons": (tmp_path / "x.tsv",),
+    }.items():
         assert _key(opts=dataclasses.replace(opts, **{name: value})) == key, name
-    for other in (_key(data=b"y"), _key(name="tin.md"), _key(voice="vi-VN-x-south"), _key(engine="gtts"),
-                  _key(lexicons=(b"a\tc\n",)), _key(lexicons=())):
+    for other in (
+        _key(data=b"y"),
+        _key(name="tin.md"),
+        _key(voice="vi-VN-x-south"),
+        _key(engine="gtts"),
+        _key(lexicons=(b"a\tc\n",)),
+        _key(lexicons=()),
+    ):
         assert other != key
 
 
@@ -138,7 +195,9 @@ def test_a_flipped_byte_in_the_memo_is_found_and_rendered_again(tmp_path, articl
         (entry / name).write_bytes(bytes(data))
         again = render(article, tmp_path / "b", _opts(tmp_path))
         assert not again.restored  # detected: rendered (its units from the phrase cache)
-        assert _bytes(tmp_path / "b", kinds=("wav", "srt")) == _bytes(tmp_path / "a", kinds=("wav", "srt"))
+        assert _bytes(tmp_path / "b", kinds=("wav", "srt")) == _bytes(
+            tmp_path / "a", kinds=("wav", "srt")
+        )
         assert again.duration_s == first.duration_s
     assert render(article, tmp_path / "d", _opts(tmp_path)).restored  # stored again, intact
     assert _bytes(tmp_path / "d") == _bytes(tmp_path / "b")
@@ -183,8 +242,20 @@ def test_no_cache_neither_stores_nor_uses_the_memo(tmp_path, article):
 
 
 def test_strict_still_fails_on_a_restored_render_with_warnings(tmp_path, article):
-    cmd = [sys.executable, "-m", "newsvoice", "render", str(article), "--engine", "espeak", "--cache-dir",
-           str(tmp_path / "c"), "--max-cps", "5", "--strict"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "newsvoice",
+        "render",
+        str(article),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--max-cps",
+        "5",
+        "--strict",
+    ]
     errs = []
     for out in ("a", "b"):
         p = subprocess.run([*cmd, "-o", str(tmp_path / out)], capture_output=True, timeout=120)
@@ -211,13 +282,30 @@ main()
 def test_a_hit_loads_no_audio_stack(tmp_path, article):
     record = tmp_path / "modules.json"
     for out in ("a", "b"):
-        p = subprocess.run([sys.executable, "-c", RUNNER, str(record), "render", str(article), "-o",
-                            str(tmp_path / out), "--engine", "espeak", "--cache-dir", str(tmp_path / "c")],
-                           capture_output=True, timeout=120)
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                RUNNER,
+                str(record),
+                "render",
+                str(article),
+                "-o",
+                str(tmp_path / out),
+                "--engine",
+                "espeak",
+                "--cache-dir",
+                str(tmp_path / "c"),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
         assert p.returncode == 0, p.stderr.decode()
     assert "restored from the render cache" in p.stderr.decode()
     mods = set(json.loads(record.read_text()))
-    assert not {"numpy", "scipy", "pydub", "newsvoice.pipeline.render", "newsvoice.text.plan"} & mods
+    assert (
+        not {"numpy", "scipy", "pydub", "newsvoice.pipeline.render", "newsvoice.text.plan"} & mods
+    )
     assert _bytes(tmp_path / "b") == _bytes(tmp_path / "a")
 
 
@@ -234,7 +322,9 @@ def test_batch_renders_are_restored_from_the_memo(tmp_path, article):
     render(article, tmp_path / "a", opts)
     [entry] = _entries(tmp_path)
     os.utime(entry / "meta.json", (time.time() - 1000, time.time() - 1000))
-    [row] = run_batch([article], tmp_path / "out", opts)  # its worker asks with the engine it opened
+    [row] = run_batch(
+        [article], tmp_path / "out", opts
+    )  # its worker asks with the engine it opened
     assert row.status == "ok" and row.warnings == render(article, tmp_path / "x", opts).warnings
     assert time.time() - (entry / "meta.json").stat().st_mtime < 100  # used (LRU touch)
     assert _bytes(tmp_path / "out" / row.slug) == _bytes(tmp_path / "a")
@@ -259,15 +349,31 @@ def test_cache_info_and_prune_count_and_remove_memo_entries(tmp_path, article):
     assert info.exit_code == 0 and "renders\t2\t" in info.stdout, info.stdout
     size_one = sum(p.stat().st_size for p in new.iterdir())
     phrases = sum(p.stat().st_size for p in (tmp_path / "c").glob("??/*.pcm"))
-    r = runner.invoke(cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--yes",
-                            "--max-size", f"{size_one + phrases}B"])
+    r = runner.invoke(
+        cli,
+        [
+            "cache",
+            "prune",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--yes",
+            "--max-size",
+            f"{size_one + phrases}B",
+        ],
+    )
     assert r.exit_code == 0, r.stderr
     assert "renders\t1\t" in r.stdout
-    assert not old.exists() and (new / "meta.json").exists() and not half.exists() and not temp.exists()
-    r = runner.invoke(cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--yes", "--max-size", "0"])
+    assert (
+        not old.exists()
+        and (new / "meta.json").exists()
+        and not half.exists()
+        and not temp.exists()
+    )
+    r = runner.invoke(
+        cli, ["cache", "prune", "--cache-dir", str(tmp_path / "c"), "--yes", "--max-size", "0"]
+    )
     assert r.exit_code == 0 and "renders\t0\t" in r.stdout
     assert _entries(tmp_path) == [] and not any((tmp_path / "c" / "renders").glob("??/*"))
-
 
 
 def test_writers_storing_one_render_at_once_leave_one_finished_entry(tmp_path, article):
@@ -292,7 +398,9 @@ def test_writers_storing_one_render_at_once_leave_one_finished_entry(tmp_path, a
 def test_an_article_edited_while_it_renders_is_not_stored(tmp_path, article):
     looked = memo.look_up(article, tmp_path / "a", _opts(tmp_path))
     assert looked.result is None and looked.entry is not None
-    article.write_text(ARTICLE.replace("11/01", "12/01"), encoding="utf-8")  # saved after the look-up
+    article.write_text(
+        ARTICLE.replace("11/01", "12/01"), encoding="utf-8"
+    )  # saved after the look-up
     assert not render(article, tmp_path / "a", _opts(tmp_path), looked=looked).restored
     assert _entries(tmp_path) == []  # its outputs are of the new text, its key of the old
     article.write_text(ARTICLE, encoding="utf-8")
@@ -305,4 +413,6 @@ def test_a_memo_that_cannot_be_written_only_costs_speed(tmp_path, article):
     for out in ("a", "b"):
         result = render(article, tmp_path / out, _opts(tmp_path))
         assert not result.restored and (tmp_path / out / "tin.wav").stat().st_size > 48000
-    assert _bytes(tmp_path / "b", kinds=("wav", "srt")) == _bytes(tmp_path / "a", kinds=("wav", "srt"))
+    assert _bytes(tmp_path / "b", kinds=("wav", "srt")) == _bytes(
+        tmp_path / "a", kinds=("wav", "srt")
+    )

@@ -17,8 +17,21 @@ from newsvoice.text.normalize.numbers import (
     roman_to_int,
 )
 
-DIGITS = {"không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5,
-          "lăm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9}
+DIGITS = {
+    "không": 0,
+    "một": 1,
+    "mốt": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "tư": 4,
+    "năm": 5,
+    "lăm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "tám": 8,
+    "chín": 9,
+}
 
 
 def parse_group(words: list[str]) -> int:
@@ -52,7 +65,7 @@ def parse_below_billion(words: list[str]) -> int:
         if word in words:
             k = words.index(word)
             total += parse_group(words[:k]) * scale
-            words = words[k + 1:]
+            words = words[k + 1 :]
     return total + (parse_group(words) if words else 0)
 
 
@@ -62,35 +75,39 @@ def parse_vietnamese(text: str) -> int:
     if "tỷ" in words:
         k = len(words) - 1 - words[::-1].index("tỷ")
         return parse_vietnamese(" ".join(words[:k])) * 10**9 + (
-            parse_below_billion(words[k + 1:]) if words[k + 1:] else 0)
+            parse_below_billion(words[k + 1 :]) if words[k + 1 :] else 0
+        )
     return parse_below_billion(words)
 
 
-@pytest.mark.parametrize("n, spoken", [
-    (0, "không"),
-    (5, "năm"),
-    (10, "mười"),
-    (11, "mười một"),
-    (15, "mười lăm"),
-    (20, "hai mươi"),
-    (21, "hai mươi mốt"),
-    (24, "hai mươi tư"),
-    (25, "hai mươi lăm"),
-    (105, "một trăm lẻ năm"),
-    (110, "một trăm mười"),
-    (114, "một trăm mười bốn"),
-    (205, "hai trăm lẻ năm"),
-    (1_000, "một nghìn"),
-    (1_024, "một nghìn không trăm hai mươi tư"),
-    (2_023, "hai nghìn không trăm hai mươi ba"),
-    (10_010, "mười nghìn không trăm mười"),
-    (1_000_000, "một triệu"),
-    (1_000_050, "một triệu không trăm năm mươi"),
-    (2_000_000_000, "hai tỷ"),
-    (2_000_000_005, "hai tỷ không trăm lẻ năm"),
-    (10**12, "một nghìn tỷ"),
-    (187_450, "một trăm tám mươi bảy nghìn bốn trăm năm mươi"),
-])
+@pytest.mark.parametrize(
+    "n, spoken",
+    [
+        (0, "không"),
+        (5, "năm"),
+        (10, "mười"),
+        (11, "mười một"),
+        (15, "mười lăm"),
+        (20, "hai mươi"),
+        (21, "hai mươi mốt"),
+        (24, "hai mươi tư"),
+        (25, "hai mươi lăm"),
+        (105, "một trăm lẻ năm"),
+        (110, "một trăm mười"),
+        (114, "một trăm mười bốn"),
+        (205, "hai trăm lẻ năm"),
+        (1_000, "một nghìn"),
+        (1_024, "một nghìn không trăm hai mươi tư"),
+        (2_023, "hai nghìn không trăm hai mươi ba"),
+        (10_010, "mười nghìn không trăm mười"),
+        (1_000_000, "một triệu"),
+        (1_000_050, "một triệu không trăm năm mươi"),
+        (2_000_000_000, "hai tỷ"),
+        (2_000_000_005, "hai tỷ không trăm lẻ năm"),
+        (10**12, "một nghìn tỷ"),
+        (187_450, "một trăm tám mươi bảy nghìn bốn trăm năm mươi"),
+    ],
+)
 def test_read_int(n: int, spoken: str) -> None:
     assert read_int(n) == spoken
 
@@ -109,18 +126,21 @@ def test_dotted_thousands_read_as_the_same_number(n: int) -> None:
     assert read_number_token(f"{n:,}".replace(",", ".")) == read_int(n)
 
 
-@pytest.mark.parametrize("token, spoken", [
-    ("1.250.000", "một triệu hai trăm năm mươi nghìn"),
-    ("109,1", "một trăm lẻ chín phẩy một"),
-    ("3,25", "ba phẩy hai mươi lăm"),
-    ("3,05", "ba phẩy không năm"),
-    ("0,125", "không phẩy một trăm hai mươi lăm"),
-    ("2,71828", "hai phẩy bảy một tám hai tám"),
-    ("12.5", "mười hai phẩy năm"),
-    ("1,250,000", "một triệu hai trăm năm mươi nghìn"),
-    ("07", "bảy"),
-    ("0236", "không hai ba sáu"),
-])
+@pytest.mark.parametrize(
+    "token, spoken",
+    [
+        ("1.250.000", "một triệu hai trăm năm mươi nghìn"),
+        ("109,1", "một trăm lẻ chín phẩy một"),
+        ("3,25", "ba phẩy hai mươi lăm"),
+        ("3,05", "ba phẩy không năm"),
+        ("0,125", "không phẩy một trăm hai mươi lăm"),
+        ("2,71828", "hai phẩy bảy một tám hai tám"),
+        ("12.5", "mười hai phẩy năm"),
+        ("1,250,000", "một triệu hai trăm năm mươi nghìn"),
+        ("07", "bảy"),
+        ("0236", "không hai ba sáu"),
+    ],
+)
 def test_read_number_token(token: str, spoken: str) -> None:
     assert read_number_token(token) == spoken
 
@@ -133,18 +153,44 @@ def test_small_helpers() -> None:
     assert [read_month(m) for m in (1, 4, 12)] == ["một", "tư", "mười hai"]
 
 
-@pytest.mark.parametrize("roman, value", [
-    ("I", 1), ("IV", 4), ("IX", 9), ("XII", 12), ("XIV", 14), ("XXI", 21), ("MCMXLV", 1945),
-    ("IIII", None), ("VV", None), ("CLB", None), ("", None), ("IC", None),
-])
+@pytest.mark.parametrize(
+    "roman, value",
+    [
+        ("I", 1),
+        ("IV", 4),
+        ("IX", 9),
+        ("XII", 12),
+        ("XIV", 14),
+        ("XXI", 21),
+        ("MCMXLV", 1945),
+        ("IIII", None),
+        ("VV", None),
+        ("CLB", None),
+        ("", None),
+        ("IC", None),
+    ],
+)
 def test_roman_to_int(roman: str, value: int | None) -> None:
     assert roman_to_int(roman) == value
 
 
 @given(st.integers(min_value=1, max_value=3999))
 def test_roman_round_trip(n: int) -> None:
-    table = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-             (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    table = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ]
     out, rest = "", n
     for value, letters in table:
         while rest >= value:

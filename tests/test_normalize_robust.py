@@ -15,9 +15,37 @@ from newsvoice.text.normalize import Normalizer
 N = Normalizer()
 DIGIT = re.compile(r"[0-9]")
 
-PIECES = [*"0123456789", *".,/-:h%+()$°–' ", "ngày ", "tháng ", "thứ ", "Quý ", "số ", "tỷ số ",
-          "km", "đồng/", "Km ", "QL", "UBND ", "TP.", "IV", "XII ", "khóa ", "m2", "°C", "USD",
-          "\u0301", "\ue000", "٣", "Covid-", "KH-", "/TW", "A-", "tr", "g"]
+PIECES = [
+    *"0123456789",
+    *".,/-:h%+()$°–' ",
+    "ngày ",
+    "tháng ",
+    "thứ ",
+    "Quý ",
+    "số ",
+    "tỷ số ",
+    "km",
+    "đồng/",
+    "Km ",
+    "QL",
+    "UBND ",
+    "TP.",
+    "IV",
+    "XII ",
+    "khóa ",
+    "m2",
+    "°C",
+    "USD",
+    "\u0301",
+    "\ue000",
+    "٣",
+    "Covid-",
+    "KH-",
+    "/TW",
+    "A-",
+    "tr",
+    "g",
+]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))

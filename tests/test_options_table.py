@@ -21,14 +21,24 @@ from newsvoice.options import RenderOptions, from_values, specs_for, validate
 
 
 def _params(command: str) -> dict[str, click.Option]:
-    return {p.name: p for p in cli.commands[command].params if isinstance(p, click.Option) and p.name}
+    return {
+        p.name: p for p in cli.commands[command].params if isinstance(p, click.Option) and p.name
+    }
 
 
 def _shape(p: click.Option) -> tuple:
     t = p.type
     desc = repr(t) if type(t).__module__.startswith("newsvoice") else t.to_info_dict()
-    return (type(t).__name__, desc, getattr(t, "choices", None) if not callable(getattr(t, "choices", None))
-            else None, p.default, p.multiple, p.is_flag, tuple(p.opts), tuple(p.secondary_opts))
+    return (
+        type(t).__name__,
+        desc,
+        getattr(t, "choices", None) if not callable(getattr(t, "choices", None)) else None,
+        p.default,
+        p.multiple,
+        p.is_flag,
+        tuple(p.opts),
+        tuple(p.secondary_opts),
+    )
 
 
 def test_render_and_batch_take_the_same_output_options_with_the_same_ranges():
@@ -60,15 +70,18 @@ def test_config_keys_are_the_options_of_each_command():
         default_map({"batch": {"no-such-option": 1}}, cli)
 
 
-@pytest.mark.parametrize("values, flag", [
-    ({"min-dur": 5.0, "max-dur": 2.0}, "--min-dur"),
-    ({"fit": 30.0, "speed": 1.2}, "--fit"),
-    ({"loudness": "none", "lufs": -20.0}, "--loudness"),
-    ({"format": "mp3", "bit-depth": "16"}, "--bit-depth"),
-    ({"voice": ""}, "--voice"),
-    ({"speed": 2.0}, "--speed"),
-    ({"max-lines": 9}, "--max-lines"),
-])
+@pytest.mark.parametrize(
+    "values, flag",
+    [
+        ({"min-dur": 5.0, "max-dur": 2.0}, "--min-dur"),
+        ({"fit": 30.0, "speed": 1.2}, "--fit"),
+        ({"loudness": "none", "lufs": -20.0}, "--loudness"),
+        ({"format": "mp3", "bit-depth": "16"}, "--bit-depth"),
+        ({"voice": ""}, "--voice"),
+        ({"speed": 2.0}, "--speed"),
+        ({"max-lines": 9}, "--max-lines"),
+    ],
+)
 def test_library_callers_get_the_same_checks(values, flag):
     with pytest.raises(UsageError, match=flag):
         validate(from_values(values))
@@ -78,12 +91,22 @@ def test_unknown_option_names_are_named():
     with pytest.raises(UsageError, match="warp-speed"):
         from_values({"warp-speed": 9})
     assert from_values({"max_chars": 37, "no-cache": True}) == RenderOptions(
-        cues=RenderOptions().cues.__class__(max_chars=37), use_cache=False)
+        cues=RenderOptions().cues.__class__(max_chars=37), use_cache=False
+    )
 
 
-@pytest.mark.parametrize("bad", [["--min-dur", "5", "--max-dur", "2"], ["--fit", "1:99"], ["--fit", "1:-30"],
-                                 ["--fit", "30", "--speed", "1.1"], ["--format", "mp3", "--bit-depth", "16"],
-                                 ["--loudness", "none", "--lufs", "-20"], ["--voice", ""]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--min-dur", "5", "--max-dur", "2"],
+        ["--fit", "1:99"],
+        ["--fit", "1:-30"],
+        ["--fit", "30", "--speed", "1.1"],
+        ["--format", "mp3", "--bit-depth", "16"],
+        ["--loudness", "none", "--lufs", "-20"],
+        ["--voice", ""],
+    ],
+)
 def test_contradictions_are_usage_errors_before_work(cli_run, tmp_path, bad):
     art = tmp_path / "tin.txt"
     art.write_text("Tin\n\nHà Nội mưa to.\n", encoding="utf-8")
@@ -137,8 +160,12 @@ def test_a_changed_reading_in_the_packages_lexicon_renders_the_batch_again(tmp_p
     shutil.copytree(pkg, copy / "newsvoice", ignore=shutil.ignore_patterns("__pycache__"))
     import newsvoice.assets as assets
 
-    shutil.copytree(Path(assets.__file__).parent, copy / "newsvoice" / "assets",
-                    ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    shutil.copytree(
+        Path(assets.__file__).parent,
+        copy / "newsvoice" / "assets",
+        ignore=shutil.ignore_patterns("__pycache__"),
+        dirs_exist_ok=True,
+    )
     src = tmp_path / "in"
     src.mkdir()
     (src / "tin.txt").write_text("Tin vắn\n\nĐoàn khảo sát đến Ba Na sáng nay.\n", encoding="utf-8")
@@ -146,23 +173,47 @@ def test_a_changed_reading_in_the_packages_lexicon_renders_the_batch_again(tmp_p
     lexicon.write_text(lexicon.read_text("utf-8") + "Ba Na\tBà Nà\n", encoding="utf-8")
 
     def batch() -> tuple[str, str]:
-        code = ("import sys; sys.path.insert(0, sys.argv[1]); from newsvoice.cli.app import main; "
-                "sys.argv = ['newsvoice', *sys.argv[2:]]; main()")
-        p = subprocess.run([sys.executable, "-c", code, str(copy), "-q", "batch", str(src), "-o",
-                            str(tmp_path / "out"), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"),
-                            "-j", "1"], capture_output=True, text=True, timeout=300)
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]); from newsvoice.cli.app import main; "
+            "sys.argv = ['newsvoice', *sys.argv[2:]]; main()"
+        )
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                code,
+                str(copy),
+                "-q",
+                "batch",
+                str(src),
+                "-o",
+                str(tmp_path / "out"),
+                "--engine",
+                "espeak",
+                "--cache-dir",
+                str(tmp_path / "c"),
+                "-j",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert p.returncode == 0, p.stderr
         import json
 
         report = json.loads((tmp_path / "out" / "report.json").read_text("utf-8"))
-        [manifest_path] = (tmp_path / "out").glob("tin*/tin.json")  # the folder: <slug>-<source hash>
+        [manifest_path] = (tmp_path / "out").glob(
+            "tin*/tin.json"
+        )  # the folder: <slug>-<source hash>
         manifest = json.loads(manifest_path.read_text("utf-8"))
         return report["articles"][0]["status"], " ".join(u["spoken"] for u in manifest["units"])
 
     status, spoken = batch()
     assert status == "ok" and "bà nà" in spoken.lower()
-    lexicon.write_text(lexicon.read_text("utf-8").replace("Ba Na\tBà Nà\n", "Ba Na\tBa Na núi\n"),
-                       encoding="utf-8")
+    lexicon.write_text(
+        lexicon.read_text("utf-8").replace("Ba Na\tBà Nà\n", "Ba Na\tBa Na núi\n"), encoding="utf-8"
+    )
     status, spoken = batch()
     assert status == "ok", "a changed reading must render again, not be skipped"
     assert "ba na núi" in spoken.lower()

@@ -26,9 +26,17 @@ from newsvoice.pipeline.render import RenderOptions, render
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"
 
 
-def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, timeout=120,
-                          input=stdin, cwd=cwd, env={**os.environ, "NO_PROXY": "*"})
+def run(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        timeout=120,
+        input=stdin,
+        cwd=cwd,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
 
 
 @pytest.fixture
@@ -50,9 +58,18 @@ def wav_samples(path: Path) -> int:
 def test_planted_symlinks_never_redirect_a_write(tmp_path, article):
     out = tmp_path / "shared"
     out.mkdir()
-    victims = {name: tmp_path / f"victim-{i}" for i, name in enumerate(
-        [f".newsvoice-write-test-{os.getpid()}", f".tin.wav.part-{os.getpid()}", f".tin.srt.part-{os.getpid()}",
-         f".tin.json.part-{os.getpid()}", "tin.srt"])}
+    victims = {
+        name: tmp_path / f"victim-{i}"
+        for i, name in enumerate(
+            [
+                f".newsvoice-write-test-{os.getpid()}",
+                f".tin.wav.part-{os.getpid()}",
+                f".tin.srt.part-{os.getpid()}",
+                f".tin.json.part-{os.getpid()}",
+                "tin.srt",
+            ]
+        )
+    }
     for name, victim in victims.items():
         victim.write_bytes(b"precious")
         (out / name).symlink_to(victim)
@@ -89,9 +106,30 @@ def _pauses(**kw):
 
 def test_concurrent_renders_of_one_article_leave_a_consistent_set(tmp_path, article):
     out, cache = tmp_path / "out", tmp_path / "cache"
-    base = [sys.executable, "-m", "newsvoice", "-q", "render", str(article), "-o", str(out), "--engine", "espeak",
-            "--cache-dir", str(cache)]
-    run("render", str(article), "-o", str(tmp_path / "warm"), "--engine", "espeak", "--cache-dir", str(cache))
+    base = [
+        sys.executable,
+        "-m",
+        "newsvoice",
+        "-q",
+        "render",
+        str(article),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(cache),
+    ]
+    run(
+        "render",
+        str(article),
+        "-o",
+        str(tmp_path / "warm"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(cache),
+    )
     for _ in range(3):
         procs = [subprocess.Popen([*base, "--pause-tail", tail]) for tail in ("100", "3000")]
         assert [p.wait(timeout=120) for p in procs] == [0, 0]
@@ -103,7 +141,16 @@ def test_concurrent_renders_of_one_article_leave_a_consistent_set(tmp_path, arti
 def test_an_output_that_is_an_input_is_refused(tmp_path):
     src = tmp_path / "tin.json"
     src.write_text(ARTICLE, encoding="utf-8")
-    p = run("render", str(src), "-o", str(tmp_path), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"))
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert p.returncode == 1, p.stderr.decode()
     assert "is an input" in p.stderr.decode() and "Traceback" not in p.stderr.decode()
     assert src.read_text(encoding="utf-8") == ARTICLE
@@ -118,22 +165,35 @@ def test_a_killed_renders_temps_are_swept_by_the_next_render(tmp_path, article):
     for name in (".tin.wav.part-4242", ".tin.json.part-k3j2_x", ".other.wav.part-1"):
         (out / name).write_bytes(b"half")
     render(article, out, opts(tmp_path))
-    assert sorted(p.name for p in out.iterdir()) == [".other.wav.part-1", "tin.json", "tin.srt", "tin.wav"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".other.wav.part-1",
+        "tin.json",
+        "tin.srt",
+        "tin.wav",
+    ]
 
 
 def test_a_damaged_output_is_not_up_to_date(tmp_path, article):
     o = opts(tmp_path)
-    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == ["ok"]
+    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == [
+        "ok"
+    ]
     (wav,) = (tmp_path / "out").glob("tin-*/tin.wav")
     good = wav.read_bytes()
-    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == ["skipped"]
+    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == [
+        "skipped"
+    ]
     wav.write_bytes(good[: len(good) // 2])  # truncated
-    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == ["ok"]
+    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == [
+        "ok"
+    ]
     assert wav.read_bytes() == good
     damaged = bytearray(good)
     damaged[-10] ^= 0xFF  # same size, other bytes
     wav.write_bytes(bytes(damaged))
-    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == ["ok"]
+    assert [r.status for r in run_batch([article], tmp_path / "out", o, BatchOptions(jobs=1))] == [
+        "ok"
+    ]
     assert wav.read_bytes() == good
 
 
@@ -175,7 +235,11 @@ def test_prune_refuses_a_folder_that_is_not_a_cache(tmp_path):
     assert p.returncode == 1 and "not a newsvoice cache" in p.stderr.decode()
     assert (victim / "holiday.pcm").exists()
     _filled_cache(tmp_path / "c")
-    assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (
+        (tmp_path / "c" / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
 
 
 def test_prune_needs_a_unit_and_asks_before_deleting_most_of_the_cache(tmp_path):
@@ -186,7 +250,9 @@ def test_prune_needs_a_unit_and_asks_before_deleting_most_of_the_cache(tmp_path)
     p = run("cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "1k", stdin=b"")
     assert p.returncode == 1 and "--yes" in p.stderr.decode()
     assert sorted((tmp_path / "c").glob("??/*.pcm")) == entries
-    p = run("cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "3.2k")  # a quarter: no question
+    p = run(
+        "cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "3.2k"
+    )  # a quarter: no question
     assert p.returncode == 0 and "removed\t1" in p.stdout.decode()
     p = run("cache", "prune", "--cache-dir", str(tmp_path / "c"), "--max-size", "0", "--yes")
     assert p.returncode == 0 and list((tmp_path / "c").glob("??/*")) == []
@@ -216,7 +282,9 @@ def test_a_full_disk_leaves_no_cache_temps(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()
     assert (tmp_path / "c").is_dir()
-    assert [f.name for f in (tmp_path / "c").rglob("*") if f.is_file() and f.name != "CACHEDIR.TAG"] == []
+    assert [
+        f.name for f in (tmp_path / "c").rglob("*") if f.is_file() and f.name != "CACHEDIR.TAG"
+    ] == []
 
 
 def test_a_file_name_that_is_not_utf8_is_written_and_reported(tmp_path):
@@ -226,12 +294,33 @@ def test_a_file_name_that_is_not_utf8_is_written_and_reported(tmp_path):
     with open(name, "wb") as f:
         f.write(ARTICLE.encode("utf-8"))
     out = tmp_path / "out"
-    p = run("render", os.fsdecode(name), "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"))
+    p = run(
+        "render",
+        os.fsdecode(name),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert p.returncode == 0, p.stderr.decode()
-    manifest = json.loads(Path(os.fsdecode(os.path.join(os.fsencode(out), b"tin-\xff.json"))).read_bytes())
+    manifest = json.loads(
+        Path(os.fsdecode(os.path.join(os.fsencode(out), b"tin-\xff.json"))).read_bytes()
+    )
     assert manifest["source"].endswith("tin-\ufffd.txt")
-    p = run("batch", str(tmp_path / "in"), "-o", str(tmp_path / "b"), "--engine", "espeak", "--cache-dir",
-            str(tmp_path / "c"), "-j", "1")
+    p = run(
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(tmp_path / "b"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "1",
+    )
     assert p.returncode == 0, p.stderr.decode()
     assert "Traceback" not in p.stderr.decode()
     rows = json.loads((tmp_path / "b" / "report.json").read_text(encoding="utf-8"))["articles"]

@@ -15,8 +15,10 @@ def test_caps_headline_is_spoken_as_words_not_letters():
 
 
 def test_sub_marks_speak_the_alias_and_breaks_pause():
-    art = parse_article('Tin ngắn\n\nÔng <sub alias="Nờ Vê A">NVA</sub> phát biểu.<break time="700ms"/> '
-                        "Hội nghị kết thúc lúc 11h.\n".encode())
+    art = parse_article(
+        'Tin ngắn\n\nÔng <sub alias="Nờ Vê A">NVA</sub> phát biểu.<break time="700ms"/> '
+        "Hội nghị kết thúc lúc 11h.\n".encode()
+    )
     plan = build_plan(art, Normalizer(), pauses=Pauses(sentence=600))
     first = next(p for p in plan.units if "NVA" in p.written)
     assert "Nờ Vê A" in first.spoken and "NVA" not in first.spoken
@@ -27,25 +29,37 @@ def test_sub_marks_speak_the_alias_and_breaks_pause():
 
 
 def _units(text: str, **kw):
-    return build_plan(parse_article(f"Tin\n\n{text}\n".encode()), Normalizer(), narrate_headline=False, **kw).units
+    return build_plan(
+        parse_article(f"Tin\n\n{text}\n".encode()), Normalizer(), narrate_headline=False, **kw
+    ).units
 
 
 def test_units_end_only_where_a_reader_pauses():
-    units = _units("Tâm bão mạnh cấp 11, giật cấp 14 đi qua huyện Tuy An (Phú Yên) lúc 10 giờ; "
-                   "nhiệm kỳ 2020 - 2025 kết thúc.")
-    assert [u.written for u in units] == ["Tâm bão mạnh cấp 11,", "giật cấp 14 đi qua huyện Tuy An (Phú Yên)",
-                                          "lúc 10 giờ;", "nhiệm kỳ 2020 - 2025 kết thúc."]
+    units = _units(
+        "Tâm bão mạnh cấp 11, giật cấp 14 đi qua huyện Tuy An (Phú Yên) lúc 10 giờ; "
+        "nhiệm kỳ 2020 - 2025 kết thúc."
+    )
+    assert [u.written for u in units] == [
+        "Tâm bão mạnh cấp 11,",
+        "giật cấp 14 đi qua huyện Tuy An (Phú Yên)",
+        "lúc 10 giờ;",
+        "nhiệm kỳ 2020 - 2025 kết thúc.",
+    ]
     assert [u.pause_after_ms for u in units[:3]] == [300, 200, 300]
 
 
 def test_engine_text_limit_cuts_a_long_clause_without_a_pause():
-    text = ("Ban Chấp hành Đảng bộ huyện đã tổ chức hội nghị tổng kết công tác xây dựng Đảng và "
-            "triển khai nhiệm vụ trọng tâm của năm tới trước toàn thể cán bộ chủ chốt của các xã thị trấn.")
+    text = (
+        "Ban Chấp hành Đảng bộ huyện đã tổ chức hội nghị tổng kết công tác xây dựng Đảng và "
+        "triển khai nhiệm vụ trọng tâm của năm tới trước toàn thể cán bộ chủ chốt của các xã thị trấn."
+    )
     units = _units(text, max_spoken=95)
     assert len(units) >= 2 and all(len(u.spoken) <= 95 for u in units)
     assert [u.pause_after_ms for u in units[:-1]] == [0] * (len(units) - 1)
     assert " ".join(u.written for u in units) == text
-    cuts = {(a.tokens[-1].written, b.tokens[0].written) for a, b in zip(units, units[1:], strict=False)}
+    cuts = {
+        (a.tokens[-1].written, b.tokens[0].written) for a, b in zip(units, units[1:], strict=False)
+    }
     assert ("Chấp", "hành") not in cuts and ("nhiệm", "vụ") not in cuts
 
 
@@ -65,10 +79,15 @@ def test_quotes_are_not_spoken():
 
 
 def test_a_dropped_line_that_may_be_the_headline_is_a_warning_but_a_menu_is_not():
-    text = ("Hà Nội | Giá xăng tăng mạnh\nTrang chủ | Thời sự | Chính trị trong nước\n"
-            "Giá xăng tăng mạnh từ chiều nay\n\nSáng nay, Bộ Công Thương điều chỉnh giá xăng.\n")
+    text = (
+        "Hà Nội | Giá xăng tăng mạnh\nTrang chủ | Thời sự | Chính trị trong nước\n"
+        "Giá xăng tăng mạnh từ chiều nay\n\nSáng nay, Bộ Công Thương điều chỉnh giá xăng.\n"
+    )
     plan = build_plan(parse_article(text.encode()), Normalizer())
     said = [w for w in plan.warnings if "above the headline" in w]
     assert len(said) == 1 and "Hà Nội | Giá xăng tăng mạnh" in said[0]
     english = "Skip to main content and navigation menu\nGiá xăng tăng mạnh từ chiều nay\n\nSáng nay, giá tăng.\n"
-    assert not any("above the headline" in w for w in build_plan(parse_article(english.encode()), Normalizer()).warnings)
+    assert not any(
+        "above the headline" in w
+        for w in build_plan(parse_article(english.encode()), Normalizer()).warnings
+    )

@@ -8,14 +8,18 @@ from conftest import REPO
 
 
 def _ci_command(name: str) -> str:
-    m = re.search(rf"^{name}='(.*)'$", (REPO / ".ci" / "run").read_text(encoding="utf-8"), re.MULTILINE)
+    m = re.search(
+        rf"^{name}='(.*)'$", (REPO / ".ci" / "run").read_text(encoding="utf-8"), re.MULTILINE
+    )
     assert m, f".ci/run defines no {name}"
     return m.group(1)
 
 
 def test_ci_runs_exactly_the_readme_commands():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"^    (\S.*)$", readme.split("## Install and test")[1].split("\n## ")[0], re.MULTILINE)
+    blocks = re.findall(
+        r"^    (\S.*)$", readme.split("## Install and test")[1].split("\n## ")[0], re.MULTILINE
+    )
     assert blocks == [_ci_command("INSTALL"), _ci_command("TEST")]
 
 

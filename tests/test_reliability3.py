@@ -24,10 +24,17 @@ from newsvoice.pipeline.render import RenderOptions
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"
 
 
-def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, timeout=timeout,
-                          input=stdin, cwd=cwd, env={**os.environ, "NO_PROXY": "*"})
+def run(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        timeout=timeout,
+        input=stdin,
+        cwd=cwd,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
 
 
 def opts(tmp_path: Path, **kw) -> RenderOptions:
@@ -53,11 +60,14 @@ def test_batch_refuses_symlinks_planted_at_locks_and_slug_folders(tmp_path):
     out.mkdir()
     try:
         from newsvoice.pipeline.batch import item_slug
+
         slug = item_slug(src)
     except ImportError:  # before the fix the folder was the plain slug
         slug = "tin"
-    victims = {tmp_path / "victimlocks": {f"{slug}.lock": b"precious"},
-               tmp_path / "victimdir": {"tin.json": b"precious json", ".tin.wav.part-abc": b"keep"}}
+    victims = {
+        tmp_path / "victimlocks": {f"{slug}.lock": b"precious"},
+        tmp_path / "victimdir": {"tin.json": b"precious json", ".tin.wav.part-abc": b"keep"},
+    }
     for folder, files in victims.items():
         folder.mkdir()
         for name, data in files.items():
@@ -88,7 +98,9 @@ def test_batch_folder_is_a_function_of_the_source_alone(tmp_path):
     assert [r.status for r in both] == ["skipped", "ok"]  # a is not rendered twice
     assert both[0].slug == alone[0].slug != both[1].slug
     assert [r.status for r in run_batch([b], out, o, BatchOptions(jobs=1))] == ["skipped"]
-    assert sorted(d.name for d in out.iterdir() if d.is_dir()) == sorted([".locks", both[0].slug, both[1].slug])
+    assert sorted(d.name for d in out.iterdir() if d.is_dir()) == sorted(
+        [".locks", both[0].slug, both[1].slug]
+    )
 
 
 # ---------------------------------------------------------------- 4. outputs over inputs
@@ -98,8 +110,20 @@ def test_batch_output_inside_its_input_folder_does_not_collect_itself(tmp_path):
     inp = tmp_path / "in"
     inp.mkdir()
     (inp / "tin.txt").write_text(ARTICLE, encoding="utf-8")
-    args = ["batch", str(inp), "-o", str(inp / "out"), "--engine", "espeak", "--cache-dir",
-            str(tmp_path / "c"), "-j", "1", "-q", "--review"]
+    args = [
+        "batch",
+        str(inp),
+        "-o",
+        str(inp / "out"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "1",
+        "-q",
+        "--review",
+    ]
     for _ in range(2):
         p = run(*args)
         assert p.returncode == 0, p.stderr.decode()
@@ -152,19 +176,34 @@ def server() -> Iterator[str]:
 def test_url_credentials_never_reach_messages_reports_manifests_or_folders(server, tmp_path):
     url = f"http://editor:s3cret@{server}/tin/bao-lu.txt?token=t0ps3cr3t&page=2"
     out = tmp_path / "out"
-    p = run("batch", url, f"http://editor:s3cret@{server}/mat?access_token=t0ps3cr3t", "-o", str(out),
-            "--engine", "espeak", "--cache-dir", str(tmp_path / "c"), "-j", "1")
+    p = run(
+        "batch",
+        url,
+        f"http://editor:s3cret@{server}/mat?access_token=t0ps3cr3t",
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-j",
+        "1",
+    )
     assert p.returncode == 3, p.stderr.decode()
     written = [p.stderr] + [f.read_bytes() for f in out.rglob("*") if f.is_file()]
     names = [str(f) for f in out.rglob("*")]
     assert written and not any(b"s3cret" in w or b"t0ps3cr3t" in w for w in written)
-    assert not any("s3cret" in n or "t0ps3cr3t" in n or "token" in n or "page" in n for n in names), names
+    assert not any(
+        "s3cret" in n or "t0ps3cr3t" in n or "token" in n or "page" in n for n in names
+    ), names
     report = json.loads((out / "report.json").read_text("utf-8"))
     ok = [r for r in report["articles"] if r["status"] == "ok"]
     assert len(ok) == 1 and "editor:***@" in ok[0]["file"] and "token=***" in ok[0]["file"]
     manifest = json.loads(next(out.glob("bao-lu-*/bao-lu*.json")).read_text("utf-8"))
     assert "***" in manifest["source"]
-    p = run("render", url.replace("bao-lu", "khong-co"), "-o", str(tmp_path / "r"), "--engine", "espeak")
+    p = run(
+        "render", url.replace("bao-lu", "khong-co"), "-o", str(tmp_path / "r"), "--engine", "espeak"
+    )
     err = one_line_error(p)
     assert "s3cret" not in err and "t0ps3cr3t" not in err and "HTTP 404" in err
 
@@ -180,11 +219,14 @@ def test_a_rerender_removes_the_previous_renders_other_outputs(tmp_path):
     assert run("render", str(src), "-o", str(out), "--subs", "srt,vtt,ttml", *c).returncode == 0
     (out / "tin.notes.txt").write_text("mine", encoding="utf-8")  # not ours: kept
     (out / "other.vtt").write_text("WEBVTT\n", encoding="utf-8")
-    p = run("render", str(src), "-o", str(out), "--subs", "srt", "--format", "mp3", "--speed", "1.2", *c)
+    p = run(
+        "render", str(src), "-o", str(out), "--subs", "srt", "--format", "mp3", "--speed", "1.2", *c
+    )
     assert p.returncode == 0, p.stderr.decode()
     manifest = json.loads((out / "tin.json").read_text("utf-8"))
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*manifest["outputs"].values(), "tin.json", "tin.notes.txt", "other.vtt"])
+        [*manifest["outputs"].values(), "tin.json", "tin.notes.txt", "other.vtt"]
+    )
     assert not (out / "tin.wav").exists() and not (out / "tin.vtt").exists()
 
 
@@ -193,8 +235,12 @@ def test_a_rerender_removes_the_previous_renders_other_outputs(tmp_path):
 
 def test_review_pages_never_replace_inputs_or_other_files(tmp_path):
     page = tmp_path / "tin.html"
-    page.write_text("<html><body><h1>Bão lũ miền Trung gây thiệt hại</h1><p>" + ARTICLE.splitlines()[2]
-                    + " Người dân đã được sơ tán kịp thời trước khi lũ về.</p></body></html>", encoding="utf-8")
+    page.write_text(
+        "<html><body><h1>Bão lũ miền Trung gây thiệt hại</h1><p>"
+        + ARTICLE.splitlines()[2]
+        + " Người dân đã được sơ tán kịp thời trước khi lũ về.</p></body></html>",
+        encoding="utf-8",
+    )
     before = page.read_bytes()
     c = ["--engine", "espeak", "--cache-dir", str(tmp_path / "c"), "-q"]
     p = run("render", str(page), "-o", str(tmp_path), "--review", *c)
@@ -217,8 +263,9 @@ def test_review_pages_never_replace_inputs_or_other_files(tmp_path):
 # ---------------------------------------------------------------- 7. bounded reads
 
 
-@pytest.mark.parametrize("args", [["check", "/dev/zero"], ["review", "/dev/zero"],
-                                  ["--config", "/dev/zero", "voices"]])
+@pytest.mark.parametrize(
+    "args", [["check", "/dev/zero"], ["review", "/dev/zero"], ["--config", "/dev/zero", "voices"]]
+)
 def test_devices_are_refused_before_reading(args):
     t0 = time.monotonic()
     err = one_line_error(run(*args, timeout=30))
@@ -240,12 +287,29 @@ def test_a_fifo_or_device_in_the_caches_is_not_read(tmp_path):
     (meta,) = (tmp_path / "cache" / "renders").glob("*/*/meta.json")
     meta.unlink()
     meta.symlink_to("/dev/zero")
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "render", str(src), "-o", str(tmp_path / "b"),
-                        "--engine", "espeak", "--cache-dir", str(tmp_path / "cache"), "-q"],
-                       capture_output=True, timeout=60)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvoice",
+            "render",
+            str(src),
+            "-o",
+            str(tmp_path / "b"),
+            "--engine",
+            "espeak",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "-q",
+        ],
+        capture_output=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr.decode()
     again = json.loads((tmp_path / "b" / "tin.json").read_text("utf-8"))
-    assert again["totals"]["engine_calls"] == 1 and abs(again["duration_s"] - first.duration_s) < 0.05
+    assert (
+        again["totals"]["engine_calls"] == 1 and abs(again["duration_s"] - first.duration_s) < 0.05
+    )
     assert not os.path.exists(meta) or os.path.isfile(meta)  # the planted link was dropped
 
 
@@ -259,7 +323,9 @@ def test_a_memo_meta_with_wrong_types_is_a_miss_not_a_traceback(tmp_path):
     doc["result"]["duration_s"] = "long"
     meta.write_text(json.dumps(doc))
     p = run("render", str(src), "-o", str(tmp_path / "b"), *c)
-    assert p.returncode == 0 and b"Traceback" not in p.stderr and b"Logging error" not in p.stderr, p.stderr
+    assert (
+        p.returncode == 0 and b"Traceback" not in p.stderr and b"Logging error" not in p.stderr
+    ), p.stderr
 
 
 # ---------------------------------------------------------------- 12. non-UTF-8 names
@@ -281,8 +347,16 @@ def test_non_utf8_names_review_and_align(tmp_path):
     rec = os.path.join(folder, b"rec\xff.wav")
     with open(os.path.join(out, b"tin\xff\xfe.wav"), "rb") as a, open(rec, "wb") as b:
         b.write(a.read())
-    p = run("align", os.fsdecode(name), os.fsdecode(rec), "-o", str(tmp_path / "aout"), "-q",
-            "--cache-dir", str(tmp_path / "c"))
+    p = run(
+        "align",
+        os.fsdecode(name),
+        os.fsdecode(rec),
+        "-o",
+        str(tmp_path / "aout"),
+        "-q",
+        "--cache-dir",
+        str(tmp_path / "c"),
+    )
     assert p.returncode == 0 and b"Traceback" not in p.stderr, p.stderr.decode()
     with open(os.path.join(os.fsencode(tmp_path / "aout"), b"rec\xff.json"), "rb") as f:
         doc = json.loads(f.read())
@@ -296,7 +370,9 @@ def test_prune_skips_an_entry_it_cannot_delete(tmp_path):
     src = tmp_path / "tin.txt"
     src.write_text(ARTICLE, encoding="utf-8")
     c = ["--cache-dir", str(tmp_path / "c")]
-    assert run("render", str(src), "-o", str(tmp_path / "a"), "--engine", "espeak", *c).returncode == 0
+    assert (
+        run("render", str(src), "-o", str(tmp_path / "a"), "--engine", "espeak", *c).returncode == 0
+    )
     from newsvoice.cache.phrases import PhraseCache
     from newsvoice.cache.prune import info
 
@@ -350,8 +426,11 @@ def test_a_docx_table_without_grid_is_skipped_not_a_traceback(tmp_path):
 def test_deeply_nested_ttml_is_read_without_recursion(tmp_path):
     path = tmp_path / "sau.ttml"
     inner = "<span>" * 1200 + "Xin chào" + "</span>" * 1200
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
-                    f'<p begin="00:00:01.000" end="00:00:03.000">{inner}</p></div></body></tt>', encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><tt xmlns="http://www.w3.org/ns/ttml"><body><div>'
+        f'<p begin="00:00:01.000" end="00:00:03.000">{inner}</p></div></body></tt>',
+        encoding="utf-8",
+    )
     p = run("check", str(path))
     assert b"Traceback" not in p.stderr and b"RecursionError" not in p.stderr, p.stderr.decode()
     assert p.returncode in (0, 1)
@@ -399,8 +478,14 @@ else:
 def test_ctrl_c_during_espeak_synthesis_is_not_swallowed():
     """sigint-swallowed.sh: the interrupt lands in the ctypes callback; it must stop the synthesis."""
     for delay in ("0.05", "0.15", "0.3"):
-        p = subprocess.run([sys.executable, "-c", _SIGINT_SCRIPT, delay], capture_output=True, timeout=60)
-        assert p.stdout.decode().split()[:1] == ["interrupted"], (delay, p.stdout, p.stderr.decode()[-300:])
+        p = subprocess.run(
+            [sys.executable, "-c", _SIGINT_SCRIPT, delay], capture_output=True, timeout=60
+        )
+        assert p.stdout.decode().split()[:1] == ["interrupted"], (
+            delay,
+            p.stdout,
+            p.stderr.decode()[-300:],
+        )
         assert b"Exception ignored" not in p.stderr
 
 
@@ -409,9 +494,23 @@ def test_ctrl_c_during_espeak_synthesis_is_not_swallowed():
 
 def test_an_empty_or_blank_sub_mark_renders(tmp_path):
     src = tmp_path / "tin.txt"
-    src.write_text('Tin vắn\n\nSáng nay, <sub alias="Ủy ban nhân dân"></sub> xã họp dân. '
-                   'Chiều nay, <sub alias="Hội đồng">   </sub> họp tiếp về đê điều.\n', encoding="utf-8")
-    p = run("render", str(src), "-o", str(tmp_path / "out"), "--engine", "espeak", "--cache-dir",
-            str(tmp_path / "c"), "-q")
-    assert p.returncode == 0 and b"Traceback" not in p.stderr and b"panic" not in p.stderr, p.stderr.decode()
+    src.write_text(
+        'Tin vắn\n\nSáng nay, <sub alias="Ủy ban nhân dân"></sub> xã họp dân. '
+        'Chiều nay, <sub alias="Hội đồng">   </sub> họp tiếp về đê điều.\n',
+        encoding="utf-8",
+    )
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(tmp_path / "out"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "-q",
+    )
+    assert p.returncode == 0 and b"Traceback" not in p.stderr and b"panic" not in p.stderr, (
+        p.stderr.decode()
+    )
     assert "Ủy ban nhân dân" in (tmp_path / "out" / "tin.srt").read_text("utf-8")

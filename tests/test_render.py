@@ -34,7 +34,10 @@ def test_render_writes_audio_subtitles_manifest(sample_render):
     src, tmp, res = sample_render
     out = tmp / "out"
     assert sorted(p.name for p in out.iterdir()) == [
-        "dai-loc-party-building.json", "dai-loc-party-building.srt", "dai-loc-party-building.wav"]
+        "dai-loc-party-building.json",
+        "dai-loc-party-building.srt",
+        "dai-loc-party-building.wav",
+    ]
     with wave.open(str(out / "dai-loc-party-building.wav")) as w:
         assert (w.getframerate(), w.getnchannels()) == (48000, 1)
         assert w.getnframes() / 48000 == pytest.approx(res.duration_s)
@@ -43,7 +46,9 @@ def test_render_writes_audio_subtitles_manifest(sample_render):
 
 def test_every_cue_sits_on_its_speech(sample_render):
     _, tmp, _ = sample_render
-    rep = sync_report(tmp / "out/dai-loc-party-building.srt", tmp / "out/dai-loc-party-building.wav")
+    rep = sync_report(
+        tmp / "out/dai-loc-party-building.srt", tmp / "out/dai-loc-party-building.wav"
+    )
     assert rep["gaps_with_speech"] == 0
     assert rep["uncovered_frames"] == 0
     assert rep["max_onset_lag"] <= 0.1  # every cue starts within 100 ms of its speech
@@ -53,10 +58,26 @@ def test_shared_checker_agrees(sample_render):
     _, tmp, _ = sample_render
     checker = shared_path("eval/check_subs.py")
     out = tmp / "out"
-    p = subprocess.run([sys.executable, str(checker), str(out / "dai-loc-party-building.srt"),
-                        "--audio", str(out / "dai-loc-party-building.wav"), "--max-chars", "999",
-                        "--max-lines", "99", "--max-dur", "999", "--min-dur", "0"],
-                       capture_output=True, text=True, env=_ffmpeg_env())
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(checker),
+            str(out / "dai-loc-party-building.srt"),
+            "--audio",
+            str(out / "dai-loc-party-building.wav"),
+            "--max-chars",
+            "999",
+            "--max-lines",
+            "99",
+            "--max-dur",
+            "999",
+            "--min-dur",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        env=_ffmpeg_env(),
+    )
     summary = p.stdout.strip().splitlines()[-1]
     assert "speech_in_gaps=0" in summary, p.stdout
 
@@ -71,9 +92,11 @@ def _ffmpeg_env() -> dict:
 
 def test_cue_text_is_the_written_article_text(sample_render):
     _, tmp, _ = sample_render
-    text = " ".join(c.content.replace("\n", " ") for c in cues(tmp / "out/dai-loc-party-building.srt"))
+    text = " ".join(
+        c.content.replace("\n", " ") for c in cues(tmp / "out/dai-loc-party-building.srt")
+    )
     assert "ngày 11/01," in text and "HĐND" in text and "109,1%" in text  # written, not spoken
-    assert "Are you sure" not in text and "Nhật Duy" not in text      # web junk and byline dropped
+    assert "Are you sure" not in text and "Nhật Duy" not in text  # web junk and byline dropped
 
 
 def test_manifest_lists_units_with_written_and_spoken(sample_render):
@@ -102,7 +125,9 @@ def test_manifest_word_timeline_covers_the_narration(sample_render):
     for c in m["cues"]:
         first = words[c["words"][0]]
         assert first["start"] - 0.041 <= c["start"] <= first["start"] + 0.001
-        assert c["text"].replace("\n", " ") == " ".join(w["text"] for w in words[c["words"][0]:c["words"][1]])
+        assert c["text"].replace("\n", " ") == " ".join(
+            w["text"] for w in words[c["words"][0] : c["words"][1]]
+        )
     one = next(w for w in words if w["text"] == "HĐND")
     assert one["spoken"] == "hội đồng nhân dân" and one["end"] - one["start"] > 0.3
 
@@ -110,9 +135,19 @@ def test_manifest_word_timeline_covers_the_narration(sample_render):
 def test_no_pause_at_mid_clause_cuts_and_no_word_split(sample_render):
     _, tmp, _ = sample_render
     out = tmp / "out"
-    p = subprocess.run([sys.executable, str(shared_path("eval/phrasing.py")), str(out / "dai-loc-party-building.srt"),
-                        str(out / "dai-loc-party-building.wav"), "--split-words"],
-                       capture_output=True, text=True, env=_ffmpeg_env(), timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(shared_path("eval/phrasing.py")),
+            str(out / "dai-loc-party-building.srt"),
+            str(out / "dai-loc-party-building.wav"),
+            "--split-words",
+        ],
+        capture_output=True,
+        text=True,
+        env=_ffmpeg_env(),
+        timeout=300,
+    )
     summary = dict(kv.split("=") for kv in p.stdout.split()[1:])
     assert summary["inserted_pauses"] == "0" and summary["word_splits"] == "0", p.stdout
 
@@ -170,6 +205,13 @@ def test_progress_reports_every_stage_in_order(tmp_path):
     seen: list[tuple[str, int, int | None]] = []
     render(src, tmp_path / "out", _opts(tmp_path), progress=lambda *a: seen.append(a))
     stages = list(dict.fromkeys(s for s, _, _ in seen))
-    assert stages == ["synthesising", "assembling", "cutting subtitles", "loudness", "encoding", "writing"]
+    assert stages == [
+        "synthesising",
+        "assembling",
+        "cutting subtitles",
+        "loudness",
+        "encoding",
+        "writing",
+    ]
     synth = [(d, t) for s, d, t in seen if s == "synthesising"]
     assert synth[-1][0] == synth[-1][1] >= 3  # counted unit by unit to the end

@@ -17,7 +17,9 @@ from newsvoice.audio.track import resample
 def test_matches_resample_poly(rate, n):
     x = (np.random.default_rng(n).standard_normal(n) * 9000).clip(-32768, 32767).astype(np.int16)
     g = gcd(rate, 48000)
-    ref = np.clip(np.round(resample_poly(x.astype(np.float32), 48000 // g, rate // g)), -32768, 32767)
+    ref = np.clip(
+        np.round(resample_poly(x.astype(np.float32), 48000 // g, rate // g)), -32768, 32767
+    )
     got = resample(x, rate)
     assert got.dtype == np.int16 and len(got) == len(ref)
     assert np.abs(got.astype(int) - ref.astype(int)).max() <= 1

@@ -32,11 +32,21 @@ from newsvoice.outputs.review import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
-HOSTILE = '</script><script>window.pwned=1;alert(1)</script><img src=x onerror="window.pwned=2;alert(2)">'
+HOSTILE = (
+    '</script><script>window.pwned=1;alert(1)</script><img src=x onerror="window.pwned=2;alert(2)">'
+)
 
 ARTICLE = """Báo Quảng Nam
 Đại Lộc ra quân nạo vét kênh mương trước mùa khô
@@ -51,20 +61,41 @@ Huyện đặt mục tiêu bảo đảm nước tưới cho 4.500 ha lúa vụ �
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_PROXY": "*"}
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, cwd=cwd,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 def manifest(**over) -> dict:
     """A small manifest in today's render format (no words/outputs/per-cue spoken)."""
     m = {
-        "newsvoice": "0.1.0", "source": "in/story.txt", "engine": "espeak", "voice": "vi", "speed": 1.0,
-        "duration_s": 9.0, "headline": "Tin thử",
-        "loudness": {"preset": "ebu-r128", "target_lufs": -23.0, "target_true_peak_dbtp": -1.0,
-                     "integrated_lufs": -23.0, "lra_lu": 2.1, "true_peak_dbtp": -3.5},
+        "newsvoice": "0.1.0",
+        "source": "in/story.txt",
+        "engine": "espeak",
+        "voice": "vi",
+        "speed": 1.0,
+        "duration_s": 9.0,
+        "headline": "Tin thử",
+        "loudness": {
+            "preset": "ebu-r128",
+            "target_lufs": -23.0,
+            "target_true_peak_dbtp": -1.0,
+            "integrated_lufs": -23.0,
+            "lra_lu": 2.1,
+            "true_peak_dbtp": -3.5,
+        },
         "units": [
             {"written": "Tin thử", "spoken": "Tin thử", "start": 0.3, "end": 1.2},
-            {"written": "Sáng 11/01,", "spoken": "Sáng mười một tháng một,", "start": 1.5, "end": 3.0},
+            {
+                "written": "Sáng 11/01,",
+                "spoken": "Sáng mười một tháng một,",
+                "start": 1.5,
+                "end": 3.0,
+            },
             {"written": "UBND họp.", "spoken": "ủy ban nhân dân họp.", "start": 3.2, "end": 5.0},
             {"written": "Hết tin.", "spoken": "Hết tin.", "start": 5.6, "end": 8.2},
         ],
@@ -75,17 +106,33 @@ def manifest(**over) -> dict:
         ],
         "dropped": [{"text": "Chia sẻ bài viết", "reason": "share"}],
         "warnings": ["cue 2: reading speed 23.1 cps above 20", "phrase has nothing to say: '…'"],
-        "settings": {"audio_format": "wav", "subs": ["srt"],
-                     "cues": {"max_chars": 42, "max_lines": 2, "min_dur": 5 / 6, "max_dur": 7.0,
-                              "gap_frames": 2, "fps": 25.0, "max_cps": 20.0}},
+        "settings": {
+            "audio_format": "wav",
+            "subs": ["srt"],
+            "cues": {
+                "max_chars": 42,
+                "max_lines": 2,
+                "min_dur": 5 / 6,
+                "max_dur": 7.0,
+                "gap_frames": 2,
+                "fps": 25.0,
+                "max_cps": 20.0,
+            },
+        },
     }
     m.update(over)
     return m
 
 
 def cue_items(page: str) -> list[tuple[float, float]]:
-    return [(float(a), float(b)) for a, b in re.findall(r'<li class="cue[^"]*"[^>]*data-start="([\d.]+)" '
-                                                        r'data-end="([\d.]+)"', page)]
+    return [
+        (float(a), float(b))
+        for a, b in re.findall(
+            r'<li class="cue[^"]*"[^>]*data-start="([\d.]+)" '
+            r'data-end="([\d.]+)"',
+            page,
+        )
+    ]
 
 
 def script_data(page: str) -> dict:
@@ -108,7 +155,8 @@ def test_page_has_one_cue_element_per_cue_with_times_text_spoken_and_findings():
     assert views[1]["cps"] == round(len("Sáng 11/01, UBND họp.") / 3.72, 1)
     # the render's warning is attached to cue 2 and to no other cue
     assert [f["message"] for f in views[1]["findings"] if f["rule"] == "render"] == [
-        "reading speed 23.1 cps above 20"]
+        "reading speed 23.1 cps above 20"
+    ]
     assert not any(f["rule"] == "render" for v in (views[0], views[2]) for f in v["findings"])
     assert 'src="story.wav"' in page and "<audio" in page
     assert "Chia sẻ bài viết" in page and "share" in page
@@ -126,15 +174,19 @@ def test_check_findings_reach_their_cue():
 
 def test_a_finding_said_by_render_and_check_is_shown_once():
     m = manifest()
-    m["cues"][1].update(end=4.48, text="Sáng 11/01, UBND huyện Đại Lộc họp bàn\nviệc nạo vét kênh mương nội đồng.")
+    m["cues"][1].update(
+        end=4.48, text="Sáng 11/01, UBND huyện Đại Lộc họp bàn\nviệc nạo vét kênh mương nội đồng."
+    )
     assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["render"]
     m["warnings"] = []
     assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["reading-speed"]
 
 
 def test_lead_fields_are_used_when_present():
-    m = manifest(outputs={"audio": "story.mp3", "srt": "story.srt"},
-                 words=[{"text": "Tin", "start": 0.3, "end": 0.6}])
+    m = manifest(
+        outputs={"audio": "story.mp3", "srt": "story.srt"},
+        words=[{"text": "Tin", "start": 0.3, "end": 0.6}],
+    )
     m["cues"][1]["spoken"] = "đọc khác hẳn"
     m["cues"][1]["words"] = [0, 1]
     assert cue_views(m)[1]["spoken"] == "đọc khác hẳn"
@@ -151,15 +203,28 @@ def test_lead_fields_are_used_when_present():
 
 
 def test_split_warnings():
-    by_cue, general = split_warnings(["cue 12: reading speed 23.1 cps above 20", "cue 3: 0.50s is shorter",
-                                      "cue 12: text does not fit", "something else"])
-    assert by_cue == {12: ["reading speed 23.1 cps above 20", "text does not fit"], 3: ["0.50s is shorter"]}
+    by_cue, general = split_warnings(
+        [
+            "cue 12: reading speed 23.1 cps above 20",
+            "cue 3: 0.50s is shorter",
+            "cue 12: text does not fit",
+            "something else",
+        ]
+    )
+    assert by_cue == {
+        12: ["reading speed 23.1 cps above 20", "text does not fit"],
+        3: ["0.50s is shorter"],
+    }
     assert general == ["something else"]
 
 
 def test_hostile_article_text_is_escaped_everywhere():
-    m = manifest(headline=HOSTILE, source=HOSTILE, warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
-                 dropped=[{"text": HOSTILE, "reason": HOSTILE}])
+    m = manifest(
+        headline=HOSTILE,
+        source=HOSTILE,
+        warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
+        dropped=[{"text": HOSTILE, "reason": HOSTILE}],
+    )
     m["units"][0].update(written=HOSTILE, spoken=HOSTILE)
     m["cues"][0]["text"] = HOSTILE
     page = build_page(m, 'a"b<c>.wav')
@@ -194,11 +259,32 @@ def test_not_a_manifest_is_an_input_error():
 
 
 def test_index_lists_every_article_and_escapes():
-    rows = [{"file": HOSTILE, "status": "ok", "duration": 61.5, "cues": 20, "loudness": "-23.0",
-             "warnings": ["cue 2: fast"], "warning_count": 1, "error": "", "page": "a/a.html",
-             "links": [("review", "a/a.html"), ("audio", "a/a.wav")]},
-            {"file": "b.txt", "status": "failed", "duration": None, "cues": None, "loudness": "",
-             "warnings": [], "warning_count": 0, "error": "b.txt: empty", "page": None, "links": []}]
+    rows = [
+        {
+            "file": HOSTILE,
+            "status": "ok",
+            "duration": 61.5,
+            "cues": 20,
+            "loudness": "-23.0",
+            "warnings": ["cue 2: fast"],
+            "warning_count": 1,
+            "error": "",
+            "page": "a/a.html",
+            "links": [("review", "a/a.html"), ("audio", "a/a.wav")],
+        },
+        {
+            "file": "b.txt",
+            "status": "failed",
+            "duration": None,
+            "cues": None,
+            "loudness": "",
+            "warnings": [],
+            "warning_count": 0,
+            "error": "b.txt: empty",
+            "page": None,
+            "links": [],
+        },
+    ]
     page = build_index(rows)
     assert page.count('<tr class="article"') == 2
     assert "<img" not in page and 'href="a/a.wav"' in page and "b.txt: empty" in page
@@ -211,8 +297,11 @@ def test_index_lists_every_article_and_escapes():
 def _write_wav(path: Path, x: np.ndarray, width: int) -> None:
     full = (1 << (8 * width - 1)) - 1
     ints = np.round(x * full).astype(np.int32)
-    raw = ints.astype("<i2").tobytes() if width == 2 else \
-        np.stack([(ints >> s) & 0xFF for s in (0, 8, 16)], axis=1).astype(np.uint8).tobytes()
+    raw = (
+        ints.astype("<i2").tobytes()
+        if width == 2
+        else np.stack([(ints >> s) & 0xFF for s in (0, 8, 16)], axis=1).astype(np.uint8).tobytes()
+    )
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(width)
@@ -242,7 +331,9 @@ def test_envelope_of_mp3_goes_through_ffmpeg(tmp_path):
     x = np.zeros(48000 * 2)
     x[48000:] = 0.5 * np.sin(np.arange(48000) * 2 * np.pi * 440 / 48000)
     _write_wav(wav, x, 2)
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(wav), "-b:a", "64k", str(mp3)], check=True)
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(wav), "-b:a", "64k", str(mp3)], check=True
+    )
     peaks = audio_peaks(mp3, points=20)
     assert max(peaks[:9]) < 0.05 and min(peaks[11:19]) > 0.8
     assert envelope(np.zeros(0)) == []
@@ -257,8 +348,21 @@ def rendered(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("review")
     src = root / "dai-loc.txt"
     src.write_text(ARTICLE, encoding="utf-8")
-    p = run("render", str(src), "-o", str(root / "out"), "--engine", "espeak", "--subs", "srt,vtt",
-            "--max-cps", "14", "--cache-dir", str(root / "cache"), "--review")
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(root / "out"),
+        "--engine",
+        "espeak",
+        "--subs",
+        "srt,vtt",
+        "--max-cps",
+        "14",
+        "--cache-dir",
+        str(root / "cache"),
+        "--review",
+    )
     assert p.returncode == 0, p.stderr.decode()
     page = root / "out" / "dai-loc.html"
     assert str(page) in p.stdout.decode().split()
@@ -269,10 +373,21 @@ def rendered(tmp_path_factory) -> Path:
 def hostile_render(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile")
     src = root / "hostile.txt"
-    src.write_text(f"Tin nóng {HOSTILE} hôm nay\n\nÔng A viết {HOSTILE} trên mạng vào sáng 11/01.\n",
-                   encoding="utf-8")
-    p = run("render", str(src), "-o", str(root / "out"), "--engine", "espeak",
-            "--cache-dir", str(root / "cache"), "--review")
+    src.write_text(
+        f"Tin nóng {HOSTILE} hôm nay\n\nÔng A viết {HOSTILE} trên mạng vào sáng 11/01.\n",
+        encoding="utf-8",
+    )
+    p = run(
+        "render",
+        str(src),
+        "-o",
+        str(root / "out"),
+        "--engine",
+        "espeak",
+        "--cache-dir",
+        str(root / "cache"),
+        "--review",
+    )
     assert p.returncode == 0, p.stderr.decode()
     return root / "out" / "hostile.html"
 
@@ -283,7 +398,9 @@ def test_render_review_page_matches_its_srt_and_audio(rendered):
     items = cue_items(page)
     assert len(items) == len(subs) >= 4
     for (s, e), sub in zip(items, subs, strict=True):
-        assert abs(s - sub.start.total_seconds()) < 0.002 and abs(e - sub.end.total_seconds()) < 0.002
+        assert (
+            abs(s - sub.start.total_seconds()) < 0.002 and abs(e - sub.end.total_seconds()) < 0.002
+        )
     assert 'src="dai-loc.wav"' in page and "data:audio" not in page
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "page must not reach the network"
     data = script_data(page)
@@ -310,8 +427,17 @@ def test_review_command_into_a_missing_folder_fails_cleanly(rendered, tmp_path):
     assert not (tmp_path / "nope").exists()
 
 
-@pytest.mark.parametrize("content", [None, b"{not json", b'{"units": []}', b'{"cues": [{"text": "x"}]}',
-                                     b'{"cues": ["x"]}', b"\xff\xfe\x00"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        b"{not json",
+        b'{"units": []}',
+        b'{"cues": [{"text": "x"}]}',
+        b'{"cues": ["x"]}',
+        b"\xff\xfe\x00",
+    ],
+)
 def test_review_command_rejects_bad_manifests(tmp_path, content):
     path = tmp_path / "m.json"
     if content is not None:
@@ -330,7 +456,9 @@ def test_review_command_rejects_bad_manifests(tmp_path, content):
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium; .ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright not installed (pip install -e '.[dev]')"
+    )
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
@@ -341,7 +469,9 @@ class Watched:
     """A page with its console errors, uncaught exceptions and dialogs recorded."""
 
     def __init__(self, browser, path: Path, width: int = 1280, height: int = 720):
-        self.context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        self.context = browser.new_context(
+            viewport={"width": width, "height": height}, accept_downloads=True
+        )
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -354,7 +484,9 @@ class Watched:
 
         self.page.on("dialog", on_dialog)
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("document.getElementById('audio').readyState >= 1", timeout=15000)
+        self.page.wait_for_function(
+            "document.getElementById('audio').readyState >= 1", timeout=15000
+        )
 
     def close(self):
         self.context.close()
@@ -394,12 +526,17 @@ def test_browser_keyboard_moves_between_cues_and_plays(review_page, rendered):
     page.keyboard.press("ArrowLeft")
     assert abs(page.evaluate(now) - subs[0].start.total_seconds()) < 0.01
     # play from just before cue 2: the highlight and the caption follow the audio into cue 2
-    page.evaluate(f"document.getElementById('audio').currentTime = {subs[1].start.total_seconds() - 0.3}")
+    page.evaluate(
+        f"document.getElementById('audio').currentTime = {subs[1].start.total_seconds() - 0.3}"
+    )
     page.keyboard.press(" ")
-    page.wait_for_function("""() => {
+    page.wait_for_function(
+        """() => {
         const a = document.getElementById('audio'), c = document.querySelector('#cues .cue.current');
         return !a.paused && c && c.dataset.n === '2' && +c.dataset.start <= a.currentTime
-               && a.currentTime < +c.dataset.end; }""", timeout=10000)
+               && a.currentTime < +c.dataset.end; }""",
+        timeout=10000,
+    )
     assert page.locator("#caption .line").all_inner_texts() == subs[1].content.split("\n")
     page.keyboard.press(" ")
     assert page.evaluate("document.getElementById('audio').paused")
@@ -411,7 +548,12 @@ def test_browser_screenshot_is_not_blank(review_page, tmp_path):
     # at 1280x720 the frame, the player and the first cue are all on the first screen
     for sel in ("#frame", "#audio", "#cues .cue >> nth=0"):
         box = page.locator(sel).bounding_box()
-        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= 1280, sel
+        assert (
+            box
+            and box["y"] >= 0
+            and box["y"] + box["height"] <= 720
+            and box["x"] + box["width"] <= 1280
+        ), sel
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     page.locator("#cues .cue").nth(1).click()
     shot = tmp_path / "page.png"
@@ -436,7 +578,8 @@ def _image_stats(context, png: Path) -> dict:
     p = context.new_page()
     try:
         url = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
-        return p.evaluate("""async (url) => {
+        return p.evaluate(
+            """async (url) => {
             const img = new Image(); img.src = url; await img.decode();
             const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
             const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
@@ -448,7 +591,9 @@ def _image_stats(context, png: Path) -> dict:
             }
             const mean = sum / n;
             return {std: Math.sqrt(sq / n - mean * mean), colors: colors.size, w: c.width, h: c.height};
-        }""", url)
+        }""",
+            url,
+        )
     finally:
         p.close()
 
@@ -494,8 +639,12 @@ def test_browser_lexicon_round_trip(browser, rendered, tmp_path):
         assert w.errors == []
     finally:
         w.close()
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "normalize", "--lexicon", str(lexicon)],
-                       input="Huyện Đại Lộc họp.".encode(), capture_output=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "newsvoice", "normalize", "--lexicon", str(lexicon)],
+        input="Huyện Đại Lộc họp.".encode(),
+        capture_output=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr.decode()
     assert "Đại Lộc thân yêu" in p.stdout.decode()
 
@@ -513,7 +662,9 @@ def _assert_inert(w: Watched) -> None:
 def test_browser_hostile_render_stays_inert(browser, hostile_render):
     w = Watched(browser, hostile_render)
     try:
-        manifest_cues = json.loads(hostile_render.with_suffix(".json").read_text(encoding="utf-8"))["cues"]
+        manifest_cues = json.loads(hostile_render.with_suffix(".json").read_text(encoding="utf-8"))[
+            "cues"
+        ]
         shown = w.page.locator("#cues .written").all_inner_texts()
         assert shown == [c["text"] for c in manifest_cues]
         assert any("onerror" in t for t in shown)  # the markup is there, as text
@@ -526,8 +677,12 @@ def test_browser_hostile_render_stays_inert(browser, hostile_render):
 
 def test_browser_hostile_manifest_fields_stay_inert(browser, tmp_path):
     """Every text field of a manifest carries markup; the page still has only its own elements."""
-    m = manifest(headline=HOSTILE, source=HOSTILE, warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
-                 dropped=[{"text": HOSTILE, "reason": HOSTILE}])
+    m = manifest(
+        headline=HOSTILE,
+        source=HOSTILE,
+        warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
+        dropped=[{"text": HOSTILE, "reason": HOSTILE}],
+    )
     for u in m["units"]:
         u.update(written=HOSTILE, spoken=HOSTILE)
     for c in m["cues"]:
@@ -550,12 +705,27 @@ def test_browser_hostile_manifest_fields_stay_inert(browser, tmp_path):
 def test_batch_review_index_links_resolve(browser, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    (src / "Tin sáng #1.txt").write_text("Tin sáng\n\nSáng 11/01, xã Đại Hồng họp dân về đê điều.\n", encoding="utf-8")
-    (src / "Tin chiều.txt").write_text("Tin chiều\n\nChiều 12/01, xã Đại Quang dọn kênh.\n", encoding="utf-8")
+    (src / "Tin sáng #1.txt").write_text(
+        "Tin sáng\n\nSáng 11/01, xã Đại Hồng họp dân về đê điều.\n", encoding="utf-8"
+    )
+    (src / "Tin chiều.txt").write_text(
+        "Tin chiều\n\nChiều 12/01, xã Đại Quang dọn kênh.\n", encoding="utf-8"
+    )
     (src / "rỗng.txt").write_bytes(b"")
     out = tmp_path / "out"
-    p = run("batch", str(src), "-o", str(out), "--engine", "espeak", "--jobs", "1",
-            "--cache-dir", str(tmp_path / "cache"), "--review")
+    p = run(
+        "batch",
+        str(src),
+        "-o",
+        str(out),
+        "--engine",
+        "espeak",
+        "--jobs",
+        "1",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--review",
+    )
     assert p.returncode == 3, p.stderr.decode()  # the empty article failed, the others rendered
     assert p.stdout.decode().strip().splitlines()[-1] == str(out / "index.html")
     ctx = browser.new_context()
@@ -577,7 +747,9 @@ def test_batch_review_index_links_resolve(browser, tmp_path):
         assert len(pages) == 2
         for f in pages:  # each article page opens cleanly and links back to the index
             page.goto(f.as_uri())
-            page.wait_for_function("document.getElementById('audio').readyState >= 1", timeout=15000)
+            page.wait_for_function(
+                "document.getElementById('audio').readyState >= 1", timeout=15000
+            )
             assert page.locator("#cues .cue").count() >= 1
             page.click("a.back")
             assert page.url == (out / "index.html").as_uri()
@@ -595,8 +767,11 @@ def test_batch_index_survives_an_unreadable_manifest(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "b.json").write_text(json.dumps(manifest()), encoding="utf-8")
     _write_wav(tmp_path / "b" / "b.wav", np.zeros(48000), 2)
-    results = [BatchResult("in/a.txt", "a", "ok", 1.0, 1), BatchResult("in/b.txt", "b", "skipped", 9.0, 3),
-               BatchResult("in/c.txt", "c", "failed", error="in/c.txt: empty")]
+    results = [
+        BatchResult("in/a.txt", "a", "ok", 1.0, 1),
+        BatchResult("in/b.txt", "b", "skipped", 9.0, 3),
+        BatchResult("in/c.txt", "c", "failed", error="in/c.txt: empty"),
+    ]
     page = write_batch_review(tmp_path, results).read_text(encoding="utf-8")
     assert page.count('<tr class="article"') == 3
     assert "no review page" in page and "in/c.txt: empty" in page
@@ -607,9 +782,21 @@ def test_batch_index_survives_an_unreadable_manifest(tmp_path):
 def test_browser_word_timeline_of_the_current_cue(browser, tmp_path):
     """With the lead's word timeline in the manifest, the current cue lists its words;
     clicking one seeks to it and marks it."""
-    m = manifest(words=[{"text": t, "start": s, "end": e} for t, s, e in [
-        ("Tin", 0.3, 0.7), ("thử", 0.7, 1.2), ("Sáng", 1.5, 1.9), ("11/01,", 1.9, 3.0),
-        ("UBND", 3.2, 4.1), ("họp.", 4.1, 5.0), ("Hết", 5.6, 6.5), ("tin.", 6.5, 8.2)]])
+    m = manifest(
+        words=[
+            {"text": t, "start": s, "end": e}
+            for t, s, e in [
+                ("Tin", 0.3, 0.7),
+                ("thử", 0.7, 1.2),
+                ("Sáng", 1.5, 1.9),
+                ("11/01,", 1.9, 3.0),
+                ("UBND", 3.2, 4.1),
+                ("họp.", 4.1, 5.0),
+                ("Hết", 5.6, 6.5),
+                ("tin.", 6.5, 8.2),
+            ]
+        ]
+    )
     for c, r in zip(m["cues"], [[0, 2], [2, 6], [6, 8]], strict=True):
         c["words"] = r
     _write_wav(tmp_path / "story.wav", np.zeros(48000 * 9), 2)
@@ -621,7 +808,9 @@ def test_browser_word_timeline_of_the_current_cue(browser, tmp_path):
         spans = w.page.locator("#cues .cue.current .words span")
         assert spans.all_inner_texts() == ["Sáng", "11/01,", "UBND", "họp."]
         spans.nth(2).click()
-        assert w.page.evaluate("document.getElementById('audio').currentTime") == pytest.approx(3.2, abs=0.01)
+        assert w.page.evaluate("document.getElementById('audio').currentTime") == pytest.approx(
+            3.2, abs=0.01
+        )
         assert w.page.locator(".words span.now").all_inner_texts() == ["UBND"]
         assert w.page.locator("#cues .cue.current").get_attribute("data-n") == "2"
         assert w.errors == []

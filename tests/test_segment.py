@@ -14,7 +14,9 @@ from newsvoice.text.words import layout, text_len, tokenize
 
 
 def split_pieces(words, per_word: float = 0.3):
-    timed = [TimedWord(w, "", i * per_word, (i + 1) * per_word, 0, 0, 1.0) for i, w in enumerate(words)]
+    timed = [
+        TimedWord(w, "", i * per_word, (i + 1) * per_word, 0, 0, 1.0) for i, w in enumerate(words)
+    ]
     return [list(words[a:b]) for a, b in cut_pieces(timed, word_costs(timed), CueRules())]
 
 
@@ -28,7 +30,9 @@ def texts(pieces) -> list[str]:
 
 
 def test_tokenize_keeps_marks_atomic_and_breaks_attached():
-    words = tokenize('Sở <sub alias="giáo dục và đào tạo">GD&ĐT</sub>, tỉnh<break time="700ms"/> mới.')
+    words = tokenize(
+        'Sở <sub alias="giáo dục và đào tạo">GD&ĐT</sub>, tỉnh<break time="700ms"/> mới.'
+    )
     assert [w.written for w in words] == ["Sở", "GD&ĐT,", "tỉnh", "mới."]
     assert words[1].source.startswith("<sub alias=")
     assert words[2].break_ms == 700
@@ -39,21 +43,27 @@ def test_break_in_seconds():
 
 
 def test_short_sentence_is_one_piece():
-    assert texts(split_pieces(tokenize("Hội nghị diễn ra sáng nay."))) == ["Hội nghị diễn ra sáng nay."]
+    assert texts(split_pieces(tokenize("Hội nghị diễn ra sáng nay."))) == [
+        "Hội nghị diễn ra sáng nay."
+    ]
 
 
 def test_long_sentence_cuts_at_clause_punctuation():
-    s = ("Sáng 15/3, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm, "
-         "đánh giá kết quả thực hiện nhiệm vụ phát triển kinh tế xã hội, "
-         "đồng thời triển khai kế hoạch cho năm tiếp theo.")
+    s = (
+        "Sáng 15/3, Ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm, "
+        "đánh giá kết quả thực hiện nhiệm vụ phát triển kinh tế xã hội, "
+        "đồng thời triển khai kế hoạch cho năm tiếp theo."
+    )
     got = texts(split_pieces(tokenize(s)))
     assert len(got) >= 2
     assert all(p.endswith((",", ".")) for p in got), got
 
 
 def test_never_cuts_number_from_unit_or_inside_range():
-    s = ("Dự án có tổng vốn đầu tư khoảng 1.250 tỷ đồng trên diện tích 35 ha giai đoạn 2021 - 2025 "
-         "do tỉnh làm chủ đầu tư cùng nhiều doanh nghiệp trong và ngoài nước tham gia góp vốn xây dựng")
+    s = (
+        "Dự án có tổng vốn đầu tư khoảng 1.250 tỷ đồng trên diện tích 35 ha giai đoạn 2021 - 2025 "
+        "do tỉnh làm chủ đầu tư cùng nhiều doanh nghiệp trong và ngoài nước tham gia góp vốn xây dựng"
+    )
     for p in split_pieces(tokenize(s)):
         first, last = p[0].written, p[-1].written
         assert last not in {"1.250", "35", "2021", "-"}, texts([p])
@@ -61,8 +71,10 @@ def test_never_cuts_number_from_unit_or_inside_range():
 
 
 def test_does_not_split_name_runs_when_avoidable():
-    s = ("Tham dự có đồng chí Nguyễn Văn Minh Tuấn Bí thư Tỉnh ủy cùng lãnh đạo các sở ngành "
-         "và đông đảo bà con nhân dân trên địa bàn huyện miền núi phía tây của tỉnh")
+    s = (
+        "Tham dự có đồng chí Nguyễn Văn Minh Tuấn Bí thư Tỉnh ủy cùng lãnh đạo các sở ngành "
+        "và đông đảo bà con nhân dân trên địa bàn huyện miền núi phía tây của tỉnh"
+    )
     for p in split_pieces(tokenize(s)):
         assert p[-1].written not in {"Nguyễn", "Văn", "Minh"}
 
@@ -96,7 +108,11 @@ def test_130_word_sentence_with_only_commas_gives_compliant_pieces():
     assert " ".join(texts(pieces)) == s
 
 
-words_st = st.lists(st.text(alphabet="abcdeđơưáàảạ0123456789,.-“”", min_size=1, max_size=12), min_size=1, max_size=80)
+words_st = st.lists(
+    st.text(alphabet="abcdeđơưáàảạ0123456789,.-“”", min_size=1, max_size=12),
+    min_size=1,
+    max_size=80,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -114,16 +130,20 @@ def test_no_cut_inside_a_word_when_a_word_boundary_is_as_good():
     from newsvoice.text.words import BreakRules, boundary_costs, compound_pairs, default_rules
 
     base = default_rules()
-    rules = BreakRules(base.cost, base.connectors, base.connector_pairs,
-                       compound_pairs(["# comment", "công tác", "diễn ra", "xây dựng đảng"]))
+    rules = BreakRules(
+        base.cost,
+        base.connectors,
+        base.connector_pairs,
+        compound_pairs(["# comment", "công tác", "diễn ra", "xây dựng đảng"]),
+    )
     words = tokenize("tổng kết công tác xây dựng Đảng diễn ra")
     costs = boundary_costs(words, rules)
     inside = base.cost["inside_word"]
-    assert costs[1] == base.cost["plain"]            # kết | công: between words
-    assert costs[2] == inside                        # công | tác
+    assert costs[1] == base.cost["plain"]  # kết | công: between words
+    assert costs[2] == inside  # công | tác
     assert costs[4] == inside and costs[5] == inside  # xây | dựng | Đảng (case-folded)
-    assert costs[6] == base.cost["plain"]            # Đảng | diễn
-    assert costs[7] == inside                        # diễn | ra beats the connector "ra"
+    assert costs[6] == base.cost["plain"]  # Đảng | diễn
+    assert costs[7] == inside  # diễn | ra beats the connector "ra"
     assert inside > base.cost["plain"]
 
 
@@ -140,5 +160,5 @@ def test_no_connector_discount_between_two_function_words():
 
     c = default_rules().cost
     costs = boundary_costs(tokenize("kiến nghị sẽ được gửi tới tỉnh"))
-    assert costs[1] == c["connector"]   # kiến nghị | sẽ
-    assert costs[2] == c["plain"]       # sẽ | được
+    assert costs[1] == c["connector"]  # kiến nghị | sẽ
+    assert costs[2] == c["plain"]  # sẽ | được

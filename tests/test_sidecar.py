@@ -37,7 +37,9 @@ from newsvoice.speech.engines import EngineSettings
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO / "examples" / "kinh-te-quy-3.txt"
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sidecar is Linux-only")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the sidecar is Linux-only"
+)
 
 
 def render(src: Path, out: Path, opts: RenderOptions, **kw):
@@ -76,7 +78,9 @@ def test_two_processes_write_what_one_writes(tmp_path):
     assert cold.sidecar is not None
     assert cold.sidecar["units"] > 0, "the sidecar synthesised nothing"
     assert cold.sidecar["chunks"] > 0, "the sidecar scanned no loudness chunk"
-    assert cold.engine_calls + cold.cache_hits == cold.units  # its units are counted as engine calls
+    assert (
+        cold.engine_calls + cold.cache_hits == cold.units
+    )  # its units are counted as engine calls
     one = render(ARTICLE, tmp_path / "one", _opts(cache, 1))
     two = render(ARTICLE, tmp_path / "two", _opts(cache, 2))
     assert one.sidecar is None and one.engine_calls == 0
@@ -125,7 +129,8 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     must not (a library cannot ask its users for an ``if __name__ == '__main__'``)."""
     log = tmp_path / "runs.log"
     script = tmp_path / "user_script.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         from pathlib import Path
         from newsvoice.options import RenderOptions
         from newsvoice.pipeline.render import render
@@ -134,8 +139,12 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
         r = render(Path({str(ARTICLE)!r}), Path({str(tmp_path / "out")!r}),
                    RenderOptions(engine="espeak", cache_dir=Path({str(tmp_path / "c")!r})))
         print(r.sidecar is not None)
-    """), encoding="utf-8")
-    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    """),
+        encoding="utf-8",
+    )
+    p = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "True"
     assert log.read_text().count("run") == 1
@@ -172,8 +181,10 @@ def test_scans_from_both_ends_join_into_the_whole(n):
     """Any meeting point, and a chunk scanned by both: the joined scan is the one-pass scan."""
     rng = np.random.default_rng(n)
     t = np.arange(n) / 48000
-    x = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 0.3 * t)) / 2
-         + 0.01 * rng.standard_normal(n)).astype(np.float32)
+    x = (
+        0.3 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 0.3 * t)) / 2
+        + 0.01 * rng.standard_normal(n)
+    ).astype(np.float32)
     src = Source.of(x)
     whole = _scan(src)
     power, stats = whole.power, whole.stats

@@ -34,8 +34,21 @@ from newsvoice.text.article import read_source_article, source_article
 PAGE = Path(__file__).parent / "data" / "page-junk.html"
 HEADLINE = "Hà Tĩnh khánh thành cầu Thạch Đồng"
 LEAD = "Sáng 11/11, UBND tỉnh Hà Tĩnh khánh thành cầu Thạch Đồng"
-JUNK = ["Trang chủ", "Tin liên quan", "Quảng cáo", "Ảnh: Minh Hà", "Chia sẻ", "Bình luận",
-        "Cầu đẹp quá", "Đọc nhiều", "Giấy phép", "tracking", "dataLayer", "font-family", "Từ khóa"]
+JUNK = [
+    "Trang chủ",
+    "Tin liên quan",
+    "Quảng cáo",
+    "Ảnh: Minh Hà",
+    "Chia sẻ",
+    "Bình luận",
+    "Cầu đẹp quá",
+    "Đọc nhiều",
+    "Giấy phép",
+    "tracking",
+    "dataLayer",
+    "font-family",
+    "Từ khóa",
+]
 
 
 # ---------------------------------------------------------------- saved web page
@@ -56,8 +69,17 @@ def test_html_drops_page_junk_and_reports_why() -> None:
     for junk in JUNK:
         assert junk not in text, junk
     reasons = {d.reason for d in src.dropped}
-    assert {"navigation", "related links", "photo caption", "advertisement", "byline",
-            "share buttons", "comments", "footer", "script/style"} <= reasons
+    assert {
+        "navigation",
+        "related links",
+        "photo caption",
+        "advertisement",
+        "byline",
+        "share buttons",
+        "comments",
+        "footer",
+        "script/style",
+    } <= reasons
     by_text = {d.text: d.reason for d in src.dropped}
     assert by_text["Cầu Thạch Đồng nhìn từ trên cao. Ảnh: Minh Hà"] == "photo caption"
     assert by_text["Thông xe cao tốc Diễn Châu - Bãi Vọt"] == "related links"
@@ -67,7 +89,9 @@ def test_html_drops_page_junk_and_reports_why() -> None:
 
 def test_html_without_markup_text_is_an_input_error(tmp_path: Path) -> None:
     page = tmp_path / "empty.html"
-    page.write_text("<html><head><script>var a=1;</script></head><body><nav>Trang chủ</nav></body></html>")
+    page.write_text(
+        "<html><head><script>var a=1;</script></head><body><nav>Trang chủ</nav></body></html>"
+    )
     with pytest.raises(InputError, match="empty.html"):
         read_source_article(str(page))
 
@@ -101,8 +125,10 @@ def test_docx_paragraphs_in_order_tables_skipped(tmp_path: Path, caplog) -> None
     with caplog.at_level("WARNING"):
         art = read_source_article(str(path))
     assert art.headline == "Quảng Nam khởi công trường học mới"
-    assert art.paragraphs == ["Sáng 5/9, huyện Đại Lộc khởi công trường tiểu học với 24 phòng học.",
-                              "Công trình dự kiến hoàn thành trong năm 2026."]
+    assert art.paragraphs == [
+        "Sáng 5/9, huyện Đại Lộc khởi công trường tiểu học với 24 phòng học.",
+        "Công trình dự kiến hoàn thành trong năm 2026.",
+    ]
     tables = [d for d in art.dropped if d.reason == TABLE]
     assert len(tables) == 1 and "Hạng mục | Kinh phí" in tables[0].text
     assert "table" in caplog.text
@@ -118,8 +144,12 @@ def test_broken_docx_is_one_input_error(tmp_path: Path) -> None:
 def test_sentences_cli_reads_docx(tmp_path: Path) -> None:
     path = tmp_path / "truong-hoc.docx"
     _make_docx(path)
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "sentences", str(path), "--show-dropped"],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "newsvoice", "sentences", str(path), "--show-dropped"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("Quảng Nam khởi công trường học mới\n")
     assert "# dropped (table skipped)" in p.stdout
@@ -154,7 +184,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/tin/ha-tinh-khanh-thanh-cau.html")
             self.end_headers()
         elif self.path == "/ban-tin.txt":
-            self._send("Mưa lớn ở Hà Nội\n\nChiều 3/9, trời mưa to.\n".encode(), "text/plain; charset=utf-8")
+            self._send(
+                "Mưa lớn ở Hà Nội\n\nChiều 3/9, trời mưa to.\n".encode(),
+                "text/plain; charset=utf-8",
+            )
         elif self.path == "/lon":
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
@@ -199,21 +232,30 @@ def test_url_through_path_is_still_a_url(server: str) -> None:
     assert read_source(str(Path(f"{server}/ban-tin.txt"))).data.startswith("Mưa lớn".encode())
 
 
-@pytest.mark.parametrize("path, kw, message", [
-    ("/khong-co", {}, "HTTP 404"),
-    ("/lon", {"max_bytes": 100_000}, "too large"),
-    ("/cham", {"timeout": 0.5}, "timed out"),
-])
+@pytest.mark.parametrize(
+    "path, kw, message",
+    [
+        ("/khong-co", {}, "HTTP 404"),
+        ("/lon", {"max_bytes": 100_000}, "too large"),
+        ("/cham", {"timeout": 0.5}, "timed out"),
+    ],
+)
 def test_failed_fetch_is_one_input_error(server: str, path: str, kw: dict, message: str) -> None:
     with pytest.raises(InputError, match=message):
         read_source(f"{server}{path}", **kw)
 
 
 def test_failed_fetch_exits_1_with_one_line(server: str) -> None:
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "sentences", f"{server}/khong-co"],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "newsvoice", "sentences", f"{server}/khong-co"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 1
-    assert p.stderr.strip().count("\n") == 0 and "HTTP 404" in p.stderr and "Traceback" not in p.stderr
+    assert (
+        p.stderr.strip().count("\n") == 0 and "HTTP 404" in p.stderr and "Traceback" not in p.stderr
+    )
 
 
 def test_refused_connection_exits_1(tmp_path: Path) -> None:
@@ -222,18 +264,25 @@ def test_refused_connection_exits_1(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port that was just free: nothing listens there
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "normalize", f"http://127.0.0.1:{port}/a"],
-                       capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "newsvoice", "normalize", f"http://127.0.0.1:{port}/a"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 1 and "cannot fetch" in p.stderr and p.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("src, stem", [
-    ("https://baohatinh.vn/tin/ha-tinh-khanh-thanh-cau.html", "ha-tinh-khanh-thanh-cau"),
-    ("https://vnexpress.net/b%C3%A3o-s%E1%BB%91-3-4781234.html?utm=x", "bao-so-3-4781234"),
-    ("http:/example.vn/", "example-vn"),
-    ("https://example.vn/news/?id=5", "news"),
-    ("tin/bai-viet.docx", "bai-viet"),
-])
+@pytest.mark.parametrize(
+    "src, stem",
+    [
+        ("https://baohatinh.vn/tin/ha-tinh-khanh-thanh-cau.html", "ha-tinh-khanh-thanh-cau"),
+        ("https://vnexpress.net/b%C3%A3o-s%E1%BB%91-3-4781234.html?utm=x", "bao-so-3-4781234"),
+        ("http:/example.vn/", "example-vn"),
+        ("https://example.vn/news/?id=5", "news"),
+        ("tin/bai-viet.docx", "bai-viet"),
+    ],
+)
 def test_source_stem(src: str, stem: str) -> None:
     assert source_stem(src) == stem
 
@@ -257,7 +306,9 @@ def test_batch_folder_includes_html_and_docx(tmp_path: Path) -> None:
 def test_render_html_writes_the_dropped_report(tmp_path: Path) -> None:
     from newsvoice.pipeline.render import RenderOptions, render
 
-    res = render(PAGE, tmp_path / "out", RenderOptions(engine="espeak", cache_dir=tmp_path / "cache"))
+    res = render(
+        PAGE, tmp_path / "out", RenderOptions(engine="espeak", cache_dir=tmp_path / "cache")
+    )
     manifest = json.loads(res.outputs["json"].read_text("utf-8"))
     reasons = {d["reason"] for d in manifest["dropped"]}
     assert {"navigation", "photo caption", "advertisement", "comments"} <= reasons
@@ -266,7 +317,9 @@ def test_render_html_writes_the_dropped_report(tmp_path: Path) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("<>/=\"' abcpdivhtmlbodyscriptĐđàáạ\n.,1")), max_size=300))
+@given(
+    st.text(alphabet=st.sampled_from(list("<>/=\"' abcpdivhtmlbodyscriptĐđàáạ\n.,1")), max_size=300)
+)
 def test_any_markup_gives_text_or_one_input_error(markup: str) -> None:
     try:
         src = bytes_source(("<html><body>" + markup).encode("utf-8"))

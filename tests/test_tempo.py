@@ -19,10 +19,12 @@ from newsvoice.audio.track import ffmpeg_exe, tempo
 from newsvoice.pipeline.render import RenderOptions, parse_slot, render
 from newsvoice.text.plan import Pauses
 
-ARTICLE = ("Kinh tế quý 3 tăng trưởng khá\n\n"
-           "Tổng sản phẩm trong nước quý 3 tăng 7,4%, cao hơn cùng kỳ năm trước. "
-           "Xuất khẩu tiếp tục là điểm sáng, đạt 105 tỷ USD.\n\n"
-           "Lạm phát được kiểm soát; giá tiêu dùng bình quân tăng 3,5%.\n")
+ARTICLE = (
+    "Kinh tế quý 3 tăng trưởng khá\n\n"
+    "Tổng sản phẩm trong nước quý 3 tăng 7,4%, cao hơn cùng kỳ năm trước. "
+    "Xuất khẩu tiếp tục là điểm sáng, đạt 105 tỷ USD.\n\n"
+    "Lạm phát được kiểm soát; giá tiêu dùng bình quân tăng 3,5%.\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +38,27 @@ def article(tmp_path_factory) -> tuple[Path, Path, float]:
 
 
 def check_subs(srt_path: Path, wav: Path) -> dict[str, str]:
-    p = subprocess.run([sys.executable, str(shared_path("eval/check_subs.py")), str(srt_path),
-                        "--audio", str(wav), "--max-chars", "999", "--max-lines", "99",
-                        "--max-dur", "999", "--min-dur", "0"],
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "FFMPEG": ffmpeg_exe()})
+    p = subprocess.run(
+        [
+            sys.executable,
+            str(shared_path("eval/check_subs.py")),
+            str(srt_path),
+            "--audio",
+            str(wav),
+            "--max-chars",
+            "999",
+            "--max-lines",
+            "99",
+            "--max-dur",
+            "999",
+            "--min-dur",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FFMPEG": ffmpeg_exe()},
+    )
     return dict(re.findall(r"(\w+)=(\S+)", p.stdout.strip().splitlines()[-1]))
 
 
@@ -85,9 +103,27 @@ def test_fit_lands_in_slot(article, tmp_path, factor):
 
 def test_impossible_fit_exits_1_with_needed_speed(article, tmp_path):
     src, cache, base = article
-    p = subprocess.run([sys.executable, "-m", "newsvoice", "render", str(src), "-o", str(tmp_path / "o"),
-                        "--engine", "espeak", "--cache-dir", str(cache), "--fit", f"{base / 2:.0f}"],
-                       capture_output=True, text=True, timeout=120, env={**os.environ, "NO_PROXY": "*"})
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvoice",
+            "render",
+            str(src),
+            "-o",
+            str(tmp_path / "o"),
+            "--engine",
+            "espeak",
+            "--cache-dir",
+            str(cache),
+            "--fit",
+            f"{base / 2:.0f}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
     assert p.returncode == 1, p.stderr
     assert "would need speed" in p.stderr and "0.85" in p.stderr and "Traceback" not in p.stderr
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
@@ -95,8 +131,11 @@ def test_impossible_fit_exits_1_with_needed_speed(article, tmp_path):
 
 def test_head_and_tail_silence(article, tmp_path):
     src, cache, _ = article
-    res = render(src, tmp_path, RenderOptions(engine="espeak", cache_dir=cache,
-                                              pauses=Pauses(head=1500, tail=2000)))
+    res = render(
+        src,
+        tmp_path,
+        RenderOptions(engine="espeak", cache_dir=cache, pauses=Pauses(head=1500, tail=2000)),
+    )
     man = json.loads(res.outputs["json"].read_text("utf-8"))
     assert man["units"][0]["start"] == pytest.approx(1.5, abs=1e-6)
     assert man["duration_s"] - man["units"][-1]["end"] == pytest.approx(2.0, abs=1e-6)

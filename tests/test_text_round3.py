@@ -35,8 +35,17 @@ def reasons(art) -> list[tuple[str, str]]:
 
 
 def test_related_box_and_byline_before_it_are_dropped():
-    art = parse_article(page(HEAD, P1, P2, "Minh Anh", "Tin liên quan",
-                             "Khởi tố giám đốc công ty địa ốc ở Hà Đông", "Lịch thi đấu vòng 8"))
+    art = parse_article(
+        page(
+            HEAD,
+            P1,
+            P2,
+            "Minh Anh",
+            "Tin liên quan",
+            "Khởi tố giám đốc công ty địa ốc ở Hà Đông",
+            "Lịch thi đấu vòng 8",
+        )
+    )
     assert art.paragraphs == [P1, P2]
     assert ("Khởi tố giám đốc công ty địa ốc ở Hà Đông", "related links") in reasons(art)
     assert ("Minh Anh", "byline") in reasons(art)
@@ -49,40 +58,57 @@ def test_related_box_ends_at_the_next_body_paragraph():
 
 
 def test_site_footer_is_dropped_from_its_first_line():
-    footer = ["Bản quyền thuộc Đài Phát thanh và Truyền hình tỉnh Lào Cai",
-              "Giấy phép số 215/GP-BTTTT cấp ngày 12/5/2021", "Địa chỉ: Số 8 đường Hoàng Liên",
-              "Điện thoại: 0214 3840 123 - Email: toasoan@laocaitv.vn",
-              'Ghi rõ nguồn "LCTV" khi phát hành lại thông tin từ website này.']
+    footer = [
+        "Bản quyền thuộc Đài Phát thanh và Truyền hình tỉnh Lào Cai",
+        "Giấy phép số 215/GP-BTTTT cấp ngày 12/5/2021",
+        "Địa chỉ: Số 8 đường Hoàng Liên",
+        "Điện thoại: 0214 3840 123 - Email: toasoan@laocaitv.vn",
+        'Ghi rõ nguồn "LCTV" khi phát hành lại thông tin từ website này.',
+    ]
     art = parse_article(page(HEAD, P1, P2, "PV", *footer))
     assert art.paragraphs == [P1, P2]
     assert [r for t, r in reasons(art) if t in footer] == ["footer"] * len(footer)
 
 
-@pytest.mark.parametrize("written, spoken", [
-    ("e-mail duongbo@mt.gov.vn.", "e-mail duong bo a còng em tê chấm gốp chấm vê en."),
-    ("tại viettel.vn/5g hoặc", "tại viettel chấm vê en gạch chéo năm gờ hoặc"),
-    ("web https://www.vtv.vn nhé", "web vê kép vê kép vê kép chấm vê tê vê chấm vê en nhé"),
-    ("Hà Nội FC 3-1 HAGL", "Hà Nội ép xê ba một Hoàng Anh Gia Lai"),
-    ("thắng tay vợt Nhật Bản 6-3, 4-6, 7-5 để", "thắng tay vợt Nhật Bản sáu ba, bốn sáu, bảy năm để"),
-    ("với tỷ số 7-6, 6-2.", "với tỷ số bảy sáu, sáu hai."),
-    ("sau các set 25-22, 18-25, 15-12.", "sau các set hai mươi lăm hai mươi hai, mười tám hai mươi lăm, "
-     "mười lăm mười hai."),
-    ("phân bón NPK 20-20-15", "phân bón en pê ca hai mươi hai mươi mười lăm"),
-    ("tỷ lệ nợ xấu/tổng dư nợ", "tỷ lệ nợ xấu trên tổng dư nợ"),
-    ("hệ số P/E là 12 lần", "hệ số pê trên e là mười hai lần"),
-    ("tỷ lệ chọi 1/1,6", "tỷ lệ chọi một trên một phẩy sáu"),
-    ("IF = 49,7", "i ép bằng bốn mươi chín phẩy bảy"),
-    ("bị cáo K. (SN 1978)", "bị cáo K. (sinh năm một nghìn chín trăm bảy mươi tám)"),
-    ("Nguyễn Văn Q. 35 tuổi", "Nguyễn Văn Q. ba mươi lăm tuổi"),
-    ("tại Q. 1", "tại quận một"),
-    ("92.300 đồng/cp", "chín mươi hai nghìn ba trăm đồng một cổ phiếu"),
-    ("đạt 1,5 Gbps", "đạt một phẩy năm gi ga bít trên giây"),
-    ("pin 5.000 mAh, camera 200 MP", "pin năm nghìn mi li am pe giờ, ca mê ra hai trăm mê ga pi xeo"),
-    ("vòng 7 V.League", "vòng bảy vi lích"),
-    ("Thanh khoản trên HoSE, UPCoM-Index giảm", "Thanh khoản trên hô xê, ắp côm in đéc giảm"),
-    ("ĐT Việt Nam thua", "đội tuyển Việt Nam thua"),
-    ("Vụ Đông Xuân 2024-2025", "Vụ Đông Xuân hai nghìn không trăm hai mươi tư hai nghìn không trăm hai mươi lăm"),
-])
+@pytest.mark.parametrize(
+    "written, spoken",
+    [
+        ("e-mail duongbo@mt.gov.vn.", "e-mail duong bo a còng em tê chấm gốp chấm vê en."),
+        ("tại viettel.vn/5g hoặc", "tại viettel chấm vê en gạch chéo năm gờ hoặc"),
+        ("web https://www.vtv.vn nhé", "web vê kép vê kép vê kép chấm vê tê vê chấm vê en nhé"),
+        ("Hà Nội FC 3-1 HAGL", "Hà Nội ép xê ba một Hoàng Anh Gia Lai"),
+        (
+            "thắng tay vợt Nhật Bản 6-3, 4-6, 7-5 để",
+            "thắng tay vợt Nhật Bản sáu ba, bốn sáu, bảy năm để",
+        ),
+        ("với tỷ số 7-6, 6-2.", "với tỷ số bảy sáu, sáu hai."),
+        (
+            "sau các set 25-22, 18-25, 15-12.",
+            "sau các set hai mươi lăm hai mươi hai, mười tám hai mươi lăm, mười lăm mười hai.",
+        ),
+        ("phân bón NPK 20-20-15", "phân bón en pê ca hai mươi hai mươi mười lăm"),
+        ("tỷ lệ nợ xấu/tổng dư nợ", "tỷ lệ nợ xấu trên tổng dư nợ"),
+        ("hệ số P/E là 12 lần", "hệ số pê trên e là mười hai lần"),
+        ("tỷ lệ chọi 1/1,6", "tỷ lệ chọi một trên một phẩy sáu"),
+        ("IF = 49,7", "i ép bằng bốn mươi chín phẩy bảy"),
+        ("bị cáo K. (SN 1978)", "bị cáo K. (sinh năm một nghìn chín trăm bảy mươi tám)"),
+        ("Nguyễn Văn Q. 35 tuổi", "Nguyễn Văn Q. ba mươi lăm tuổi"),
+        ("tại Q. 1", "tại quận một"),
+        ("92.300 đồng/cp", "chín mươi hai nghìn ba trăm đồng một cổ phiếu"),
+        ("đạt 1,5 Gbps", "đạt một phẩy năm gi ga bít trên giây"),
+        (
+            "pin 5.000 mAh, camera 200 MP",
+            "pin năm nghìn mi li am pe giờ, ca mê ra hai trăm mê ga pi xeo",
+        ),
+        ("vòng 7 V.League", "vòng bảy vi lích"),
+        ("Thanh khoản trên HoSE, UPCoM-Index giảm", "Thanh khoản trên hô xê, ắp côm in đéc giảm"),
+        ("ĐT Việt Nam thua", "đội tuyển Việt Nam thua"),
+        (
+            "Vụ Đông Xuân 2024-2025",
+            "Vụ Đông Xuân hai nghìn không trăm hai mươi tư hai nghìn không trăm hai mươi lăm",
+        ),
+    ],
+)
 def test_round3_readings(norm, written, spoken):
     assert norm.normalize(written) == spoken
 
@@ -109,8 +135,12 @@ def test_weak_number_context_is_flagged(norm):
 def test_sentences_explain_prints_each_flag(tmp_path):
     art = tmp_path / "tin.txt"
     art.write_text(f"{HEAD}\nÔng nói tổ chức QXZT họp ở Hà Nội hôm qua.\n", "utf-8")
-    out = subprocess.run([sys.executable, "-m", "newsvoice", "sentences", "--explain", str(art)],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "newsvoice", "sentences", "--explain", str(art)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert "#   check unknown-acronym: QXZT -> quy ích dét tê" in out.stdout.splitlines()
 
@@ -120,14 +150,40 @@ def test_plan_carries_findings(norm):
 
     art = parse_article(page(HEAD, "Tổ chức QXZT họp ở Hà Nội hôm qua, đạt 9 điểm.", P2))
     plan = build_plan(art, norm)
-    assert [(f.rule, f.token, f.sentence) for f in plan.findings] == [("unknown-acronym", "QXZT", 2)]
+    assert [(f.rule, f.token, f.sentence) for f in plan.findings] == [
+        ("unknown-acronym", "QXZT", 2)
+    ]
 
 
-_PIECES = st.sampled_from([
-    "duongbo@mt.gov.vn", "viettel.vn/5g", "6-3, 4-6, 7-6(5)", "20-20-15", "1/1,6", "SN 1978", "Q. 1",
-    "V.League 2025/26", "5.000 mAh", "1,5 Gbps", "=", "≈", "giá/thu nhập", "HbA1c", "x@y", "a.vn/1/2/3",
-    "Nguyễn Văn Q. 35", "tỷ số", "thắng", "các set", "12-3-2024", "9-9-9-9-9", "@@..vn", " ", ",",
-])
+_PIECES = st.sampled_from(
+    [
+        "duongbo@mt.gov.vn",
+        "viettel.vn/5g",
+        "6-3, 4-6, 7-6(5)",
+        "20-20-15",
+        "1/1,6",
+        "SN 1978",
+        "Q. 1",
+        "V.League 2025/26",
+        "5.000 mAh",
+        "1,5 Gbps",
+        "=",
+        "≈",
+        "giá/thu nhập",
+        "HbA1c",
+        "x@y",
+        "a.vn/1/2/3",
+        "Nguyễn Văn Q. 35",
+        "tỷ số",
+        "thắng",
+        "các set",
+        "12-3-2024",
+        "9-9-9-9-9",
+        "@@..vn",
+        " ",
+        ",",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -153,8 +209,27 @@ def _shared() -> Normalizer:
 def test_render_prints_the_count_of_readings_to_check(tmp_path):
     art = tmp_path / "tin.txt"
     art.write_text(f"{HEAD}\nTổ chức QXZT họp ở Hà Nội hôm qua.\n", "utf-8")
-    out = subprocess.run([sys.executable, "-m", "newsvoice", "render", str(art), "-o", str(tmp_path / "out"),
-                          "--engine", "espeak", "--no-cache", "--subs", "srt"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "newsvoice",
+            "render",
+            str(art),
+            "-o",
+            str(tmp_path / "out"),
+            "--engine",
+            "espeak",
+            "--no-cache",
+            "--subs",
+            "srt",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
-    assert f"tin.txt: 1 readings to check: newsvoice review {tmp_path / 'out' / 'tin.json'}" in out.stderr
+    assert (
+        f"tin.txt: 1 readings to check: newsvoice review {tmp_path / 'out' / 'tin.json'}"
+        in out.stderr
+    )

@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from newsvoice.timecode import FrameRate, format_tc, parse, samples, seconds
 
 R25, R2997, R50 = FrameRate(Fraction(25)), FrameRate(Fraction(30000, 1001)), FrameRate(Fraction(50))
-DAY = {R25: 25 * 86400, R50: 50 * 86400, R2997: 2589408}  # 29.97 DF: 24 h of labels is 2 589 408 frames
+DAY = {
+    R25: 25 * 86400,
+    R50: 50 * 86400,
+    R2997: 2589408,
+}  # 29.97 DF: 24 h of labels is 2 589 408 frames
 
 
 @pytest.mark.parametrize("rate", [R25, R2997, R50], ids=["25", "29.97df", "50"])
@@ -45,7 +49,9 @@ def test_known_broadcast_values():
     assert samples(1_078_920, R2997, 48000) == 1_727_998_272  # 1601.6 samples a frame, exact here
 
 
-@pytest.mark.parametrize("bad", ["10:00:00", "24:00:00:00", "10:61:00:00", "1:00:00:00", "10:00:00:25", "00:01:00;01"])
+@pytest.mark.parametrize(
+    "bad", ["10:00:00", "24:00:00:00", "10:61:00:00", "1:00:00:00", "10:00:00:25", "00:01:00;01"]
+)
 def test_bad_timecodes_are_refused(bad):
     rate = R2997 if ";" in bad else R25
     with pytest.raises(ValueError):

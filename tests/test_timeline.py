@@ -15,13 +15,37 @@ from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import build_plan
 
 # words whose spoken part is empty or folded into a neighbour, next to plain ones
-_VOCAB = ["Bộ", "Công Thương", "-", "Tài chính", "tăng", "+5%", "giá", "10 - 12", "km", "–", "(", ")",
-          "“Hoàn thành”", "1.250.000 đồng/kg;", "TP.HCM", "người dân", "…", "/", "&", "xăng"]
+_VOCAB = [
+    "Bộ",
+    "Công Thương",
+    "-",
+    "Tài chính",
+    "tăng",
+    "+5%",
+    "giá",
+    "10 - 12",
+    "km",
+    "–",
+    "(",
+    ")",
+    "“Hoàn thành”",
+    "1.250.000 đồng/kg;",
+    "TP.HCM",
+    "người dân",
+    "…",
+    "/",
+    "&",
+    "xăng",
+]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=30), min_size=1, max_size=5),
-       st.floats(0.05, 0.4), st.floats(0.7, 1.4), st.integers(0, 2**31 - 1))
+@given(
+    st.lists(st.lists(st.sampled_from(_VOCAB), min_size=1, max_size=30), min_size=1, max_size=5),
+    st.floats(0.05, 0.4),
+    st.floats(0.7, 1.4),
+    st.integers(0, 2**31 - 1),
+)
 def test_every_written_word_lasts_at_least_a_frame(sentences, per_word, scale, seed):
     text = "Bản tin\n\n" + " ".join(" ".join(s).rstrip(".,;") + "." for s in sentences) + "\n"
     plan = build_plan(parse_article(text.encode()), Normalizer())
@@ -54,8 +78,13 @@ def test_every_written_word_lasts_at_least_a_frame(sentences, per_word, scale, s
 def test_a_render_has_no_zero_length_word(tmp_path):
     """Signs folded into a word, a lone dash, a compound after a dash: all get time of their own."""
     src = tmp_path / "tin.txt"
-    src.write_text("Bản tin\n\nLiên Bộ Công Thương - Tài chính cho biết giá xăng tăng +5% từ 10 - 12 giờ.\n"
-                   "Mức tăng “Hoàn thành” – TP.HCM & Hà Nội.\n", encoding="utf-8")
-    res = render(src, tmp_path / "out", RenderOptions(engine="espeak", cache_dir=tmp_path / "cache"))
+    src.write_text(
+        "Bản tin\n\nLiên Bộ Công Thương - Tài chính cho biết giá xăng tăng +5% từ 10 - 12 giờ.\n"
+        "Mức tăng “Hoàn thành” – TP.HCM & Hà Nội.\n",
+        encoding="utf-8",
+    )
+    res = render(
+        src, tmp_path / "out", RenderOptions(engine="espeak", cache_dir=tmp_path / "cache")
+    )
     words = json.loads(res.outputs["json"].read_text(encoding="utf-8"))["words"]
     assert words and all(w["end"] - w["start"] >= MIN_WORD_S - 0.001 for w in words), words

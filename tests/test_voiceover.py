@@ -55,7 +55,9 @@ class Reading:
 def _say(text: str, voice: str = "vi-VN-x-south", speed: float = 1.1) -> Reading:
     """Every sentence of ``text`` in ``voice``, paced ``speed`` times faster (atempo, pitch kept)."""
     plan = build_plan(parse_article(text.encode()), Normalizer())
-    speech = synthesize_units([u.spoken for u in plan.units], Synthesizer(EspeakEngine(voice), None))
+    speech = synthesize_units(
+        [u.spoken for u in plan.units], Synthesizer(EspeakEngine(voice), None)
+    )
     sents: dict[int, list[tuple]] = {}
     for u, s in zip(plan.units, speech, strict=True):
         sents.setdefault(u.sentence, []).append((u, s))
@@ -106,16 +108,31 @@ def write_wav(path: Path, x: np.ndarray, rate: int = RATE) -> Path:
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsvoice", *args], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "NO_PROXY": "*"})
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
 
 
-def align_cli(tmp_path: Path, rec: Path, *extra: str, article: str = ARTICLE) -> tuple[subprocess.CompletedProcess,
-                                                                                          Path]:
+def align_cli(
+    tmp_path: Path, rec: Path, *extra: str, article: str = ARTICLE
+) -> tuple[subprocess.CompletedProcess, Path]:
     src = tmp_path / "tin.txt"
     src.write_text(article, encoding="utf-8")
     out = tmp_path / "out"
-    p = run("align", str(src), str(rec), "-o", str(out), "--cache-dir", str(tmp_path.parent / "ref-cache"), *extra)
+    p = run(
+        "align",
+        str(src),
+        str(rec),
+        "-o",
+        str(out),
+        "--cache-dir",
+        str(tmp_path.parent / "ref-cache"),
+        *extra,
+    )
     return p, out
 
 
@@ -125,8 +142,11 @@ def manifest(out: Path, stem: str) -> dict:
 
 def word_errors(man: dict, reading: Reading, starts: dict[int, float]) -> np.ndarray:
     """|onset error| (s) of every word of the sentences in ``starts`` (sentence -> its start)."""
-    truth = [(w, s0 + t) for k, s0 in sorted(starts.items())
-             for w, t in zip(reading.written[k].split(), reading.onsets[k], strict=True)]
+    truth = [
+        (w, s0 + t)
+        for k, s0 in sorted(starts.items())
+        for w, t in zip(reading.written[k].split(), reading.onsets[k], strict=True)
+    ]
     got = [(w["text"], w["start"]) for w in man["words"]]
     assert [w for w, _ in got] == [w for w, _ in truth]
     return np.abs(np.array([t for _, t in got]) - np.array([t for _, t in truth]))
@@ -137,8 +157,13 @@ def checks_pass(srt: Path, wav: Path, src: Path | None = None) -> None:
     p = run("check", str(srt), "--audio", str(wav))
     assert p.returncode == 0, p.stdout + p.stderr
     shared = shared_path("eval/check_subs.py")
-    p = subprocess.run([sys.executable, str(shared), str(srt), "--audio", str(wav)], capture_output=True,
-                       text=True, timeout=300, env={**os.environ, "FFMPEG": ffmpeg_exe()})
+    p = subprocess.run(
+        [sys.executable, str(shared), str(srt), "--audio", str(wav)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FFMPEG": ffmpeg_exe()},
+    )
     stats = dict(re.findall(r"(\w+)=(\S+)", p.stdout.strip().splitlines()[-1]))
     assert stats["hard"] == "0", p.stdout
     assert stats["speech_in_gaps"] == "0", p.stdout
@@ -169,7 +194,7 @@ def test_dropped_sentence_is_unmatched_and_later_cues_stay_on_speech(tmp_path, r
     assert man["unmatched"] == [reading.written[3]]
     assert "not found" in p.stderr
     err = word_errors(man, reading, dict(zip(keep, starts, strict=True)))
-    after = err[-len(reading.onsets[4]) - len(reading.onsets[5]):]
+    after = err[-len(reading.onsets[4]) - len(reading.onsets[5]) :]
     assert after.mean() < 0.03 and after.max() < 0.15, after  # no drift after the skip
     checks_pass(out / "skip.srt", rec)
 
@@ -187,7 +212,9 @@ def test_added_sentence_is_extra(tmp_path, reading):
     ex = man["extra"][0]
     a, b = starts[3], starts[3] + len(adlib) / RATE
     assert abs(ex["start"] - a) < 0.4 and abs(ex["end"] - b) < 0.4, (ex, a, b)
-    err = word_errors(man, reading, {k: starts[k if k < 3 else k + 1] for k in range(len(reading.sentences))})
+    err = word_errors(
+        man, reading, {k: starts[k if k < 3 else k + 1] for k in range(len(reading.sentences))}
+    )
     assert err.mean() < 0.03, err
 
 
@@ -205,7 +232,7 @@ def test_long_silences_map_to_nothing(tmp_path, reading):
     assert man["unmatched"] == [] and man["extra"] == []
     err = word_errors(man, reading, dict(enumerate(starts)))
     n0, n1 = len(reading.onsets[0]), len(reading.onsets[1])
-    err[n0 + 3:n0 + n1] = np.abs(err[n0 + 3:n0 + n1] - 3.0)  # words after the inserted 3 s
+    err[n0 + 3 : n0 + n1] = np.abs(err[n0 + 3 : n0 + n1] - 3.0)  # words after the inserted 3 s
     assert err.mean() < 0.03 and err.max() < 0.2, err
     checks_pass(out / "pauses.srt", rec)
 
@@ -214,17 +241,51 @@ def test_video_file_and_offset(tmp_path, reading):
     x, starts = lay_out(reading.sentences[:3], [0.5, 0.7, 0.7])
     wav = write_wav(tmp_path / "a.wav", x)
     mp4 = tmp_path / "package.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=160x90:r=25",
-                    "-i", str(wav), "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                    "-b:a", "96k", str(mp4)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=160x90:r=25",
+            "-i",
+            str(wav),
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            str(mp4),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     article = "\n".join(ARTICLE.splitlines()[:4]) + "\n"
     conf = tmp_path / "newsroom.toml"
     conf.write_text('[align]\nmax-chars = 30\nsubs = "srt,vtt"\n', encoding="utf-8")
     src = tmp_path / "tin.txt"
     src.write_text(article, encoding="utf-8")
     out = tmp_path / "out"
-    p = run("--config", str(conf), "align", str(src), str(mp4), "-o", str(out), "--offset", "10",
-            "--cache-dir", str(tmp_path.parent / "ref-cache"))
+    p = run(
+        "--config",
+        str(conf),
+        "align",
+        str(src),
+        str(mp4),
+        "-o",
+        str(out),
+        "--offset",
+        "10",
+        "--cache-dir",
+        str(tmp_path.parent / "ref-cache"),
+    )
     assert p.returncode == 0, p.stderr
     assert sorted(f.name for f in out.iterdir()) == ["package.json", "package.srt", "package.vtt"]
     man = manifest(out, "package")
@@ -239,8 +300,10 @@ def test_bad_recordings_exit_1_without_files(tmp_path, reading):
     cases = {
         "silent.wav": (lambda p: write_wav(p, np.zeros(5 * RATE, np.int16)), "silent"),
         "broken.wav": (lambda p: p.write_bytes(b"RIFF\x00\x00garbage" * 100), "cannot decode"),
-        "other.wav": (lambda p: write_wav(p, lay_out(_say(OTHER, "vi", 1.0).sentences, [0.5, 0.5])[0]),
-                      "shares almost no speech"),
+        "other.wav": (
+            lambda p: write_wav(p, lay_out(_say(OTHER, "vi", 1.0).sentences, [0.5, 0.5])[0]),
+            "shares almost no speech",
+        ),
         "missing.wav": (lambda p: None, "not found"),
     }
     for name, (make, needle) in cases.items():
@@ -272,13 +335,25 @@ def test_folder_pairs_by_stem_with_report_and_resume(tmp_path, reading):
     write_wav(src / "ngap.wav", lay_out(reading.sentences[:3], [0.4, 0.6, 0.6])[0], rate=RATE)
     (src / "khong-co.txt").write_text(ARTICLE, encoding="utf-8")  # no recording of that name
     out = tmp_path / "out"
-    args = ("align", str(src), "-o", str(out), "--cache-dir", str(tmp_path.parent / "ref-cache"), "-j", "1")
+    args = (
+        "align",
+        str(src),
+        "-o",
+        str(out),
+        "--cache-dir",
+        str(tmp_path.parent / "ref-cache"),
+        "-j",
+        "1",
+    )
     p = run(*args)
     assert p.returncode == 3, p.stderr
     rep = json.loads((out / "report.json").read_text(encoding="utf-8"))
     status = {Path(r["file"]).name: r["status"] for r in rep["articles"]}
     assert status == {"khong-co.txt": "failed", "mua-lon.txt": "ok", "ngap.txt": "ok"}
-    assert len(list(out.glob("mua-lon-*/mua-lon.srt"))) == 1 and len(list(out.glob("ngap-*/ngap.json"))) == 1
+    assert (
+        len(list(out.glob("mua-lon-*/mua-lon.srt"))) == 1
+        and len(list(out.glob("ngap-*/ngap.json"))) == 1
+    )
     err = {Path(r["file"]).name: r["error"] for r in rep["articles"]}["khong-co.txt"]
     assert "no recording" in err
     p = run(*args)
@@ -289,7 +364,7 @@ def test_folder_pairs_by_stem_with_report_and_resume(tmp_path, reading):
 def test_restarted_phrase_times_the_full_reading(tmp_path, reading):
     # the reader stumbles: the first clause of sentence 2, a breath, then the whole sentence
     s2 = reading.sentences[2]
-    stumble = s2[:int((reading.onsets[2][4] - 0.02) * RATE)]  # "Sở Nông nghiệp tỉnh"
+    stumble = s2[: int((reading.onsets[2][4] - 0.02) * RATE)]  # "Sở Nông nghiệp tỉnh"
     pieces = reading.sentences[:2] + [stumble] + reading.sentences[2:]
     x, starts = lay_out(pieces, [0.5, 0.7, 0.8, 0.4, 0.7, 0.6, 0.7])
     rec = write_wav(tmp_path / "stumble.wav", x)
@@ -297,5 +372,7 @@ def test_restarted_phrase_times_the_full_reading(tmp_path, reading):
     assert p.returncode == 0, p.stderr
     man = manifest(out, "stumble")
     assert man["unmatched"] == []
-    err = word_errors(man, reading, {k: starts[k if k < 2 else k + 1] for k in range(len(reading.sentences))})
+    err = word_errors(
+        man, reading, {k: starts[k if k < 2 else k + 1] for k in range(len(reading.sentences))}
+    )
     assert np.median(err) < 0.02 and err.mean() < 0.05, err

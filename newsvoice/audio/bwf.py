@@ -33,9 +33,9 @@ class Bext:
     description: str
     originator: str
     originator_reference: str
-    date: str              # yyyy-mm-dd
-    time: str              # hh:mm:ss
-    time_reference: int    # samples since midnight of the first sample (the start timecode)
+    date: str  # yyyy-mm-dd
+    time: str  # hh:mm:ss
+    time_reference: int  # samples since midnight of the first sample (the start timecode)
     loudness: Measurement | None
     coding_history: str = ""
 
@@ -64,16 +64,26 @@ def _centi(value: float) -> int:
 def bext_payload(b: Bext) -> bytes:
     """The bext chunk's body: 602 fixed bytes, then the coding history."""
     loud = b.loudness
-    values = (loud.integrated, loud.lra, loud.true_peak, loud.max_momentary, loud.max_short_term) if loud \
+    values = (
+        (loud.integrated, loud.lra, loud.true_peak, loud.max_momentary, loud.max_short_term)
+        if loud
         else (math.nan,) * 5
-    body = b"".join([
-        _fixed(b.description, 256), _fixed(b.originator, 32), _fixed(b.originator_reference, 32),
-        _fixed(b.date, 10), _fixed(b.time, 8),
-        struct.pack("<IIH", b.time_reference & 0xFFFFFFFF, b.time_reference >> 32, BEXT_VERSION),
-        bytes(64),  # UMID: none
-        struct.pack("<5h", *(_centi(v) for v in values)),
-        bytes(180),
-    ])
+    )
+    body = b"".join(
+        [
+            _fixed(b.description, 256),
+            _fixed(b.originator, 32),
+            _fixed(b.originator_reference, 32),
+            _fixed(b.date, 10),
+            _fixed(b.time, 8),
+            struct.pack(
+                "<IIH", b.time_reference & 0xFFFFFFFF, b.time_reference >> 32, BEXT_VERSION
+            ),
+            bytes(64),  # UMID: none
+            struct.pack("<5h", *(_centi(v) for v in values)),
+            bytes(180),
+        ]
+    )
     assert len(body) == 602
     history = "\r\n".join(ascii_text(ln) for ln in b.coding_history.split("\r\n"))
     return body + history.encode("ascii")
@@ -92,27 +102,51 @@ def ixml_payload(fields: dict) -> bytes:
     """A minimal iXML document (UTF-8): version, then ``fields`` as elements in order
     (a dict value nests, as SPEED does)."""
     inner = _elements(fields)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<BWFXML><IXML_VERSION>2.10</IXML_VERSION>{inner}</BWFXML>\n").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<BWFXML><IXML_VERSION>2.10</IXML_VERSION>{inner}</BWFXML>\n"
+    ).encode()
 
 
 def _chunk(tag: bytes, body: bytes) -> bytes:
     return tag + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
 
 
-def write_bwf(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, bext: Bext, ixml: dict, *,
-              rate: int = RATE, bit_depth: int = 24, channels: int = 1) -> None:
+def write_bwf(
+    out: BinaryIO,
+    chunks: Iterable[np.ndarray],
+    n_samples: int,
+    bext: Bext,
+    ixml: dict,
+    *,
+    rate: int = RATE,
+    bit_depth: int = 24,
+    channels: int = 1,
+) -> None:
     """Stream float chunks (``n_samples`` in all) into ``out`` as a Broadcast WAV."""
     if channels not in (1, 2):
         raise ValueError(f"unsupported channel count {channels}")
     width = bit_depth // 8
     data_len = n_samples * channels * width
-    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * width, channels * width, bit_depth)
-    head = _chunk(b"bext", bext_payload(bext)) + _chunk(b"fmt ", fmt) + _chunk(b"iXML", ixml_payload(ixml))
+    fmt = struct.pack(
+        "<HHIIHH", 1, channels, rate, rate * channels * width, channels * width, bit_depth
+    )
+    head = (
+        _chunk(b"bext", bext_payload(bext))
+        + _chunk(b"fmt ", fmt)
+        + _chunk(b"iXML", ixml_payload(ixml))
+    )
     riff_len = 4 + len(head) + 8 + data_len + data_len % 2
     if riff_len > _MAX_RIFF:
         raise ValueError("programme too long for a WAV file (4 GiB RIFF limit)")
-    out.write(b"RIFF" + struct.pack("<I", riff_len) + b"WAVE" + head + b"data" + struct.pack("<I", data_len))
+    out.write(
+        b"RIFF"
+        + struct.pack("<I", riff_len)
+        + b"WAVE"
+        + head
+        + b"data"
+        + struct.pack("<I", data_len)
+    )
     written = 0
     for x in chunks:
         data = pcm_bytes(x, bit_depth, channels)

@@ -31,17 +31,22 @@ import numpy as np
 from newsvoice.audio.targets import TOLERANCE_LU, LoudnessTarget, Measurement, presets  # noqa: F401
 
 RATE = 48000
-STEP = RATE // 10        # 100 ms: BS.1770 sub-block
-BLOCK = STEP // 4        # 25 ms: peak bookkeeping
-CHUNK = STEP * 100       # 10 s read at a time
-_SETTLE = RATE // 5      # 0.2 s: the K-weighting's memory decays below 1e-20 in this time
+STEP = RATE // 10  # 100 ms: BS.1770 sub-block
+BLOCK = STEP // 4  # 25 ms: peak bookkeeping
+CHUNK = STEP * 100  # 10 s read at a time
+_SETTLE = RATE // 5  # 0.2 s: the K-weighting's memory decays below 1e-20 in this time
 _LOOKAHEAD_MS = 5.0
-_IR_TAPS = 4096          # the K-weighting's impulse response is below 1e-8 of its start by then
-_FFT_MAX_S = 600         # programmes up to 10 min are K-weighted by FFT (numpy), longer by IIR
-_FFT_BLOCK = 1 << 15     # overlap-save block: 1.5x faster than 2**14 or 2**16 here, 2x faster than one per chunk
+_IR_TAPS = 4096  # the K-weighting's impulse response is below 1e-8 of its start by then
+_FFT_MAX_S = 600  # programmes up to 10 min are K-weighted by FFT (numpy), longer by IIR
+_FFT_BLOCK = (
+    1 << 15
+)  # overlap-save block: 1.5x faster than 2**14 or 2**16 here, 2x faster than one per chunk
 
 # BS.1770-4 K-weighting at 48 kHz: high shelf, then RLB high-pass; run as one 4th-order filter
-_SHELF = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
+_SHELF = (
+    [1.53512485958697, -2.69169618940638, 1.19839281085285],
+    [1.0, -1.69065929318241, 0.73248077421585],
+)
 _HIGHPASS = ([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621])
 _KB = np.convolve(_SHELF[0], _HIGHPASS[0])
 _KA = np.convolve(_SHELF[1], _HIGHPASS[1])
@@ -83,8 +88,14 @@ def _bound_weights() -> np.ndarray:
     rows = []
     for t in _PHASES:
         t = t.astype(np.float64)
-        rows.append([abs(t.sum()), abs((t * q).sum()), (np.abs(t) * np.abs(q) * (np.abs(q) + 1) / 2).sum(),
-                     np.abs(t).sum()])
+        rows.append(
+            [
+                abs(t.sum()),
+                abs((t * q).sum()),
+                (np.abs(t) * np.abs(q) * (np.abs(q) + 1) / 2).sum(),
+                np.abs(t).sum(),
+            ]
+        )
     return np.array(rows) * (1 + 1e-6)  # float32 rounding of the interpolation itself
 
 
@@ -102,7 +113,7 @@ class Source:
     @classmethod
     def of(cls, x: np.ndarray) -> Source:
         arr = np.asarray(x, dtype=np.float32)
-        return cls(len(arr), lambda a, b: arr[max(0, a):max(0, b)])
+        return cls(len(arr), lambda a, b: arr[max(0, a) : max(0, b)])
 
     def padded(self, a: int, b: int) -> np.ndarray:
         """[a, b) with zeros outside the programme."""
@@ -116,7 +127,9 @@ def _zero_padded(read: Callable[[int, int], np.ndarray], n: int, a: int, b: int)
     x = read(lo, hi) if lo < hi else np.zeros(0, np.float32)
     if lo == a and len(x) == b - a:
         return x
-    return np.concatenate([np.zeros(lo - a, np.float32), x, np.zeros(b - a - (lo - a) - len(x), np.float32)])
+    return np.concatenate(
+        [np.zeros(lo - a, np.float32), x, np.zeros(b - a - (lo - a) - len(x), np.float32)]
+    )
 
 
 def _db(power: np.ndarray | float) -> np.ndarray | float:
@@ -161,13 +174,15 @@ class _KFilter:
             return y
         # overlap-save in cache-sized blocks: each block's first _IR_TAPS-1 outputs wrap around
         buf = np.concatenate([self.hist, x.astype(np.float32)])
-        self.hist = buf[len(buf) - (_IR_TAPS - 1):]
+        self.hist = buf[len(buf) - (_IR_TAPS - 1) :]
         n, step = _FFT_BLOCK, _FFT_BLOCK - _IR_TAPS + 1
         blocks = -(-len(x) // step)
         buf = np.concatenate([buf, np.zeros((blocks - 1) * step + n - len(buf), np.float32)])
         windows = np.lib.stride_tricks.sliding_window_view(buf, n)[::step][:blocks]
-        y = np.fft.irfft(np.fft.rfft(windows, axis=1) * _k_spectrum(n), n, axis=1)[:, _IR_TAPS - 1:]
-        return y.ravel()[:len(x)]
+        y = np.fft.irfft(np.fft.rfft(windows, axis=1) * _k_spectrum(n), n, axis=1)[
+            :, _IR_TAPS - 1 :
+        ]
+        return y.ravel()[: len(x)]
 
 
 def _step_power(y: np.ndarray) -> np.ndarray:
@@ -184,7 +199,7 @@ def _k_power(read: Callable[[int, int], np.ndarray], a: int, b: int, n_samples: 
         end = min(b, pos + CHUNK)
         y = kf(read(pos, end))
         if end > a:
-            out.append(_step_power(y[max(0, a - pos):]))
+            out.append(_step_power(y[max(0, a - pos) :]))
         pos = end
     return np.concatenate(out)
 
@@ -212,8 +227,10 @@ class Scan:
 
     @staticmethod
     def join(parts: list[Scan]) -> Scan:
-        return Scan(np.concatenate([np.zeros(0)] + [p.power for p in parts]),
-                    np.concatenate([np.zeros((0, 3, 3), np.float32)] + [p.stats for p in parts]))
+        return Scan(
+            np.concatenate([np.zeros(0)] + [p.power for p in parts]),
+            np.concatenate([np.zeros((0, 3, 3), np.float32)] + [p.stats for p in parts]),
+        )
 
 
 def chunks_of(n: int) -> int:
@@ -341,15 +358,22 @@ def max_window_from(sub: np.ndarray, steps: int) -> float:
 
 def _measured(sub: np.ndarray, peak_dbtp: float) -> Measurement:
     """Every loudness figure of a programme's (gained) sub-block powers."""
-    return Measurement(integrated_from(sub), lra_from(sub), peak_dbtp, max_window_from(sub, 4),
-                       max_window_from(sub, 30))
+    return Measurement(
+        integrated_from(sub),
+        lra_from(sub),
+        peak_dbtp,
+        max_window_from(sub, 4),
+        max_window_from(sub, 30),
+    )
 
 
 def _peaks(x: np.ndarray) -> np.ndarray:
     """Per sample of ``x[_HALF:-_HALF]``, the largest |value| among its 4 interpolated
     samples (``x`` carries _HALF samples of context on each side)."""
     m = len(x) - 2 * _HALF
-    out = np.abs(x[_HALF:_HALF + m]) * _PHASES[0][_HALF]  # phase 0 is the sample itself (sinc zeros)
+    out = (
+        np.abs(x[_HALF : _HALF + m]) * _PHASES[0][_HALF]
+    )  # phase 0 is the sample itself (sinc zeros)
     for taps in _PHASES[1:]:
         np.maximum(out, np.abs(np.convolve(x, taps, mode="valid")[:m]), out=out)
     return out
@@ -362,7 +386,7 @@ def _running_min(x: np.ndarray, w: int) -> np.ndarray:
     xp = np.concatenate([x, np.full(pad, np.inf, x.dtype)]).reshape(-1, w)
     pre = np.minimum.accumulate(xp, axis=1).ravel()
     suf = np.minimum.accumulate(xp[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suf[:n], pre[w - 1:w - 1 + n])
+    return np.minimum(suf[:n], pre[w - 1 : w - 1 + n])
 
 
 def _moving_mean(x: np.ndarray, w: int) -> np.ndarray:
@@ -395,10 +419,12 @@ class Limiter:
         peak = _peaks(src.padded(lo - _HALF, hi + _HALF)) * np.float32(self.gain)
         if float(peak.max(initial=0.0)) <= self.ceiling:
             return np.ones(b - a, np.float32)
-        need = np.minimum(np.float32(1.0), np.float32(self.ceiling) / np.maximum(peak, np.float32(1e-12)))
+        need = np.minimum(
+            np.float32(1.0), np.float32(self.ceiling) / np.maximum(peak, np.float32(1e-12))
+        )
         gmin = _running_min(np.pad(need, n, mode="edge"), 2 * n + 1)
         smooth = _moving_mean(np.pad(gmin, (h, n - h), mode="edge"), n + 1)
-        return smooth[a - lo:b - lo]
+        return smooth[a - lo : b - lo]
 
 
 def _spans(flags: np.ndarray, margin: int, size: int, n: int) -> list[tuple[int, int]]:
@@ -454,10 +480,19 @@ class _BlockPeaks:
         product (one small convolution per block cost more in calls than in arithmetic)."""
         todo = np.unique(idx[np.isnan(self.exact[idx])])
         for i in range(0, len(todo), batch):
-            part = todo[i:i + batch]
-            x = np.stack([self.src.padded(int(k) * BLOCK - _HALF, (int(k) + 1) * BLOCK + _HALF) for k in part])
-            y = np.abs(np.lib.stride_tricks.sliding_window_view(x, 2 * _HALF + 1, axis=1) @ _PHASE_MATRIX)
-            valid = np.minimum(BLOCK, self.src.n - part * BLOCK)  # the programme's last block may be short
+            part = todo[i : i + batch]
+            x = np.stack(
+                [
+                    self.src.padded(int(k) * BLOCK - _HALF, (int(k) + 1) * BLOCK + _HALF)
+                    for k in part
+                ]
+            )
+            y = np.abs(
+                np.lib.stride_tricks.sliding_window_view(x, 2 * _HALF + 1, axis=1) @ _PHASE_MATRIX
+            )
+            valid = np.minimum(
+                BLOCK, self.src.n - part * BLOCK
+            )  # the programme's last block may be short
             y[np.arange(BLOCK)[None, :] >= valid[:, None]] = 0.0
             self.exact[part] = y.max(axis=(1, 2))
 
@@ -475,7 +510,7 @@ class _BlockPeaks:
             order = order[~skip[order]]
         best = 0.0
         for i in range(0, len(order), batch):
-            part = order[i:i + batch]
+            part = order[i : i + batch]
             if self.bound[part[0]] <= best:
                 break
             self.fill(part)
@@ -498,13 +533,15 @@ class GainPlan:
         """Output samples [a, b) as float32."""
         y = src.read(a, b) * np.float32(self.gain * self.trim)
         if self.limiter is not None:
-            first = max(0, bisect.bisect_right(self.spans, (a, a)) - 1)  # spans are sorted, disjoint
+            first = max(
+                0, bisect.bisect_right(self.spans, (a, a)) - 1
+            )  # spans are sorted, disjoint
             for s, e in self.spans[first:]:
                 if s >= b:
                     break
                 lo, hi = max(a, s), min(b, e)
                 if lo < hi:
-                    y[lo - a:hi - a] *= self.limiter.gains(src, lo, hi)
+                    y[lo - a : hi - a] *= self.limiter.gains(src, lo, hi)
         return y
 
     def chunks(self, src: Source, size: int = CHUNK) -> Iterator[np.ndarray]:
@@ -533,7 +570,7 @@ def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
     are the source's peaks times the gain; the others are oversampled from the output."""
     limited = np.zeros(len(blocks.bound), bool)
     for s, e in plan.spans:
-        limited[s // BLOCK: -(-e // BLOCK)] = True
+        limited[s // BLOCK : -(-e // BLOCK)] = True
     best = blocks.top(skip=limited) * plan.gain
     for r0, r1 in _runs(np.flatnonzero(limited)):
         a, b = r0 * BLOCK, min(src.n, r1 * BLOCK)
@@ -542,8 +579,15 @@ def _output_peak(src: Source, plan: GainPlan, blocks: _BlockPeaks) -> float:
     return best
 
 
-def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
-              tolerance: float = TOLERANCE_LU, max_rounds: int = 8, scanned: Scan | None = None) -> GainPlan:
+def plan_gain(
+    src: Source,
+    target: LoudnessTarget,
+    channels: int = 1,
+    *,
+    tolerance: float = TOLERANCE_LU,
+    max_rounds: int = 8,
+    scanned: Scan | None = None,
+) -> GainPlan:
     """Gain (and limiting where needed) that brings ``src`` within ``tolerance`` of the
     target loudness with the true peak at or under the ceiling. Limiting lowers
     loudness, so the gain is corrected from the last measurement each round.
@@ -588,11 +632,18 @@ def plan_gain(src: Source, target: LoudnessTarget, channels: int = 1, *,
     tp = _output_peak(src, GainPlan(g, limiter, tuple(spans), 1.0, _NONE), blocks)
     m = _measured(sub, _dbtp(tp))
     trim = 1.0
-    if m.true_peak > target.true_peak - 0.1:  # interpolation of a gain edge overshot: trim the excess
+    if (
+        m.true_peak > target.true_peak - 0.1
+    ):  # interpolation of a gain edge overshot: trim the excess
         trim_db = target.true_peak - 0.15 - m.true_peak
         trim = 10 ** (trim_db / 20)
-        m = Measurement(m.integrated + trim_db, m.lra, m.true_peak + trim_db,  # all scale with a gain
-                        m.max_momentary + trim_db, m.max_short_term + trim_db)
+        m = Measurement(
+            m.integrated + trim_db,
+            m.lra,
+            m.true_peak + trim_db,  # all scale with a gain
+            m.max_momentary + trim_db,
+            m.max_short_term + trim_db,
+        )
     return GainPlan(g, limiter, tuple(spans), trim, m)
 
 
@@ -612,15 +663,24 @@ def true_peak(x: np.ndarray) -> float:
     return _dbtp(_BlockPeaks(src, _scan(src).stats).top())
 
 
-def limit(x: np.ndarray, ceiling_db: float, rate: int = RATE, *, lookahead_ms: float = _LOOKAHEAD_MS) -> np.ndarray:
+def limit(
+    x: np.ndarray, ceiling_db: float, rate: int = RATE, *, lookahead_ms: float = _LOOKAHEAD_MS
+) -> np.ndarray:
     """Hold the 4x oversampled level of ``x`` at or under ``ceiling_db`` (see Limiter)."""
     src = Source.of(x)
     lim = Limiter(1.0, 10 ** (ceiling_db / 20), int(rate * lookahead_ms / 1000))
     return src.read(0, src.n) * lim.gains(src, 0, src.n)
 
 
-def normalize(x: np.ndarray, target: LoudnessTarget, rate: int = RATE, *, channels: int = 1,
-              tolerance: float = TOLERANCE_LU, max_rounds: int = 8) -> tuple[np.ndarray, Measurement]:
+def normalize(
+    x: np.ndarray,
+    target: LoudnessTarget,
+    rate: int = RATE,
+    *,
+    channels: int = 1,
+    tolerance: float = TOLERANCE_LU,
+    max_rounds: int = 8,
+) -> tuple[np.ndarray, Measurement]:
     """``plan_gain`` and its output, for a programme held in memory."""
     if rate != RATE:
         raise ValueError("loudness is measured at 48 kHz")

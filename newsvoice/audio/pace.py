@@ -37,8 +37,10 @@ def fit_speed(scaled_s: float, fixed_s: float, slot_s: float) -> float:
     need = scaled_s / room if room > 0 else float("inf")
     lo, hi = FIT_RANGE
     if not lo <= need <= hi:
-        raise InputError(f"cannot fit the narration ({scaled_s + fixed_s:.1f} s at normal pace) into {slot_s:g} s: "
-                         f"that would need speed {need:.2f}, outside the allowed {lo}–{hi}")
+        raise InputError(
+            f"cannot fit the narration ({scaled_s + fixed_s:.1f} s at normal pace) into {slot_s:g} s: "
+            f"that would need speed {need:.2f}, outside the allowed {lo}–{hi}"
+        )
     return need
 
 
@@ -77,8 +79,15 @@ def _scaled_s(track: Track, pauses_ms: Sequence[int]) -> float:
     return sum(b - a for a, b in track.spans) / RATE + sum(pauses_ms[:-1]) / 1000
 
 
-def paced_track(spool: Track, pauses_ms: Sequence[int], *, speed: float, fit_s: float | None,
-                head_ms: int, tail_ms: int) -> tuple[Track, list[int], float]:
+def paced_track(
+    spool: Track,
+    pauses_ms: Sequence[int],
+    *,
+    speed: float,
+    fit_s: float | None,
+    head_ms: int,
+    tail_ms: int,
+) -> tuple[Track, list[int], float]:
     """The programme at its final pace, the pauses after each unit (the last is the
     tail) and that pace.
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 TOLERANCE_LU = 0.3
-SPEED_RANGE = (0.8, 1.3)   # --speed: pitch-preserving tempo
-FIT_RANGE = (0.85, 1.15)   # --fit may change the pace only this much
+SPEED_RANGE = (0.8, 1.3)  # --speed: pitch-preserving tempo
+FIT_RANGE = (0.85, 1.15)  # --fit may change the pace only this much
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,11 @@ class Measurement:
     max_short_term: float = float("nan")
 
     def as_dict(self) -> dict[str, float]:
-        out = {"integrated_lufs": round(self.integrated, 2), "lra_lu": round(self.lra, 2),
-               "true_peak_dbtp": round(self.true_peak, 2)}
+        out = {
+            "integrated_lufs": round(self.integrated, 2),
+            "lra_lu": round(self.lra, 2),
+            "true_peak_dbtp": round(self.true_peak, 2),
+        }
         if self.max_momentary == self.max_momentary:  # not NaN: measured
             out["max_momentary_lufs"] = round(self.max_momentary, 2)
         if self.max_short_term == self.max_short_term:
@@ -49,7 +52,8 @@ def presets() -> dict[str, LoudnessTarget | None]:
     """Named presets from assets/loudness.toml, plus ``none`` (no processing)."""
     text = resources.files("newsvoice.assets").joinpath("loudness.toml").read_text("utf-8")
     data = tomllib.loads(text)
-    out: dict[str, LoudnessTarget | None] = {k: LoudnessTarget(float(v["lufs"]), float(v["true_peak"]))
-                                             for k, v in data.items()}
+    out: dict[str, LoudnessTarget | None] = {
+        k: LoudnessTarget(float(v["lufs"]), float(v["true_peak"])) for k, v in data.items()
+    }
     out["none"] = None
     return out

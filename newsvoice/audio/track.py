@@ -58,8 +58,12 @@ def _pydub():
 
 def segment(samples: np.ndarray, rate: int = RATE):
     """Wrap int16 mono samples as an AudioSegment."""
-    return _pydub()(data=np.ascontiguousarray(samples, dtype=np.int16).tobytes(),
-                    sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=1)
+    return _pydub()(
+        data=np.ascontiguousarray(samples, dtype=np.int16).tobytes(),
+        sample_width=SAMPLE_WIDTH,
+        frame_rate=rate,
+        channels=1,
+    )
 
 
 def samples_of(seg) -> np.ndarray:
@@ -116,7 +120,7 @@ def resample(samples: np.ndarray, rate: int, target: int = RATE) -> np.ndarray:
     periods = -(-n_out // up)
     xpad = np.zeros((periods - 1) * down + width, np.float32)  # xpad[i] = x[i + b0], zeros outside
     lo, hi = max(0, b0), min(len(samples), len(xpad) + b0)
-    xpad[lo - b0:hi - b0] = samples[lo:hi]
+    xpad[lo - b0 : hi - b0] = samples[lo:hi]
     windows = np.lib.stride_tricks.sliding_window_view(xpad, width)[::down][:periods]
     y = (np.ascontiguousarray(windows) @ mat).ravel()[:n_out]
     np.rint(y, out=y)
@@ -130,8 +134,14 @@ def trim_silence(samples: np.ndarray, rate: int = RATE, **kw) -> np.ndarray:
     return samples[a:b]
 
 
-def trim_bounds(samples: np.ndarray, rate: int = RATE, *, floor_db: float = -50.0,
-                below_peak_db: float = 40.0, margin_ms: float = 15.0) -> tuple[int, int]:
+def trim_bounds(
+    samples: np.ndarray,
+    rate: int = RATE,
+    *,
+    floor_db: float = -50.0,
+    below_peak_db: float = 40.0,
+    margin_ms: float = 15.0,
+) -> tuple[int, int]:
     """Where the speech in ``samples`` starts and ends (sample indices).
 
     A 5 ms frame counts as sound when its RMS is above ``floor_db`` dBFS and
@@ -265,8 +275,9 @@ class TrackReader:
         self.close()
 
 
-def assemble(phrases: Sequence[np.ndarray], pauses_ms: Sequence[int], *,
-             head_ms: int = 0, rate: int = RATE) -> Track:
+def assemble(
+    phrases: Sequence[np.ndarray], pauses_ms: Sequence[int], *, head_ms: int = 0, rate: int = RATE
+) -> Track:
     """Lay phrases and the silence after each into one track.
 
     ``pauses_ms[i]`` is the silence after phrase i (the last one is the tail).
@@ -284,10 +295,35 @@ def tempo(samples: np.ndarray, speed: float, rate: int = RATE) -> np.ndarray:
     """Change pace without changing pitch (ffmpeg ``atempo``, WSOLA); 1.0 is a no-op."""
     if abs(speed - 1.0) < 1e-6 or len(samples) == 0:
         return samples
-    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-           "-af", f"atempo={speed:.6f}", "-f", "s16le", "-ar", str(rate), "-ac", "1", "pipe:1"]
-    p = subprocess.run(cmd, input=np.ascontiguousarray(samples, dtype=np.int16).tobytes(),
-                       capture_output=True, check=False, timeout=120)
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(rate),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+        "-af",
+        f"atempo={speed:.6f}",
+        "-f",
+        "s16le",
+        "-ar",
+        str(rate),
+        "-ac",
+        "1",
+        "pipe:1",
+    ]
+    p = subprocess.run(
+        cmd,
+        input=np.ascontiguousarray(samples, dtype=np.int16).tobytes(),
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
     if p.returncode != 0:
         raise RuntimeError(f"ffmpeg atempo failed: {p.stderr.decode(errors='replace')[-300:]}")
     return np.frombuffer(p.stdout, dtype=np.int16).copy()
@@ -321,8 +357,15 @@ def pcm_bytes(x: np.ndarray, bit_depth: int, channels: int = 1) -> bytes:
     return _audioop().lin2lin(q.tobytes(), 4, 3)  # strided byte slice took twice as long)
 
 
-def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24, channels: int = 1,
-               bitrate: str = "192k") -> bytes:
+def encode_pcm(
+    x: np.ndarray,
+    fmt: str,
+    *,
+    rate: int = RATE,
+    bit_depth: int = 24,
+    channels: int = 1,
+    bitrate: str = "192k",
+) -> bytes:
     """Encode float samples held in memory as WAV (16/24-bit PCM) or CBR MP3 (see write_audio)."""
     kw = {"rate": rate, "bit_depth": bit_depth, "channels": channels, "bitrate": bitrate}
     if fmt == "mp3":
@@ -335,9 +378,18 @@ def encode_pcm(x: np.ndarray, fmt: str, *, rate: int = RATE, bit_depth: int = 24
     return buf.getvalue()
 
 
-def write_audio(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, fmt: str, *, rate: int = RATE,
-                bit_depth: int = 24, channels: int = 1, bitrate: str = "192k",
-                tags: Mapping[str, str] | None = None) -> None:
+def write_audio(
+    out: BinaryIO,
+    chunks: Iterable[np.ndarray],
+    n_samples: int,
+    fmt: str,
+    *,
+    rate: int = RATE,
+    bit_depth: int = 24,
+    channels: int = 1,
+    bitrate: str = "192k",
+    tags: Mapping[str, str] | None = None,
+) -> None:
     """Stream float chunks (``n_samples`` in all) into ``out`` as WAV or CBR MP3:
     memory holds one chunk, whatever the programme's length. ``tags``: MP3 only, ffmpeg
     metadata keys its muxer writes as ID3v2 frames (title -> TIT2, publisher -> TPUB)."""
@@ -356,8 +408,23 @@ def write_audio(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, fmt
         return
     if fmt != "mp3":
         raise ValueError(f"unknown audio format {fmt!r}")
-    cmd = [ffmpeg_exe(), "-v", "error", "-f", "s24le", "-ar", str(rate), "-ac", str(channels),
-           "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", bitrate]
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-f",
+        "s24le",
+        "-ar",
+        str(rate),
+        "-ac",
+        str(channels),
+        "-i",
+        "pipe:0",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        bitrate,
+    ]
     for k, v in (tags or {}).items():
         cmd += ["-metadata", f"{k}={v}"]
     cmd += ["-f", "mp3", "pipe:1"]
@@ -373,4 +440,6 @@ def write_audio(out: BinaryIO, chunks: Iterable[np.ndarray], n_samples: int, fmt
         finally:
             if p.wait() != 0 or p.returncode is None:
                 err.seek(0)
-                raise RuntimeError(f"ffmpeg mp3 encode failed: {err.read().decode(errors='replace')[-300:]}")
+                raise RuntimeError(
+                    f"ffmpeg mp3 encode failed: {err.read().decode(errors='replace')[-300:]}"
+                )

@@ -88,14 +88,19 @@ class PhraseCache:
         payload = raw[36:]
         n = int.from_bytes(payload[:4], "little") if len(payload) >= 4 else -1
         head = 4 + 4 * n + 4
-        if (raw[:4] != MAGIC or hashlib.sha256(payload).digest() != raw[4:36] or n < 0
-                or len(payload) < head or (len(payload) - head) % 2):
+        if (
+            raw[:4] != MAGIC
+            or hashlib.sha256(payload).digest() != raw[4:36]
+            or n < 0
+            or len(payload) < head
+            or (len(payload) - head) % 2
+        ):
             path.unlink(missing_ok=True)  # corrupt: synthesise again
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # mtime = last use, so prune drops the least recently used
-        starts = np.frombuffer(payload[4:4 + 4 * n], dtype="<f4").astype(np.float64)
-        conf = float(np.frombuffer(payload[4 + 4 * n:head], dtype="<f4")[0])
+        starts = np.frombuffer(payload[4 : 4 + 4 * n], dtype="<f4").astype(np.float64)
+        conf = float(np.frombuffer(payload[4 + 4 * n : head], dtype="<f4")[0])
         return Entry(np.frombuffer(payload[head:], dtype=np.int16).copy(), starts, conf)
 
     def is_marked(self) -> bool:
@@ -112,9 +117,12 @@ class PhraseCache:
         workers synthesise it at once (espeak-ng's output varies with process history)."""
         path = self._path(key)
         starts = np.ascontiguousarray(entry.starts, dtype="<f4")
-        payload = (len(starts).to_bytes(4, "little") + starts.tobytes()
-                   + np.float32(entry.confidence).astype("<f4").tobytes()
-                   + np.ascontiguousarray(entry.samples, dtype=np.int16).tobytes())
+        payload = (
+            len(starts).to_bytes(4, "little")
+            + starts.tobytes()
+            + np.float32(entry.confidence).astype("<f4").tobytes()
+            + np.ascontiguousarray(entry.samples, dtype=np.int16).tobytes()
+        )
         data = MAGIC + hashlib.sha256(payload).digest() + payload
         tmp = None
         try:

@@ -20,8 +20,14 @@ log = logging.getLogger("newsvoice")
 def info(cache: PhraseCache) -> CacheInfo:
     """Phrases and render memo entries (memo.py) together: one cache, one size."""
     ents, renders = cache.entries(), memo.entries(cache.root)
-    return CacheInfo(cache.root, len(ents) + len(renders), sum(e[1] for e in ents + renders),
-                     renders=len(renders), render_size=sum(e[1] for e in renders))
+    return CacheInfo(
+        cache.root,
+        len(ents) + len(renders),
+        sum(e[1] for e in ents + renders),
+        renders=len(renders),
+        render_size=sum(e[1] for e in renders),
+    )
+
 
 def prune(cache: PhraseCache, max_bytes: int, *, stale_tmp_s: float = 3600.0) -> CacheInfo:
     """Delete least-recently-used entries (phrases and render memo entries alike) until
@@ -61,23 +67,44 @@ def prune(cache: PhraseCache, max_bytes: int, *, stale_tmp_s: float = 3600.0) ->
         removed += 1
         freed += size
     kept = [e for e in renders if e[0].exists()]
-    return CacheInfo(cache.root, len(ents) - removed, total, removed, freed, renders=len(kept),
-                     render_size=sum(e[1] for e in kept))
+    return CacheInfo(
+        cache.root,
+        len(ents) - removed,
+        total,
+        removed,
+        freed,
+        renders=len(kept),
+        render_size=sum(e[1] for e in kept),
+    )
 
 
 @dataclass(frozen=True)
 class CacheInfo:
     root: Path
-    entries: int       # phrases and renders
+    entries: int  # phrases and renders
     size: int
     removed: int = 0
     freed: int = 0
-    renders: int = 0   # of which render memo entries, and their bytes
+    renders: int = 0  # of which render memo entries, and their bytes
     render_size: int = 0
 
 
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
-          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 
 def parse_size(text: str) -> int:
@@ -88,7 +115,9 @@ def parse_size(text: str) -> int:
     if not m or unit not in _UNITS:
         raise ValueError(f"not a size: {text!r} (try 500MB, 2GB, 100k)")
     if not unit and float(m.group(1)) != 0:  # "10" was read as 10 bytes and emptied caches
-        raise ValueError(f"size {text!r} needs a unit: {m.group(1)}MB, {m.group(1)}GB, {m.group(1)}B ...")
+        raise ValueError(
+            f"size {text!r} needs a unit: {m.group(1)}MB, {m.group(1)}GB, {m.group(1)}B ..."
+        )
     return int(float(m.group(1)) * _UNITS[unit])
 
 

@@ -39,12 +39,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("newsvoice")
 
-FORMAT = 1          # bump when meta.json's layout changes
+FORMAT = 1  # bump when meta.json's layout changes
 META = "meta.json"
 RENDERS = "renders"  # under the cache root
 _MAX_SOURCE = 16 << 20  # larger sources are refused by the reader anyway: never memoised
 _CHUNK = 1 << 20
 _MAX_META = 1 << 20  # meta.json: names, sizes, hashes and a result summary
+
+
 @dataclass(frozen=True)
 class Lookup:
     """What a render learnt from the memo before working: the entry it may be stored
@@ -53,8 +55,8 @@ class Lookup:
     entry: Path | None = None
     speaker: tuple[str, str] = ("", "")  # (engine, voice) the key was made for
     result: RenderResult | None = None
-    inputs: tuple[Path, ...] = ()        # the article and lexicons the key read ...
-    digest: str = ""                     # ... and their bytes' digest: unchanged when storing?
+    inputs: tuple[Path, ...] = ()  # the article and lexicons the key read ...
+    digest: str = ""  # ... and their bytes' digest: unchanged when storing?
 
 
 # ---------------------------------------------------------------- the key
@@ -88,7 +90,9 @@ def _speaker(opts: RenderOptions, engine: Engine | None) -> tuple[str, str] | No
     return name, get_spec(name).resolve_voice(opts.voice)
 
 
-def look_up(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None = None) -> Lookup:
+def look_up(
+    src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | None = None
+) -> Lookup:
     """Restore the outputs of an identical earlier render into ``out_dir`` if the memo has
     them (``result`` set), else say where this render may be stored. ``engine``: the
     engine already opened (batch), else the one ``opts`` names is resolved, not opened."""
@@ -105,8 +109,16 @@ def look_up(src: Path, out_dir: Path, opts: RenderOptions, *, engine: Engine | N
     from newsvoice.options import output_key
 
     engine_name, voice = speaker
-    key = output_key(data, opts, engine=engine_name, voice=voice, lexicons=lexicons, name=source_name(str(src)),
-                     stem=source_stem(str(src)), extra={"memo": FORMAT})
+    key = output_key(
+        data,
+        opts,
+        engine=engine_name,
+        voice=voice,
+        lexicons=lexicons,
+        name=source_name(str(src)),
+        stem=source_stem(str(src)),
+        extra={"memo": FORMAT},
+    )
     entry = renders_dir(opts) / key[:2] / key
     return Lookup(entry, speaker, _restore(entry, src, out_dir, opts), inputs, _digest(read))
 
@@ -137,7 +149,9 @@ def _open_verified(entry: Path, files: list[dict]) -> list[BinaryIO]:
     handles: list[BinaryIO] = []
     try:
         for f in files:
-            fd = os.open(entry / f["file"], os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO: no hang
+            fd = os.open(
+                entry / f["file"], os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+            )  # a FIFO: no hang
             fh = os.fdopen(fd, "rb")
             handles.append(fh)
             st = os.fstat(fd)
@@ -176,8 +190,13 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
     try:
         meta = json.loads(raw)
         files = meta["files"]
-        if meta.get("format") != FORMAT or not files or any(
-                f["name"] != f"{stem}.{f['kind']}" or f["file"] != f"o.{f['kind']}" for f in files):
+        if (
+            meta.get("format") != FORMAT
+            or not files
+            or any(
+                f["name"] != f"{stem}.{f['kind']}" or f["file"] != f"o.{f['kind']}" for f in files
+            )
+        ):
             raise _Corrupt(META)
         restored = _result(meta["result"], {f["kind"]: out_dir / f["name"] for f in files})
         handles = _open_verified(entry, files)
@@ -188,8 +207,11 @@ def _restore(entry: Path, src: Path, out_dir: Path, opts: RenderOptions) -> Rend
     inputs = (src, *opts.lexicons)
     try:
         check_output_dir(out_dir, inputs=inputs, stem=stem)
-        write_outputs({out_dir / f["name"]: _copier(fh) for f, fh in zip(files, handles, strict=True)},
-                      inputs=inputs, replace_set=True)
+        write_outputs(
+            {out_dir / f["name"]: _copier(fh) for f, fh in zip(files, handles, strict=True)},
+            inputs=inputs,
+            replace_set=True,
+        )
     finally:
         for fh in handles:
             fh.close()
@@ -205,16 +227,37 @@ def _result(r: dict, outputs: dict[str, Path]) -> RenderResult:
 
     loud = r.get("loudness")
     numbers = (r["duration_s"], r["cues"], r["units"], r["words"])
-    if (not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
-            or not all(isinstance(r[k], str) for k in ("engine", "voice"))
-            or not isinstance(r["warnings"], list) or not all(isinstance(w, str) for w in r["warnings"])
-            or not (loud is None or (isinstance(loud, dict) and all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in loud.values())))):
+    if (
+        not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
+        or not all(isinstance(r[k], str) for k in ("engine", "voice"))
+        or not isinstance(r["warnings"], list)
+        or not all(isinstance(w, str) for w in r["warnings"])
+        or not (
+            loud is None
+            or (
+                isinstance(loud, dict)
+                and all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in loud.values()
+                )
+            )
+        )
+    ):
         raise TypeError("meta.json result has values of the wrong type")
-    return RenderResult(outputs=outputs, duration_s=r["duration_s"], cues=r["cues"], units=r["units"],
-                        words=r["words"], engine=r["engine"], voice=r["voice"], engine_calls=0, cache_hits=0,
-                        warnings=list(r["warnings"]), seconds=0.0,
-                        loudness=Measurement(**loud) if loud else None, restored=True)
+    return RenderResult(
+        outputs=outputs,
+        duration_s=r["duration_s"],
+        cues=r["cues"],
+        units=r["units"],
+        words=r["words"],
+        engine=r["engine"],
+        voice=r["voice"],
+        engine_calls=0,
+        cache_hits=0,
+        warnings=list(r["warnings"]),
+        seconds=0.0,
+        loudness=Measurement(**loud) if loud else None,
+        restored=True,
+    )
 
 
 # ---------------------------------------------------------------- storing
@@ -224,8 +267,12 @@ def remember(looked: Lookup, result: RenderResult) -> None:
     """Store a successful render's outputs under ``looked.entry`` when it was rendered by
     the engine and voice asked for (no fallback). Never raises: a memo that cannot be
     written only costs speed."""
-    if (looked.entry is None or result.restored or result.fallback
-            or (result.engine, result.voice) != looked.speaker):
+    if (
+        looked.entry is None
+        or result.restored
+        or result.fallback
+        or (result.engine, result.voice) != looked.speaker
+    ):
         return
     try:
         if (looked.entry / META).exists():
@@ -241,13 +288,16 @@ def _describes(manifest: dict, result: RenderResult) -> bool:
     """True when ``manifest`` is this render's (another render of the same article into
     the same folder may have replaced the outputs since they were written)."""
     totals = manifest.get("totals", {})
-    return (manifest.get("engine") == result.engine and manifest.get("voice") == result.voice
-            and manifest.get("warnings") == result.warnings
-            and manifest.get("duration_s") == round(result.duration_s, 6)
-            and [totals.get(k) for k in ("units", "words", "cues", "engine_calls", "cache_hits")]
-            == [result.units, result.words, result.cues, result.engine_calls, result.cache_hits]
-            and sorted(manifest.get("outputs", {}).values())
-            == sorted(p.name for k, p in result.outputs.items() if k != "json"))
+    return (
+        manifest.get("engine") == result.engine
+        and manifest.get("voice") == result.voice
+        and manifest.get("warnings") == result.warnings
+        and manifest.get("duration_s") == round(result.duration_s, 6)
+        and [totals.get(k) for k in ("units", "words", "cues", "engine_calls", "cache_hits")]
+        == [result.units, result.words, result.cues, result.engine_calls, result.cache_hits]
+        and sorted(manifest.get("outputs", {}).values())
+        == sorted(p.name for k, p in result.outputs.items() if k != "json")
+    )
 
 
 def _store(entry: Path, result: RenderResult) -> None:
@@ -273,17 +323,33 @@ def _store(entry: Path, result: RenderResult) -> None:
             for kind, path, fh in zip(kinds, paths, handles, strict=True):
                 h, size = hashlib.sha256(), 0
                 with open(tmp / f"o.{kind}", "wb") as out:  # a copy: a user editing an output
-                    while chunk := fh.read(_CHUNK):         # in place must not change the memo
+                    while chunk := fh.read(_CHUNK):  # in place must not change the memo
                         h.update(chunk)
                         size += len(chunk)
                         out.write(chunk)
-                files.append({"kind": kind, "name": path.name, "file": f"o.{kind}", "size": size,
-                              "sha256": h.hexdigest()})
-            meta = {"format": FORMAT, "files": files, "result": {
-                "duration_s": result.duration_s, "cues": result.cues, "units": result.units,
-                "words": result.words, "engine": result.engine, "voice": result.voice,
-                "warnings": result.warnings,
-                "loudness": asdict(result.loudness) if result.loudness is not None else None}}
+                files.append(
+                    {
+                        "kind": kind,
+                        "name": path.name,
+                        "file": f"o.{kind}",
+                        "size": size,
+                        "sha256": h.hexdigest(),
+                    }
+                )
+            meta = {
+                "format": FORMAT,
+                "files": files,
+                "result": {
+                    "duration_s": result.duration_s,
+                    "cues": result.cues,
+                    "units": result.units,
+                    "words": result.words,
+                    "engine": result.engine,
+                    "voice": result.voice,
+                    "warnings": result.warnings,
+                    "loudness": asdict(result.loudness) if result.loudness is not None else None,
+                },
+            }
             (tmp / META).write_text(json.dumps(meta), encoding="ascii")  # \u escapes keep odd names
             _publish(tmp, entry)
         finally:
@@ -336,7 +402,9 @@ def sweep(root: Path, *, older_than_s: float) -> int:
     """Remove what killed writers left (temp folders, folders without meta.json) older
     than ``older_than_s`` seconds (0: all of them). Returns how many."""
     now, n = time.time(), 0
-    folders = [f for fan in (root / RENDERS).glob("??") for f in fan.iterdir()]  # temps are dot-names
+    folders = [
+        f for fan in (root / RENDERS).glob("??") for f in fan.iterdir()
+    ]  # temps are dot-names
     for folder in folders:
         try:
             if (folder / META).exists() or now - folder.stat().st_mtime < older_than_s:

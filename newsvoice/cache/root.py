@@ -13,8 +13,10 @@ from pathlib import Path
 # The cache root is marked with a standard CACHEDIR.TAG (bford.org/cachedir: backup tools
 # skip it); `cache prune` deletes only inside a marked root, never in an arbitrary folder.
 MARKER = "CACHEDIR.TAG"
-MARKER_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
-               "# This file is a cache directory tag created by newsvoice (phrase cache).\n")
+MARKER_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by newsvoice (phrase cache).\n"
+)
 
 
 def default_cache_dir() -> Path:

@@ -33,8 +33,12 @@ def _setup_logging(quiet: bool, verbose: bool) -> None:
     """Our messages at the level asked for; other libraries' only from WARNING up (a
     websockets or HTTP client's INFO lines are not the user's business)."""
     level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
-    logging.basicConfig(level=max(level, logging.WARNING), format="newsvoice: %(message)s", stream=sys.stderr,
-                        force=True)
+    logging.basicConfig(
+        level=max(level, logging.WARNING),
+        format="newsvoice: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
     log.setLevel(level)
 
 
@@ -56,9 +60,14 @@ def _read_input(file: str | None):
 @click.version_option(package_name="newsvoice")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), envvar="NEWSVOICE_CONFIG",
-              help="TOML file of option defaults, one table per command ([render], [check], ...). "
-                   "Also read from $NEWSVOICE_CONFIG.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NEWSVOICE_CONFIG",
+    help="TOML file of option defaults, one table per command ([render], [check], ...). "
+    "Also read from $NEWSVOICE_CONFIG.",
+)
 @click.pass_context
 def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None) -> None:
     """Turn Vietnamese news articles into narration audio and broadcast subtitles.
@@ -84,11 +93,21 @@ def cli(ctx: click.Context, quiet: bool, verbose: bool, config_file: Path | None
 
 @cli.command()
 @click.argument("file", required=False)
-@click.option("--show-dropped", is_flag=True, help="Also list dropped lines and why (stderr-free: on stdout, prefixed '# dropped').")
+@click.option(
+    "--show-dropped",
+    is_flag=True,
+    help="Also list dropped lines and why (stderr-free: on stdout, prefixed '# dropped').",
+)
 @click.option("--keep-all", is_flag=True, help="Keep every line, drop nothing.")
 @click.option("--no-headline", is_flag=True, help="Leave out the headline (first line).")
-@click.option("--explain", is_flag=True, help="After each sentence, '#   check' lines: the readings to check and why.")
-def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline: bool, explain: bool = False) -> None:
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="After each sentence, '#   check' lines: the readings to check and why.",
+)
+def sentences(
+    file: str | None, show_dropped: bool, keep_all: bool, no_headline: bool, explain: bool = False
+) -> None:
     """Print the narrated sentences of FILE (or stdin), one per line.
 
     FILE is .txt/.md, a saved page (.html/.htm), a Word file (.docx) or an
@@ -123,8 +142,13 @@ def sentences(file: str | None, show_dropped: bool, keep_all: bool, no_headline:
 
 @cli.command()
 @click.argument("file", required=False)
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(path_type=Path),
-              help="Extra TSV lexicon (written<TAB>spoken); overrides built-ins. Repeatable.")
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra TSV lexicon (written<TAB>spoken); overrides built-ins. Repeatable.",
+)
 def normalize(file: str | None, lexicons: tuple[str, ...]) -> None:
     """Print the spoken form of each line of FILE (or stdin).
 
@@ -158,11 +182,16 @@ def _show_warnings(name: str, warnings: list[str]) -> None:
     for w in warnings[:WARNINGS_SHOWN]:
         log.warning("%s: warning: %s", name, w)
     if len(warnings) > WARNINGS_SHOWN:
-        log.warning("%s: ... and %d more warnings (see the manifest)", name, len(warnings) - WARNINGS_SHOWN)
+        log.warning(
+            "%s: ... and %d more warnings (see the manifest)", name, len(warnings) - WARNINGS_SHOWN
+        )
 
 
-_STRICT = click.option("--strict", is_flag=True,
-                       help="Exit 1 when there are warnings (e.g. reading speed), for newsroom automation.")
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when there are warnings (e.g. reading speed), for newsroom automation.",
+)
 
 
 def _progress(label: str):
@@ -171,8 +200,14 @@ def _progress(label: str):
         return None, None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), transient=True, console=_stderr_console())
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=_stderr_console(),
+    )
     task = bar.add_task(label, total=None)
 
     def update(stage: str, done: int, total: int | None) -> None:
@@ -189,8 +224,11 @@ def _stderr_console():
 
 
 def _review_option(what: str):
-    return click.option("--review", is_flag=True,
-                        help=f"Also write {what} (player, cues, warnings, lexicon fixes; see `newsvoice review`).")
+    return click.option(
+        "--review",
+        is_flag=True,
+        help=f"Also write {what} (player, cues, warnings, lexicon fixes; see `newsvoice review`).",
+    )
 
 
 def _options(values: dict, **run) -> RenderOptions:
@@ -202,12 +240,25 @@ def _options(values: dict, **run) -> RenderOptions:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Output folder (created if missing).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Output folder (created if missing).",
+)
 @table_options(RENDER)
-@click.option("-j", "--jobs", type=StrictInt(1, 2), default=2, show_default=True,
-              help="Processes for this render: 2 lets an offline engine use a second core "
-                   "(synthesis from both ends, loudness beside the subtitles); 1 stays in one.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=StrictInt(1, 2),
+    default=2,
+    show_default=True,
+    help="Processes for this render: 2 lets an offline engine use a second core "
+    "(synthesis from both ends, loudness beside the subtitles); 1 stays in one.",
+)
 @_STRICT
 @_review_option("an HTML review page next to the audio")
 def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **values) -> None:
@@ -226,21 +277,45 @@ def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **v
     from newsvoice.cache.renders import look_up
     from newsvoice.pipeline.prepare import check
 
-    checked = check(file, out_dir, _options(table_values(RENDER, values), jobs=jobs))  # validated once
+    checked = check(
+        file, out_dir, _options(table_values(RENDER, values), jobs=jobs)
+    )  # validated once
     opts = checked.opts
-    looked = look_up(file, out_dir, opts)  # an unchanged render is restored: no plan, no audio stack
+    looked = look_up(
+        file, out_dir, opts
+    )  # an unchanged render is restored: no plan, no audio stack
     result = looked.result
     if result is None:
         result = _render_now(checked, looked)
     _show_warnings(file.name, result.warnings)
     if result.checks:
-        log.warning("%s: %d readings to check: newsvoice review %s", file.name, result.checks, result.outputs["json"])
-    how = "restored from the render cache" if result.restored else f"{result.engine_calls} engine calls"
-    log.info("%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
-             file.name, result.duration_s, result.cues, result.engine, result.voice, how, result.seconds)
+        log.warning(
+            "%s: %d readings to check: newsvoice review %s",
+            file.name,
+            result.checks,
+            result.outputs["json"],
+        )
+    how = (
+        "restored from the render cache"
+        if result.restored
+        else f"{result.engine_calls} engine calls"
+    )
+    log.info(
+        "%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
+        file.name,
+        result.duration_s,
+        result.cues,
+        result.engine,
+        result.voice,
+        how,
+        result.seconds,
+    )
     if result.sidecar:
-        log.debug("sidecar process: %d units synthesised, %d loudness chunks scanned",
-                  result.sidecar["units"], result.sidecar["chunks"])
+        log.debug(
+            "sidecar process: %d units synthesised, %d loudness chunks scanned",
+            result.sidecar["units"],
+            result.sidecar["chunks"],
+        )
     for path in result.outputs.values():
         click.echo(str(path))
     if review:
@@ -272,8 +347,15 @@ def _render_now(checked, looked):
 
         if bar:
             bar.start()
-        return do_render(checked.src, checked.out_dir, opts, progress=progress, prepared=prepared,
-                         looked=looked, sidecar=sides[0] if sides else None)
+        return do_render(
+            checked.src,
+            checked.out_dir,
+            opts,
+            progress=progress,
+            prepared=prepared,
+            looked=looked,
+            sidecar=sides[0] if sides else None,
+        )
     finally:
         if bar:
             bar.stop()
@@ -283,8 +365,14 @@ def _render_now(checked, looked):
 
 @cli.command()
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Page to write (default: the manifest's name with .html, beside it).")
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Page to write (default: the manifest's name with .html, beside it).",
+)
 def review(manifest: Path, out_file: Path | None) -> None:
     """Build the HTML review page of a render from its MANIFEST (.json).
 
@@ -311,7 +399,9 @@ def _offset(text: str) -> float:
     try:
         secs = parse_duration(text)
     except ValueError:
-        raise click.BadParameter(f"not a time: {text!r} (use seconds or M:SS)", param_hint="--offset") from None
+        raise click.BadParameter(
+            f"not a time: {text!r} (use seconds or M:SS)", param_hint="--offset"
+        ) from None
     if secs > MAX_OFFSET_S:
         raise click.BadParameter(f"{text!r} is more than 24 hours", param_hint="--offset")
     return secs
@@ -320,18 +410,52 @@ def _offset(text: str) -> float:
 @cli.command()
 @click.argument("article", type=click.Path(path_type=Path))
 @click.argument("recording", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Output folder (created if missing).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Output folder (created if missing).",
+)
 @table_options(ALIGN)
-@click.option("--offset", "offset", default="0", show_default=True, metavar="TIME",
-              help="Programme time at which the recording starts (seconds or M:SS); added to every time.")
-@click.option("--min-confidence", type=FiniteFloat(0, 1), default=0.5, show_default=True,
-              help="Cues whose alignment confidence is below this are listed on stderr.")
-@click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
-              help="Folder mode: pairs at once (worker processes).")
-@click.option("--force", is_flag=True, help="Folder mode: align even pairs whose outputs are up to date.")
-def align(article: Path, recording: Path | None, out_dir: Path, offset: str, min_confidence: float, jobs: int,
-          force: bool, **values) -> None:
+@click.option(
+    "--offset",
+    "offset",
+    default="0",
+    show_default=True,
+    metavar="TIME",
+    help="Programme time at which the recording starts (seconds or M:SS); added to every time.",
+)
+@click.option(
+    "--min-confidence",
+    type=FiniteFloat(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Cues whose alignment confidence is below this are listed on stderr.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=StrictInt(1, 32),
+    default=2,
+    show_default=True,
+    help="Folder mode: pairs at once (worker processes).",
+)
+@click.option(
+    "--force", is_flag=True, help="Folder mode: align even pairs whose outputs are up to date."
+)
+def align(
+    article: Path,
+    recording: Path | None,
+    out_dir: Path,
+    offset: str,
+    min_confidence: float,
+    jobs: int,
+    force: bool,
+    **values,
+) -> None:
     """Subtitle a human reading of ARTICLE: broadcast cues timed on RECORDING.
 
     RECORDING is anything ffmpeg decodes (wav, mp3, m4a, flac, ogg, or a video
@@ -359,14 +483,25 @@ def align(article: Path, recording: Path | None, out_dir: Path, offset: str, min
     why = conflicts(ro)
     if why:
         raise UsageError(why)
-    opts = AlignOptions(subs=ro.subs, srt_bom=ro.srt_bom, narrate_headline=ro.narrate_headline,
-                        keep_all=ro.keep_all, cues=ro.cues, lexicons=ro.lexicons, offset_s=_offset(offset),
-                        min_confidence=min_confidence, cache_dir=ro.cache_dir, use_cache=ro.use_cache,
-                        start_tc=ro.start_tc)
+    opts = AlignOptions(
+        subs=ro.subs,
+        srt_bom=ro.srt_bom,
+        narrate_headline=ro.narrate_headline,
+        keep_all=ro.keep_all,
+        cues=ro.cues,
+        lexicons=ro.lexicons,
+        offset_s=_offset(offset),
+        min_confidence=min_confidence,
+        cache_dir=ro.cache_dir,
+        use_cache=ro.use_cache,
+        start_tc=ro.start_tc,
+    )
     start_frames(ro)  # a bad --start-tc is a usage error before any work
     if recording is None:
         if not article.is_dir():
-            raise click.UsageError("give ARTICLE and RECORDING, or one folder of article + recording pairs")
+            raise click.UsageError(
+                "give ARTICLE and RECORDING, or one folder of article + recording pairs"
+            )
         _align_folder(article, out_dir, opts, jobs, force)
         return
     from newsvoice.pipeline.voiceover import align as do_align
@@ -375,18 +510,34 @@ def align(article: Path, recording: Path | None, out_dir: Path, offset: str, min
     for w in result.warnings:
         log.debug("warning: %s", w)
     if result.unmatched:
-        log.warning("%d sentence(s) not found in the recording (listed as \"unmatched\"): %s",
-                    len(result.unmatched), "; ".join(s[:60] for s in result.unmatched[:3]))
+        log.warning(
+            '%d sentence(s) not found in the recording (listed as "unmatched"): %s',
+            len(result.unmatched),
+            "; ".join(s[:60] for s in result.unmatched[:3]),
+        )
     if result.extra:
-        log.warning("%d stretch(es) of speech not in the article (\"extra\"): %s", len(result.extra),
-                    ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in result.extra[:5]))
+        log.warning(
+            '%d stretch(es) of speech not in the article ("extra"): %s',
+            len(result.extra),
+            ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in result.extra[:5]),
+        )
     if result.low_confidence:
-        log.warning("%d of %d cues below confidence %.2f: %s", len(result.low_confidence), result.cues,
-                    min_confidence, ", ".join(f"cue {k} at {t:.1f} s ({c:.2f})"
-                                              for k, t, c in result.low_confidence[:5]))
-    log.info("%s: %.1f s of recording, %d of %d sentences found, %d cues, %.1f s",
-             recording.name, result.duration_s, result.sentences - len(result.unmatched), result.sentences,
-             result.cues, result.seconds)
+        log.warning(
+            "%d of %d cues below confidence %.2f: %s",
+            len(result.low_confidence),
+            result.cues,
+            min_confidence,
+            ", ".join(f"cue {k} at {t:.1f} s ({c:.2f})" for k, t, c in result.low_confidence[:5]),
+        )
+    log.info(
+        "%s: %.1f s of recording, %d of %d sentences found, %d cues, %.1f s",
+        recording.name,
+        result.duration_s,
+        result.sentences - len(result.unmatched),
+        result.sentences,
+        result.cues,
+        result.seconds,
+    )
     for path in result.outputs.values():
         click.echo(str(path))
 
@@ -397,8 +548,12 @@ def _align_folder(folder: Path, out_dir: Path, opts, jobs: int, force: bool) -> 
 
     task_progress = None
     if log.getEffectiveLevel() <= logging.INFO:
+
         def task_progress(r, done: int, total: int) -> None:
-            log.info("[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else "")
+            log.info(
+                "[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else ""
+            )
+
     results = run_align_batch(folder, out_dir, opts, jobs=jobs, force=force, progress=task_progress)
     if log.getEffectiveLevel() <= logging.INFO:
         _batch_table(results)
@@ -419,14 +574,19 @@ def voices() -> None:
     specs = engines()
     for v in all_voices():
         spec = specs[v.engine]
-        click.echo(f"{v.engine}\t{v.name}\t{'online' if spec.online else 'offline'}\t"
-                   f"{'word-times' if spec.word_times else 'aligned'}\t{v.description}")
+        click.echo(
+            f"{v.engine}\t{v.name}\t{'online' if spec.online else 'offline'}\t"
+            f"{'word-times' if spec.word_times else 'aligned'}\t{v.description}"
+        )
 
 
 @cli.command()
 @click.argument("subs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--audio", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Also check that every cue sits on the speech of this audio file.")
+@click.option(
+    "--audio",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check that every cue sits on the speech of this audio file.",
+)
 @table_options(CHECK)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
@@ -463,26 +623,53 @@ def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
                 table.add_row(str(f.cue or "-"), f.severity, f.rule, f.message)
             console.print(table)
         stats = " ".join(f"{k}={v}" for k, v in rep.stats.items())
-        console.print(f"{subs.name}: {rep.cues} cues, {rep.errors} errors, "
-                      f"{len(rep.findings) - rep.errors} warnings {stats}".rstrip())
+        console.print(
+            f"{subs.name}: {rep.cues} cues, {rep.errors} errors, "
+            f"{len(rep.findings) - rep.errors} warnings {stats}".rstrip()
+        )
     if rep.errors:
         sys.exit(1)
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder: one sub-folder per article, plus report.json and report.csv.")
-@click.option("-j", "--jobs", type=StrictInt(1, 32), default=2, show_default=True,
-              help="Articles at once (espeak: worker processes; gtts: threads sharing one rate limit).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder: one sub-folder per article, plus report.json and report.csv.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=StrictInt(1, 32),
+    default=2,
+    show_default=True,
+    help="Articles at once (espeak: worker processes; gtts: threads sharing one rate limit).",
+)
 @table_options(BATCH)
-@click.option("--max-refusals", type=StrictInt(1, 1000), default=5, show_default=True,
-              help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.")
+@click.option(
+    "--max-refusals",
+    type=StrictInt(1, 1000),
+    default=5,
+    show_default=True,
+    help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.",
+)
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
 @_STRICT
 @_review_option("an HTML review page per article and OUT/index.html")
-def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, max_refusals: int, force: bool, strict: bool,
-          review: bool, **values) -> None:
+def batch(
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    jobs: int,
+    max_refusals: int,
+    force: bool,
+    strict: bool,
+    review: bool,
+    **values,
+) -> None:
     """Render many articles (files, folders, globs of .txt/.md) into OUT/<slug>/.
 
     Up-to-date articles (same input bytes and settings) are skipped, so a
@@ -508,8 +695,12 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, max_refusals: int, 
         task_progress = lambda r, done, total: update("articles", done, total)  # noqa: E731
         update("articles", 0, len(paths))
     elif log.getEffectiveLevel() <= logging.INFO:
+
         def task_progress(r, done: int, total: int) -> None:
-            log.info("[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else "")
+            log.info(
+                "[%d/%d] %s %s%s", done, total, r.status, r.file, f": {r.error}" if r.error else ""
+            )
+
     try:
         if bar:
             bar.start()
@@ -530,8 +721,10 @@ def batch(inputs: tuple[str, ...], out_dir: Path, jobs: int, max_refusals: int, 
     if any(r.status == "failed" for r in results):
         sys.exit(3)
     if strict and any(r.warnings for r in results):
-        raise InputError(f"{sum(bool(r.warnings) for r in results)} article(s) with warnings and --strict "
-                         f"(outputs written; see report.json)")
+        raise InputError(
+            f"{sum(bool(r.warnings) for r in results)} article(s) with warnings and --strict "
+            f"(outputs written; see report.json)"
+        )
 
 
 def _abandon_batch(bar) -> None:
@@ -544,8 +737,10 @@ def _abandon_batch(bar) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback
     if bar:
         bar.stop()
-    click.echo("newsvoice: interrupted; finished articles are kept, run the same command again for the rest",
-               err=True)
+    click.echo(
+        "newsvoice: interrupted; finished articles are kept, run the same command again for the rest",
+        err=True,
+    )
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(130)
@@ -559,13 +754,21 @@ def _batch_table(results) -> None:
         note = r.error or (f"fallback {r.fallback}: {r.fallback_reason}" if r.fallback else "")
         if not note and r.warnings:
             note = f"{len(r.warnings)} warning{'s' * (len(r.warnings) > 1)}: {r.warnings[0]}"
-        table.add_row(Path(r.file).name, r.status, "" if r.duration is None else f"{r.duration:.1f}",
-                      "" if r.cues is None else str(r.cues), r.engine, note)
+        table.add_row(
+            Path(r.file).name,
+            r.status,
+            "" if r.duration is None else f"{r.duration:.1f}",
+            "" if r.cues is None else str(r.cues),
+            r.engine,
+            note,
+        )
     console = _stderr_console()
     console.print(table)
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
-    console.print(f"{len(results)} articles: {counts['ok']} rendered, {counts['skipped']} up to date, "
-                  f"{counts['failed']} failed")
+    console.print(
+        f"{len(results)} articles: {counts['ok']} rendered, {counts['skipped']} up to date, "
+        f"{counts['failed']} failed"
+    )
 
 
 @cli.group()
@@ -574,8 +777,12 @@ def cache() -> None:
 
 
 def _cache_dir_option(f):
-    return click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="Phrase cache folder (default: the platform cache folder).")(f)
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Phrase cache folder (default: the platform cache folder).",
+    )(f)
 
 
 @cache.command("info")
@@ -588,15 +795,22 @@ def cache_info(cache_dir: Path | None) -> None:
     from newsvoice.cache.prune import info as cache_info
 
     info = cache_info(PhraseCache(cache_dir or default_cache_dir()))
-    click.echo(f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
-               f"renders\t{info.renders}\t{human_size(info.render_size)}")
+    click.echo(
+        f"dir\t{info.root}\nentries\t{info.entries}\nsize\t{info.size}\t{human_size(info.size)}\n"
+        f"renders\t{info.renders}\t{human_size(info.render_size)}"
+    )
 
 
 @cache.command("prune")
 @_cache_dir_option
-@click.option("--max-size", required=True,
-              help="Keep the cache under this size, with a unit: 500MB, 2GB, 100k, 1GiB, 42B (or 0).")
-@click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting more than half of the cache.")
+@click.option(
+    "--max-size",
+    required=True,
+    help="Keep the cache under this size, with a unit: 500MB, 2GB, 100k, 1GiB, 42B (or 0).",
+)
+@click.option(
+    "-y", "--yes", is_flag=True, help="Do not ask before deleting more than half of the cache."
+)
 def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
     """Delete least-recently-used phrases and renders until the cache fits in --max-size.
 
@@ -615,17 +829,20 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
         raise InputError(f"{pc.root} is not a newsvoice cache (no CACHEDIR.TAG); nothing deleted")
     size = info(pc).size
     if not yes and size - limit > size / 2:
-        question = (f"prune would delete at least {human_size(size - limit)} of the "
-                    f"{human_size(size)} cache in {pc.root}")
+        question = (
+            f"prune would delete at least {human_size(size - limit)} of the "
+            f"{human_size(size)} cache in {pc.root}"
+        )
         if not sys.stdin.isatty():
             raise InputError(f"{question}; pass --yes to do that")
         if not click.confirm(f"{question}. Go on?", err=True):
             raise InputError("nothing deleted")
     done = prune(pc, limit)
-    click.echo(f"removed\t{done.removed}\t{human_size(done.freed)}\n"
-               f"entries\t{done.entries}\nsize\t{done.size}\t{human_size(done.size)}\n"
-               f"renders\t{done.renders}\t{human_size(done.render_size)}")
-
+    click.echo(
+        f"removed\t{done.removed}\t{human_size(done.freed)}\n"
+        f"entries\t{done.entries}\nsize\t{done.size}\t{human_size(done.size)}\n"
+        f"renders\t{done.renders}\t{human_size(done.render_size)}"
+    )
 
 
 from newsvoice.cli.bulletin import bulletin  # noqa: E402
@@ -648,7 +865,9 @@ def run() -> None:
         code = e.code if isinstance(e.code, int) else 0 if e.code is None else 1
     atexit._run_exitfuncs()  # what a normal exit runs first (logging.shutdown among them)
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
+        with contextlib.suppress(
+            OSError, ValueError
+        ):  # a closed pipe (`| head`): nothing more to say
             stream.flush()
     os._exit(code)
 
@@ -660,8 +879,9 @@ def main() -> None:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     try:
-        args = hoist_global_options(sys.argv[1:], flags=("-q", "--quiet", "-v", "--verbose"),
-                                    valued=("--config",))
+        args = hoist_global_options(
+            sys.argv[1:], flags=("-q", "--quiet", "-v", "--verbose"), valued=("--config",)
+        )
         cli.main(args, prog_name="newsvoice", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("newsvoice: aborted", err=True)

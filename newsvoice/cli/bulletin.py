@@ -20,11 +20,21 @@ log = logging.getLogger("newsvoice")
 
 @click.command()
 @click.argument("rundown", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Output folder: programme audio and subtitles, chapters.vtt, bulletin.json, report.csv, "
-                   "stories/<slug>/ (each story's own render: the stems).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Output folder: programme audio and subtitles, chapters.vtt, bulletin.json, report.csv, "
+    "stories/<slug>/ (each story's own render: the stems).",
+)
 @table_options(RENDER)  # render's options: each story renders with them (fitted to its slot)
-@click.option("--strict", is_flag=True, help="A story that fails fails the bulletin (exit 1, nothing written).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="A story that fails fails the bulletin (exit 1, nothing written).",
+)
 def bulletin(rundown: Path, out_dir: Path, strict: bool, **values) -> None:
     """Render the running order RUNDOWN (TOML, CSV or MOS roCreate XML) as one programme.
 
@@ -48,10 +58,15 @@ def bulletin(rundown: Path, out_dir: Path, strict: bool, **values) -> None:
         if p.kind == "story":
             planned = f"{p.planned_s:.1f}" if p.planned_s is not None else "-"
             click.echo(f"{p.slug}\t{p.status}\tplanned {planned} s\tactual {p.actual_s:.1f} s")
-    over = f" ({res.duration_s - res.slot_s:+.1f} s vs slot {res.slot_s:.1f} s)" if res.slot_s else ""
+    over = (
+        f" ({res.duration_s - res.slot_s:+.1f} s vs slot {res.slot_s:.1f} s)" if res.slot_s else ""
+    )
     click.echo(f"programme\t{res.duration_s:.1f} s{over}")
     for p in res.failed:
-        click.echo(f"newsvoice: bulletin: story {p.slug} failed, {p.actual_s:.1f} s gap left: {p.error}", err=True)
+        click.echo(
+            f"newsvoice: bulletin: story {p.slug} failed, {p.actual_s:.1f} s gap left: {p.error}",
+            err=True,
+        )
     for path in res.outputs.values():
         click.echo(str(path))
     sys.stdout.flush()

@@ -42,7 +42,11 @@ def option_keys(cmd: click.Command) -> dict[str, click.Option]:
     for p in cmd.params:
         if not isinstance(p, click.Option) or not p.name:
             continue
-        for name in (p.name, p.name.replace("_", "-"), *(o.lstrip("-") for o in p.opts if o.startswith("--"))):
+        for name in (
+            p.name,
+            p.name.replace("_", "-"),
+            *(o.lstrip("-") for o in p.opts if o.startswith("--")),
+        ):
             keys[name] = p
     return keys
 
@@ -62,13 +66,17 @@ def _value(key: str, value: object, param: click.Option, where: str) -> object:
     return str(value) if isinstance(param.type, click.Choice) else value
 
 
-def default_map(data: dict, group: click.Group, where: str = "config") -> dict[str, dict[str, object]]:
+def default_map(
+    data: dict, group: click.Group, where: str = "config"
+) -> dict[str, dict[str, object]]:
     """Turn ``{command: {option-name: value}}`` into Click's ``default_map``."""
     out: dict[str, dict[str, object]] = {}
     for name, table in data.items():
         cmd = group.commands.get(name)
         if cmd is None or not isinstance(table, dict):
-            raise InputError(f"{where}: unknown table [{name}] (commands: {', '.join(sorted(group.commands))})")
+            raise InputError(
+                f"{where}: unknown table [{name}] (commands: {', '.join(sorted(group.commands))})"
+            )
         keys = option_keys(cmd)
         entry: dict[str, object] = {}
         for key, value in table.items():

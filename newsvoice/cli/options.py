@@ -95,9 +95,13 @@ def _type(spec: Spec) -> Any:
     lo, hi = spec.lo, spec.hi
     match spec.kind:
         case "int":
-            return StrictInt(int(lo if lo is not None else -(2**31)), int(hi if hi is not None else 2**31))
+            return StrictInt(
+                int(lo if lo is not None else -(2**31)), int(hi if hi is not None else 2**31)
+            )
         case "float":
-            return FiniteFloat(lo if lo is not None else float("-inf"), hi if hi is not None else float("inf"))
+            return FiniteFloat(
+                lo if lo is not None else float("-inf"), hi if hi is not None else float("inf")
+            )
         case "choice":
             return click.Choice(list(spec.choice_list()))
         case "fps":
@@ -127,13 +131,20 @@ def click_option(spec: Spec) -> Callable[[Callable], Callable]:
     if spec.kind == "flag":
         return click.option(spec.flag, spec.param, is_flag=True, default=bool(spec.default), **kw)
     if spec.kind == "switch":
-        return click.option(f"{spec.flag}/--no-{spec.name}", spec.param, default=bool(spec.default),
-                            show_default=True, **kw)
+        return click.option(
+            f"{spec.flag}/--no-{spec.name}",
+            spec.param,
+            default=bool(spec.default),
+            show_default=True,
+            **kw,
+        )
     if spec.kind == "paths":
         return click.option(spec.flag, spec.param, multiple=True, type=_type(spec), **kw)
     show = spec.show_default if spec.default is not None else False
     default = ",".join(spec.default) if spec.kind == "formats" else spec.default
-    return click.option(spec.flag, spec.param, type=_type(spec), default=default, show_default=show, **kw)
+    return click.option(
+        spec.flag, spec.param, type=_type(spec), default=default, show_default=show, **kw
+    )
 
 
 def table_options(command: str) -> Callable[[Callable], Callable]:

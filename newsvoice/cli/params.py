@@ -20,11 +20,15 @@ class FiniteFloat(click.ParamType):
 
     name = "float"
 
-    def __init__(self, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> None:
+    def __init__(
+        self, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False
+    ) -> None:
         self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
 
     def _range(self) -> str:
-        return f"{'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
+        return (
+            f"{'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
+        )
 
     def convert(self, value, param, ctx) -> float:
         if isinstance(value, bool):
@@ -115,7 +119,9 @@ class FormatList(click.ParamType):
             self.fail(f"give at least one of {', '.join(self.choices)}", param, ctx)
         bad = [s for s in names if s not in self.choices]
         if bad:
-            self.fail(f"unknown format {bad[0]!r} (choose from {', '.join(self.choices)})", param, ctx)
+            self.fail(
+                f"unknown format {bad[0]!r} (choose from {', '.join(self.choices)})", param, ctx
+            )
         return tuple(dict.fromkeys(names))
 
     def __repr__(self) -> str:

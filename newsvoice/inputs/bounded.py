@@ -25,7 +25,9 @@ def read_regular(path: Path | str, limit: int, what: str = "file") -> bytes:
     line: missing, a folder, a FIFO/device/socket, unreadable or too large."""
     name = _shown(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO does not block the open
+        fd = os.open(
+            path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+        )  # a FIFO does not block the open
     except FileNotFoundError:
         raise InputError(f"{name}: no such {what}") from None
     except IsADirectoryError:
@@ -39,10 +41,18 @@ def read_regular(path: Path | str, limit: int, what: str = "file") -> bytes:
         if stat.S_ISDIR(st.st_mode):
             raise InputError(f"{name} is a folder, not a {what}")
         if not stat.S_ISREG(st.st_mode):
-            kind = "FIFO" if stat.S_ISFIFO(st.st_mode) else "socket" if stat.S_ISSOCK(st.st_mode) else "device"
+            kind = (
+                "FIFO"
+                if stat.S_ISFIFO(st.st_mode)
+                else "socket"
+                if stat.S_ISSOCK(st.st_mode)
+                else "device"
+            )
             raise InputError(f"{name} is a {kind}, not a regular {what}")
         if st.st_size > limit:
-            raise InputError(f"{name} is too large for a {what}: {st.st_size:,} bytes (limit {limit:,})")
+            raise InputError(
+                f"{name} is too large for a {what}: {st.st_size:,} bytes (limit {limit:,})"
+            )
         try:
             data = f.read(limit + 1)
         except OSError as e:

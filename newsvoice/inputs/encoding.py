@@ -44,10 +44,60 @@ VIET_SPECIAL: frozenset[str] = frozenset(c for c in VIET_LETTERS if ord(c) > 127
 """Letters that only Vietnamese writes (anything but plain ASCII vowels)."""
 
 _NUCLEI = (  # vowel clusters of Vietnamese rhymes (tone marks removed)
-    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y",
-    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iê", "iu", "oa", "oă", "oe", "oi", "oo", "ôi", "ơi",
-    "ua", "uâ", "uê", "ui", "uô", "uơ", "uy", "ưa", "ưi", "ưu", "ươ", "yê",
-    "iêu", "oai", "oay", "oeo", "uây", "uôi", "uya", "uyê", "uyu", "ươi", "ươu", "yêu",
+    "a",
+    "ă",
+    "â",
+    "e",
+    "ê",
+    "i",
+    "o",
+    "ô",
+    "ơ",
+    "u",
+    "ư",
+    "y",
+    "ai",
+    "ao",
+    "au",
+    "ay",
+    "âu",
+    "ây",
+    "eo",
+    "êu",
+    "ia",
+    "iê",
+    "iu",
+    "oa",
+    "oă",
+    "oe",
+    "oi",
+    "oo",
+    "ôi",
+    "ơi",
+    "ua",
+    "uâ",
+    "uê",
+    "ui",
+    "uô",
+    "uơ",
+    "uy",
+    "ưa",
+    "ưi",
+    "ưu",
+    "ươ",
+    "yê",
+    "iêu",
+    "oai",
+    "oay",
+    "oeo",
+    "uây",
+    "uôi",
+    "uya",
+    "uyê",
+    "uyu",
+    "ươi",
+    "ươu",
+    "yêu",
 )
 _SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdđghklmnprstvx])?"
@@ -116,11 +166,23 @@ def decode_tcvn3(data: bytes) -> str:
 # VNI Windows: a base letter followed by a mark byte; a few letters are single bytes.
 # Keys are the Latin-1 characters the bytes show as; values are combining marks.
 _VNI_MARKS_LOWER = {
-    "ø": "\u0300", "ù": "\u0301", "û": "\u0309", "õ": "\u0303", "ï": "\u0323",
-    "â": "\u0302", "á": "\u0302\u0301", "à": "\u0302\u0300", "å": "\u0302\u0309",
-    "ã": "\u0302\u0303", "ä": "\u0302\u0323",
-    "ê": "\u0306", "é": "\u0306\u0301", "è": "\u0306\u0300", "ú": "\u0306\u0309",
-    "ü": "\u0306\u0303", "ë": "\u0306\u0323",
+    "ø": "\u0300",
+    "ù": "\u0301",
+    "û": "\u0309",
+    "õ": "\u0303",
+    "ï": "\u0323",
+    "â": "\u0302",
+    "á": "\u0302\u0301",
+    "à": "\u0302\u0300",
+    "å": "\u0302\u0309",
+    "ã": "\u0302\u0303",
+    "ä": "\u0302\u0323",
+    "ê": "\u0306",
+    "é": "\u0306\u0301",
+    "è": "\u0306\u0300",
+    "ú": "\u0306\u0309",
+    "ü": "\u0306\u0303",
+    "ë": "\u0306\u0323",
 }
 _VNI_MARKS = {**_VNI_MARKS_LOWER, **{k.upper(): v for k, v in _VNI_MARKS_LOWER.items()}}
 _VNI_SINGLE_LOWER = {"ô": "ơ", "ö": "ư", "ñ": "đ", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"}
@@ -188,7 +250,9 @@ _OK_SYMBOLS = frozenset("\t\n\r\f\v°©®™•")
 
 
 def _part_ok(part: str) -> bool:
-    return part.isascii() or (part.isalpha() and (is_vietnamese_syllable(part) or bool(_ACRONYM.fullmatch(part))))
+    return part.isascii() or (
+        part.isalpha() and (is_vietnamese_syllable(part) or bool(_ACRONYM.fullmatch(part)))
+    )
 
 
 def score_text(text: str) -> Score:
@@ -216,14 +280,25 @@ def score_text(text: str) -> Score:
 # Detection
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "PDF"), (b"PK\x03\x04", "ZIP/Office"), (b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF8", "GIF"), (b"\xd0\xcf\x11\xe0", "MS Office"), (b"\x1f\x8b", "gzip"), (b"ID3", "MP3"),
-    (b"RIFF", "RIFF/WAV"), (b"\x7fELF", "executable"), (b"{\\rtf", "RTF document"),
+    (b"%PDF", "PDF"),
+    (b"PK\x03\x04", "ZIP/Office"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"\xd0\xcf\x11\xe0", "MS Office"),
+    (b"\x1f\x8b", "gzip"),
+    (b"ID3", "MP3"),
+    (b"RIFF", "RIFF/WAV"),
+    (b"\x7fELF", "executable"),
+    (b"{\\rtf", "RTF document"),
 )
 _CONTROL_BYTES = bytes(sorted(set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1A}))
 _BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 LEGACY_DECODERS: dict[str, Callable[[bytes], str]] = {
     "Windows-1258": decode_cp1258,
@@ -290,8 +365,11 @@ def _repair_mojibake(text: str) -> tuple[str, str] | None:
     base = score_text(text[:_SCORE_CHARS])
     if base.bad == 0:
         return None  # every accented word is already well-formed Vietnamese
-    candidates = [("VNI", decode_vni), ("TCVN3", decode_tcvn3),
-                  ("double-encoded UTF-8", lambda b: b.decode("utf-8"))]
+    candidates = [
+        ("VNI", decode_vni),
+        ("TCVN3", decode_tcvn3),
+        ("double-encoded UTF-8", lambda b: b.decode("utf-8")),
+    ]
     best: tuple[str, str] | None = None
     best_value = base.value
     for name, decoder in candidates:
@@ -305,21 +383,25 @@ def _repair_mojibake(text: str) -> tuple[str, str] | None:
     return best
 
 
-def decode_bytes(data: bytes, *, source: str = "input", max_bytes: int = MAX_BYTES) -> tuple[str, str]:
+def decode_bytes(
+    data: bytes, *, source: str = "input", max_bytes: int = MAX_BYTES
+) -> tuple[str, str]:
     """Decode article bytes; return (text, encoding name). Raise InputError (one line)
     for too-large, empty, binary or undecodable input."""
     if len(data) > max_bytes:
         raise InputError(f"{source} is too large: {len(data):,} bytes (limit {max_bytes:,})")
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            body = data[len(bom):]
+            body = data[len(bom) :]
             if not body.strip(b"\x00 \t\r\n"):
                 raise InputError(f"{source} is empty")
             try:
-                return data[len(bom):].decode(codec), codec.upper() + " (BOM)"
+                return data[len(bom) :].decode(codec), codec.upper() + " (BOM)"
             except UnicodeDecodeError as e:
-                raise InputError(f"cannot decode {source}: it starts with a {codec.upper()} byte-order "
-                                 f"mark but byte {e.start + len(bom)} is invalid") from None
+                raise InputError(
+                    f"cannot decode {source}: it starts with a {codec.upper()} byte-order "
+                    f"mark but byte {e.start + len(bom)} is invalid"
+                ) from None
     if not data.strip():
         raise InputError(f"{source} is empty")
     if b"\x00" in data:
@@ -337,12 +419,18 @@ def decode_bytes(data: bytes, *, source: str = "input", max_bytes: int = MAX_BYT
     else:
         fixed = _repair_mojibake(text)
         if fixed is not None:
-            log.info("%s: text was legacy %s shown as Windows-1252; converted to Unicode", source, fixed[1])
+            log.info(
+                "%s: text was legacy %s shown as Windows-1252; converted to Unicode",
+                source,
+                fixed[1],
+            )
             return fixed[0], f"UTF-8 ({fixed[1]} repaired)"
         return text, "UTF-8"
     name, text, score = _best_legacy(data)
     if not score.readable:
-        raise InputError(f"cannot decode {source}: not UTF-8, UTF-16, Windows-1258, VNI or TCVN3 "
-                         f"Vietnamese text ({score.bad} unreadable words/characters)")
+        raise InputError(
+            f"cannot decode {source}: not UTF-8, UTF-16, Windows-1258, VNI or TCVN3 "
+            f"Vietnamese text ({score.bad} unreadable words/characters)"
+        )
     log.info("%s: decoded as %s", source, name)
     return text, name

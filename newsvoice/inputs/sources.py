@@ -92,7 +92,9 @@ def source_name(src: str) -> str:
 
 
 # query keys whose values are secrets (matched as a part of the key: "access_token", "X-Amz-Signature")
-_SECRET_KEY = re.compile(r"token|key|secret|pass|pwd|auth|sig|session|sid|code|credential|ticket", re.I)
+_SECRET_KEY = re.compile(
+    r"token|key|secret|pass|pwd|auth|sig|session|sid|code|credential|ticket", re.I
+)
 
 
 def redact_url(url: str) -> str:
@@ -108,13 +110,16 @@ def redact_url(url: str) -> str:
             netloc = f"{name}:***@{host}" if ":" in user else f"***@{host}"
         query = "&".join(
             f"{k}=***" if sep and _SECRET_KEY.search(unquote(k)) else f"{k}{sep}{v}"
-            for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item))
+            for k, sep, v in (item.partition("=") for item in parts.query.split("&") if item)
+        )
         return parts._replace(netloc=netloc, query=query).geturl()
     except ValueError:
         return url.split("://", 1)[0] + "://(unparsable URL)"
 
 
-def read_source(src: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_BYTES) -> Source:
+def read_source(
+    src: str, *, timeout: float = FETCH_TIMEOUT_S, max_bytes: int = MAX_PAGE_BYTES
+) -> Source:
     """Read a path or URL into article text, or raise InputError with one line."""
     if is_url(src):
         return _from_url(_url(src), timeout=timeout, max_bytes=max_bytes)
@@ -133,7 +138,11 @@ def bytes_source(data: bytes, name: str = "stdin") -> Source:
     head = data[:1024].lstrip().lower()
     if data[:4] == b"PK\x03\x04":  # a zip container: .docx
         return docx_source(data, name)
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head or b"<head" in head:
+    if (
+        head.startswith((b"<!doctype html", b"<html", b"<?xml"))
+        or b"<body" in head
+        or b"<head" in head
+    ):
         return html_source(data, name)
     return Source(name, data)
 
@@ -179,7 +188,9 @@ def _from_url(url: str, *, timeout: float, max_bytes: int) -> Source:
         ok, value = box.get(timeout=deadline_s)
     except queue.Empty:
         stop.set()  # the abandoned thread stops at its next chunk
-        raise InputError(f"cannot fetch {shown}: no complete answer within {deadline_s:g} s") from None
+        raise InputError(
+            f"cannot fetch {shown}: no complete answer within {deadline_s:g} s"
+        ) from None
     if not ok:
         raise value
     data, ctype = value
@@ -194,15 +205,24 @@ def _from_url(url: str, *, timeout: float, max_bytes: int) -> Source:
     return bytes_source(data, shown)
 
 
-def _fetch(url: str, shown: str, timeout: float, max_bytes: int, stop: threading.Event) -> tuple[bytes, str]:
+def _fetch(
+    url: str, shown: str, timeout: float, max_bytes: int, stop: threading.Event
+) -> tuple[bytes, str]:
     """The body and content type of one GET, or InputError in plain words."""
     import requests
 
     try:
-        with requests.get(url, stream=True, timeout=timeout, allow_redirects=True,
-                          headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain,*/*"}) as r:
+        with requests.get(
+            url,
+            stream=True,
+            timeout=timeout,
+            allow_redirects=True,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html,text/plain,*/*"},
+        ) as r:
             if r.status_code >= 400:
-                raise InputError(f"cannot fetch {shown}: HTTP {r.status_code} {r.reason or ''}".rstrip())
+                raise InputError(
+                    f"cannot fetch {shown}: HTTP {r.status_code} {r.reason or ''}".rstrip()
+                )
             data = _read_limited(r, shown, max_bytes, stop)
             return data, r.headers.get("Content-Type", "").split(";")[0].strip().lower()
     except InputError:
@@ -217,8 +237,12 @@ def _fetch(url: str, shown: str, timeout: float, max_bytes: int, stop: threading
         raise InputError(f"cannot fetch {shown}: the connection broke off mid-answer") from None
     except requests.exceptions.ConnectionError as e:
         raise InputError(f"cannot fetch {shown}: {_connection_reason(e)}") from None
-    except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema, requests.exceptions.URLRequired):
+    except (
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.URLRequired,
+    ):
         raise InputError(f"cannot fetch {shown}: not a valid http(s) address") from None
     except requests.exceptions.RequestException:
         raise InputError(f"cannot fetch {shown}: the request failed") from None
@@ -290,7 +314,9 @@ def _check_zip_sizes(data: bytes, name: str) -> None:
     except (zipfile.BadZipFile, ValueError, OSError):
         raise InputError(f"{name} is not a readable .docx file (not a zip container)") from None
     if total > MAX_DOCX_INFLATED:
-        raise InputError(f"{name} is too large once unpacked: {total:,} bytes (limit {MAX_DOCX_INFLATED:,})")
+        raise InputError(
+            f"{name} is too large once unpacked: {total:,} bytes (limit {MAX_DOCX_INFLATED:,})"
+        )
 
 
 def _table_summary(table) -> tuple[int, int, str]:
@@ -320,20 +346,62 @@ class HtmlRules:
 
 @lru_cache(maxsize=1)
 def html_rules() -> HtmlRules:
-    data = tomllib.loads(resources.files("newsvoice.assets").joinpath("article_rules.toml").read_text("utf-8"))
+    data = tomllib.loads(
+        resources.files("newsvoice.assets").joinpath("article_rules.toml").read_text("utf-8")
+    )
     h = data["html"]
-    by_class = tuple((tok.lower(), reason) for reason, toks in h["reasons_by_class"].items() for tok in toks)
-    return HtmlRules(tuple(c.lower() for c in h["lead_classes"]), dict(h["reasons_by_tag"]), by_class,
-                     h["default_reason"])
+    by_class = tuple(
+        (tok.lower(), reason) for reason, toks in h["reasons_by_class"].items() for tok in toks
+    )
+    return HtmlRules(
+        tuple(c.lower() for c in h["lead_classes"]),
+        dict(h["reasons_by_tag"]),
+        by_class,
+        h["default_reason"],
+    )
 
 
-_BLOCK_TAGS = frozenset([
-    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption", "figure",
-    "blockquote", "section", "article", "aside", "nav", "header", "footer", "main", "table", "tr",
-    "td", "th", "dt", "dd", "dl", "form", "address", "pre", "center", "details", "summary",
-])
-_SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "iframe", "head", "title",
-                        "meta", "link"])
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "figcaption",
+        "figure",
+        "blockquote",
+        "section",
+        "article",
+        "aside",
+        "nav",
+        "header",
+        "footer",
+        "main",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "dt",
+        "dd",
+        "dl",
+        "form",
+        "address",
+        "pre",
+        "center",
+        "details",
+        "summary",
+    ]
+)
+_SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "svg", "iframe", "head", "title", "meta", "link"]
+)
 
 
 def html_source(data: bytes, name: str) -> Source:
@@ -347,8 +415,18 @@ def html_source(data: bytes, name: str) -> Source:
         tree = None
     if tree is None:
         raise InputError(f"{name}: not a readable HTML page")
-    body = trafilatura.extract(data, include_comments=False, include_tables=False, include_images=False,
-                               include_links=False, include_formatting=False, deduplicate=False) or ""
+    body = (
+        trafilatura.extract(
+            data,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+            deduplicate=False,
+        )
+        or ""
+    )
     paras = [" ".join(p.split()) for p in body.split("\n")]
     paras = [p for p in paras if p]
     meta = trafilatura.extract_metadata(tree)
@@ -360,8 +438,11 @@ def html_source(data: bytes, name: str) -> Source:
     if not parts:
         raise InputError(f"{name}: no article text found in the page")
     kept = _squash("\n".join(parts))
-    dropped = [DroppedLine(text, reason) for text, reason in _blocks(tree, rules)
-               if _squash(text) not in kept]
+    dropped = [
+        DroppedLine(text, reason)
+        for text, reason in _blocks(tree, rules)
+        if _squash(text) not in kept
+    ]
     scripts = len(tree.xpath("//script|//style"))
     if scripts:
         dropped.append(DroppedLine(f"{scripts} <script>/<style> element(s)", SCRIPT))
@@ -404,7 +485,12 @@ def _lead(tree, rules: HtmlRules, description: str | None, body: list[str]) -> s
     lead = ""
     for el in tree.xpath("//body//*[@class or @id]"):
         tokens = re.split(r"[\s_]+", _classes(el))
-        if any(t in rules.lead_classes for t in tokens) and el.tag not in ("body", "html", "main", "article"):
+        if any(t in rules.lead_classes for t in tokens) and el.tag not in (
+            "body",
+            "html",
+            "main",
+            "article",
+        ):
             lead = _text(el)
             if len(lead) >= 30:
                 break
@@ -422,7 +508,11 @@ def _blocks(tree, rules: HtmlRules) -> Iterator[tuple[str, str]]:
     def own_text(el) -> list[str]:
         out = [el.text or ""]
         for child in el:
-            if isinstance(child.tag, str) and child.tag not in _BLOCK_TAGS and child.tag not in _SKIP_TAGS:
+            if (
+                isinstance(child.tag, str)
+                and child.tag not in _BLOCK_TAGS
+                and child.tag not in _SKIP_TAGS
+            ):
                 out.append(child.text_content())
             out.append(child.tail or "")
         return out

@@ -26,8 +26,9 @@ def origination(now: float | None = None) -> tuple[str, str]:
     return time.strftime("%Y-%m-%d", g), time.strftime("%H:%M:%S", g)
 
 
-def broadcast_wav(opts: RenderOptions, *, story: str, headline: str, loud: Measurement | None,
-                  rate: int) -> tuple[Bext, dict]:
+def broadcast_wav(
+    opts: RenderOptions, *, story: str, headline: str, loud: Measurement | None, rate: int
+) -> tuple[Bext, dict]:
     """The bext fields and iXML elements of a render of ``story`` (its id: the stem or slug;
     a file name that is not UTF-8 has its undecodable bytes replaced)."""
     story = display_path(story)
@@ -36,19 +37,36 @@ def broadcast_wav(opts: RenderOptions, *, story: str, headline: str, loud: Measu
     date, clock = origination()
     station = opts.station or "newsvoice"
     mode = "mono" if opts.channels == 1 else "dual-mono"
-    bext = Bext(description=f"{story}: {headline}" if headline else story, originator=station,
-                originator_reference=story, date=date, time=clock,
-                time_reference=samples(frames, fps, rate), loudness=loud,
-                coding_history=f"A=PCM,F={rate},W={opts.bit_depth},M={mode},T=newsvoice {__version__}\r\n")
-    ixml: dict = {"PROJECT": station, "SCENE": story, "TAKE": "1", "NOTE": headline,
-                  "SPEED": {"TIMECODE_RATE": f"{fps.fps.numerator}/{fps.fps.denominator}",
-                            "TIMECODE_FLAG": "DF" if fps.drop else "NDF",
-                            "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO": str(bext.time_reference & 0xFFFFFFFF),
-                            "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI": str(bext.time_reference >> 32)},
-                  "TRACK_LIST": {"TRACK_COUNT": str(opts.channels),
-                                 "TRACK": [{"CHANNEL_INDEX": str(i), "INTERLEAVE_INDEX": str(i),
-                                            "NAME": "narration"} for i in range(1, opts.channels + 1)]},
-                  "USER": f"STORY_ID={story}\nSTART_TC={format_tc(frames, fps)}"}
+    bext = Bext(
+        description=f"{story}: {headline}" if headline else story,
+        originator=station,
+        originator_reference=story,
+        date=date,
+        time=clock,
+        time_reference=samples(frames, fps, rate),
+        loudness=loud,
+        coding_history=f"A=PCM,F={rate},W={opts.bit_depth},M={mode},T=newsvoice {__version__}\r\n",
+    )
+    ixml: dict = {
+        "PROJECT": station,
+        "SCENE": story,
+        "TAKE": "1",
+        "NOTE": headline,
+        "SPEED": {
+            "TIMECODE_RATE": f"{fps.fps.numerator}/{fps.fps.denominator}",
+            "TIMECODE_FLAG": "DF" if fps.drop else "NDF",
+            "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO": str(bext.time_reference & 0xFFFFFFFF),
+            "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI": str(bext.time_reference >> 32),
+        },
+        "TRACK_LIST": {
+            "TRACK_COUNT": str(opts.channels),
+            "TRACK": [
+                {"CHANNEL_INDEX": str(i), "INTERLEAVE_INDEX": str(i), "NAME": "narration"}
+                for i in range(1, opts.channels + 1)
+            ],
+        },
+        "USER": f"STORY_ID={story}\nSTART_TC={format_tc(frames, fps)}",
+    }
     return bext, ixml
 
 

@@ -30,7 +30,15 @@ from typing import BinaryIO
 from newsvoice.errors import OutputError
 
 PART = ".part-"  # temp names: .<final name>.part-<random>
-OUTPUT_SUFFIXES = ("wav", "mp3", "srt", "vtt", "ttml", "avid.txt", "json")  # what a render may write
+OUTPUT_SUFFIXES = (
+    "wav",
+    "mp3",
+    "srt",
+    "vtt",
+    "ttml",
+    "avid.txt",
+    "json",
+)  # what a render may write
 
 
 def display_path(path: Path | str) -> str:
@@ -39,7 +47,9 @@ def display_path(path: Path | str) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def check_output_dir(out_dir: Path, *, inputs: Iterable[Path] = (), stem: str | None = None) -> None:
+def check_output_dir(
+    out_dir: Path, *, inputs: Iterable[Path] = (), stem: str | None = None
+) -> None:
     """Create the folder and prove it is writable before any work is done; refuse when
     an output named ``stem.<any output suffix>`` there would replace one of ``inputs``."""
     try:
@@ -48,7 +58,9 @@ def check_output_dir(out_dir: Path, *, inputs: Iterable[Path] = (), stem: str | 
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        raise OutputError(f"cannot write to output folder {display_path(out_dir)}: {e.strerror or e}") from e
+        raise OutputError(
+            f"cannot write to output folder {display_path(out_dir)}: {e.strerror or e}"
+        ) from e
     if stem is not None:
         refuse_inputs([out_dir / f"{stem}.{ext}" for ext in OUTPUT_SUFFIXES], inputs)
 
@@ -93,8 +105,10 @@ def refuse_inputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> None:
     for out in outputs:
         for src in ins:
             if _same_place(Path(out), src):
-                raise OutputError(f"refusing to write {display_path(out)}: it is an input of this run "
-                                  f"(choose another output folder)")
+                raise OutputError(
+                    f"refusing to write {display_path(out)}: it is an input of this run "
+                    f"(choose another output folder)"
+                )
 
 
 @contextlib.contextmanager
@@ -110,7 +124,9 @@ def locked(lock_path: Path) -> Iterator[None]:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         except OSError as e:
             if e.errno == errno.ELOOP:
-                raise OutputError(f"refusing to use lock {display_path(lock_path)}: it is a symlink") from None
+                raise OutputError(
+                    f"refusing to use lock {display_path(lock_path)}: it is a symlink"
+                ) from None
             raise OutputError(f"cannot lock {display_path(lock_path)}: {e.strerror or e}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -144,7 +160,9 @@ def sweep_parts(folder: Path, names: Iterable[str]) -> int:
     lock held, so no live writer owns them). Returns how many were removed."""
     n = 0
     for name in names:
-        for tmp in glob.glob(os.path.join(glob.escape(str(folder)), f".{glob.escape(name)}{PART}*")):
+        for tmp in glob.glob(
+            os.path.join(glob.escape(str(folder)), f".{glob.escape(name)}{PART}*")
+        ):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
                 n += 1
@@ -179,7 +197,9 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
-MAX_MANIFEST_BYTES = 512 << 20  # an old manifest read for its output names (words of a long programme)
+MAX_MANIFEST_BYTES = (
+    512 << 20
+)  # an old manifest read for its output names (words of a long programme)
 
 
 def recorded_outputs(manifest: Path) -> list[str]:
@@ -207,8 +227,12 @@ def recorded_outputs(manifest: Path) -> list[str]:
     return sorted({v for v in named.values() if isinstance(v, str) and v in ours})
 
 
-def write_outputs(files: Mapping[Path, bytes | Callable[[BinaryIO], None]], *,
-                  inputs: Iterable[Path] = (), replace_set: bool = False) -> None:
+def write_outputs(
+    files: Mapping[Path, bytes | Callable[[BinaryIO], None]],
+    *,
+    inputs: Iterable[Path] = (),
+    replace_set: bool = False,
+) -> None:
     """All-or-nothing: every file goes to a fresh temp name first, then all are renamed.
     A value is the file's bytes, or a function that writes it into the open temp file.
 
@@ -237,7 +261,9 @@ def write_outputs(files: Mapping[Path, bytes | Callable[[BinaryIO], None]], *,
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(paths[-1])
             for old in stale:
-                if all(old.name != p.name for p in paths) and not any(_same_place(old, src) for src in inputs):
+                if all(old.name != p.name for p in paths) and not any(
+                    _same_place(old, src) for src in inputs
+                ):
                     current = old
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(old)

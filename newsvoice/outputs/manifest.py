@@ -18,15 +18,41 @@ from newsvoice.subtitles.cutter import CueResult
 from newsvoice.text.plan import Plan
 
 
-def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], words: list[TimedWord],
-                   cues: CueResult, *, engine: str, voice: str, engine_calls: int, cache_hits: int,
-                   aligned_units: int, opts: RenderOptions, warnings: list[str], speed: float,
-                   duration_s: float, samples: int, rate: int, target: LoudnessTarget | None,
-                   loud: Measurement, outputs: dict[str, str], fallback: dict | None = None) -> dict:
-    units = [{
-        "written": u.written, "spoken": u.spoken, "start": round(s, 6), "end": round(e, 6),
-        "paragraph": u.paragraph, "sentence": u.sentence, "pause_after_ms": u.pause_after_ms,
-    } for u, (s, e) in zip(plan.units, spans_s, strict=True)]
+def build_manifest(
+    src: str,
+    plan: Plan,
+    spans_s: list[tuple[float, float]],
+    words: list[TimedWord],
+    cues: CueResult,
+    *,
+    engine: str,
+    voice: str,
+    engine_calls: int,
+    cache_hits: int,
+    aligned_units: int,
+    opts: RenderOptions,
+    warnings: list[str],
+    speed: float,
+    duration_s: float,
+    samples: int,
+    rate: int,
+    target: LoudnessTarget | None,
+    loud: Measurement,
+    outputs: dict[str, str],
+    fallback: dict | None = None,
+) -> dict:
+    units = [
+        {
+            "written": u.written,
+            "spoken": u.spoken,
+            "start": round(s, 6),
+            "end": round(e, 6),
+            "paragraph": u.paragraph,
+            "sentence": u.sentence,
+            "pause_after_ms": u.pause_after_ms,
+        }
+        for u, (s, e) in zip(plan.units, spans_s, strict=True)
+    ]
     return {
         "newsvoice": __version__,
         "source": display_path(src),
@@ -40,36 +66,68 @@ def build_manifest(src: str, plan: Plan, spans_s: list[tuple[float, float]], wor
         "bit_depth": opts.bit_depth if opts.audio_format == "wav" else None,
         "channels": opts.channels,
         "bitrate": opts.bitrate if opts.audio_format == "mp3" else None,
-        "loudness": {"preset": "custom" if opts.lufs is not None else opts.loudness,
-                     "target_lufs": target.lufs if target else None,
-                     "target_true_peak_dbtp": target.true_peak if target else None,
-                     **loud.as_dict()},
+        "loudness": {
+            "preset": "custom" if opts.lufs is not None else opts.loudness,
+            "target_lufs": target.lufs if target else None,
+            "target_true_peak_dbtp": target.true_peak if target else None,
+            **loud.as_dict(),
+        },
         "duration_s": round(duration_s, 6),
         "samples": samples,
         "headline": plan.headline,
         "outputs": {k: display_path(v) for k, v in outputs.items()},
         "units": units,
         "words": [w.as_dict() for w in words],
-        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,
-                  "spoken": " ".join(w.spoken for w in words[c.words[0]:c.words[1]] if w.spoken),
-                  "words": list(c.words)} for c in cues.cues],
-        "totals": {"units": len(plan.units), "words": len(words), "cues": len(cues.cues),
-                   "sentences": len({u.sentence for u in plan.units}),
-                   "engine_calls": engine_calls, "cache_hits": cache_hits,
-                   "aligned_units": aligned_units},
+        "cues": [
+            {
+                "start": round(c.start, 3),
+                "end": round(c.end, 3),
+                "text": c.text,
+                "spoken": " ".join(w.spoken for w in words[c.words[0] : c.words[1]] if w.spoken),
+                "words": list(c.words),
+            }
+            for c in cues.cues
+        ],
+        "totals": {
+            "units": len(plan.units),
+            "words": len(words),
+            "cues": len(cues.cues),
+            "sentences": len({u.sentence for u in plan.units}),
+            "engine_calls": engine_calls,
+            "cache_hits": cache_hits,
+            "aligned_units": aligned_units,
+        },
         "dropped": [asdict(d) for d in plan.dropped],
         "warnings": warnings,
-        "settings": {"pauses": asdict(opts.pauses), "cues": asdict(opts.cues),
-                     "audio_format": opts.audio_format, "subs": list(opts.subs),
-                     "bwf": opts.bwf and opts.audio_format == "wav", "start_tc": opts.start_tc,
-                     "station": opts.station},
+        "settings": {
+            "pauses": asdict(opts.pauses),
+            "cues": asdict(opts.cues),
+            "audio_format": opts.audio_format,
+            "subs": list(opts.subs),
+            "bwf": opts.bwf and opts.audio_format == "wav",
+            "start_tc": opts.start_tc,
+            "station": opts.station,
+        },
     }
 
 
-def build_align_manifest(article: str, recording: Path, plan: Plan, words: list[TimedWord], cues: CueResult,
-                         confidence: list[float], *, sentences: list[dict], unmatched: list[str],
-                         extra: list[tuple[float, float]], duration_s: float, offset_s: float,
-                         outputs: dict[str, str], warnings: list[str], settings: dict) -> dict:
+def build_align_manifest(
+    article: str,
+    recording: Path,
+    plan: Plan,
+    words: list[TimedWord],
+    cues: CueResult,
+    confidence: list[float],
+    *,
+    sentences: list[dict],
+    unmatched: list[str],
+    extra: list[tuple[float, float]],
+    duration_s: float,
+    offset_s: float,
+    outputs: dict[str, str],
+    warnings: list[str],
+    settings: dict,
+) -> dict:
     """The manifest of ``newsvoice align``: render's word and cue forms, plus what the
     reader skipped ("unmatched") and what they said that the article does not ("extra")."""
     return {
@@ -83,15 +141,28 @@ def build_align_manifest(article: str, recording: Path, plan: Plan, words: list[
         "outputs": {k: display_path(v) for k, v in outputs.items()},
         "sentences": sentences,
         "words": [w.as_dict() for w in words],
-        "cues": [{"start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,
-                  "spoken": " ".join(w.spoken for w in words[c.words[0]:c.words[1]] if w.spoken),
-                  "words": list(c.words), "confidence": round(cf, 2)}
-                 for c, cf in zip(cues.cues, confidence, strict=True)],
+        "cues": [
+            {
+                "start": round(c.start, 3),
+                "end": round(c.end, 3),
+                "text": c.text,
+                "spoken": " ".join(w.spoken for w in words[c.words[0] : c.words[1]] if w.spoken),
+                "words": list(c.words),
+                "confidence": round(cf, 2),
+            }
+            for c, cf in zip(cues.cues, confidence, strict=True)
+        ],
         "unmatched": unmatched,
         "extra": [{"start": round(a, 3), "end": round(b, 3)} for a, b in extra],
-        "totals": {"sentences": len(sentences), "matched": len(sentences) - len(unmatched),
-                   "words": len(words), "cues": len(cues.cues)},
+        "totals": {
+            "sentences": len(sentences),
+            "matched": len(sentences) - len(unmatched),
+            "words": len(words),
+            "cues": len(cues.cues),
+        },
         "dropped": [asdict(d) for d in plan.dropped],
         "warnings": warnings,
-        "settings": {k: asdict(v) if hasattr(v, "__dataclass_fields__") else v for k, v in settings.items()},
+        "settings": {
+            k: asdict(v) if hasattr(v, "__dataclass_fields__") else v for k, v in settings.items()
+        },
     }

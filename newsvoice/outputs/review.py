@@ -34,9 +34,19 @@ from newsvoice.outputs.files import display_path
 PEAKS = 400  # points in the waveform envelope: enough for a 1280 px canvas
 _CUE_WARNING = re.compile(r"^cue (\d+):\s*(.*)$", re.S)
 # a render warning and the check rule that says the same thing; the page shows it once
-_SAME_FINDING = {"reading speed": ("reading-speed",), "shorter than": ("min-duration",),
-                 "longer than": ("max-duration",), "does not fit": ("lines", "line-length")}
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_SAME_FINDING = {
+    "reading speed": ("reading-speed",),
+    "shorter than": ("min-duration",),
+    "longer than": ("max-duration",),
+    "does not fit": ("lines", "line-length"),
+}
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 # ---------------------------------------------------------------- assets
@@ -51,8 +61,13 @@ def _asset(name: str) -> str:
 def _env():
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FunctionLoader(_asset), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_asset),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["clock"] = clock
     env.filters["num"] = _num
     env.filters["href"] = href
@@ -80,7 +95,13 @@ def clock(seconds: float | None) -> str:
 
 
 def _num(value: object, fmt: str = "{:.1f}") -> str:
-    return "–" if value is None or value == "" else fmt.format(value) if isinstance(value, int | float) else str(value)
+    return (
+        "–"
+        if value is None or value == ""
+        else fmt.format(value)
+        if isinstance(value, int | float)
+        else str(value)
+    )
 
 
 # ---------------------------------------------------------------- view model
@@ -116,11 +137,20 @@ def _check_findings(cues: Sequence[Mapping], rules) -> dict[int, list[dict]]:
 
     from newsvoice.subtitles.check import check_cues
 
-    subs = [srt.Subtitle(i, timedelta(seconds=float(c["start"])), timedelta(seconds=float(c["end"])),
-                         str(c.get("text", ""))) for i, c in enumerate(cues, 1)]
+    subs = [
+        srt.Subtitle(
+            i,
+            timedelta(seconds=float(c["start"])),
+            timedelta(seconds=float(c["end"])),
+            str(c.get("text", "")),
+        )
+        for i, c in enumerate(cues, 1)
+    ]
     out: dict[int, list[dict]] = {}
     for f in check_cues(subs, rules).findings:
-        out.setdefault(f.cue, []).append({"severity": f.severity, "rule": f.rule, "message": f.message})
+        out.setdefault(f.cue, []).append(
+            {"severity": f.severity, "rule": f.rule, "message": f.message}
+        )
     return out
 
 
@@ -129,8 +159,11 @@ def cue_spoken(cue: Mapping, units: Sequence[Mapping]) -> str:
     has it, else the spoken text of the units the cue was cut from."""
     if isinstance(cue.get("spoken"), str):
         return cue["spoken"]
-    parts = [str(units[i].get("spoken", "")) for i in cue.get("phrases", [])
-             if isinstance(i, int) and 0 <= i < len(units)]
+    parts = [
+        str(units[i].get("spoken", ""))
+        for i in cue.get("phrases", [])
+        if isinstance(i, int) and 0 <= i < len(units)
+    ]
     return " ".join(p for p in parts if p)
 
 
@@ -140,16 +173,26 @@ def _words(manifest: Mapping) -> list[dict]:
     if not isinstance(words, list):
         return []
     try:
-        return [{"text": str(w["text"]), "start": round(float(w["start"]), 3), "end": round(float(w["end"]), 3)}
-                for w in words]
+        return [
+            {
+                "text": str(w["text"]),
+                "start": round(float(w["start"]), 3),
+                "end": round(float(w["end"]), 3),
+            }
+            for w in words
+        ]
     except (TypeError, KeyError, ValueError):
         return []
 
 
 def _word_range(value: object, n_words: int) -> list[int] | None:
     """A cue's [first, last_exclusive] word indices when valid."""
-    if (isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(i, int) for i in value)
-            and 0 <= value[0] <= value[1] <= n_words):
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(i, int) for i in value)
+        and 0 <= value[0] <= value[1] <= n_words
+    ):
         return [value[0], value[1]]
     return None
 
@@ -167,17 +210,32 @@ def cue_views(manifest: Mapping) -> list[dict]:
         start, end = float(c["start"]), float(c["end"])
         text = str(c.get("text", ""))
         dur = end - start
-        findings = [{"severity": "warning", "rule": "render", "message": w} for w in by_cue.get(n, [])]
-        said = {rule for w in by_cue.get(n, []) for key, rules in _SAME_FINDING.items() if key in w
-                for rule in rules}
+        findings = [
+            {"severity": "warning", "rule": "render", "message": w} for w in by_cue.get(n, [])
+        ]
+        said = {
+            rule
+            for w in by_cue.get(n, [])
+            for key, rules in _SAME_FINDING.items()
+            if key in w
+            for rule in rules
+        }
         findings += [f for f in checked.get(n, []) if f["rule"] not in said]
         cps = round(len(" ".join(text.split("\n"))) / dur, 1) if dur > 0 else None
-        views.append({
-            "n": n, "start": round(start, 3), "end": round(end, 3),
-            "lines": text.split("\n"), "text": text, "spoken": cue_spoken(c, units),
-            "cps": cps, "cps_over": cps is not None and cps > rules.max_cps, "findings": findings,
-            "words": _word_range(c.get("words"), n_words),
-        })
+        views.append(
+            {
+                "n": n,
+                "start": round(start, 3),
+                "end": round(end, 3),
+                "lines": text.split("\n"),
+                "text": text,
+                "spoken": cue_spoken(c, units),
+                "cps": cps,
+                "cps_over": cps is not None and cps > rules.max_cps,
+                "findings": findings,
+                "words": _word_range(c.get("words"), n_words),
+            }
+        )
     return views
 
 
@@ -196,7 +254,9 @@ def _links(manifest: Mapping, manifest_path: Path, audio: str) -> list[tuple[str
     outputs = manifest.get("outputs")
     names: list[tuple[str, str]] = [("audio", audio)]
     if isinstance(outputs, Mapping):
-        names += [(k, Path(v).name) for k, v in outputs.items() if k != "audio" and isinstance(v, str)]
+        names += [
+            (k, Path(v).name) for k, v in outputs.items() if k != "audio" and isinstance(v, str)
+        ]
     else:
         subs = (manifest.get("settings") or {}).get("subs") or []
         names += [(s, f"{manifest_path.stem}.{s}") for s in subs]
@@ -204,57 +264,113 @@ def _links(manifest: Mapping, manifest_path: Path, audio: str) -> list[tuple[str
     return names
 
 
-_LOUDNESS_KEYS = ("preset", "integrated_lufs", "lra_lu", "true_peak_dbtp", "target_lufs", "target_true_peak_dbtp")
+_LOUDNESS_KEYS = (
+    "preset",
+    "integrated_lufs",
+    "lra_lu",
+    "true_peak_dbtp",
+    "target_lufs",
+    "target_true_peak_dbtp",
+)
 
 
 def _info(manifest: Mapping) -> dict:
     """The header facts, each present (None when the manifest lacks it)."""
-    keys = {"version": "newsvoice", "source": "source", "engine": "engine", "voice": "voice",
-            "duration": "duration_s", "speed": "speed"}
+    keys = {
+        "version": "newsvoice",
+        "source": "source",
+        "engine": "engine",
+        "voice": "voice",
+        "duration": "duration_s",
+        "speed": "speed",
+    }
     return {name: manifest.get(key) for name, key in keys.items()}
 
 
-def build_page(manifest: Mapping, audio_name: str, *, peaks: Sequence[float] = (),
-               manifest_name: str = "", index_href: str | None = None) -> str:
+def build_page(
+    manifest: Mapping,
+    audio_name: str,
+    *,
+    peaks: Sequence[float] = (),
+    manifest_name: str = "",
+    index_href: str | None = None,
+) -> str:
     """The review page for one render, as one HTML string (pure: no file access)."""
     if not isinstance(manifest.get("cues"), list):
         raise InputError("not a newsvoice manifest: no cue list")
     for n, c in enumerate(manifest["cues"], 1):
-        if not (isinstance(c, Mapping) and all(isinstance(c.get(k), int | float) for k in ("start", "end"))):
+        if not (
+            isinstance(c, Mapping)
+            and all(isinstance(c.get(k), int | float) for k in ("start", "end"))
+        ):
             raise InputError(f"not a newsvoice manifest: cue {n} has no start and end time")
     cues = cue_views(manifest)
     warnings = [str(w) for w in manifest.get("warnings") or []]
     _, general = split_warnings(warnings)
-    warning_items = [{"cue": int(m.group(1)) if (m := _CUE_WARNING.match(w)) else None, "text": w}
-                     for w in warnings]
+    warning_items = [
+        {"cue": int(m.group(1)) if (m := _CUE_WARNING.match(w)) else None, "text": w}
+        for w in warnings
+    ]
     mpath = Path(manifest_name or "manifest.json")
     loud = manifest.get("loudness") if isinstance(manifest.get("loudness"), Mapping) else {}
     title = manifest.get("headline") or Path(str(manifest.get("source", "") or mpath.stem)).stem
     data = {
         "duration": manifest.get("duration_s"),
-        "cues": [{"n": c["n"], "start": c["start"], "end": c["end"], "text": c["text"], "words": c["words"]}
-                 for c in cues],
+        "cues": [
+            {
+                "n": c["n"],
+                "start": c["start"],
+                "end": c["end"],
+                "text": c["text"],
+                "words": c["words"],
+            }
+            for c in cues
+        ],
         "words": _words(manifest),
         "peaks": [round(float(p), 3) for p in peaks],
     }
-    return _env().get_template("page.html.j2").render(
-        title=title, info=_info(manifest), cues=cues, general_warnings=general, warnings=warning_items,
-        flagged=sum(bool(c["findings"]) for c in cues), audio=audio_name,
-        dropped=[{"text": d.get("text", ""), "reason": d.get("reason", "")} if isinstance(d, Mapping)
-                 else {"text": str(d), "reason": ""} for d in manifest.get("dropped") or []],
-        loud={k: loud.get(k) for k in _LOUDNESS_KEYS},
-        links=_links(manifest, mpath, audio_name) if manifest_name else [("audio", audio_name)],
-        index_href=index_href, data_json=script_json(data),
-        css=_asset("review.css"), js=_asset("review.js"),
+    return (
+        _env()
+        .get_template("page.html.j2")
+        .render(
+            title=title,
+            info=_info(manifest),
+            cues=cues,
+            general_warnings=general,
+            warnings=warning_items,
+            flagged=sum(bool(c["findings"]) for c in cues),
+            audio=audio_name,
+            dropped=[
+                {"text": d.get("text", ""), "reason": d.get("reason", "")}
+                if isinstance(d, Mapping)
+                else {"text": str(d), "reason": ""}
+                for d in manifest.get("dropped") or []
+            ],
+            loud={k: loud.get(k) for k in _LOUDNESS_KEYS},
+            links=_links(manifest, mpath, audio_name) if manifest_name else [("audio", audio_name)],
+            index_href=index_href,
+            data_json=script_json(data),
+            css=_asset("review.css"),
+            js=_asset("review.js"),
+        )
     )
 
 
 def build_index(rows: Sequence[Mapping], title: str = "Batch review") -> str:
     """The batch index: one row per article (pure). Each row: file, status, duration, cues,
     loudness, warnings (list of strings), error, and links [(label, href)]."""
-    return _env().get_template("index.html.j2").render(
-        title=title, rows=rows, css=_asset("review.css"),
-        counts={s: sum(r.get("status") == s for r in rows) for s in ("ok", "skipped", "failed")})
+    return (
+        _env()
+        .get_template("index.html.j2")
+        .render(
+            title=title,
+            rows=rows,
+            css=_asset("review.css"),
+            counts={
+                s: sum(r.get("status") == s for r in rows) for s in ("ok", "skipped", "failed")
+            },
+        )
+    )
 
 
 # ---------------------------------------------------------------- audio envelope
@@ -297,10 +413,25 @@ def _ffmpeg_abs(path: Path) -> np.ndarray:
 
     from newsvoice.audio.track import ffmpeg_exe
 
-    cmd = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-ac", "1", "-ar", "8000", "-f", "s16le", "pipe:1"]
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-ac",
+        "1",
+        "-ar",
+        "8000",
+        "-f",
+        "s16le",
+        "pipe:1",
+    ]
     res = subprocess.run(cmd, capture_output=True, check=False)
     if res.returncode != 0:
-        raise InputError(f"{path}: cannot read audio ({res.stderr.decode(errors='replace').strip()[:200]})")
+        raise InputError(
+            f"{path}: cannot read audio ({res.stderr.decode(errors='replace').strip()[:200]})"
+        )
     return np.abs(np.frombuffer(res.stdout, np.int16).astype(np.float32)) / 32768.0
 
 
@@ -335,13 +466,17 @@ def read_manifest(path: Path) -> dict:
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise InputError(f"{display_path(path)}: not a readable JSON manifest ({str(e)[:80]})") from None
+        raise InputError(
+            f"{display_path(path)}: not a readable JSON manifest ({str(e)[:80]})"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("cues"), list):
         raise InputError(f"{path}: not a newsvoice manifest (no cue list)")
     return data
 
 
-def write_page(manifest_path: Path, out: Path | None = None, *, index_href: str | None = None) -> Path:
+def write_page(
+    manifest_path: Path, out: Path | None = None, *, index_href: str | None = None
+) -> Path:
     """Build the page for ``manifest_path`` and write it (atomically) to ``out``, by
     default ``<stem>.html`` beside the manifest. The audio link is made relative to
     the page's folder."""
@@ -357,8 +492,13 @@ def write_page(manifest_path: Path, out: Path | None = None, *, index_href: str 
     href = _relative(audio_file, out.parent)
     # the links to the sibling files (srt, json) only hold on a page beside the manifest
     beside = out.parent.resolve() == manifest_path.parent.resolve()
-    page = build_page(manifest, href, peaks=peaks, manifest_name=manifest_path.name if beside else "",
-                      index_href=index_href)
+    page = build_page(
+        manifest,
+        href,
+        peaks=peaks,
+        manifest_name=manifest_path.name if beside else "",
+        index_href=index_href,
+    )
     write_outputs({out: page.encode("utf-8")})
     return out
 
@@ -372,8 +512,11 @@ def _refuse_replacing(out: Path, manifest: Mapping, manifest_path: Path, audio_f
     from newsvoice.outputs.files import refuse_inputs
 
     named = manifest.get("outputs") if isinstance(manifest.get("outputs"), Mapping) else {}
-    ours = [manifest_path, audio_file, *(manifest_path.parent / Path(v).name for v in named.values()
-                                         if isinstance(v, str))]
+    ours = [
+        manifest_path,
+        audio_file,
+        *(manifest_path.parent / Path(v).name for v in named.values() if isinstance(v, str)),
+    ]
     source = manifest.get("source")
     if isinstance(source, str) and "://" not in source:
         ours += [Path(source), manifest_path.parent / Path(source).name]
@@ -388,8 +531,10 @@ def _refuse_replacing(out: Path, manifest: Mapping, manifest_path: Path, audio_f
         except OSError as e:
             raise OutputError(f"cannot write {display_path(out)}: {e.strerror or e}") from None
     if GENERATOR not in head:
-        raise OutputError(f"refusing to replace {display_path(out)}: it is not a newsvoice review page "
-                          f"(choose another -o)")
+        raise OutputError(
+            f"refusing to replace {display_path(out)}: it is not a newsvoice review page "
+            f"(choose another -o)"
+        )
 
 
 def _relative(target: Path, base: Path) -> str:
@@ -412,9 +557,18 @@ def write_batch_review(out_root: Path, results: Sequence) -> Path:
 
     rows = []
     for r in results:
-        row = {"file": r.file, "status": r.status, "duration": r.duration, "cues": r.cues,
-               "loudness": r.loudness, "warnings": [], "warning_count": r.warnings,
-               "error": r.error, "links": [], "page": None}
+        row = {
+            "file": r.file,
+            "status": r.status,
+            "duration": r.duration,
+            "cues": r.cues,
+            "loudness": r.loudness,
+            "warnings": [],
+            "warning_count": r.warnings,
+            "error": r.error,
+            "links": [],
+            "page": None,
+        }
         folder = out_root / r.slug
         manifest = find_manifest(folder, Path(r.file).stem) if r.status != "failed" else None
         if manifest is not None:
@@ -428,8 +582,9 @@ def write_batch_review(out_root: Path, results: Sequence) -> Path:
             row["warnings"] = [str(w) for w in data.get("warnings") or []]
             row["page"] = f"{r.slug}/{page.name}"
             links = [("review", page.name)] + _links(data, manifest, audio_name(data, manifest))
-            row["links"] = [(label, f"{r.slug}/{name}") for label, name in links
-                            if (folder / name).is_file()]
+            row["links"] = [
+                (label, f"{r.slug}/{name}") for label, name in links if (folder / name).is_file()
+            ]
         rows.append(row)
     index = out_root / "index.html"
     write_outputs({index: build_index(rows).encode("utf-8")})

@@ -55,8 +55,18 @@ log = logging.getLogger("newsvoice")
 
 SUFFIXES = ARTICLE_SUFFIXES  # .txt .md .html .htm .docx
 STAMP = ".newsvoice-done"
-REPORT_FIELDS = ("file", "status", "duration", "cues", "engine", "loudness", "warnings", "error", "fallback",
-                 "fallback_reason")
+REPORT_FIELDS = (
+    "file",
+    "status",
+    "duration",
+    "cues",
+    "engine",
+    "loudness",
+    "warnings",
+    "error",
+    "fallback",
+    "fallback_reason",
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +91,8 @@ class BatchResult:
     loudness: str = ""
     warnings: list[str] = field(default_factory=list)
     error: str = ""
-    fallback: str = ""          # the engine that stood in, if any
-    fallback_reason: str = ""   # why the asked-for engine could not be used
+    fallback: str = ""  # the engine that stood in, if any
+    fallback_reason: str = ""  # why the asked-for engine could not be used
     seconds: float = 0.0
 
 
@@ -130,15 +140,24 @@ def collect_inputs(args: Sequence[str]) -> list[Path]:
     for arg in args:
         path = Path(arg)
         if is_url(arg):
-            found.append(path)  # fetched when rendered (Path keeps "https:/host/..."; sources reads it)
+            found.append(
+                path
+            )  # fetched when rendered (Path keeps "https:/host/..."; sources reads it)
         elif path.is_dir():
-            found += sorted(p for p in path.rglob("*") if _is_article(p)
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if _is_article(p)
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         elif glob.has_magic(arg):
             found += sorted(Path(p) for p in glob.glob(arg, recursive=True) if _is_article(Path(p)))
         elif (kind := _special_kind(path)) is not None:
-            log.warning("skipping %s: it is a %s, not a file (reading it could block the batch)",
-                        display_path(path), kind)
+            log.warning(
+                "skipping %s: it is a %s, not a file (reading it could block the batch)",
+                display_path(path),
+                kind,
+            )
         else:
             found.append(path)
     seen: set[Path] = set()
@@ -208,8 +227,14 @@ def settings_key(data: bytes, opts: RenderOptions, engine: str, voice: str) -> s
     rule or any other file of the package renders the article again."""
     from newsvoice.options import output_key
 
-    return output_key(data, opts, engine=engine, voice=voice,
-                      lexicons=[Path(p).read_bytes() for p in opts.lexicons], extra={"stamp": 1})
+    return output_key(
+        data,
+        opts,
+        engine=engine,
+        voice=voice,
+        lexicons=[Path(p).read_bytes() for p in opts.lexicons],
+        extra={"stamp": 1},
+    )
 
 
 def file_digest(path: Path) -> dict[str, object]:
@@ -241,9 +266,12 @@ def outputs_intact(out_dir: Path, recorded: object) -> bool:
 
 def write_stamp(item: BatchItem, key: str, result: BatchResult, outputs: Iterable[Path]) -> None:
     """Mark ``item`` done, last: its settings key, its source and each output's size and sha256."""
-    stamp = {"key": key, "source": source_id(item.src),
-             "outputs": {p.name: file_digest(p) for p in sorted(outputs)},
-             "result": asdict(result)}
+    stamp = {
+        "key": key,
+        "source": source_id(item.src),
+        "outputs": {p.name: file_digest(p) for p in sorted(outputs)},
+        "result": asdict(result),
+    }
     # ASCII JSON: output names may hold undecodable bytes (surrogates)
     write_outputs({item.out_dir / STAMP: json.dumps(stamp).encode("ascii")})
 
@@ -277,7 +305,9 @@ def item_lock(item: BatchItem) -> contextlib.AbstractContextManager[None]:
     return locked(own_dir(item.out_dir.parent / ".locks") / f"{item.slug}.lock")
 
 
-def stamped_result(item: BatchItem, key: str, *, force: bool, made: str, t0: float) -> BatchResult | None:
+def stamped_result(
+    item: BatchItem, key: str, *, force: bool, made: str, t0: float
+) -> BatchResult | None:
     """Call with the item's lock held. Refuses a folder that holds the ``made`` (render,
     output) of another source; returns the stamped result as "skipped" when the stamp
     matches ``key`` and its outputs are intact; else None, with the old stamp and any
@@ -287,9 +317,16 @@ def stamped_result(item: BatchItem, key: str, *, force: bool, made: str, t0: flo
     stamp = _read_stamp(item.out_dir)
     owner = stamp.get("source") if stamp else None
     if owner is not None and owner != source_id(item.src):
-        raise OutputError(f"{display_path(item.out_dir)} holds the {made} of {owner}; "
-                          f"not replacing it with {name} (rename one of them)")
-    if not force and stamp and stamp.get("key") == key and outputs_intact(item.out_dir, stamp.get("outputs")):
+        raise OutputError(
+            f"{display_path(item.out_dir)} holds the {made} of {owner}; "
+            f"not replacing it with {name} (rename one of them)"
+        )
+    if (
+        not force
+        and stamp
+        and stamp.get("key") == key
+        and outputs_intact(item.out_dir, stamp.get("outputs"))
+    ):
         known = {f.name for f in fields(BatchResult)}
         row = {k: v for k, v in stamp["result"].items() if k in known}
         if not isinstance(row.get("warnings", []), list):
@@ -306,13 +343,22 @@ def failed_result(item: BatchItem, e: Exception, t0: float) -> BatchResult:
     else named and logged in full at -v (one broken item must not stop the others)."""
     name = shown(item.src)
     if isinstance(e, NewsvoiceError):
-        return BatchResult(name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0)
+        return BatchResult(
+            name, item.slug, "failed", error=str(e), seconds=time.perf_counter() - t0
+        )
     log.debug("unexpected failure on %s", name, exc_info=e)
-    return BatchResult(name, item.slug, "failed", error=f"unexpected error: {type(e).__name__}: {e}",
-                       seconds=time.perf_counter() - t0)
+    return BatchResult(
+        name,
+        item.slug,
+        "failed",
+        error=f"unexpected error: {type(e).__name__}: {e}",
+        seconds=time.perf_counter() - t0,
+    )
 
 
-def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False) -> BatchResult:
+def render_item(
+    item: BatchItem, opts: RenderOptions, engine: Engine, *, force: bool = False
+) -> BatchResult:
     """Render one article unless its stamp says it is up to date; never raises."""
     t0 = time.perf_counter()
     try:
@@ -326,16 +372,29 @@ def render_item(item: BatchItem, opts: RenderOptions, engine: Engine, *, force: 
             fell = res.fallback or {}
             if fell:  # keyed by the engine used, so a later run tries the asked-for one again
                 key = settings_key(data, opts, res.engine, res.voice)
-            result = BatchResult(shown(item.src), item.slug, "ok", round(res.duration_s, 3), res.cues,
-                                 res.engine, _loudness(res.loudness), list(res.warnings), "",
-                                 fell.get("to", ""), fell.get("reason", ""), time.perf_counter() - t0)
+            result = BatchResult(
+                shown(item.src),
+                item.slug,
+                "ok",
+                round(res.duration_s, 3),
+                res.cues,
+                res.engine,
+                _loudness(res.loudness),
+                list(res.warnings),
+                "",
+                fell.get("to", ""),
+                fell.get("reason", ""),
+                time.perf_counter() - t0,
+            )
             write_stamp(item, key, result, res.outputs.values())
             return result
     except Exception as e:
         return failed_result(item, e, t0)
 
 
-def _process_worker(item: BatchItem, opts: RenderOptions, force: bool, fell: dict | None) -> BatchResult:
+def _process_worker(
+    item: BatchItem, opts: RenderOptions, force: bool, fell: dict | None
+) -> BatchResult:
     """Process-pool entry: each worker process opens its own engine (espeak-ng state,
     a Piper model); ``fell`` is the batch's fallback record when the batch fell back."""
     from newsvoice.speech.engines import FallbackEngine, get_spec
@@ -376,8 +435,13 @@ def _worker_init(parent: int, poll_s: float = 0.2) -> None:
 # ---------------------------------------------------------------- the batch
 
 
-def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts: BatchOptions | None = None,
-              progress: Callable[[BatchResult, int, int], None] | None = None) -> list[BatchResult]:
+def run_batch(
+    paths: Sequence[Path],
+    out_root: Path,
+    opts: RenderOptions,
+    bopts: BatchOptions | None = None,
+    progress: Callable[[BatchResult, int, int], None] | None = None,
+) -> list[BatchResult]:
     """Render every article (failures recorded, never raised), then write the reports."""
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
@@ -388,17 +452,29 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     from newsvoice.speech.engines import CircuitBreaker, fallback_for, get_spec, open_engine
 
     # jobs=1: a batch uses its cores for whole articles, not a sidecar per render
-    opts = replace(opts, backoff=bopts.backoff, jobs=1,
-                   fallback=fallback_for(opts.engine, bopts.fallback or opts.fallback))
+    opts = replace(
+        opts,
+        backoff=bopts.backoff,
+        jobs=1,
+        fallback=fallback_for(opts.engine, bopts.fallback or opts.fallback),
+    )
     # one probe for the whole batch; one engine (rate limit, breaker) shared by its threads
-    engine = open_engine(opts.engine, opts.voice, EngineSettings.from_options(
-        opts, breaker=CircuitBreaker(bopts.max_refusals)), fallback=opts.fallback)
+    engine = open_engine(
+        opts.engine,
+        opts.voice,
+        EngineSettings.from_options(opts, breaker=CircuitBreaker(bopts.max_refusals)),
+        fallback=opts.fallback,
+    )
     fell = getattr(engine, "fallback", None)
     opts = replace(opts, engine=engine.name, voice=engine.voice)
     if get_spec(engine.name).parallel == "process":
-        pool: Executor = (ProcessPoolExecutor(max_workers=bopts.jobs, initializer=_worker_init,
-                                              initargs=(os.getpid(),))
-                          if bopts.jobs > 1 else ThreadPoolExecutor(max_workers=1))  # 1: in-process
+        pool: Executor = (
+            ProcessPoolExecutor(
+                max_workers=bopts.jobs, initializer=_worker_init, initargs=(os.getpid(),)
+            )
+            if bopts.jobs > 1
+            else ThreadPoolExecutor(max_workers=1)
+        )  # 1: in-process
         submit = lambda it: pool.submit(_process_worker, it, opts, bopts.force, fell)  # noqa: E731
     else:
         pool = ThreadPoolExecutor(max_workers=bopts.jobs)
@@ -408,8 +484,13 @@ def run_batch(paths: Sequence[Path], out_root: Path, opts: RenderOptions, bopts:
     return results
 
 
-def _collect(items: list[BatchItem], pool: Executor, submit: Callable[[BatchItem], Future], jobs: int,
-             progress: Callable[[BatchResult, int, int], None] | None) -> list[BatchResult]:
+def _collect(
+    items: list[BatchItem],
+    pool: Executor,
+    submit: Callable[[BatchItem], Future],
+    jobs: int,
+    progress: Callable[[BatchResult, int, int], None] | None,
+) -> list[BatchResult]:
     """Results in input order. At most ``jobs`` articles are handed to the pool at a time,
     so on Ctrl-C nothing is queued: the running ones finish (atomically) and the rest wait
     for the next run."""
@@ -446,10 +527,24 @@ def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
     doc = {"newsvoice": __version__, "summary": summary, "articles": rows}
     report_json = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        buf, fieldnames=REPORT_FIELDS, extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if row[k] is None else "; ".join(row[k]) if isinstance(row[k], list) else row[k]
-                         for k in REPORT_FIELDS})
-    write_outputs({out_root / "report.json": report_json,
-                   out_root / "report.csv": buf.getvalue().encode("utf-8")})
+        writer.writerow(
+            {
+                k: ""
+                if row[k] is None
+                else "; ".join(row[k])
+                if isinstance(row[k], list)
+                else row[k]
+                for k in REPORT_FIELDS
+            }
+        )
+    write_outputs(
+        {
+            out_root / "report.json": report_json,
+            out_root / "report.csv": buf.getvalue().encode("utf-8"),
+        }
+    )

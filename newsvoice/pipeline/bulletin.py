@@ -43,27 +43,30 @@ from newsvoice.subtitles.formats.vtt import clock
 from newsvoice.subtitles.rules import Cue
 
 KINDS = ("story", "sting", "bed", "pause")
-LABELS = {"sting": "[Nhạc hiệu]", "bed": "[Nhạc nền]"}  # sound labels: music is shown, not left uncaptioned
+LABELS = {
+    "sting": "[Nhạc hiệu]",
+    "bed": "[Nhạc nền]",
+}  # sound labels: music is shown, not left uncaptioned
 
 
 @dataclass(frozen=True)
 class Item:
     """One line of the running order."""
 
-    kind: str                      # story | sting | bed | pause
-    source: str = ""               # story: file or URL; sting/bed: audio file
+    kind: str  # story | sting | bed | pause
+    source: str = ""  # story: file or URL; sting/bed: audio file
     slug: str = ""
-    slot_s: float | None = None    # story: fit into this; pause: its length
+    slot_s: float | None = None  # story: fit into this; pause: its length
     voice: str | None = None
-    mos_id: str | None = None      # MOS storyID, for the duration write-back
+    mos_id: str | None = None  # MOS storyID, for the duration write-back
 
 
 @dataclass(frozen=True)
 class Rundown:
     title: str
     items: tuple[Item, ...]
-    slot_s: float | None = None    # the programme's slot
-    ro_id: str | None = None       # MOS roID
+    slot_s: float | None = None  # the programme's slot
+    ro_id: str | None = None  # MOS roID
 
 
 @dataclass
@@ -75,9 +78,9 @@ class Placed:
     start: float
     end: float
     planned_s: float | None = None
-    status: str = "ok"             # rendered | restored | failed | ok
+    status: str = "ok"  # rendered | restored | failed | ok
     error: str | None = None
-    stem: str | None = None        # the story's own render folder
+    stem: str | None = None  # the story's own render folder
 
     @property
     def actual_s(self) -> float:
@@ -110,12 +113,17 @@ def _slot(value: object, where: str) -> float | None:
 
 def _item(d: dict, where: str, base: Path) -> Item:
     """A running-order line from a TOML table or CSV row (paths relative to the rundown)."""
-    kind = str(d.get("kind") or next((k for k in ("story", "sting", "bed", "pause") if d.get(k) not in (None, "")), ""))
+    kind = str(
+        d.get("kind")
+        or next((k for k in ("story", "sting", "bed", "pause") if d.get(k) not in (None, "")), "")
+    )
     if kind not in KINDS:
         raise InputError(f"{where}: say what the item is: story, sting, bed or pause")
     raw = d.get(kind) if d.get(kind) not in (None, "") else d.get("source", "")
     if kind == "pause":
-        return Item("pause", slot_s=_slot(raw if raw not in (None, "") else d.get("slot"), where) or 0.0)
+        return Item(
+            "pause", slot_s=_slot(raw if raw not in (None, "") else d.get("slot"), where) or 0.0
+        )
     src = str(raw or "")
     if not src:
         raise InputError(f"{where}: a {kind} needs a file")
@@ -138,16 +146,27 @@ def read_rundown(path: Path) -> Rundown:
     text = raw.decode("utf-8-sig", errors="replace")
     if path.suffix.lower() == ".csv":
         rows = list(csv.DictReader(text.splitlines()))
-        items = tuple(_item({k.strip().lower(): (v or "").strip() for k, v in r.items() if k}, f"{path.name}:{i + 2}",
-                            base) for i, r in enumerate(rows))
+        items = tuple(
+            _item(
+                {k.strip().lower(): (v or "").strip() for k, v in r.items() if k},
+                f"{path.name}:{i + 2}",
+                base,
+            )
+            for i, r in enumerate(rows)
+        )
         title, slot = path.stem, None
     else:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
             raise InputError(f"{path} is not a valid TOML running order: {e}") from None
-        items = tuple(_item(d, f"{path.name}: item {i + 1}", base) for i, d in enumerate(data.get("item", [])))
-        title, slot = str(data.get("title", path.stem)), _slot(data.get("slot"), f"{path.name}: slot")
+        items = tuple(
+            _item(d, f"{path.name}: item {i + 1}", base) for i, d in enumerate(data.get("item", []))
+        )
+        title, slot = (
+            str(data.get("title", path.stem)),
+            _slot(data.get("slot"), f"{path.name}: slot"),
+        )
     if not any(i.kind == "story" for i in items):
         raise InputError(f"{path}: the running order has no story")
     return Rundown(title, items, slot)
@@ -174,17 +193,32 @@ def read_mos(path: Path) -> Rundown:
             mf = None if other == path else _mos_or_none(MosFile, other)
             if isinstance(mf, StorySend) and mf.ro_id == ro.ro_id:
                 bodies[str(mf.story.id)] = [p for p in mf.story.body if isinstance(p, str)]
-        stories = [(str(s.id), str(s.slug or s.id), bodies.get(str(s.id), list(s.script)), s.duration)
-                   for s in ro.stories]
+        stories = [
+            (str(s.id), str(s.slug or s.id), bodies.get(str(s.id), list(s.script)), s.duration)
+            for s in ro.stories
+        ]
     except InputError:
         raise
-    except Exception as e:  # mosromgr raises its own, xml and (a story without a duration) type errors
+    except (
+        Exception
+    ) as e:  # mosromgr raises its own, xml and (a story without a duration) type errors
         msg = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
-        raise InputError(f"{path} is not a MOS running order mosromgr can read "
-                         f"(every story needs mosExternalMetadata/mosPayload/StoryDuration): {msg}") from None
+        raise InputError(
+            f"{path} is not a MOS running order mosromgr can read "
+            f"(every story needs mosExternalMetadata/mosPayload/StoryDuration): {msg}"
+        ) from None
     # a MOS story's source is its text (from roStorySend); run_bulletin writes it to a file
-    items = [Item("story", "\n\n".join(p for p in script if p.strip()), slug, float(dur) if dur else None, None, sid)
-             for sid, slug, script, dur in stories]
+    items = [
+        Item(
+            "story",
+            "\n\n".join(p for p in script if p.strip()),
+            slug,
+            float(dur) if dur else None,
+            None,
+            sid,
+        )
+        for sid, slug, script, dur in stories
+    ]
     if not items:
         raise InputError(f"{path}: the running order has no story")
     return Rundown(str(ro.ro_slug or path.stem), tuple(items), None, str(ro.ro_id))
@@ -203,8 +237,12 @@ def _mos_or_none(mos_file, path: Path):
 
 def decode_audio(path: str) -> np.ndarray:
     """Any audio file ffmpeg reads, as float32 mono at 48 kHz (stings, beds, stems)."""
-    p = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", path, "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
-                       capture_output=True, timeout=300, check=False)
+    p = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", path, "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     if p.returncode != 0 or not p.stdout:
         msg = p.stderr.decode(errors="replace").strip().splitlines()
         raise InputError(f"cannot read audio {path}: {msg[-1] if msg else 'no audio'}")
@@ -221,7 +259,9 @@ def _int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)
 
 
-def _label_cues(kind: str, a: int, b: int, fps, gap: int, max_frames: int, min_frames: int) -> list[Cue]:
+def _label_cues(
+    kind: str, a: int, b: int, fps, gap: int, max_frames: int, min_frames: int
+) -> list[Cue]:
     """Sound-label cues over a sting or bed spanning frames [a, b), each at most the
     longest cue, a gap apart; none when it is shorter than the shortest cue."""
     out, s = [], a + gap
@@ -235,8 +275,14 @@ def _label_cues(kind: str, a: int, b: int, fps, gap: int, max_frames: int, min_f
     return out
 
 
-def run_bulletin(rundown: Rundown, out_dir: Path, opts: RenderOptions, *, strict: bool = False,
-                 progress: Callable[[str], None] | None = None) -> BulletinResult:
+def run_bulletin(
+    rundown: Rundown,
+    out_dir: Path,
+    opts: RenderOptions,
+    *,
+    strict: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> BulletinResult:
     """Render every story (through the render memo), lay out the programme and write it."""
     target = validate(opts)
     check_output_dir(out_dir)
@@ -253,14 +299,23 @@ def run_bulletin(rundown: Rundown, out_dir: Path, opts: RenderOptions, *, strict
             start = track.n_samples
             if item.kind == "pause":
                 track.append_silence(round((item.slot_s or 0.0) * RATE))
-                placed.append(Placed("pause", "pause", start / RATE, track.n_samples / RATE, item.slot_s))
+                placed.append(
+                    Placed("pause", "pause", start / RATE, track.n_samples / RATE, item.slot_s)
+                )
                 continue
             if item.kind in ("sting", "bed"):
                 x = decode_audio(item.source)
                 track.append(_int16(x))
                 a, b = round(start * fps / RATE), int(track.n_samples * fps / RATE)
-                cues += _label_cues(item.kind, a, b, fps, gap, math.floor(opts.cues.max_dur * fps),
-                                    math.ceil(opts.cues.min_dur * fps))
+                cues += _label_cues(
+                    item.kind,
+                    a,
+                    b,
+                    fps,
+                    gap,
+                    math.floor(opts.cues.max_dur * fps),
+                    math.ceil(opts.cues.min_dur * fps),
+                )
                 placed.append(Placed(item.kind, item.slug, start / RATE, track.n_samples / RATE))
                 continue
             track.append_silence(_frame_samples(track.n_samples, fps))  # a story starts on a frame
@@ -274,10 +329,12 @@ def run_bulletin(rundown: Rundown, out_dir: Path, opts: RenderOptions, *, strict
         track.close()
 
 
-def _story(item: Item, out_dir: Path, texts: Path, opts: RenderOptions, track: Track, cues: list[Cue],
-           fps) -> Placed:
+def _story(
+    item: Item, out_dir: Path, texts: Path, opts: RenderOptions, track: Track, cues: list[Cue], fps
+) -> Placed:
     """Render one story into ``stories/<slug>/`` and append it (or its slot of silence)."""
     from newsvoice.pipeline.render import render
+
     start = track.n_samples
     src = item.source
     stem_dir = out_dir / "stories" / item.slug
@@ -288,111 +345,222 @@ def _story(item: Item, out_dir: Path, texts: Path, opts: RenderOptions, track: T
             if not path.exists() or path.read_text("utf-8") != item.source:
                 write_outputs({path: item.source.encode("utf-8")})
             src = str(path)
-        sopts = replace(opts, fit_s=item.slot_s, voice=item.voice or opts.voice, subs=("srt",), start_tc=None,
-                        audio_format="wav")  # stems: WAV whatever the programme is
+        sopts = replace(
+            opts,
+            fit_s=item.slot_s,
+            voice=item.voice or opts.voice,
+            subs=("srt",),
+            start_tc=None,
+            audio_format="wav",
+        )  # stems: WAV whatever the programme is
         res = render(Path(src) if not is_url(src) else src, stem_dir, sopts)
         manifest = json.loads(Path(res.outputs["json"]).read_text("utf-8"))
         x = decode_audio(str(res.outputs.get("wav") or res.outputs["mp3"]))
     except (NewsvoiceError, OSError, ValueError, KeyError, RuntimeError) as e:
         gap_s = item.slot_s or 0.0
         track.append_silence(round(gap_s * RATE))
-        return Placed("story", item.slug, start / RATE, track.n_samples / RATE, item.slot_s, "failed",
-                      str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return Placed(
+            "story",
+            item.slug,
+            start / RATE,
+            track.n_samples / RATE,
+            item.slot_s,
+            "failed",
+            str(e).splitlines()[0] if str(e) else type(e).__name__,
+        )
     track.append(_int16(x))
     off = round(start * fps / RATE)
     for c in manifest["cues"]:
-        cues.append(Cue(off + round(c["start"] * fps), off + round(c["end"] * fps), c["text"].split("\n"),
-                        tuple(c["words"]), fps))
-    return Placed("story", item.slug, start / RATE, track.n_samples / RATE, item.slot_s,
-                  "restored" if getattr(res, "restored", False) else "rendered", None, str(stem_dir))
+        cues.append(
+            Cue(
+                off + round(c["start"] * fps),
+                off + round(c["end"] * fps),
+                c["text"].split("\n"),
+                tuple(c["words"]),
+                fps,
+            )
+        )
+    return Placed(
+        "story",
+        item.slug,
+        start / RATE,
+        track.n_samples / RATE,
+        item.slot_s,
+        "restored" if getattr(res, "restored", False) else "rendered",
+        None,
+        str(stem_dir),
+    )
 
 
 def _chapters_vtt(placed: list[Placed], offset_s: float) -> str:
     out = ["WEBVTT", ""]
     for i, p in enumerate([p for p in placed if p.kind == "story"], 1):
-        out += [f"chapter-{i}", f"{clock(p.start + offset_s)} --> {clock(p.end + offset_s)}", p.slug, ""]
+        out += [
+            f"chapter-{i}",
+            f"{clock(p.start + offset_s)} --> {clock(p.end + offset_s)}",
+            p.slug,
+            "",
+        ]
     return "\n".join(out)
 
 
 def _ffmetadata(tags: dict[str, str], placed: list[Placed]) -> str:
     """ffmpeg's metadata file: the tags and the chapters its MP3 muxer writes as ID3v2
     (title TIT2, publisher TPUB, each chapter a CHAP frame with its TIT2)."""
+
     def esc(s: str) -> str:
         return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in s)
+
     out = [";FFMETADATA1", *(f"{k}={esc(v)}" for k, v in tags.items())]
     for p in placed:
         if p.kind == "story":
-            out += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(p.start * 1000)}", f"END={round(p.end * 1000)}",
-                    f"title={esc(p.slug)}"]
+            out += [
+                "[CHAPTER]",
+                "TIMEBASE=1/1000",
+                f"START={round(p.start * 1000)}",
+                f"END={round(p.end * 1000)}",
+                f"title={esc(p.slug)}",
+            ]
     return "\n".join(out) + "\n"
 
 
-def _write_mp3_with_chapters(f: BinaryIO, chunks, n: int, opts: RenderOptions, title: str,
-                             placed: list[Placed]) -> None:
+def _write_mp3_with_chapters(
+    f: BinaryIO, chunks, n: int, opts: RenderOptions, title: str, placed: list[Placed]
+) -> None:
     """Encode to MP3 (write_audio), then let ffmpeg add the chapters (copying the audio)."""
     with tempfile.TemporaryDirectory(prefix="newsvoice-bulletin-") as tmp:
         plain, meta = Path(tmp) / "p.mp3", Path(tmp) / "meta.txt"
         with plain.open("wb") as g:
             write_audio(g, chunks, n, "mp3", channels=opts.channels, bitrate=opts.bitrate)
         meta.write_text(_ffmetadata(mp3_tags(opts, headline=title), placed), "utf-8")
-        p = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(plain), "-i", str(meta), "-map", "0:a",
-                            "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-id3v2_version", "4",
-                            "-f", "mp3", "pipe:1"], capture_output=True, timeout=300, check=False)
+        p = subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-i",
+                str(plain),
+                "-i",
+                str(meta),
+                "-map",
+                "0:a",
+                "-map_metadata",
+                "1",
+                "-map_chapters",
+                "1",
+                "-c",
+                "copy",
+                "-id3v2_version",
+                "4",
+                "-f",
+                "mp3",
+                "pipe:1",
+            ],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         if p.returncode != 0:
-            raise RuntimeError(f"ffmpeg chapters failed: {p.stderr.decode(errors='replace')[-300:]}")
+            raise RuntimeError(
+                f"ffmpeg chapters failed: {p.stderr.decode(errors='replace')[-300:]}"
+            )
         f.write(p.stdout)
 
 
-def _write_programme(rundown: Rundown, out_dir: Path, opts: RenderOptions, target, track: Track,
-                     placed: list[Placed], cues: list[Cue]) -> BulletinResult:
+def _write_programme(
+    rundown: Rundown,
+    out_dir: Path,
+    opts: RenderOptions,
+    target,
+    track: Track,
+    placed: list[Placed],
+    cues: list[Cue],
+) -> BulletinResult:
     source = Source(track.n_samples, track.read_float)
     if target is not None:
         gains = plan_gain(source, target, channels=opts.channels)
         loud, chunks = gains.measurement, gains.chunks
     else:
         loud = measure_source(source, channels=opts.channels)
-        chunks = lambda s: (track.read_float(a, a + RATE * 10) for a in range(0, track.n_samples, RATE * 10))  # noqa: E731
+        chunks = lambda s, size=RATE * 10: (  # noqa: E731
+            track.read_float(a, a + size) for a in range(0, track.n_samples, size)
+        )
     stem = "programme"
     audio = out_dir / f"{stem}.{opts.audio_format}"
 
     def write_audio_file(f: BinaryIO) -> None:
         if opts.audio_format == "wav" and opts.bwf:
-            bext, ixml = broadcast_wav(opts, story=rundown.ro_id or stem, headline=rundown.title, loud=loud, rate=RATE)
-            write_bwf(f, chunks(source), track.n_samples, bext, ixml, bit_depth=opts.bit_depth,
-                      channels=opts.channels)
+            bext, ixml = broadcast_wav(
+                opts, story=rundown.ro_id or stem, headline=rundown.title, loud=loud, rate=RATE
+            )
+            write_bwf(
+                f,
+                chunks(source),
+                track.n_samples,
+                bext,
+                ixml,
+                bit_depth=opts.bit_depth,
+                channels=opts.channels,
+            )
         elif opts.audio_format == "wav":
-            write_audio(f, chunks(source), track.n_samples, "wav", bit_depth=opts.bit_depth, channels=opts.channels)
+            write_audio(
+                f,
+                chunks(source),
+                track.n_samples,
+                "wav",
+                bit_depth=opts.bit_depth,
+                channels=opts.channels,
+            )
         else:
-            _write_mp3_with_chapters(f, chunks(source), track.n_samples, opts, rundown.title, placed)
+            _write_mp3_with_chapters(
+                f, chunks(source), track.n_samples, opts, rundown.title, placed
+            )
 
     files: dict[Path, bytes | Callable[[BinaryIO], None]] = {audio: write_audio_file}
     cues.sort(key=lambda c: c.start_f)
     k = start_frames(opts)
     offset_s = float(k / opts.cues.fps_exact)
     for name in opts.subs:
-        files[out_dir / f"{stem}{get_format(name).suffix}"] = encode_subs(name, cues, start_frames=k,
-                                                                          bom=name == "srt" and opts.srt_bom)
+        files[out_dir / f"{stem}{get_format(name).suffix}"] = encode_subs(
+            name, cues, start_frames=k, bom=name == "srt" and opts.srt_bom
+        )
     files[out_dir / "chapters.vtt"] = _chapters_vtt(placed, offset_s).encode("utf-8")
     duration = track.n_samples / RATE
     report = _report(rundown, placed, duration, loud.as_dict(), opts)
     files[out_dir / "report.csv"] = _report_csv(placed).encode("utf-8")
     if rundown.ro_id is not None:
         files[out_dir / "durations.mos.xml"] = mos_durations(rundown, placed).encode("utf-8")
-    files[out_dir / "bulletin.json"] = json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
+    files[out_dir / "bulletin.json"] = json.dumps(report, ensure_ascii=False, indent=1).encode(
+        "utf-8"
+    )
     write_outputs(files)
     return BulletinResult(placed, duration, rundown.slot_s, {p.name: p for p in files})
 
 
-def _report(rundown: Rundown, placed: list[Placed], duration: float, loud: dict, opts: RenderOptions) -> dict:
+def _report(
+    rundown: Rundown, placed: list[Placed], duration: float, loud: dict, opts: RenderOptions
+) -> dict:
     stories = [p for p in placed if p.kind == "story"]
     return {
-        "title": rundown.title, "ro_id": rundown.ro_id, "duration_s": round(duration, 3),
+        "title": rundown.title,
+        "ro_id": rundown.ro_id,
+        "duration_s": round(duration, 3),
         "slot_s": rundown.slot_s,
         "over_s": round(duration - rundown.slot_s, 3) if rundown.slot_s else None,
-        "loudness": loud, "start_tc": opts.start_tc,
-        "chapters": [{"title": p.slug, "start": round(p.start, 3), "end": round(p.end, 3)} for p in stories],
-        "items": [{**{k: v for k, v in asdict(p).items() if k != "end"}, "end": round(p.end, 3),
-                   "start": round(p.start, 3), "actual_s": p.actual_s} for p in placed],
+        "loudness": loud,
+        "start_tc": opts.start_tc,
+        "chapters": [
+            {"title": p.slug, "start": round(p.start, 3), "end": round(p.end, 3)} for p in stories
+        ],
+        "items": [
+            {
+                **{k: v for k, v in asdict(p).items() if k != "end"},
+                "end": round(p.end, 3),
+                "start": round(p.start, 3),
+                "actual_s": p.actual_s,
+            }
+            for p in placed
+        ],
         "failed": [f"{p.slug}: {p.error}" for p in stories if p.status == "failed"],
     }
 
@@ -401,8 +569,10 @@ def _report_csv(placed: list[Placed]) -> str:
     rows = ["kind,slug,status,planned_s,actual_s,start_s,error"]
     for p in placed:
         err = (p.error or "").replace('"', "'")
-        rows.append(f'{p.kind},{p.slug},{p.status},{"" if p.planned_s is None else p.planned_s},'
-                    f'{p.actual_s},{round(p.start, 3)},"{err}"')
+        rows.append(
+            f"{p.kind},{p.slug},{p.status},{'' if p.planned_s is None else p.planned_s},"
+            f'{p.actual_s},{round(p.start, 3)},"{err}"'
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -410,16 +580,32 @@ def mos_durations(rundown: Rundown, placed: list[Placed]) -> str:
     """Each story's actual duration, as MOS roStoryDuration-style elements (seconds)."""
     ids = [i.mos_id for i in rundown.items if i.kind == "story"]
     stories = [p for p in placed if p.kind == "story"]
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', "<mos>", "  <roStoryDurations>",
-           f"    <roID>{escape(rundown.ro_id or '')}</roID>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        "<mos>",
+        "  <roStoryDurations>",
+        f"    <roID>{escape(rundown.ro_id or '')}</roID>",
+    ]
     for sid, p in zip(ids, stories, strict=True):
-        out += ["    <roStoryDuration>", f"      <storyID>{escape(sid or p.slug)}</storyID>",
-                f"      <storySlug>{escape(p.slug)}</storySlug>",
-                f"      <storyDuration>{p.actual_s:.3f}</storyDuration>",
-                f"      <status>{p.status}</status>", "    </roStoryDuration>"]
+        out += [
+            "    <roStoryDuration>",
+            f"      <storyID>{escape(sid or p.slug)}</storyID>",
+            f"      <storySlug>{escape(p.slug)}</storySlug>",
+            f"      <storyDuration>{p.actual_s:.3f}</storyDuration>",
+            f"      <status>{p.status}</status>",
+            "    </roStoryDuration>",
+        ]
     out += ["  </roStoryDurations>", "</mos>", ""]
     return "\n".join(out)
 
 
-__all__ = ["BulletinResult", "Item", "Placed", "Rundown", "mos_durations", "read_mos", "read_rundown",
-           "run_bulletin"]
+__all__ = [
+    "BulletinResult",
+    "Item",
+    "Placed",
+    "Rundown",
+    "mos_durations",
+    "read_mos",
+    "read_rundown",
+    "run_bulletin",
+]

@@ -101,8 +101,12 @@ def prepare(checked: Checked, on_article: Callable[[Article], None] | None = Non
     from newsvoice.text.plan import build_plan
 
     # splitting units for an engine's text limit never adds or removes one: no limit here
-    plan = build_plan(article, Normalizer(list(opts.lexicons)), pauses=opts.pauses,
-                      narrate_headline=opts.narrate_headline)
+    plan = build_plan(
+        article,
+        Normalizer(list(opts.lexicons)),
+        pauses=opts.pauses,
+        narrate_headline=opts.narrate_headline,
+    )
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
     return Prepared(checked, article, plan)

@@ -70,10 +70,17 @@ log = logging.getLogger("newsvoice")
 _CHUNK = RATE * 10  # samples read at a time after assembly: memory is flat in programme length
 
 
-def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
-           engine: Engine | None = None,
-           progress: Progress | None = None, prepared: Prepared | None = None,
-           looked: Lookup | None = None, sidecar: Sidecar | None = None) -> RenderResult:
+def render(
+    src: Path,
+    out_dir: Path,
+    opts: RenderOptions | None = None,
+    *,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+    prepared: Prepared | None = None,
+    looked: Lookup | None = None,
+    sidecar: Sidecar | None = None,
+) -> RenderResult:
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
     fallback engine, the whole article is rendered again with it: one voice per file.
@@ -98,15 +105,25 @@ def render(src: Path, out_dir: Path, opts: RenderOptions | None = None, *,
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
             raise
-        used = open_fallback(fb, engine.name if engine else primary_of(opts.engine, opts.voice), str(e),
-                             EngineSettings.from_options(opts), opts.voice)
+        used = open_fallback(
+            fb,
+            engine.name if engine else primary_of(opts.engine, opts.voice),
+            str(e),
+            EngineSettings.from_options(opts),
+            opts.voice,
+        )
         result = _render(prepared, engine=used, progress=progress)
     remember(looked, result)
     return result
 
 
-def _render(prepared: Prepared, *, engine: Engine | None, progress: Progress | None,
-            sidecar: Sidecar | None = None) -> RenderResult:
+def _render(
+    prepared: Prepared,
+    *,
+    engine: Engine | None,
+    progress: Progress | None,
+    sidecar: Sidecar | None = None,
+) -> RenderResult:
     t0 = time.perf_counter()
     checked = prepared.checked
     src, out_dir, opts = checked.src, checked.out_dir, checked.opts
@@ -118,14 +135,20 @@ def _render(prepared: Prepared, *, engine: Engine | None, progress: Progress | N
     # a URL is read here, once (prepare does not fetch it)
     article = prepared.article or read_source_article(str(src), keep_all=opts.keep_all)
     # engines speak at their natural pace; tempo is applied afterwards, pitch kept
-    engine = engine or open_engine(opts.engine, opts.voice, EngineSettings.from_options(opts),
-                                   fallback=opts.fallback)
+    engine = engine or open_engine(
+        opts.engine, opts.voice, EngineSettings.from_options(opts), fallback=opts.fallback
+    )
     max_spoken = getattr(engine, "max_chars", None)
     if prepared.plan is not None and max_spoken is None:
         plan = prepared.plan
     else:
-        plan = build_plan(article, Normalizer(list(opts.lexicons)), pauses=opts.pauses,
-                          narrate_headline=opts.narrate_headline, max_spoken=max_spoken)
+        plan = build_plan(
+            article,
+            Normalizer(list(opts.lexicons)),
+            pauses=opts.pauses,
+            narrate_headline=opts.narrate_headline,
+            max_spoken=max_spoken,
+        )
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
@@ -149,8 +172,9 @@ def _one_blas_thread() -> contextlib.AbstractContextManager:
     return threadpool_limits(1)
 
 
-def _sidecar_for(engine: Engine, opts: RenderOptions, given: Sidecar | None,
-                 article: Article) -> tuple[Sidecar | None, bool]:
+def _sidecar_for(
+    engine: Engine, opts: RenderOptions, given: Sidecar | None, article: Article
+) -> tuple[Sidecar | None, bool]:
     """The sidecar this render uses (None: it works alone), and whether it started it.
     A caller's sidecar serves only the engine and voice it was started for."""
     if given is not None:
@@ -171,8 +195,13 @@ class Paced:
     side_units: int = 0  # units the sidecar synthesised
 
 
-def _speak(plan: Plan, synth: Synthesizer, opts: RenderOptions, stage: Callable[..., None],
-           side: Sidecar | None = None) -> Paced:
+def _speak(
+    plan: Plan,
+    synth: Synthesizer,
+    opts: RenderOptions,
+    stage: Callable[..., None],
+    side: Sidecar | None = None,
+) -> Paced:
     """Synthesise every unit into the programme track at its pace (the sidecar, if any,
     filling the cache from the end meanwhile)."""
     pauses = [u.pause_after_ms for u in plan.units]
@@ -186,11 +215,17 @@ def _speak(plan: Plan, synth: Synthesizer, opts: RenderOptions, stage: Callable[
         if side is not None:
             side.at(i)
         stage("synthesising", i, n)
+
     if opts.fit_s is None:  # each unit goes straight into the programme at its pace
-        track, speed, silences = start_track(opts.pauses.head), opts.speed, gaps(pauses, opts.pauses.tail)
+        track, speed, silences = (
+            start_track(opts.pauses.head),
+            opts.speed,
+            gaps(pauses, opts.pauses.tail),
+        )
         try:
-            timing = synthesize_into(spoken, synth, lambda i, x: lay(track, x, speed, silences[i]),
-                                     synthesising)
+            timing = synthesize_into(
+                spoken, synth, lambda i, x: lay(track, x, speed, silences[i]), synthesising
+            )
         except BaseException:
             track.close()
             raise
@@ -199,14 +234,23 @@ def _speak(plan: Plan, synth: Synthesizer, opts: RenderOptions, stage: Callable[
         with Track() as spool:
             timing = synthesize_into(spoken, synth, lambda i, x: spool.add_unit(x), synthesising)
             stage("pacing")
-            track, _, speed = paced_track(spool, pauses, speed=opts.speed, fit_s=opts.fit_s,
-                                          head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
+            track, _, speed = paced_track(
+                spool,
+                pauses,
+                speed=opts.speed,
+                fit_s=opts.fit_s,
+                head_ms=opts.pauses.head,
+                tail_ms=opts.pauses.tail,
+            )
     made = 0
     if ahead is not None:
         made_keys = _result(ahead) or []
         synth.credit(made_keys)
         made = len(made_keys)
-    scales = [(b - a) / t.n_samples if t.n_samples else 1.0 for (a, b), t in zip(track.spans, timing, strict=True)]
+    scales = [
+        (b - a) / t.n_samples if t.n_samples else 1.0
+        for (a, b), t in zip(track.spans, timing, strict=True)
+    ]
     return Paced(track, timing, speed, scales, made)
 
 
@@ -230,21 +274,44 @@ def _result(job: Job | None) -> Any:
         return None
 
 
-def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarget | None, plan: Plan,
-             synth: Synthesizer, paced: Paced, stage: Callable[..., None], t0: float,
-             side: Sidecar | None = None) -> RenderResult:
+def _deliver(
+    src: Path,
+    out_dir: Path,
+    opts: RenderOptions,
+    target: LoudnessTarget | None,
+    plan: Plan,
+    synth: Synthesizer,
+    paced: Paced,
+    stage: Callable[..., None],
+    t0: float,
+    side: Sidecar | None = None,
+) -> RenderResult:
     """Word timeline, cues, loudness and files of a paced programme (the sidecar, if
     any, measuring loudness while the cues are cut)."""
     track, timing, engine, cache = paced.track, paced.timing, synth.engine, synth.cache
     path = track_path_for_sidecar(track.fileno()) if side is not None else None
-    tail = _try(side.scan_tail, path, track.n_samples) if side is not None and path is not None else None
+    tail = (
+        _try(side.scan_tail, path, track.n_samples)
+        if side is not None and path is not None
+        else None
+    )
     spans_s = [(a / RATE, b / RATE) for a, b in track.spans]
-    words = build_timeline(plan.units, [t.starts for t in timing], [t.duration_s for t in timing],
-                           spans_s, paced.scales, [t.confidence for t in timing])
+    words = build_timeline(
+        plan.units,
+        [t.starts for t in timing],
+        [t.duration_s for t in timing],
+        spans_s,
+        paced.scales,
+        [t.confidence for t in timing],
+    )
     stage("cutting subtitles")
-    levels = np.concatenate([np.zeros(0, np.float32)] + [frame_db(track.read(a, a + _CHUNK), RATE)
-                                                         for a in range(0, track.n_samples, _CHUNK)])
-    cues = make_cues(words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words]))
+    levels = np.concatenate(
+        [np.zeros(0, np.float32)]
+        + [frame_db(track.read(a, a + _CHUNK), RATE) for a in range(0, track.n_samples, _CHUNK)]
+    )
+    cues = make_cues(
+        words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words])
+    )
     warnings = plan.warnings + cues.warnings
 
     stage("loudness")
@@ -267,34 +334,81 @@ def _deliver(src: Path, out_dir: Path, opts: RenderOptions, target: LoudnessTarg
 
     def write_audio_file(f: BinaryIO) -> None:
         if opts.audio_format == "wav" and opts.bwf:  # Broadcast WAV (issue 26)
-            bext, ixml = broadcast_wav(opts, story=stem, headline=plan.headline, loud=loud, rate=RATE)
-            write_bwf(f, chunks(source), track.n_samples, bext, ixml, bit_depth=opts.bit_depth,
-                      channels=opts.channels)
+            bext, ixml = broadcast_wav(
+                opts, story=stem, headline=plan.headline, loud=loud, rate=RATE
+            )
+            write_bwf(
+                f,
+                chunks(source),
+                track.n_samples,
+                bext,
+                ixml,
+                bit_depth=opts.bit_depth,
+                channels=opts.channels,
+            )
             return
-        write_audio(f, chunks(source), track.n_samples, opts.audio_format, bit_depth=opts.bit_depth,
-                    channels=opts.channels, bitrate=opts.bitrate, tags=mp3_tags(opts, headline=plan.headline))
+        write_audio(
+            f,
+            chunks(source),
+            track.n_samples,
+            opts.audio_format,
+            bit_depth=opts.bit_depth,
+            channels=opts.channels,
+            bitrate=opts.bitrate,
+            tags=mp3_tags(opts, headline=plan.headline),
+        )
 
     files: dict[Path, bytes | Callable[[BinaryIO], None]] = {audio_path: write_audio_file}
     outputs = {"audio": audio_path.name}
     for name in opts.subs:
         outputs[name] = f"{stem}{get_format(name).suffix}"
-        files[out_dir / outputs[name]] = encode_subs(name, cues.cues, start_frames=start_frames(opts),
-                                                     bom=name == "srt" and opts.srt_bom)
+        files[out_dir / outputs[name]] = encode_subs(
+            name, cues.cues, start_frames=start_frames(opts), bom=name == "srt" and opts.srt_bom
+        )
     manifest = build_manifest(
-        source_name(str(src)), plan, spans_s, words, cues, engine=engine.name, voice=engine.voice, engine_calls=synth.calls,
-        cache_hits=cache.hits if cache else 0, aligned_units=synth.aligned, opts=opts, warnings=warnings,
-        speed=paced.speed, duration_s=track.duration_s, samples=track.n_samples, rate=RATE, target=target,
-        loud=loud, outputs=outputs, fallback=getattr(engine, "fallback", None))
-    files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        source_name(str(src)),
+        plan,
+        spans_s,
+        words,
+        cues,
+        engine=engine.name,
+        voice=engine.voice,
+        engine_calls=synth.calls,
+        cache_hits=cache.hits if cache else 0,
+        aligned_units=synth.aligned,
+        opts=opts,
+        warnings=warnings,
+        speed=paced.speed,
+        duration_s=track.duration_s,
+        samples=track.n_samples,
+        rate=RATE,
+        target=target,
+        loud=loud,
+        outputs=outputs,
+        fallback=getattr(engine, "fallback", None),
+    )
+    files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode(
+        "utf-8"
+    )
     stage("writing")
     write_outputs(files, inputs=(src, *opts.lexicons), replace_set=True)
     return RenderResult(
-        outputs={p.suffix[1:]: p for p in files}, duration_s=track.duration_s, cues=len(cues.cues),
-        units=len(plan.units), words=len(words), engine=engine.name, voice=engine.voice,
-        engine_calls=synth.calls, cache_hits=cache.hits if cache else 0, warnings=warnings,
-        seconds=time.perf_counter() - t0, loudness=loud, fallback=getattr(engine, "fallback", None),
+        outputs={p.suffix[1:]: p for p in files},
+        duration_s=track.duration_s,
+        cues=len(cues.cues),
+        units=len(plan.units),
+        words=len(words),
+        engine=engine.name,
+        voice=engine.voice,
+        engine_calls=synth.calls,
+        cache_hits=cache.hits if cache else 0,
+        warnings=warnings,
+        seconds=time.perf_counter() - t0,
+        loudness=loud,
+        fallback=getattr(engine, "fallback", None),
         sidecar={"units": paced.side_units, "chunks": side_chunks} if side is not None else None,
-        checks=len(plan.findings))
+        checks=len(plan.findings),
+    )
 
 
 def _plain_chunks(track: Track, src: Source, size: int = _CHUNK) -> Iterator[np.ndarray]:

@@ -52,8 +52,14 @@ def usable(engine_parallel: str, use_cache: bool, jobs: int, chars: int) -> bool
     """A sidecar pays for itself only for an engine that is CPU-bound in this process
     (``parallel == "process"``), with the unit cache on (that is how units come back),
     when this render may use a second core, and for a programme long enough."""
-    return (engine_parallel == "process" and use_cache and jobs > 1 and chars >= MIN_CHARS
-            and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1)
+    return (
+        engine_parallel == "process"
+        and use_cache
+        and jobs > 1
+        and chars >= MIN_CHARS
+        and sys.platform.startswith("linux")
+        and (os.cpu_count() or 1) > 1
+    )
 
 
 def start_for(engine: str, voice: str | None, opts: Any, article: Article) -> Sidecar | None:
@@ -106,16 +112,32 @@ class Sidecar:
             f.write(bytes(2 * _INDEX.size))
             f.flush()
             position = mmap.mmap(f.fileno(), 2 * _INDEX.size)
-            env = {**os.environ, **{v: "1" for v in _THREAD_VARS}}  # one BLAS thread: the render has the other core
+            env = {
+                **os.environ,
+                **{v: "1" for v in _THREAD_VARS},
+            }  # one BLAS thread: the render has the other core
             code = f"from newsvoice.pipeline.sidecar import serve; serve({to_child_r}, {from_child_w}, {f.fileno()}, {os.getpid()})"
             try:
-                proc = subprocess.Popen([sys.executable, "-c", code], pass_fds=(to_child_r, from_child_w, f.fileno()),
-                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, env=env, close_fds=True)
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", code],
+                    pass_fds=(to_child_r, from_child_w, f.fileno()),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                    close_fds=True,
+                )
             finally:
                 os.close(to_child_r)
                 os.close(from_child_w)
-        side = cls(engine, voice, proc, os.fdopen(to_child_w, "wb"), os.fdopen(from_child_r, "rb"), position)
+        side = cls(
+            engine,
+            voice,
+            proc,
+            os.fdopen(to_child_w, "wb"),
+            os.fdopen(from_child_r, "rb"),
+            position,
+        )
         side._meet_again()
         side._submit("open", engine, voice, settings)
         return side

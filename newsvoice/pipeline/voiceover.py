@@ -52,10 +52,10 @@ from newsvoice.timecode import parse as parse_tc
 
 log = logging.getLogger("newsvoice")
 
-UNIT_GAP_S = 0.15       # silence between a sentence's units in the reference
-MIN_SHARED = 0.3        # below this share of the article's words found: not this article's reading
-SURE_RATIO = 1.2        # match ratio (align.baseline) at which confidence is 1 ...
-UNSURE_RATIO = 1.8      # ... and at which it is 0
+UNIT_GAP_S = 0.15  # silence between a sentence's units in the reference
+MIN_SHARED = 0.3  # below this share of the article's words found: not this article's reading
+SURE_RATIO = 1.2  # match ratio (align.baseline) at which confidence is 1 ...
+UNSURE_RATIO = 1.8  # ... and at which it is 0
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,11 @@ class AlignOptions:
     cues: CueRules = field(default_factory=CueRules)
     lexicons: tuple[Path, ...] = ()
     offset_s: float = 0.0
-    start_tc: str | None = None          # issue 26: timecode of programme time 0 in every subtitle file
+    start_tc: str | None = None  # issue 26: timecode of programme time 0 in every subtitle file
     min_confidence: float = 0.5
     cache_dir: Path | None = field(default=None, metadata={"run": True})
     use_cache: bool = field(default=True, metadata={"run": True})
-    voice: str = "vi"   # espeak-ng voice of the reference
+    voice: str = "vi"  # espeak-ng voice of the reference
 
 
 @dataclass
@@ -128,8 +128,15 @@ def sentence_refs(plan: Plan, synth: Synthesizer) -> tuple[list[SentenceRef], li
         y = _to_16k(np.concatenate(parts))
         y = y + rng.normal(0, 1e-4, len(y)).astype(np.float32)  # no log of exact zeros
         raws.append(mfcc_raw(y))
-        refs.append(SentenceRef(s, [(i, plan.units[i]) for i in idx], starts,
-                                [np.asarray(sp.starts, float) for sp in speech], [sp.duration_s for sp in speech]))
+        refs.append(
+            SentenceRef(
+                s,
+                [(i, plan.units[i]) for i in idx],
+                starts,
+                [np.asarray(sp.starts, float) for sp in speech],
+                [sp.duration_s for sp in speech],
+            )
+        )
     return refs, raws
 
 
@@ -139,7 +146,9 @@ def _to_16k(pcm: np.ndarray) -> np.ndarray:
     return resample_poly(pcm.astype(np.float32) / 32768.0, 1, RATE // FEAT_RATE).astype(np.float32)
 
 
-def sentence_words(ref: SentenceRef, match: Match, rec: Recording, offset_s: float) -> list[TimedWord]:
+def sentence_words(
+    ref: SentenceRef, match: Match, rec: Recording, offset_s: float
+) -> list[TimedWord]:
     """The sentence's written words timed in the programme through the match's path."""
     hop = HOP / FEAT_RATE
     n = len(match.path)
@@ -157,7 +166,9 @@ def sentence_words(ref: SentenceRef, match: Match, rec: Recording, offset_s: flo
         return float(np.clip((UNSURE_RATIO - r) / (UNSURE_RATIO - SURE_RATIO), 0.0, 1.0))
 
     out: list[TimedWord] = []
-    for (i, unit), u0, ws, dur in zip(ref.units, ref.unit_starts, ref.word_starts, ref.durations, strict=True):
+    for (i, unit), u0, ws, dur in zip(
+        ref.units, ref.unit_starts, ref.word_starts, ref.durations, strict=True
+    ):
         local = u0 + ws
         u1 = u0 + dur
         end = float(rec.seconds(match.path[frame(u1) - 1])) + hop
@@ -172,14 +183,18 @@ def sentence_words(ref: SentenceRef, match: Match, rec: Recording, offset_s: flo
     return out
 
 
-def align(article: Path | str, recording: Path, out_dir: Path, opts: AlignOptions | None = None) -> AlignResult:
+def align(
+    article: Path | str, recording: Path, out_dir: Path, opts: AlignOptions | None = None
+) -> AlignResult:
     """Subtitle ``recording`` (a reading of ``article``: anything render reads, a path or
     URL) into ``out_dir/<recording stem>.*``."""
     t0 = time.perf_counter()
     opts = opts or AlignOptions()
     bad = [s for s in opts.subs if s not in SUB_FORMATS]
     if bad:
-        raise InputError(f"unknown subtitle format {bad[0]!r} (choose from {', '.join(SUB_FORMATS)})")
+        raise InputError(
+            f"unknown subtitle format {bad[0]!r} (choose from {', '.join(SUB_FORMATS)})"
+        )
     if opts.offset_s < 0:
         raise InputError(f"--offset must not be negative, got {opts.offset_s:g}")
     art = read_source_article(str(article), keep_all=opts.keep_all)
@@ -213,42 +228,83 @@ def align(article: Path | str, recording: Path, out_dir: Path, opts: AlignOption
         words += ws
         a, b = float(rec.seconds(m.start)), float(rec.seconds(m.end - 1)) + HOP / FEAT_RATE
         spans.append((a, b))
-        sentences.append({"sentence": ref.index, "text": written, "matched": True,
-                          "start": round(a + opts.offset_s, 3), "end": round(b + opts.offset_s, 3),
-                          "cost": round(m.cost, 3), "ratio": round(m.ratio, 3)})
+        sentences.append(
+            {
+                "sentence": ref.index,
+                "text": written,
+                "matched": True,
+                "start": round(a + opts.offset_s, 3),
+                "end": round(b + opts.offset_s, 3),
+                "cost": round(m.cost, 3),
+                "ratio": round(m.ratio, 3),
+            }
+        )
     total = sum(len(u.tokens) for u in plan.units)
     if len(words) < MIN_SHARED * total:
-        raise InputError(f"recording {recording} shares almost no speech with {article} "
-                         f"({len(words)} of {total} words found)")
+        raise InputError(
+            f"recording {recording} shares almost no speech with {article} "
+            f"({len(words)} of {total} words found)"
+        )
     extra = [(a + opts.offset_s, b + opts.offset_s) for a, b in uncovered_speech(rec, spans)]
 
     audio_s = opts.offset_s + rec.duration_s
     cues = make_cues(words, audio_s, opts.cues, dips_by_sentence(y, words, opts.offset_s))
     conf = cue_confidence(words, cues)
-    low = [(k + 1, c.start, cf) for k, (c, cf) in enumerate(zip(cues.cues, conf, strict=True))
-           if cf < opts.min_confidence]
+    low = [
+        (k + 1, c.start, cf)
+        for k, (c, cf) in enumerate(zip(cues.cues, conf, strict=True))
+        if cf < opts.min_confidence
+    ]
     warnings = plan.warnings + cues.warnings
 
     stem = recording.stem
     files: dict[Path, bytes] = {}
     start = parse_tc(opts.start_tc, FrameRate(opts.cues.fps_exact)) if opts.start_tc else 0
     for name in opts.subs:
-        files[out_dir / f"{stem}{get_format(name).suffix}"] = encode_subs(name, cues.cues, start_frames=start,
-                                                                         bom=name == "srt" and opts.srt_bom)
+        files[out_dir / f"{stem}{get_format(name).suffix}"] = encode_subs(
+            name, cues.cues, start_frames=start, bom=name == "srt" and opts.srt_bom
+        )
     outputs = {n: f"{stem}{get_format(n).suffix}" for n in opts.subs}
     manifest = build_align_manifest(
-        source_name(str(article)), recording, plan, words, cues, conf, sentences=sentences, unmatched=unmatched, extra=extra,
-        duration_s=rec.duration_s, offset_s=opts.offset_s, outputs=outputs, warnings=warnings,
-        settings={"cues": opts.cues, "offset_s": opts.offset_s, "subs": list(opts.subs),
-                  "reference_voice": f"espeak/{opts.voice}", "min_confidence": opts.min_confidence})
-    files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
+        source_name(str(article)),
+        recording,
+        plan,
+        words,
+        cues,
+        conf,
+        sentences=sentences,
+        unmatched=unmatched,
+        extra=extra,
+        duration_s=rec.duration_s,
+        offset_s=opts.offset_s,
+        outputs=outputs,
+        warnings=warnings,
+        settings={
+            "cues": opts.cues,
+            "offset_s": opts.offset_s,
+            "subs": list(opts.subs),
+            "reference_voice": f"espeak/{opts.voice}",
+            "min_confidence": opts.min_confidence,
+        },
+    )
+    files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode(
+        "utf-8"
+    )
     inputs = (Path(article), recording, *opts.lexicons)
     check_output_dir(out_dir, inputs=inputs, stem=stem)
     write_outputs(files, inputs=inputs, replace_set=True)
-    return AlignResult(outputs={p.suffix[1:]: p for p in files}, duration_s=rec.duration_s,
-                       cues=len(cues.cues), words=len(words), sentences=len(refs), unmatched=unmatched,
-                       extra=extra, low_confidence=low, warnings=warnings,
-                       seconds=time.perf_counter() - t0)
+    return AlignResult(
+        outputs={p.suffix[1:]: p for p in files},
+        duration_s=rec.duration_s,
+        cues=len(cues.cues),
+        words=len(words),
+        sentences=len(refs),
+        unmatched=unmatched,
+        extra=extra,
+        low_confidence=low,
+        warnings=warnings,
+        seconds=time.perf_counter() - t0,
+    )
 
 
 def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> list[float]:
@@ -258,7 +314,7 @@ def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float)
     for a, b in sentence_spans(words):
         t0 = max(0.0, words[a].start - offset_s - 1.0)
         t1 = words[b - 1].end - offset_s + 0.5
-        seg = y[int(t0 * FEAT_RATE):int(t1 * FEAT_RATE)]
+        seg = y[int(t0 * FEAT_RATE) : int(t1 * FEAT_RATE)]
         pcm = np.clip(np.round(seg * 32768), -32768, 32767).astype(np.int16)
         out += speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[a:b]])
     return out
@@ -266,5 +322,7 @@ def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float)
 
 def cue_confidence(words: Sequence[TimedWord], cues: CueResult) -> list[float]:
     """A cue is as sure as the mean of its words' confidences."""
-    return [float(np.mean([w.confidence for w in words[a:b]])) if b > a else 0.0
-            for a, b in (c.words for c in cues.cues)]
+    return [
+        float(np.mean([w.confidence for w in words[a:b]])) if b > a else 0.0
+        for a, b in (c.words for c in cues.cues)
+    ]

@@ -25,8 +25,8 @@ from newsvoice.audio.track import ffmpeg_exe
 from newsvoice.errors import InputError
 
 FEAT_RATE = 16000
-HOP = 80            # 5 ms frames
-WIN = 400           # 25 ms window
+HOP = 80  # 5 ms frames
+WIN = 400  # 25 ms window
 N_MELS = 40
 N_MFCC = 13
 
@@ -71,7 +71,9 @@ def _mel_dct() -> tuple[np.ndarray, np.ndarray]:
         down = (hi - freqs) / (hi - c)
         fb[m] = np.maximum(0, np.minimum(up, down))
     k = np.arange(N_MELS)
-    dct = np.cos(np.pi / N_MELS * (k[None, :] + 0.5) * np.arange(N_MFCC)[:, None]).astype(np.float32)
+    dct = np.cos(np.pi / N_MELS * (k[None, :] + 0.5) * np.arange(N_MFCC)[:, None]).astype(
+        np.float32
+    )
     return fb, dct
 
 
@@ -91,12 +93,18 @@ def mfcc_raw(y: np.ndarray, chunk: int = 8192) -> np.ndarray:
     for f0 in range(0, n, chunk):
         f1 = min(n, f0 + chunk)
         a, b = f0 * HOP, (f1 - 1) * HOP + WIN
-        seg = np.asarray(y[max(0, a - 1):b], np.float32)
-        pre = seg[1:] - np.float32(0.97) * seg[:-1] if a else np.append(seg[:1], seg[1:] - 0.97 * seg[:-1])
-        view = np.lib.stride_tricks.sliding_window_view(pre.astype(np.float32, copy=False), WIN)[::HOP]
+        seg = np.asarray(y[max(0, a - 1) : b], np.float32)
+        pre = (
+            seg[1:] - np.float32(0.97) * seg[:-1]
+            if a
+            else np.append(seg[:1], seg[1:] - 0.97 * seg[:-1])
+        )
+        view = np.lib.stride_tricks.sliding_window_view(pre.astype(np.float32, copy=False), WIN)[
+            ::HOP
+        ]
         spec = sfft.rfft(view * window, 512, workers=2)
-        power = spec.real ** 2 + spec.imag ** 2
-        c[f0:f0 + chunk] = np.log(power @ fb.T + 1e-8) @ dct.T
+        power = spec.real**2 + spec.imag**2
+        c[f0 : f0 + chunk] = np.log(power @ fb.T + 1e-8) @ dct.T
     d = np.gradient(c, axis=0) if n > 1 else np.zeros_like(c)
     return np.hstack([c, d])
 
@@ -138,7 +146,7 @@ def dtw_path(a: np.ndarray, b: np.ndarray, band: int | None = None) -> tuple[np.
             diag_up[0] = 0.0 if j0 == 0 else big
         else:
             up = prev[j0:j1]
-            diag = np.concatenate(([prev[j0 - 1]] if j0 > 0 else [big], prev[j0:j1 - 1]))
+            diag = np.concatenate(([prev[j0 - 1]] if j0 > 0 else [big], prev[j0 : j1 - 1]))
             diag_up = np.minimum(up, diag)
         s = np.cumsum(cost)
         shifted = np.concatenate(([0.0], s[:-1])).astype(np.float32)
@@ -195,8 +203,15 @@ def starts_from_events(text: str, events: list[tuple[int, float]], duration_s: f
     return np.maximum.accumulate(np.clip(starts, 0, duration_s))
 
 
-def align_words(reference: np.ndarray, ref_rate: int, ref_starts: np.ndarray,
-                target: np.ndarray, target_rate: int, *, band_s: float | None = None) -> Alignment:
+def align_words(
+    reference: np.ndarray,
+    ref_rate: int,
+    ref_starts: np.ndarray,
+    target: np.ndarray,
+    target_rate: int,
+    *,
+    band_s: float | None = None,
+) -> Alignment:
     """Carry word onsets known in ``reference`` audio over to ``target`` audio of the same words."""
     fa = mfcc(to_feat_rate(reference, ref_rate))
     fb = mfcc(to_feat_rate(target, target_rate))
@@ -209,7 +224,9 @@ def align_words(reference: np.ndarray, ref_rate: int, ref_starts: np.ndarray,
     return Alignment(np.maximum.accumulate(starts), confidence)
 
 
-def align_text(spoken: str, target: np.ndarray, target_rate: int, *, voice: str = "vi") -> Alignment:
+def align_text(
+    spoken: str, target: np.ndarray, target_rate: int, *, voice: str = "vi"
+) -> Alignment:
     """Word onsets of ``spoken`` in ``target`` (e.g. a gTTS unit): espeak-ng says the same
     text as the reference, then :func:`align_words`."""
     from newsvoice.speech.engines.espeak import EspeakEngine
@@ -230,13 +247,13 @@ def align_text(spoken: str, target: np.ndarray, target_rate: int, *, voice: str 
 # out of the recording's frame sequence first, so a pause of any length maps to
 # nothing. Memory per sentence is rows x window, never recording x article.
 
-VAD_S = 0.01          # energy detector frame
-COARSE = 4            # coarse frame = 4 fine frames = 20 ms
-FINE_BAND = 30        # fine pass: ±150 ms around the coarse path
-MAX_RATIO = 1.66      # match cost / best-frames baseline above which a sentence was not read
-ADAPT = 0.35          # ... or this much over the median ratio of the sentences found so far
-LOOK = 0.15           # a match this close to the usual ratio needs no look at the next sentence
-SLACK_S = 20.0        # search window beyond twice the pending reference speech
+VAD_S = 0.01  # energy detector frame
+COARSE = 4  # coarse frame = 4 fine frames = 20 ms
+FINE_BAND = 30  # fine pass: ±150 ms around the coarse path
+MAX_RATIO = 1.66  # match cost / best-frames baseline above which a sentence was not read
+ADAPT = 0.35  # ... or this much over the median ratio of the sentences found so far
+LOOK = 0.15  # a match this close to the usual ratio needs no look at the next sentence
+SLACK_S = 20.0  # search window beyond twice the pending reference speech
 
 
 @dataclass(frozen=True)
@@ -271,8 +288,9 @@ def pool(f: np.ndarray, k: int) -> np.ndarray:
     return unit_rows(f[: n * k].reshape(n, k, -1).mean(1))
 
 
-def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
-               hi: np.ndarray | None = None) -> Match | None:
+def subseq_dtw(
+    a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None, hi: np.ndarray | None = None
+) -> Match | None:
     """Best match of all of ``a`` somewhere inside ``b`` (both unit-norm rows).
 
     Start and end in ``b`` are free. Steps (1,1), (1,2), (2,1) keep the local pace
@@ -318,19 +336,19 @@ def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
             cspan[i % 2] = (0, 0)
             continue
         k0 = max(0, j0 - 1)
-        c0[k0 + P:j1 + P] = cost[i, k0 - base[i]:j1 - base[i]]
+        c0[k0 + P : j1 + P] = cost[i, k0 - base[i] : j1 - base[i]]
         cspan[i % 2] = (k0 + P, j1 + P)
-        c = c0[j0 + P:j1 + P]
+        c = c0[j0 + P : j1 + P]
         if i == 0:
-            np.multiply(c, 2, out=d0[j0 + P:j1 + P])
+            np.multiply(c, 2, out=d0[j0 + P : j1 + P])
             continue
-        diag = d1[j0 + 1:j1 + 1] + 2 * c
-        h = d1[j0:j1] + c0[j0 + 1:j1 + 1] + c                  # from (i-1, j-2) through (i, j-1)
-        v = d2[j0 + 1:j1 + 1] + 2 * (c1[j0 + P:j1 + P] + c)    # from (i-2, j-1) through (i-1, j)
+        diag = d1[j0 + 1 : j1 + 1] + 2 * c
+        h = d1[j0:j1] + c0[j0 + 1 : j1 + 1] + c  # from (i-1, j-2) through (i, j-1)
+        v = d2[j0 + 1 : j1 + 1] + 2 * (c1[j0 + P : j1 + P] + c)  # from (i-2, j-1) through (i-1, j)
         w1 = h < diag
         m1 = np.minimum(diag, h)
         w2 = v < m1
-        np.minimum(m1, v, out=d0[j0 + P:j1 + P])
+        np.minimum(m1, v, out=d0[j0 + P : j1 + P])
         choice[i, j0:j1] = np.where(w2, two, w1)
     last = dbuf[(n - 1) % 3][P:]
     j = int(np.argmin(last))
@@ -359,8 +377,24 @@ def subseq_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray | None = None,
 def decode(path: Path) -> np.ndarray:
     """The first audio track of anything ffmpeg reads (audio or video), as mono float32
     at 16 kHz. Unreadable input is an :class:`InputError` naming the file."""
-    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-map", "0:a:0?",
-           "-ac", "1", "-ar", str(FEAT_RATE), "-f", "s16le", "pipe:1"]
+    cmd = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-vn",
+        "-map",
+        "0:a:0?",
+        "-ac",
+        "1",
+        "-ar",
+        str(FEAT_RATE),
+        "-f",
+        "s16le",
+        "pipe:1",
+    ]
     try:
         p = subprocess.run(cmd, capture_output=True, check=False)
     except OSError as e:
@@ -419,7 +453,7 @@ def prepare_recording(y: np.ndarray, *, min_gap_s: float = 0.4, edge_s: float = 
     e = int(edge_s / VAD_S)
     for a, b in runs(~speech):
         if (b - a) * VAD_S > min_gap_s:
-            keep[a + e:b - e] = False
+            keep[a + e : b - e] = False
     raw = mfcc_raw(y)
     per = int(VAD_S * FEAT_RATE / HOP)
     sp = np.zeros(len(raw), bool)
@@ -475,8 +509,13 @@ def baseline(a: np.ndarray, b: np.ndarray, share: float = 0.02) -> float:
     return float(np.partition(c, k - 1, axis=1)[:, :k].mean())
 
 
-def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float = MAX_RATIO,
-               slack_s: float = SLACK_S) -> list[Match | None]:
+def align_long(
+    refs: Sequence[np.ndarray],
+    rec: Recording,
+    *,
+    max_ratio: float = MAX_RATIO,
+    slack_s: float = SLACK_S,
+) -> list[Match | None]:
     """Each reference sentence's match in the recording (paths in kept 5 ms frames), or
     None where it was not read. The search only moves forward: sentence k is looked
     for after the end of the last match, in a window twice the reference speech since
@@ -490,9 +529,11 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
     coarse_refs = [pool(r, COARSE) for r in refs]
     cfr = HOP * COARSE / FEAT_RATE  # seconds per coarse frame
     out: list[Match | None] = []
-    cursor = 0          # in coarse frames
-    pending = 0         # coarse reference frames since the last match
-    found: list[float] = []  # ratios of the sentences found: a hard channel (reverb) raises them all
+    cursor = 0  # in coarse frames
+    pending = 0  # coarse reference frames since the last match
+    found: list[
+        float
+    ] = []  # ratios of the sentences found: a hard channel (reverb) raises them all
     memo: dict[int, tuple[int, int, Match | None]] = {}
 
     def search(k: int, start: int, span: int) -> Match | None:
@@ -503,16 +544,22 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
         win = coarse_rec[start:end]
         m = subseq_dtw(coarse_refs[k], win)
         if m is not None:
-            m = Match(m.path + start, m.cost, m.local, m.cost / max(1e-6, baseline(coarse_refs[k], win)))
+            m = Match(
+                m.path + start, m.cost, m.local, m.cost / max(1e-6, baseline(coarse_refs[k], win))
+            )
         memo[k] = (start, end, m)
         return m
 
     for k, ref in enumerate(refs):
-        limit = max(max_ratio, float(np.median(found[-20:])) + ADAPT) if len(found) >= 3 else max_ratio
+        limit = (
+            max(max_ratio, float(np.median(found[-20:])) + ADAPT) if len(found) >= 3 else max_ratio
+        )
         pending += len(coarse_refs[k])
         span = 2 * pending + int(slack_s / cfr)
         m = search(k, cursor, span)
-        usual = len(found) >= 3 and m is not None and m.ratio <= float(np.median(found[-20:])) + LOOK
+        usual = (
+            len(found) >= 3 and m is not None and m.ratio <= float(np.median(found[-20:])) + LOOK
+        )
         if m is not None and m.ratio <= limit and k + 1 < len(refs) and not usual:
             nxt = search(k + 1, cursor, span + 2 * len(coarse_refs[k + 1]))
             if nxt is not None and nxt.ratio < m.ratio and nxt.start < (m.start + m.end) / 2:
@@ -528,13 +575,27 @@ def align_long(refs: Sequence[np.ndarray], rec: Recording, *, max_ratio: float =
         pending = 0
         memo = {j: v for j, v in memo.items() if j > k}
     if len(found) >= 3:
-        _second_chance(out, refs, coarse_refs, coarse_rec, rec,
-                       max(max_ratio, float(np.median(found)) + ADAPT), int(2.0 / cfr))
+        _second_chance(
+            out,
+            refs,
+            coarse_refs,
+            coarse_rec,
+            rec,
+            max(max_ratio, float(np.median(found)) + ADAPT),
+            int(2.0 / cfr),
+        )
     return out
 
 
-def _second_chance(out: list[Match | None], refs: Sequence[np.ndarray], coarse_refs: Sequence[np.ndarray],
-                   coarse_rec: np.ndarray, rec: Recording, limit: float, slack: int) -> None:
+def _second_chance(
+    out: list[Match | None],
+    refs: Sequence[np.ndarray],
+    coarse_refs: Sequence[np.ndarray],
+    coarse_rec: np.ndarray,
+    rec: Recording,
+    limit: float,
+    slack: int,
+) -> None:
     """Look again for each missing sentence in the gap between its found neighbours, with
     the recording's settled limit: a short first line is judged before the running
     median exists. A gap much longer than the sentence is left alone (a skip stays a skip)."""
@@ -542,8 +603,12 @@ def _second_chance(out: list[Match | None], refs: Sequence[np.ndarray], coarse_r
         if m is not None:
             continue
         a = next((out[j].end for j in range(k - 1, -1, -1) if out[j] is not None), 0) // COARSE
-        b = next((out[j].start for j in range(k + 1, len(out)) if out[j] is not None),
-                 len(rec.feats)) // COARSE
+        b = (
+            next(
+                (out[j].start for j in range(k + 1, len(out)) if out[j] is not None), len(rec.feats)
+            )
+            // COARSE
+        )
         if not 0 < b - a <= 3 * len(coarse_refs[k]) + slack:
             continue
         win = coarse_rec[a:b]
@@ -556,18 +621,23 @@ def _second_chance(out: list[Match | None], refs: Sequence[np.ndarray], coarse_r
             out[k] = Match(fine.path, fine.cost, fine.local, ratio)
 
 
-def uncovered_speech(rec: Recording, spans: Sequence[tuple[float, float]], *, min_s: float = 1.0,
-                     margin_s: float = 0.25, join_s: float = 0.5) -> list[tuple[float, float]]:
+def uncovered_speech(
+    rec: Recording,
+    spans: Sequence[tuple[float, float]],
+    *,
+    min_s: float = 1.0,
+    margin_s: float = 0.25,
+    join_s: float = 0.5,
+) -> list[tuple[float, float]]:
     """Stretches of speech (seconds) that no matched span covers, longer than ``min_s``
     of speech: ad-libs, another voice, a sentence not in the article."""
     speech = rec.speech.copy()
     for a, b in spans:
-        speech[max(0, int((a - margin_s) / VAD_S)):int((b + margin_s) / VAD_S) + 1] = False
+        speech[max(0, int((a - margin_s) / VAD_S)) : int((b + margin_s) / VAD_S) + 1] = False
     out: list[list[int]] = []
     for a, b in runs(speech):
         if out and (a - out[-1][1]) * VAD_S <= join_s:
             out[-1][1] = b
         else:
             out.append([a, b])
-    return [(a * VAD_S, b * VAD_S) for a, b in out
-            if speech[a:b].sum() * VAD_S >= min_s]
+    return [(a * VAD_S, b * VAD_S) for a, b in out if speech[a:b].sum() * VAD_S >= min_s]

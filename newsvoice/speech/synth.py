@@ -100,8 +100,12 @@ class UnitTiming:
         return self.n_samples / RATE
 
 
-def synthesize_into(spoken: Sequence[str], synth: Synthesizer, sink: Callable[[int, np.ndarray], None],
-                    progress: Callable[[int, int], None] | None = None) -> list[UnitTiming]:
+def synthesize_into(
+    spoken: Sequence[str],
+    synth: Synthesizer,
+    sink: Callable[[int, np.ndarray], None],
+    progress: Callable[[int, int], None] | None = None,
+) -> list[UnitTiming]:
     """Every unit's speech handed to ``sink(index, samples)`` in order (the programme
     track, or a spool when the pace is solved afterwards); only timings are kept."""
     out: list[UnitTiming] = []
@@ -114,8 +118,9 @@ def synthesize_into(spoken: Sequence[str], synth: Synthesizer, sink: Callable[[i
     return out
 
 
-def synthesize_units(spoken: Sequence[str], synth: Synthesizer,
-                     progress: Callable[[int, int], None] | None = None) -> list[UnitSpeech]:
+def synthesize_units(
+    spoken: Sequence[str], synth: Synthesizer, progress: Callable[[int, int], None] | None = None
+) -> list[UnitSpeech]:
     """Every unit's speech, in order, held in memory (short texts: tests, the aligner's bench)."""
     out: list[UnitSpeech] = []
     for i, text in enumerate(spoken, 1):

@@ -37,8 +37,13 @@ class TimedWord:
         return self.word.written
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "start": round(self.start, 3), "end": round(self.end, 3),
-                "spoken": self.spoken, "confidence": round(self.confidence, 2)}
+        return {
+            "text": self.text,
+            "start": round(self.start, 3),
+            "end": round(self.end, 3),
+            "spoken": self.spoken,
+            "confidence": round(self.confidence, 2),
+        }
 
 
 def sentence_spans(words: Sequence[TimedWord]) -> list[tuple[int, int]]:
@@ -54,8 +59,15 @@ def sentence_spans(words: Sequence[TimedWord]) -> list[tuple[int, int]]:
     return spans
 
 
-def unit_words(unit: Unit, index: int, starts: np.ndarray, duration: float, offset: float,
-               scale: float, confidence: float) -> list[TimedWord]:
+def unit_words(
+    unit: Unit,
+    index: int,
+    starts: np.ndarray,
+    duration: float,
+    offset: float,
+    scale: float,
+    confidence: float,
+) -> list[TimedWord]:
     """The timed written words of one unit: ``starts`` are its spoken words' onsets in
     the unit's engine-paced audio, ``scale`` the tempo stretch, ``offset`` where the unit
     sits in the programme."""
@@ -69,11 +81,22 @@ def unit_words(unit: Unit, index: int, starts: np.ndarray, duration: float, offs
         a = starts[i0] if i0 < n else duration
         b = starts[i1] if i1 < n else duration
         bounds.append((a, b))
-    points = [offset + a * scale for a, _ in bounds] + [offset + (bounds[-1][1] if bounds else 0.0) * scale]
+    points = [offset + a * scale for a, _ in bounds] + [
+        offset + (bounds[-1][1] if bounds else 0.0) * scale
+    ]
     points = give_every_word_a_frame(points)
     for k, tok in enumerate(unit.tokens):
-        out.append(TimedWord(tok.word, " ".join(tok.spoken), points[k], points[k + 1],
-                             unit.sentence, index, confidence))
+        out.append(
+            TimedWord(
+                tok.word,
+                " ".join(tok.spoken),
+                points[k],
+                points[k + 1],
+                unit.sentence,
+                index,
+                confidence,
+            )
+        )
     return out
 
 
@@ -109,11 +132,18 @@ def give_every_word_a_frame(points: Sequence[float], min_len: float = MIN_WORD_S
     return t
 
 
-def build_timeline(units: Sequence[Unit], starts: Sequence[np.ndarray], durations: Sequence[float],
-                   spans_s: Sequence[tuple[float, float]], scales: Sequence[float],
-                   confidences: Sequence[float]) -> list[TimedWord]:
+def build_timeline(
+    units: Sequence[Unit],
+    starts: Sequence[np.ndarray],
+    durations: Sequence[float],
+    spans_s: Sequence[tuple[float, float]],
+    scales: Sequence[float],
+    confidences: Sequence[float],
+) -> list[TimedWord]:
     """Every written word of the narration in reading order, timed in the programme."""
     out: list[TimedWord] = []
     for i, unit in enumerate(units):
-        out += unit_words(unit, i, starts[i], durations[i], spans_s[i][0], scales[i], confidences[i])
+        out += unit_words(
+            unit, i, starts[i], durations[i], spans_s[i][0], scales[i], confidences[i]
+        )
     return out

@@ -25,8 +25,8 @@ VAD_STEP = 0.01
 
 @dataclass(frozen=True)
 class Finding:
-    cue: int          # 1-based; 0 for the whole file
-    severity: str     # "error" breaks the preset, "warning" is advice
+    cue: int  # 1-based; 0 for the whole file
+    severity: str  # "error" breaks the preset, "warning" is advice
     rule: str
     message: str
 
@@ -42,9 +42,13 @@ class Report:
         return sum(f.severity == "error" for f in self.findings)
 
     def to_dict(self) -> dict:
-        return {"cues": self.cues, "errors": self.errors,
-                "warnings": len(self.findings) - self.errors, "stats": self.stats,
-                "findings": [asdict(f) for f in self.findings]}
+        return {
+            "cues": self.cues,
+            "errors": self.errors,
+            "warnings": len(self.findings) - self.errors,
+            "stats": self.stats,
+            "findings": [asdict(f) for f in self.findings],
+        }
 
 
 def read_srt(path: Path, rules: CueRules | None = None) -> list[srt.Subtitle]:
@@ -69,33 +73,68 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
         if d <= 0:
             add(Finding(i, "error", "order", "ends before it starts"))
         elif d < rules.min_dur - TOL:
-            add(Finding(i, "error", "min-duration", f"{d:.3f} s is shorter than {rules.min_dur:.3f} s"))
+            add(
+                Finding(
+                    i, "error", "min-duration", f"{d:.3f} s is shorter than {rules.min_dur:.3f} s"
+                )
+            )
         elif d > rules.max_dur + TOL:
-            add(Finding(i, "error", "max-duration", f"{d:.3f} s is longer than {rules.max_dur:g} s"))
+            add(
+                Finding(i, "error", "max-duration", f"{d:.3f} s is longer than {rules.max_dur:g} s")
+            )
         if len(lines) > rules.max_lines:
             add(Finding(i, "error", "lines", f"{len(lines)} lines (max {rules.max_lines})"))
         for ln in lines:
             n = len(unicodedata.normalize("NFC", ln))
             if n > rules.max_chars:
-                add(Finding(i, "error", "line-length", f"line of {n} characters (max {rules.max_chars}): {ln!r}"))
+                add(
+                    Finding(
+                        i,
+                        "error",
+                        "line-length",
+                        f"line of {n} characters (max {rules.max_chars}): {ln!r}",
+                    )
+                )
         for t in (s, e):
             if abs(t * fps - round(t * fps)) * frame > TOL:
-                add(Finding(i, "warning", "frame-grid", f"{t:.3f} s is off the {rules.fps:g} fps grid"))
+                add(
+                    Finding(
+                        i, "warning", "frame-grid", f"{t:.3f} s is off the {rules.fps:g} fps grid"
+                    )
+                )
                 break
         if d > 0:
             cps = len(" ".join(lines)) / d
             cps_all.append(cps)
             if cps > rules.max_cps:
-                add(Finding(i, "warning", "reading-speed", f"{cps:.1f} characters/s (max {rules.max_cps:g})"))
+                add(
+                    Finding(
+                        i,
+                        "warning",
+                        "reading-speed",
+                        f"{cps:.1f} characters/s (max {rules.max_cps:g})",
+                    )
+                )
         if i > 1:
             ps, pe = subs[i - 2].start.total_seconds(), subs[i - 2].end.total_seconds()
             gap = s - pe
             if s < ps:
                 add(Finding(i, "error", "order", "starts before the previous cue"))
             elif gap < -TOL / 3:
-                add(Finding(i, "error", "overlap", f"overlaps the previous cue by {-gap * 1000:.0f} ms"))
+                add(
+                    Finding(
+                        i, "error", "overlap", f"overlaps the previous cue by {-gap * 1000:.0f} ms"
+                    )
+                )
             elif TOL / 3 < gap < rules.gap_frames * frame - TOL:
-                add(Finding(i, "error", "gap", f"gap of {gap * 1000:.0f} ms is under {rules.gap_frames} frames"))
+                add(
+                    Finding(
+                        i,
+                        "error",
+                        "gap",
+                        f"gap of {gap * 1000:.0f} ms is under {rules.gap_frames} frames",
+                    )
+                )
     if cps_all:
         rep.stats["cps_median"] = round(float(np.median(cps_all)), 2)
         rep.stats["cps_max"] = round(float(np.max(cps_all)), 2)
@@ -104,10 +143,28 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
 
 def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
     """Speech per 10 ms frame from an energy detector (35 dB under the loud frames)."""
-    p = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(audio), "-ac", "1", "-ar", "16000",
-                        "-f", "s16le", "-"], capture_output=True, check=False)
+    p = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(audio),
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+    )
     if p.returncode != 0 or not p.stdout:
-        raise InputError(f"cannot decode audio {audio}: {p.stderr.decode(errors='replace').strip()[-200:]}")
+        raise InputError(
+            f"cannot decode audio {audio}: {p.stderr.decode(errors='replace').strip()[-200:]}"
+        )
     x = np.frombuffer(p.stdout, dtype=np.int16).astype(np.float64) / 32768.0
     n = int(16000 * VAD_STEP)
     k = len(x) // n
@@ -115,8 +172,9 @@ def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
     return db > max(float(np.percentile(db, 95)) - 35.0, -60.0), len(x) / 16000
 
 
-def check_sync(subs: list[srt.Subtitle], mask: np.ndarray, duration: float, rep: Report,
-               tolerance: float = 0.1) -> None:
+def check_sync(
+    subs: list[srt.Subtitle], mask: np.ndarray, duration: float, rep: Report, tolerance: float = 0.1
+) -> None:
     """Speech that no cue shows, cues with no speech, and late or early cue starts."""
     t = np.arange(len(mask)) * VAD_STEP + VAD_STEP / 2
     spans = [(c.start.total_seconds(), c.end.total_seconds()) for c in subs]
@@ -128,22 +186,40 @@ def check_sync(subs: list[srt.Subtitle], mask: np.ndarray, duration: float, rep:
         heard = ((t > g0 + tolerance) & (t < g1 - tolerance) & mask).sum() * VAD_STEP
         if heard > 0.06:
             where = f"before cue {k + 1}" if k < len(subs) else "after the last cue"
-            rep.findings.append(Finding(min(k + 1, len(subs)), "error", "speech-in-gap",
-                                        f"{heard:.2f} s of speech with no cue shown ({where}, {g0:.2f}-{g1:.2f} s)"))
+            rep.findings.append(
+                Finding(
+                    min(k + 1, len(subs)),
+                    "error",
+                    "speech-in-gap",
+                    f"{heard:.2f} s of speech with no cue shown ({where}, {g0:.2f}-{g1:.2f} s)",
+                )
+            )
     for i, (s, e) in enumerate(spans, 1):
         inside = mask[(t >= s) & (t <= e)]
         if len(inside) and not inside.any():
-            rep.findings.append(Finding(i, "error", "no-speech", "no speech while the cue is shown"))
+            rep.findings.append(
+                Finding(i, "error", "no-speech", "no speech while the cue is shown")
+            )
             continue
         j = int(s / VAD_STEP)
-        win = mask[j: j + int(0.6 / VAD_STEP)]
-        quiet_before = not mask[max(0, j - 10): j].any()
+        win = mask[j : j + int(0.6 / VAD_STEP)]
+        quiet_before = not mask[max(0, j - 10) : j].any()
         if quiet_before and win.any() and np.argmax(win) * VAD_STEP > tolerance:
-            rep.findings.append(Finding(i, "warning", "early-start",
-                                        f"cue starts {np.argmax(win) * VAD_STEP * 1000:.0f} ms before its speech"))
+            rep.findings.append(
+                Finding(
+                    i,
+                    "warning",
+                    "early-start",
+                    f"cue starts {np.argmax(win) * VAD_STEP * 1000:.0f} ms before its speech",
+                )
+            )
     if spans and spans[-1][1] > duration + 0.05:
-        rep.findings.append(Finding(len(spans), "error", "past-end", "last cue ends after the audio"))
-    rep.stats["speech_uncovered_pct"] = round(100 * float((mask & ~covered).sum()) / max(1, int(mask.sum())), 2)
+        rep.findings.append(
+            Finding(len(spans), "error", "past-end", "last cue ends after the audio")
+        )
+    rep.stats["speech_uncovered_pct"] = round(
+        100 * float((mask & ~covered).sum()) / max(1, int(mask.sum())), 2
+    )
     rep.stats["audio_s"] = round(duration, 3)
 
 
@@ -156,6 +232,12 @@ def check_file(path: Path, rules: CueRules, audio: Path | None = None) -> Report
         mask, duration = speech_mask(audio)
         check_sync(subs, mask, duration, rep)
         if rep.stats.get("speech_uncovered_pct", 0) > 1.0:
-            rep.findings.append(Finding(0, "error", "uncovered",
-                                        f"{rep.stats['speech_uncovered_pct']}% of speech lies outside every cue"))
+            rep.findings.append(
+                Finding(
+                    0,
+                    "error",
+                    "uncovered",
+                    f"{rep.stats['speech_uncovered_pct']}% of speech lies outside every cue",
+                )
+            )
     return rep

@@ -73,13 +73,18 @@ def dips_from_db(db: np.ndarray, times: Sequence[float]) -> list[float]:
         for q in quiet[a:b]:
             run = run + 1 if q else 0
             best = max(best, run)
-        near = quiet[max(0, int((t - 0.12) * 100)):b].any()
+        near = quiet[max(0, int((t - 0.12) * 100)) : b].any()
         out.append(best / 100 if near else 0.0)
     return out
 
 
-def cut_pieces(words: Sequence[TimedWord], costs: Sequence[float], rules: CueRules,
-               dips: Sequence[float] | None = None, weights: CutCosts | None = None) -> list[tuple[int, int]]:
+def cut_pieces(
+    words: Sequence[TimedWord],
+    costs: Sequence[float],
+    rules: CueRules,
+    dips: Sequence[float] | None = None,
+    weights: CutCosts | None = None,
+) -> list[tuple[int, int]]:
     """Cut each sentence's words into cue pieces [a, b) by dynamic programming over cuts."""
     w8 = weights or CutCosts()
     pieces: list[tuple[int, int]] = []
@@ -88,15 +93,18 @@ def cut_pieces(words: Sequence[TimedWord], costs: Sequence[float], rules: CueRul
     return pieces
 
 
-def _layout_cost(lens: Sequence[int], costs: Sequence[float], a: int, b: int, rules: CueRules,
-                 words) -> float | None:
+def _layout_cost(
+    lens: Sequence[int], costs: Sequence[float], a: int, b: int, rules: CueRules, words
+) -> float | None:
     """What :func:`layout` would cost for words[a:b] (None: they do not fit), in O(b - a)
     for the usual two lines: ``lens`` are prefix sums of word lengths, so no text is joined."""
     total = lens[b] - lens[a] + (b - a - 1)
     if total <= rules.max_chars:
         return 0.0
     if rules.max_lines != 2:
-        lay = layout([w.word for w in words[a:b]], rules.max_chars, rules.max_lines, costs[a:b - 1])
+        lay = layout(
+            [w.word for w in words[a:b]], rules.max_chars, rules.max_lines, costs[a : b - 1]
+        )
         return None if lay is None else lay[0]
     best = None
     for k in range(a + 1, b):
@@ -112,7 +120,9 @@ def _layout_cost(lens: Sequence[int], costs: Sequence[float], a: int, b: int, ru
     return best
 
 
-def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1: int) -> list[tuple[int, int]]:
+def _cut_sentence(
+    words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1: int
+) -> list[tuple[int, int]]:
     n = s1 - s0
     best = [INF] * (n + 1)
     back = [0] * (n + 1)
@@ -144,7 +154,11 @@ def _cut_sentence(words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1
                 if not pause:
                     dipped = dips is None or dips[b] >= w8.min_dip - 1e-9
                     cost += w8.run_on + (0.0 if dipped else w8.no_dip)
-                    if dips is not None and dips[b] >= 0.13 and not _PUNCT_END.search(words[b - 1].text):
+                    if (
+                        dips is not None
+                        and dips[b] >= 0.13
+                        and not _PUNCT_END.search(words[b - 1].text)
+                    ):
                         cost += w8.heard_pause  # the engine paused mid-clause: a cut here shows it
                 if dur < rules.min_dur and not pause:
                     cost += w8.short * (rules.min_dur - dur)
@@ -168,8 +182,13 @@ def _frames(seconds: float, fps: Fraction, up: bool) -> int:
     return math.ceil(x) if up else math.floor(x)
 
 
-def time_cues(words: Sequence[TimedWord], costs: Sequence[float], pieces: Sequence[tuple[int, int]],
-              audio_s: float, rules: CueRules) -> CueResult:
+def time_cues(
+    words: Sequence[TimedWord],
+    costs: Sequence[float],
+    pieces: Sequence[tuple[int, int]],
+    audio_s: float,
+    rules: CueRules,
+) -> CueResult:
     """Time pieces on the frame grid: merge a piece too short to read into a neighbour of
     its sentence, hold cues into the following pause, keep the gap, warn on the rest."""
     fps = rules.fps_exact
@@ -187,15 +206,21 @@ def time_cues(words: Sequence[TimedWord], costs: Sequence[float], pieces: Sequen
         return _frames(words[g[1] - 1].end, fps, up=True)
 
     def lines_for(g: tuple[int, int]) -> list[str] | None:
-        lay = layout([w.word for w in words[g[0]:g[1]]], rules.max_chars, rules.max_lines,
-                     costs[g[0]:g[1] - 1])
+        lay = layout(
+            [w.word for w in words[g[0] : g[1]]],
+            rules.max_chars,
+            rules.max_lines,
+            costs[g[0] : g[1] - 1],
+        )
         return lay[1] if lay else None
 
     changed = True
     while changed:
         changed = False
         for k, g in enumerate(groups):
-            room_after = (g_start(groups[k + 1]) - gap if k + 1 < len(groups) else audio_f) - g_end(g)
+            room_after = (g_start(groups[k + 1]) - gap if k + 1 < len(groups) else audio_f) - g_end(
+                g
+            )
             room_before = g_start(g) - (g_end(groups[k - 1]) + gap if k > 0 else 0)
             if g_end(g) - g_start(g) + max(0, room_after) + max(0, room_before) >= min_f:
                 continue
@@ -209,7 +234,7 @@ def time_cues(words: Sequence[TimedWord], costs: Sequence[float], pieces: Sequen
                 if g_end(merged) - g_start(merged) > max_f or lines_for(merged) is None:
                     continue
                 lo = min(j, k)
-                groups[lo: lo + 2] = [merged]
+                groups[lo : lo + 2] = [merged]
                 changed = True
                 break
             if changed:
@@ -234,26 +259,45 @@ def time_cues(words: Sequence[TimedWord], costs: Sequence[float], pieces: Sequen
         lines = lines_for(g)
         n = len(cues) + 1
         if lines is None:
-            lines = [" ".join(w.text for w in words[g[0]:g[1]])]
-            warnings.append(f"cue {n}: text does not fit {rules.max_lines} lines of {rules.max_chars}")
+            lines = [" ".join(w.text for w in words[g[0] : g[1]])]
+            warnings.append(
+                f"cue {n}: text does not fit {rules.max_lines} lines of {rules.max_chars}"
+            )
         cue = Cue(start, end, lines, g, fps)
         if end - start < min_f:
-            warnings.append(f"cue {n}: {cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s")
+            warnings.append(
+                f"cue {n}: {cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s"
+            )
         if end - start > max_f:
-            warnings.append(f"cue {n}: {cue.end - cue.start:.2f}s is longer than {rules.max_dur:.2f}s")
+            warnings.append(
+                f"cue {n}: {cue.end - cue.start:.2f}s is longer than {rules.max_dur:.2f}s"
+            )
         if cue.cps > rules.max_cps:
             warnings.append(f"cue {n}: reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
         cues.append(cue)
     return CueResult(cues, warnings)
 
 
-def make_cues(words: Sequence[TimedWord], audio_s: float, rules: CueRules,
-              dips: Sequence[float] | None = None) -> CueResult:
+def make_cues(
+    words: Sequence[TimedWord], audio_s: float, rules: CueRules, dips: Sequence[float] | None = None
+) -> CueResult:
     """Cues for a timed narration: cut, then time."""
     costs = word_costs(words)
     pieces = cut_pieces(words, costs, rules, dips)
     return time_cues(words, costs, pieces, audio_s, rules)
 
 
-__all__ = ["Cue", "CueResult", "CueRules", "CutCosts", "cut_pieces", "make_cues", "speech_dips", "frame_db", "dips_from_db",
-           "text_len", "time_cues", "word_costs"]
+__all__ = [
+    "Cue",
+    "CueResult",
+    "CueRules",
+    "CutCosts",
+    "cut_pieces",
+    "make_cues",
+    "speech_dips",
+    "frame_db",
+    "dips_from_db",
+    "text_len",
+    "time_cues",
+    "word_costs",
+]

@@ -23,8 +23,8 @@ class CueRules:
     gap_frames: int = 2
     fps: float = 25.0
     max_cps: float = 20.0
-    chain_within: float = 1.0   # pauses up to this long are bridged (cue held to next - gap)
-    linger: float = 0.5         # after a longer pause, hold the cue this long past its speech
+    chain_within: float = 1.0  # pauses up to this long are bridged (cue held to next - gap)
+    linger: float = 0.5  # after a longer pause, hold the cue this long past its speech
 
     @property
     def fps_exact(self) -> Fraction:
@@ -76,14 +76,14 @@ class CueResult:
 class CutCosts:
     """Weights of the cue-cutting search (relative; lower total is better)."""
 
-    piece: float = 2.0         # prefer fewer, fuller cues
-    cut_weight: float = 2.5    # a cue cut weighs more than a line break inside a cue
-    run_on: float = 1.5        # cutting where the voice does not pause
-    no_dip: float = 4.0        # ... and the audio has no dip there either
-    min_dip: float = 0.03      # s; a shorter dip is a consonant's closure, not a pause
-    min_chars: int = 24        # shorter cues are penalised (they flash by)
-    short: float = 30.0        # per second below min_dur where the cue cannot be held longer
-    cps_over: float = 1.0      # per char/s over the reading-speed limit
+    piece: float = 2.0  # prefer fewer, fuller cues
+    cut_weight: float = 2.5  # a cue cut weighs more than a line break inside a cue
+    run_on: float = 1.5  # cutting where the voice does not pause
+    no_dip: float = 4.0  # ... and the audio has no dip there either
+    min_dip: float = 0.03  # s; a shorter dip is a consonant's closure, not a pause
+    min_chars: int = 24  # shorter cues are penalised (they flash by)
+    short: float = 30.0  # per second below min_dur where the cue cannot be held longer
+    cps_over: float = 1.0  # per char/s over the reading-speed limit
     heard_pause: float = 20.0  # cutting at an audible pause the text does not mark
 
 

@@ -64,8 +64,11 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 # Unicode non-characters (U+FDD0..U+FDEF and U+xFFFE/U+xFFFF of every plane): never text,
 # and U+FFFE/U+FFFF make the EBU-TT-D (XML) subtitles not well-formed
-_NONCHARACTERS = re.compile("[\ufdd0-\ufdef" + "".join(
-    chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)) + "]")
+_NONCHARACTERS = re.compile(
+    "[\ufdd0-\ufdef"
+    + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17))
+    + "]"
+)
 _TAB_WIDTH = 8
 
 
@@ -145,7 +148,9 @@ class DropRules:
 
 def _alternation(words: Iterable[str]) -> str:
     """A regex alternation of literal phrases, longest first, spaces flexible."""
-    escaped = (re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True))
+    escaped = (
+        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=len, reverse=True)
+    )
     return "(?:" + "|".join(escaped) + ")"
 
 
@@ -157,45 +162,67 @@ def _casefold_key(line: str) -> str:
 
 @lru_cache(maxsize=1)
 def default_rules() -> DropRules:
-    data = tomllib.loads(resources.files("newsvoice.assets").joinpath("article_rules.toml").read_text("utf-8"))
-    out, dt, cap, cred, ui = data["outlet"], data["datetime"], data["caption"], data["credit"], data["web_ui"]
+    data = tomllib.loads(
+        resources.files("newsvoice.assets").joinpath("article_rules.toml").read_text("utf-8")
+    )
+    out, dt, cap, cred, ui = (
+        data["outlet"],
+        data["datetime"],
+        data["caption"],
+        data["credit"],
+        data["web_ui"],
+    )
     tag_words = _alternation(out["tags"])
     tag = (
-        r"^(?P<tag>\(\s*[^()\s][^()]{0,28}\)"                       # (QNO) (Dân trí) (Baonghean.vn)
-        r"|\(?(?:" + tag_words + r"|[A-ZĐ][A-ZĐ0-9]{1,6}O"        # TTXVN, TPO, NLĐO
+        r"^(?P<tag>\(\s*[^()\s][^()]{0,28}\)"  # (QNO) (Dân trí) (Baonghean.vn)
+        r"|\(?(?:" + tag_words + r"|[A-ZĐ][A-ZĐ0-9]{1,6}O"  # TTXVN, TPO, NLĐO
         r"|[A-Za-zĐđ][\w-]*\.(?:vn|VN|Vn|com\.vn|net|com))\)?)"  # VOV.VN, Baonghean.vn
         r"\s*[-–—]+\s*(?=[\w“\"(])"
     )
     date_token = (
-        r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?"        # 04/09/2024, 5.3
-        r"|\d{1,2}\s*[:hg]\s*\d{2}(?:\s*:\s*\d{2})?"                # 09:04, 9h30
+        r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?"  # 04/09/2024, 5.3
+        r"|\d{1,2}\s*[:hg]\s*\d{2}(?:\s*:\s*\d{2})?"  # 09:04, 9h30
         r"|(?:gmt|utc)\s*[+-]\s*\d{1,2}(?::?\d{2})?"
         r"|\d{1,3}\s*(?:giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)\s+trước"  # 2 giờ trước
         r"|\d{4}"
     )
     return DropRules(
-        outlet_strict=re.compile(r"^" + _alternation(out["prefixes_strict"]) + r"\s+(?P<rest>.+)$", re.I),
+        outlet_strict=re.compile(
+            r"^" + _alternation(out["prefixes_strict"]) + r"\s+(?P<rest>.+)$", re.I
+        ),
         outlet_loose=re.compile(r"^" + _alternation(out["prefixes_loose"]) + r"\b", re.I),
         outlet_name_words=frozenset(w.casefold() for w in out["name_words"]),
         outlet_tag=re.compile(tag),
         datetime_words=re.compile(
-            r"(?P<date>" + date_token + r")|\b" + _alternation(dt["weekdays"] + dt["labels"]) + r"\b",
+            r"(?P<date>"
+            + date_token
+            + r")|\b"
+            + _alternation(dt["weekdays"] + dt["labels"])
+            + r"\b",
             re.I,
         ),
-        caption_start=re.compile(r"^[(\[]?\s*" + _alternation(cap["labels"]) + r"(?:\s*\d+)?\s*[:：]", re.I),
+        caption_start=re.compile(
+            r"^[(\[]?\s*" + _alternation(cap["labels"]) + r"(?:\s*\d+)?\s*[:：]", re.I
+        ),
         caption_phrase=re.compile(
-            r"(?:^|[\s.(\[–-])[(\[]?\s*(?:" + _alternation(cap["phrases"]) + r"|(?-i:Ảnh)\s*(?:\d+\s*)?:[^:]{1,60})"
+            r"(?:^|[\s.(\[–-])[(\[]?\s*(?:"
+            + _alternation(cap["phrases"])
+            + r"|(?-i:Ảnh)\s*(?:\d+\s*)?:[^:]{1,60})"
             r"\s*[)\]]?\s*[.]?$",
             re.I,
         ),
         credit_start=re.compile(r"^[(\[]?\s*" + _alternation(cred["labels"]) + r"\s*[:：]", re.I),
         credit_lines=frozenset(w.casefold() for w in cred["lines"]),
         source_start=re.compile(r"^" + _alternation(cred["source_prefixes"]) + r"\b", re.I),
-        source_label=re.compile(r"^[(\[]?\s*" + _alternation(cred["source_labels"]) + r"\s*[:：]", re.I),
+        source_label=re.compile(
+            r"^[(\[]?\s*" + _alternation(cred["source_labels"]) + r"\s*[:：]", re.I
+        ),
         ui_lines=frozenset(_casefold_key(w) for w in ui["lines"]),
         sections=frozenset(_casefold_key(w) for w in data["navigation"]["sections"]),
         related_headers=frozenset(_casefold_key(w) for w in data["related"]["headers"]),
-        footer_start=re.compile(r"^[(\[]?\s*" + _alternation(data["footer"]["starts"]) + r"(?:\s*[:：]|\s+[\d(])", re.I),
+        footer_start=re.compile(
+            r"^[(\[]?\s*" + _alternation(data["footer"]["starts"]) + r"(?:\s*[:：]|\s+[\d(])", re.I
+        ),
         footer_mark=re.compile(_alternation(data["footer"]["marks"]), re.I),
     )
 
@@ -246,8 +273,12 @@ def is_navigation(text: str) -> bool:
     """Breadcrumbs and menus: 'Trang chủ > Thời sự > Chính trị', 'Tin tức | Video'."""
     parts = [p.strip() for p in re.split(r"\s+[>»›|/]\s+|\s*[»›|]\s*", text)]
     parts = [p for p in parts if p]
-    return len(parts) >= 2 and text.count(" ") < 16 and not _SENTENCE_END.search(text) \
+    return (
+        len(parts) >= 2
+        and text.count(" ") < 16
+        and not _SENTENCE_END.search(text)
         and all(_word_count(p) <= 4 and not any(c.isdigit() for c in p) for p in parts)
+    )
 
 
 def is_outlet_name(text: str, rules: DropRules) -> bool:
@@ -260,8 +291,10 @@ def is_outlet_name(text: str, rules: DropRules) -> bool:
     m = rules.outlet_strict.match(text)
     if not m:
         return False
-    return all(w[0].isupper() or w.casefold() in rules.outlet_name_words or not w[0].isalpha()
-               for w in m.group("rest").split())
+    return all(
+        w[0].isupper() or w.casefold() in rules.outlet_name_words or not w[0].isalpha()
+        for w in m.group("rest").split()
+    )
 
 
 def is_caption(text: str, rules: DropRules) -> bool:
@@ -274,8 +307,12 @@ def is_caption(text: str, rules: DropRules) -> bool:
 def _is_name_word(word: str) -> bool:
     """A capitalised word, an acronym or initials ('T.L', 'N.H.')."""
     core = word.strip("()[],")
-    return bool(core) and core[0].isupper() and not any(c.isdigit() for c in core) \
+    return (
+        bool(core)
+        and core[0].isupper()
+        and not any(c.isdigit() for c in core)
         and bool(re.fullmatch(r"[^\W\d_]+(?:[.'’-][^\W\d_]*)*\.?", core))
+    )
 
 
 def is_name_line(text: str) -> bool:
@@ -299,8 +336,11 @@ def is_trailing_source(text: str, rules: DropRules) -> bool:
     """A short last line naming the source: 'Theo TTXVN', '(Theo Báo Quảng Nam)', 'Nguồn VTV'."""
     if "," in text and not text.startswith("("):
         return False  # "Theo kế hoạch, dự án …" is a sentence
-    return _word_count(text) <= 10 and rules.source_start.match(text) is not None \
+    return (
+        _word_count(text) <= 10
+        and rules.source_start.match(text) is not None
         and not _SENTENCE_END.search(text.rstrip(")"))
+    )
 
 
 _MIN_BYLINE_INDENT = 20
@@ -309,14 +349,17 @@ _MIN_BYLINE_INDENT = 20
 def is_indented_byline(line: Line) -> bool:
     """A right-aligned short line ('                     Nhật Duy'). Body paragraphs
     are indented a few spaces; a byline is pushed far right."""
-    return line.indent >= _MIN_BYLINE_INDENT and _word_count(line.text) <= 8 \
+    return (
+        line.indent >= _MIN_BYLINE_INDENT
+        and _word_count(line.text) <= 8
         and not _SENTENCE_END.search(line.text)
+    )
 
 
 def is_body_paragraph(text: str) -> bool:
     """A line that reads like body text (ends like a sentence and is not a short title):
     the end of a related-news box."""
-    return bool(_SENTENCE_END.search(text.rstrip("\"”’)»"))) and _word_count(text) >= 6
+    return bool(_SENTENCE_END.search(text.rstrip('"”’)»'))) and _word_count(text) >= 6
 
 
 def is_footer_line(text: str, rules: DropRules) -> bool:
@@ -340,7 +383,11 @@ def footer_start(lines: list[Line], first: int, rules: DropRules) -> int:
             break
     if start == len(lines):
         return start
-    while start - 1 >= first and is_outlet_name(lines[start - 1].text, rules) and not is_name_line(lines[start - 1].text):
+    while (
+        start - 1 >= first
+        and is_outlet_name(lines[start - 1].text, rules)
+        and not is_name_line(lines[start - 1].text)
+    ):
         start -= 1
     return start
 
@@ -399,7 +446,7 @@ def strip_outlet_tag(text: str, rules: DropRules) -> tuple[str, str | None]:
     m = rules.outlet_tag.match(text)
     if not m or not _has_letter(m.group("tag")) or len(text) - m.end() < 10:
         return text, None
-    return text[m.end():], text[: m.end()].strip()
+    return text[m.end() :], text[: m.end()].strip()
 
 
 def strip_end_mark(text: str) -> tuple[str, str | None]:
@@ -442,7 +489,9 @@ def group_paragraphs(lines: list[Line]) -> list[str]:
 # Assembly
 
 
-def _select(lines: list[Line], rules: DropRules) -> tuple[int | None, list[int], list[tuple[int, str]]]:
+def _select(
+    lines: list[Line], rules: DropRules
+) -> tuple[int | None, list[int], list[tuple[int, str]]]:
     """Index of the headline, indexes of body lines read, and (index, reason) dropped."""
     dropped: list[tuple[int, str]] = []
     head: int | None = None
@@ -486,8 +535,9 @@ def _narratable(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
-def parse_article(data: bytes, *, keep_all: bool = False, max_bytes: int = MAX_BYTES,
-                  source: str = "input") -> Article:
+def parse_article(
+    data: bytes, *, keep_all: bool = False, max_bytes: int = MAX_BYTES, source: str = "input"
+) -> Article:
     """Read an article: headline, body paragraphs and what was dropped (and why).
 
     ``keep_all`` keeps every line (character cleanup only). ``source`` names the
@@ -508,7 +558,10 @@ def parse_article(data: bytes, *, keep_all: bool = False, max_bytes: int = MAX_B
 
 def _parse_lines(lines: list[Line], rules: DropRules) -> Article:
     head, body, dropped_idx = _select(lines, rules)
-    dropped = [(i, DroppedLine(lines[i].text, reason, head is not None and i < head)) for i, reason in dropped_idx]
+    dropped = [
+        (i, DroppedLine(lines[i].text, reason, head is not None and i < head))
+        for i, reason in dropped_idx
+    ]
     if head is None:
         return Article(None, [], [d for _, d in dropped])
     kept: list[Line] = []

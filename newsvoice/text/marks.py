@@ -24,11 +24,13 @@ _MAX_ATTR = 500  # longest alias or time value read as a mark (longer: plain tex
 
 _OPEN_SUB = re.compile(
     rf"""<sub\s+alias\s*=\s*(?:"(?P<a1>[^"]{{0,{_MAX_ATTR}}})"|'(?P<a2>[^']{{0,{_MAX_ATTR}}})')\s*>""",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _CLOSE_SUB = re.compile(r"</sub\s*>", re.IGNORECASE)
 _BREAK = re.compile(
     rf"""<break\s+time\s*=\s*(?:"(?P<t1>[^"<>]{{0,{_MAX_ATTR}}})"|'(?P<t2>[^'<>]{{0,{_MAX_ATTR}}})')\s*/?>""",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _TAG_START = re.compile(r"<(?:sub|break)\b", re.IGNORECASE)
 _TIME = re.compile(r"\s*(?P<num>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>ms|s)\s*", re.IGNORECASE)
 
@@ -64,7 +66,9 @@ def _marks(text: str) -> list[tuple[int, int, Span]]:
     while (m := _TAG_START.search(text, pos)) is not None:
         start = m.start()
         if (b := _BREAK.match(text, start)) is not None:
-            found.append((start, b.end(), Span("", break_ms=break_ms(b.group("t1") or b.group("t2") or ""))))
+            found.append(
+                (start, b.end(), Span("", break_ms=break_ms(b.group("t1") or b.group("t2") or "")))
+            )
             pos = b.end()
             continue
         if (o := _OPEN_SUB.match(text, start)) is not None:
@@ -74,7 +78,7 @@ def _marks(text: str) -> list[tuple[int, int, Span]]:
             if i < len(closes):
                 c_start, c_end = closes[i]
                 alias = o.group("a1") if o.group("a1") is not None else o.group("a2")
-                written = text[o.end():c_start]
+                written = text[o.end() : c_start]
                 # nothing written to show for the alias: the alias is the text (an empty written
                 # part gave the word segmenter an empty word, and its Rust core panicked)
                 span = Span(written, alias=alias) if written.strip() else Span(alias)
@@ -124,4 +128,4 @@ def leading_break(text: str) -> tuple[int, str]:
         if not m:
             return ms, rest
         ms += break_ms(m.group("t1") or m.group("t2") or "")
-        rest = stripped[m.end():]
+        rest = stripped[m.end() :]

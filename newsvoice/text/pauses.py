@@ -10,9 +10,9 @@ from dataclasses import dataclass
 class Pauses:
     """Silence in milliseconds after each kind of boundary (and around the programme)."""
 
-    phrase: int = 200      # after a closing parenthesis or quote, or a dash
-    comma: int = 300       # after , ; :
+    phrase: int = 200  # after a closing parenthesis or quote, or a dash
+    comma: int = 300  # after , ; :
     sentence: int = 600
     paragraph: int = 1000
-    head: int = 300        # pre-roll
-    tail: int = 700        # post-roll
+    head: int = 300  # pre-roll
+    tail: int = 700  # post-roll

@@ -76,8 +76,12 @@ def looks_like_headline(line: DroppedLine) -> bool:
     headline taken for navigation: worth telling the producer (not for English web UI)."""
     words = line.text.split()
     menu = len(re.findall(r"\s[>»›|/]\s|[»›|]", line.text)) >= 2  # three or more parts: a menu
-    return (line.before_headline and len(words) >= 5 and not menu
-            and any(ch in _VI_LETTERS for ch in line.text.lower()))
+    return (
+        line.before_headline
+        and len(words) >= 5
+        and not menu
+        and any(ch in _VI_LETTERS for ch in line.text.lower())
+    )
 
 
 _VI_LETTERS = set("đăâêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
@@ -102,10 +106,12 @@ def spoken_text(text: str, normalizer: Normalizer) -> str:
     return unicodedata.normalize("NFC", spoken)
 
 
-_QUOTES = "“”\"‘’«»"
+_QUOTES = '“”"‘’«»'
 
 
-def spoken_findings(text: str, normalizer: Normalizer, *, sentence: int | None = None) -> tuple[str, list[Finding]]:
+def spoken_findings(
+    text: str, normalizer: Normalizer, *, sentence: int | None = None
+) -> tuple[str, list[Finding]]:
     """spoken_text plus the readings of plain runs a producer should check (flags.py)."""
     found: list[Finding] = []
     for span in parse_marks(text):
@@ -133,8 +139,12 @@ def _standalone(word: Word, normalizer: Normalizer, memo: dict[str, list[str]]) 
     return memo[word.source]
 
 
-def map_spoken(words: Sequence[Word], spoken: str, normalizer: Normalizer,
-               memo: dict[str, list[str]] | None = None) -> list[tuple[str, ...]]:
+def map_spoken(
+    words: Sequence[Word],
+    spoken: str,
+    normalizer: Normalizer,
+    memo: dict[str, list[str]] | None = None,
+) -> list[tuple[str, ...]]:
     """Which spoken words say each written word (in order, covering ``spoken`` exactly).
 
     Each token is first said on its own; that guess is matched to the spoken
@@ -168,7 +178,7 @@ def map_spoken(words: Sequence[Word], spoken: str, normalizer: Normalizer,
         for i, (k, wt) in enumerate(zip(owners, weights, strict=True)):
             take = n - (pos - t0) if i == len(owners) - 1 else round(n * wt / total)
             take = max(0, min(take, t1 - pos))
-            out[k].extend(spoken_words[pos:pos + take])
+            out[k].extend(spoken_words[pos : pos + take])
             pos += take
 
     for blk in sm.get_matching_blocks():
@@ -189,7 +199,7 @@ def pause_after(word: Word, nxt: Word | None, pauses: Pauses) -> int | None:
     """The pause a reader makes after ``word`` inside a sentence, or None (no pause).
     A dash between numbers is a range ("2020 - 2025"), said in one breath."""
     text = word.written
-    bare = text.rstrip("”\"’)»]")
+    bare = text.rstrip('”"’)»]')
     if word.break_ms:
         base = pauses.comma if bare.endswith(_CLAUSE_END) else 0
         return max(base, word.break_ms)
@@ -202,8 +212,9 @@ def pause_after(word: Word, nxt: Word | None, pauses: Pauses) -> int | None:
     return None
 
 
-def prosodic_units(words: Sequence[Word], pauses: Pauses, max_spoken: int | None,
-                   spoken_len: Callable[[Word], int]) -> list[tuple[list[Word], int | None]]:
+def prosodic_units(
+    words: Sequence[Word], pauses: Pauses, max_spoken: int | None, spoken_len: Callable[[Word], int]
+) -> list[tuple[list[Word], int | None]]:
     """Cut a sentence where a reader pauses: (words, pause after or None at the end).
 
     A clause longer than ``max_spoken`` spoken characters is cut again at its
@@ -228,7 +239,9 @@ def prosodic_units(words: Sequence[Word], pauses: Pauses, max_spoken: int | None
     return out
 
 
-def _cut_long(words: list[Word], max_spoken: int, spoken_len: Callable[[Word], int]) -> list[list[Word]]:
+def _cut_long(
+    words: list[Word], max_spoken: int, spoken_len: Callable[[Word], int]
+) -> list[list[Word]]:
     """Fewest, cheapest cuts that keep every part within ``max_spoken`` characters."""
     n = len(words)
     lens = [spoken_len(w) + 1 for w in words]
@@ -252,14 +265,22 @@ def _cut_long(words: list[Word], max_spoken: int, spoken_len: Callable[[Word], i
     parts: list[list[Word]] = []
     j = n
     while j > 0:
-        parts.append(words[back[j]:j])
+        parts.append(words[back[j] : j])
         j = back[j]
     return parts[::-1]
 
 
-def plan_sentence(sentence: str, normalizer: Normalizer, pauses: Pauses, *, paragraph: int,
-                  index: int, end_pause: int, max_spoken: int | None,
-                  memo: dict[str, list[str]]) -> list[Unit]:
+def plan_sentence(
+    sentence: str,
+    normalizer: Normalizer,
+    pauses: Pauses,
+    *,
+    paragraph: int,
+    index: int,
+    end_pause: int,
+    max_spoken: int | None,
+    memo: dict[str, list[str]],
+) -> list[Unit]:
     """Cut one sentence into prosodic units and say each, token by token."""
     words = tokenize(sentence)
     if not words:
@@ -279,8 +300,14 @@ def plan_sentence(sentence: str, normalizer: Normalizer, pauses: Pauses, *, para
     return units
 
 
-def build_plan(article: Article, normalizer: Normalizer, *, pauses: Pauses | None = None,
-               narrate_headline: bool = True, max_spoken: int | None = None) -> Plan:
+def build_plan(
+    article: Article,
+    normalizer: Normalizer,
+    *,
+    pauses: Pauses | None = None,
+    narrate_headline: bool = True,
+    max_spoken: int | None = None,
+) -> Plan:
     """Every unit of the article in reading order, with the pause after each.
 
     ``max_spoken`` caps a unit's spoken characters for engines with a text limit."""
@@ -297,18 +324,36 @@ def build_plan(article: Article, normalizer: Normalizer, *, pauses: Pauses | Non
         for s_idx, sent in enumerate(sents):
             lead_ms, sent = leading_break(sent)
             if lead_ms and units:
-                units[-1] = replace(units[-1], pause_after_ms=max(units[-1].pause_after_ms, lead_ms))
+                units[-1] = replace(
+                    units[-1], pause_after_ms=max(units[-1].pause_after_ms, lead_ms)
+                )
             end_pause = pauses.paragraph if s_idx == len(sents) - 1 else pauses.sentence
-            got = plan_sentence(sent, normalizer, pauses, paragraph=p_idx, index=n_sent,
-                                end_pause=end_pause, max_spoken=max_spoken, memo=memo)
+            got = plan_sentence(
+                sent,
+                normalizer,
+                pauses,
+                paragraph=p_idx,
+                index=n_sent,
+                end_pause=end_pause,
+                max_spoken=max_spoken,
+                memo=memo,
+            )
             units.extend(u for u in got if u.written.strip() or u.spoken.strip())
             n_sent += 1
             findings += sentence_findings(sent, normalizer, n_sent)
     warnings = [f"nothing to say for {u.written!r}" for u in units if not u.spoken.strip()]
-    warnings += [f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} (--keep-all keeps it)"
-                 for d in article.dropped if looks_like_headline(d)]
-    return Plan(units=units, headline=article.headline, dropped=list(article.dropped), warnings=warnings,
-                findings=first_of_each(findings))
+    warnings += [
+        f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} (--keep-all keeps it)"
+        for d in article.dropped
+        if looks_like_headline(d)
+    ]
+    return Plan(
+        units=units,
+        headline=article.headline,
+        dropped=list(article.dropped),
+        warnings=warnings,
+        findings=first_of_each(findings),
+    )
 
 
 def first_of_each(findings: list[Finding]) -> list[Finding]:
@@ -336,6 +381,9 @@ def explain_lines(paragraphs: list[str], normalizer: Normalizer) -> list[str]:
         for sent in para.split("\n"):
             n += 1
             lines.append(sent)
-            lines += [f"#   check {f.rule}: {f.token} -> {f.reading}" for f in sentence_findings(sent, normalizer, n)]
+            lines += [
+                f"#   check {f.rule}: {f.token} -> {f.reading}"
+                for f in sentence_findings(sent, normalizer, n)
+            ]
         out.append("\n".join(lines))
     return out

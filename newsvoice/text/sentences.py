@@ -82,13 +82,13 @@ def _next_word(text: str, pos: int) -> str:
     while i < len(text) and (text[i].isspace() or text[i] in _OPENERS or text[i] == "\x00"):
         i += 1
     j = i
-    while j < len(text) and not text[j].isspace() and text[j] not in ",.;:!?…”\"’)":
+    while j < len(text) and not text[j].isspace() and text[j] not in ',.;:!?…”"’)':
         j += 1
     return text[i:j]
 
 
 def _is_list_number(text: str, token: str, start: int) -> bool:
-    """"1." in "gồm 3 hạng mục: 1. Xây dựng…; 2. Nâng cấp…" or at the paragraph start."""
+    """ "1." in "gồm 3 hạng mục: 1. Xây dựng…; 2. Nâng cấp…" or at the paragraph start."""
     if not _LIST_NUMBER.fullmatch(token):
         return False
     before = text[:start].rstrip()
@@ -134,9 +134,9 @@ def _glued_ends(text: str, m: re.Match[str], rules: SplitRules) -> bool:
     if run not in (".", "?", "!") or m.start() == 0:
         return False
     prev = text[m.start() - 1]
-    if not (prev.islower() or prev.isdigit() or prev in "%)”\"’"):
+    if not (prev.islower() or prev.isdigit() or prev in '%)”"’'):
         return False
-    after = text[m.end():m.end() + 2]
+    after = text[m.end() : m.end() + 2]
     if len(after) < 2 or not (after[0].isupper() and after[1].islower()):
         return False
     token, start = _word_before(text, m.start())

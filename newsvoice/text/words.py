@@ -66,10 +66,18 @@ def default_rules() -> BreakRules:
     singles = frozenset(w for w in words if " " not in w)
     pairs = frozenset(tuple(w.split(" ", 1)) for w in words if " " in w)
     compounds = assets.joinpath("compounds.txt")
-    comp = compound_pairs(compounds.read_text("utf-8").splitlines()) if compounds.is_file() else frozenset()
-    return BreakRules(cost={k: float(v) for k, v in data["cost"].items()},
-                      connectors=singles, connector_pairs=pairs, compounds=comp,  # type: ignore[arg-type]
-                      heads=frozenset(data["words"].get("name_heads", [])))
+    comp = (
+        compound_pairs(compounds.read_text("utf-8").splitlines())
+        if compounds.is_file()
+        else frozenset()
+    )
+    return BreakRules(
+        cost={k: float(v) for k, v in data["cost"].items()},
+        connectors=singles,
+        connector_pairs=pairs,
+        compounds=comp,  # type: ignore[arg-type]
+        heads=frozenset(data["words"].get("name_heads", [])),
+    )
 
 
 def tokenize(sentence: str) -> list[Word]:
@@ -136,12 +144,13 @@ def break_cost(prev: Word, nxt: Word, rules: BreakRules, after_next: Word | None
         return c["clause"]
     if p.endswith(("…", "...")):
         return c["ellipsis"]
-    if p.endswith(_CLAUSE_END) or p.rstrip("”\"’)").endswith(_CLAUSE_END):
+    if p.endswith(_CLAUSE_END) or p.rstrip('”"’)').endswith(_CLAUSE_END):
         return c["clause"]
     p_num, n_num = bool(_DIGIT.search(p)), bool(_DIGIT.search(n))
     low = _core(n).lower()
     is_connector = low in rules.connectors or (
-        after_next is not None and (low, _core(after_next.written).lower()) in rules.connector_pairs)
+        after_next is not None and (low, _core(after_next.written).lower()) in rules.connector_pairs
+    )
     if n in _DASHES:
         return c["number_dash"] if p_num else c["dash"]
     if p in _DASHES:
@@ -179,8 +188,9 @@ def text_len(words: Sequence[Word]) -> int:
     return len(unicodedata.normalize("NFC", " ".join(w.written for w in words)))
 
 
-def layout(words: Sequence[Word], max_chars: int, max_lines: int = 2,
-           costs: Sequence[float] | None = None) -> tuple[float, list[str]] | None:
+def layout(
+    words: Sequence[Word], max_chars: int, max_lines: int = 2, costs: Sequence[float] | None = None
+) -> tuple[float, list[str]] | None:
     """Best way to lay words into at most ``max_lines`` lines of ``max_chars``:
     (cost, lines), cutting at good places and keeping lines balanced; None when
     they cannot fit."""

@@ -35,7 +35,9 @@ class _Segmenter:
         base = Path(spec.origin).parent.joinpath(*_MODEL)
         self.tagger = CRFTagger()
         self.tagger.load(str(base / "models.bin"))
-        self.featurizer = CRFFeaturizer(_load_pickle(base / "features.bin"), _load_pickle(base / "dictionary.bin"))
+        self.featurizer = CRFFeaturizer(
+            _load_pickle(base / "features.bin"), _load_pickle(base / "dictionary.bin")
+        )
 
     def tags(self, pieces: Sequence[str]) -> list[str]:
         x = self.featurizer.process([[[p] for p in pieces]])[0]
@@ -73,7 +75,7 @@ def _pieces(token: str) -> list[tuple[str, bool]]:
     i = token.index(core)
     out = [(ch, False) for ch in token[:i]]
     out.append((core, True))
-    out += [(ch, False) for ch in token[i + len(core):]]
+    out += [(ch, False) for ch in token[i + len(core) :]]
     return out
 
 

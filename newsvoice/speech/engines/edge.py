@@ -33,7 +33,6 @@ RATE = 24000  # audio-24khz-48kbitrate-mono-mp3
 TICKS = 10_000_000  # word offsets and durations come in 100-ns ticks
 
 
-
 def endpoint(voice: str = "") -> str:
     """The websocket URL edge-tts will use (its module constant, read at call time)."""
     import edge_tts.communicate
@@ -48,8 +47,9 @@ async def _stream(text: str, voice: str, timeout: float) -> tuple[bytes, list[Bo
     import edge_tts
 
     secs = max(1, math.ceil(timeout))
-    comm = edge_tts.Communicate(text, voice, boundary="WordBoundary",
-                                connect_timeout=secs, receive_timeout=secs)
+    comm = edge_tts.Communicate(
+        text, voice, boundary="WordBoundary", connect_timeout=secs, receive_timeout=secs
+    )
     audio = bytearray()
     words: list[Boundary] = []
     async for chunk in comm.stream():
@@ -69,8 +69,11 @@ def _classify(err: Exception) -> Exception:
         status = err.status
         if status == 429 or status >= 500:
             headers = err.headers or {}
-            return Retryable(f"{SERVICE} answered {status} {err.message}",
-                             retry_after_s(headers.get("Retry-After")), status)
+            return Retryable(
+                f"{SERVICE} answered {status} {err.message}",
+                retry_after_s(headers.get("Retry-After")),
+                status,
+            )
         return EngineError(f"{SERVICE} refused the request: {status} {err.message}")
     if isinstance(err, TimeoutError):
         return Retryable(f"no complete answer from {SERVICE} in time")
@@ -100,8 +103,14 @@ class EdgeEngine:
 
     name = "edge"
 
-    def __init__(self, voice: str = "vi-VN-HoaiMyNeural", *, policy: OnlinePolicy | None = None,
-                 breaker: CircuitBreaker | None = None, rate: RateLimit | None = None) -> None:
+    def __init__(
+        self,
+        voice: str = "vi-VN-HoaiMyNeural",
+        *,
+        policy: OnlinePolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        rate: RateLimit | None = None,
+    ) -> None:
         if voice not in VOICES:
             raise EngineError(f"unknown edge voice {voice!r}; choose from {', '.join(VOICES)}")
         self.voice = voice
@@ -120,6 +129,7 @@ class EdgeEngine:
             data, words = answer
             samples, rate = decode_speech(SERVICE, data)
             return Speech(samples=samples, rate=rate, words=word_timings(text, words))
+
         return decode
 
     def synthesize(self, text: str) -> Speech:

@@ -48,7 +48,9 @@ class _Event(ctypes.Structure):
     ]
 
 
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
 
 
 class _Library:
@@ -58,15 +60,28 @@ class _Library:
         try:
             import espeakng_loader
         except ImportError as e:  # pragma: no cover - it is a hard dependency
-            raise EngineError("espeak-ng is not available: install the espeakng-loader wheel") from e
+            raise EngineError(
+                "espeak-ng is not available: install the espeakng-loader wheel"
+            ) from e
         self.lock = threading.Lock()
         self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
         data = espeakng_loader.get_data_path().encode()
         self.lib.espeak_Initialize.restype = ctypes.c_int
-        self.lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        self.lib.espeak_Initialize.argtypes = [
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_int,
+        ]
         self.lib.espeak_Synth.argtypes = [
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
-            ctypes.c_uint, ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.POINTER(ctypes.c_uint),
+            ctypes.c_void_p,
         ]
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
@@ -106,7 +121,9 @@ class _Library:
             i += 1
         return 0
 
-    def synth(self, text: str, voice: str, wpm: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    def synth(
+        self, text: str, voice: str, wpm: int
+    ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
         with self.lock:
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise EngineError(f"espeak-ng has no voice {voice!r}")
@@ -116,7 +133,9 @@ class _Library:
             self._raised = None
             with _sigint_deferred() as hit:
                 self._hit = hit
-                err = self.lib.espeak_Synth(raw, len(raw), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+                err = self.lib.espeak_Synth(
+                    raw, len(raw), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+                )
                 self.lib.espeak_Synchronize()
             if self._raised is not None:
                 raised, self._raised = self._raised, None
@@ -124,7 +143,9 @@ class _Library:
             if err != 0:
                 raise EngineError(f"espeak-ng synthesis failed (error {err})")
             self.lib.espeak_Synchronize()
-            pcm = np.frombuffer(bytearray(b"".join(self._chunks)), dtype=np.int16)  # native order; writable
+            pcm = np.frombuffer(
+                bytearray(b"".join(self._chunks)), dtype=np.int16
+            )  # native order; writable
             return pcm, list(self._words)
 
 
@@ -135,8 +156,10 @@ def _sigint_deferred() -> Iterator[list[int]]:
     handler it would land in the ctypes callback, where it is "ignored" and the unit is
     cut short but kept."""
     hit: list[int] = []
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
         yield hit
         return
     old = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))

@@ -32,7 +32,6 @@ SERVICE = "Google"
 RATE = 24000  # what Google's MP3 answers carry
 
 
-
 def _tld(voice: str) -> str:
     return voice.split("-", 1)[1] if "-" in voice else "com"
 
@@ -56,8 +55,11 @@ def _classify(err: Exception) -> Exception:
         return Retryable(f"cannot reach {SERVICE} ({err})")
     status = rsp.status_code
     if status == 429 or status >= 500:
-        return Retryable(f"{SERVICE} answered {status} {rsp.reason}",
-                         retry_after_s(rsp.headers.get("Retry-After")), status)
+        return Retryable(
+            f"{SERVICE} answered {status} {rsp.reason}",
+            retry_after_s(rsp.headers.get("Retry-After")),
+            status,
+        )
     return EngineError(f"{SERVICE} refused the request: {status} {rsp.reason}")
 
 
@@ -67,9 +69,15 @@ class GoogleEngine:
     name = "gtts"
     max_chars = 95  # gTTS splits text over 100 characters itself; plan units stay under that
 
-    def __init__(self, voice: str = "vi", *, policy: OnlinePolicy | None = None,
-                 breaker: CircuitBreaker | None = None, rate: RateLimit | None = None,
-                 **policy_fields: float) -> None:
+    def __init__(
+        self,
+        voice: str = "vi",
+        *,
+        policy: OnlinePolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        rate: RateLimit | None = None,
+        **policy_fields: float,
+    ) -> None:
         if voice not in VOICES:
             raise EngineError(f"unknown gtts voice {voice!r}; choose from {', '.join(VOICES)}")
         self.voice = voice
@@ -88,8 +96,13 @@ class GoogleEngine:
             # gTTS knows only normal and slow; pace is applied as tempo later. Its own
             # timeout bounds each socket read: a little longer than the caller's deadline
             # on the whole, which so always decides, and ends an abandoned thread soon after.
-            gTTS(text, lang="vi", tld=_tld(self.voice), lang_check=False,
-                 timeout=self.caller.policy.timeout + 1.0).write_to_fp(buf)
+            gTTS(
+                text,
+                lang="vi",
+                tld=_tld(self.voice),
+                lang_check=False,
+                timeout=self.caller.policy.timeout + 1.0,
+            ).write_to_fp(buf)
         except gTTSError as e:
             raise _classify(e) from e
         except requests.RequestException as e:

@@ -61,8 +61,13 @@ class Retryable(Exception):
     batch's circuit breaker when the retries run out: a service that answers badly
     fails that phrase, not every article after it."""
 
-    def __init__(self, msg: str, retry_after: float | None = None, status: int | None = None,
-                 answered: bool = False) -> None:
+    def __init__(
+        self,
+        msg: str,
+        retry_after: float | None = None,
+        status: int | None = None,
+        answered: bool = False,
+    ) -> None:
         super().__init__(msg)
         self.retry_after = retry_after
         self.status = status
@@ -73,10 +78,10 @@ class Retryable(Exception):
 class OnlinePolicy:
     """How patient to be with a service (the CLI's --timeout, --retries, ...)."""
 
-    timeout: float = 10.0          # bounds each whole request, s
+    timeout: float = 10.0  # bounds each whole request, s
     retries: int = 4
-    backoff: float = 1.0           # base of the exponential backoff, s
-    min_interval: float = 0.3      # between requests, across all threads sharing the engine
+    backoff: float = 1.0  # base of the exponential backoff, s
+    min_interval: float = 0.3  # between requests, across all threads sharing the engine
     max_retry_after: float = 60.0  # longest Retry-After we wait for; more fails at once
 
 
@@ -127,7 +132,9 @@ class CircuitBreaker:
         with self._lock:
             self.refusals += 1
             if self.refusals >= self.limit and self.reason is None:
-                self.reason = f"{service} keeps refusing (HTTP 429); stopped after {self.refusals} refusals"
+                self.reason = (
+                    f"{service} keeps refusing (HTTP 429); stopped after {self.refusals} refusals"
+                )
 
     def record_success(self) -> None:
         """A good answer resets the refusal count."""
@@ -192,11 +199,14 @@ def decode_speech(service: str, data: bytes) -> tuple[np.ndarray, int]:
         samples, rate = decode_mp3(data)
     except Exception as e:
         log.debug("%s audio decode failed: %s", service, e)
-        raise Retryable(f"{service} returned audio that does not decode ({len(data)} bytes)",
-                        answered=True) from e
+        raise Retryable(
+            f"{service} returned audio that does not decode ({len(data)} bytes)", answered=True
+        ) from e
     if len(samples) < MIN_SPEECH_S * rate:
-        raise Retryable(f"{service} returned only {len(samples) / rate:.3f} s of audio (cut off?)",
-                        answered=True)
+        raise Retryable(
+            f"{service} returned only {len(samples) / rate:.3f} s of audio (cut off?)",
+            answered=True,
+        )
     return samples, rate
 
 
@@ -222,16 +232,22 @@ def retry_after_s(value: str | None) -> float | None:
 class OnlineCaller:
     """One service's retry/deadline/rate/breaker policy around a "fetch once" function."""
 
-    def __init__(self, service: str, policy: OnlinePolicy, breaker: CircuitBreaker | None = None,
-                 rate: RateLimit | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        policy: OnlinePolicy,
+        breaker: CircuitBreaker | None = None,
+        rate: RateLimit | None = None,
+    ) -> None:
         self.service = service
         self.policy = policy
         self.breaker = breaker
         self.rate = rate or RateLimit(policy.min_interval)
         self.requests_made = 0
 
-    def _attempt(self, fetch: Callable[[str], object], text: str,
-                 local: Callable[[object], T] | None = None) -> T:
+    def _attempt(
+        self, fetch: Callable[[str], object], text: str, local: Callable[[object], T] | None = None
+    ) -> T:
         if self.breaker is not None:
             self.breaker.before_call()
         self.rate.wait_turn()
@@ -248,7 +264,8 @@ class OnlineCaller:
                 at = (datetime.now(UTC) + timedelta(seconds=e.retry_after)).strftime("%H:%M UTC")
                 raise ServiceUnavailable(
                     f"{e}: asked to wait {e.retry_after:.0f} s, more than --max-retry-after {cap:g} s; "
-                    f"try again after {at}") from e
+                    f"try again after {at}"
+                ) from e
             raise
         if self.breaker is not None:
             self.breaker.record_success()
@@ -263,8 +280,9 @@ class OnlineCaller:
             return max(base, exc.retry_after)  # already known to be within the cap
         return base
 
-    def call(self, fetch: Callable[[str], object], text: str,
-             local: Callable[[object], T] | None = None) -> T:
+    def call(
+        self, fetch: Callable[[str], object], text: str, local: Callable[[object], T] | None = None
+    ) -> T:
         """``fetch(text)`` with the policy (``--timeout`` bounds the request), then
         ``local`` on its answer (e.g. decoding, whose failure is retried too); raises
         ServiceUnavailable when the retries are spent, EngineError for a permanent refusal."""
@@ -274,8 +292,12 @@ class OnlineCaller:
             retry=retry_if_exception(lambda e: isinstance(e, Retryable)),
             stop=stop_after_attempt(self.policy.retries + 1),
             wait=self._wait,
-            before_sleep=lambda s: log.debug("%s retry %d: %s", self.service, s.attempt_number,
-                                             s.outcome.exception() if s.outcome else ""),
+            before_sleep=lambda s: log.debug(
+                "%s retry %d: %s",
+                self.service,
+                s.attempt_number,
+                s.outcome.exception() if s.outcome else "",
+            ),
             reraise=True,
         )
         try:
@@ -283,5 +305,7 @@ class OnlineCaller:
         except Retryable as e:
             msg = f"{e}; gave up after {self.policy.retries + 1} attempts"
             if self.breaker is not None and not e.answered:
-                self.breaker.trip(msg)  # unreachable or timing out: the rest of the batch need not wait too
+                self.breaker.trip(
+                    msg
+                )  # unreachable or timing out: the rest of the batch need not wait too
             raise ServiceUnavailable(msg) from e

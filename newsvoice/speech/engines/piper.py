@@ -30,7 +30,9 @@ def check_voice(voice: str | None) -> str:
         raise VoiceValueError("piper needs --voice PATH.onnx (a Piper voice model file)")
     path = Path(voice)
     if not path.is_file():
-        raise VoiceValueError(f"no Piper voice model at {voice} (want a .onnx file with its .onnx.json beside it)")
+        raise VoiceValueError(
+            f"no Piper voice model at {voice} (want a .onnx file with its .onnx.json beside it)"
+        )
     return voice
 
 
@@ -52,8 +54,10 @@ class _Model:
         except OSError as e:
             raise InputError(f"{path}: cannot read the Piper model ({e.strerror or e})") from e
         except Exception as e:  # onnxruntime / json / config errors have no common base
-            raise InputError(f"{path}: not a usable Piper voice model ({type(e).__name__}: "
-                             f"{str(e).splitlines()[0][:120] if str(e) else ''})") from e
+            raise InputError(
+                f"{path}: not a usable Piper voice model ({type(e).__name__}: "
+                f"{str(e).splitlines()[0][:120] if str(e) else ''})"
+            ) from e
         self.lock = threading.Lock()
         self.synth("a")  # an incompatible model fails here, before any work
 
@@ -62,9 +66,13 @@ class _Model:
             try:
                 chunks = [c.audio_int16_array for c in self.voice.synthesize(text)]
             except Exception as e:
-                raise InputError(f"Piper model cannot speak ({type(e).__name__}: "
-                                 f"{str(e).splitlines()[0][:120] if str(e) else ''})") from e
-        return np.concatenate(chunks).astype(np.int16, copy=False) if chunks else np.zeros(0, np.int16)
+                raise InputError(
+                    f"Piper model cannot speak ({type(e).__name__}: "
+                    f"{str(e).splitlines()[0][:120] if str(e) else ''})"
+                ) from e
+        return (
+            np.concatenate(chunks).astype(np.int16, copy=False) if chunks else np.zeros(0, np.int16)
+        )
 
 
 @lru_cache(maxsize=4)

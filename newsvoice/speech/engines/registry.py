@@ -61,16 +61,16 @@ class EngineSpec:
 
     name: str
     description: str
-    voices: Mapping[str, str]            # voice -> description; empty: open-ended (voice_hint)
-    word_times: bool                     # reports word times itself (else the aligner does)
-    online: bool                         # needs a network service
+    voices: Mapping[str, str]  # voice -> description; empty: open-ended (voice_hint)
+    word_times: bool  # reports word times itself (else the aligner does)
+    online: bool  # needs a network service
     parallel: Literal["process", "threads"]  # batch pool: CPU-bound or network-bound
     factory: Callable[[str, EngineSettings], Engine]
     default_voice: str | None = None
-    endpoint: Callable[[str], str] | None = None   # online: the URL the fast probe connects to
-    service: str = ""                              # online: name in messages ("Google")
+    endpoint: Callable[[str], str] | None = None  # online: the URL the fast probe connects to
+    service: str = ""  # online: name in messages ("Google")
     check_voice: Callable[[str | None], str] | None = None  # open-ended voices: validate one
-    voice_hint: str = ""                           # open-ended voices: what to pass
+    voice_hint: str = ""  # open-ended voices: what to pass
 
     def resolve_voice(self, voice: str | None) -> str:
         """The voice to use, or VoiceError (exit 2) naming the choices."""
@@ -81,7 +81,9 @@ class EngineSpec:
                 raise VoiceError(str(e)) from None
         v = voice or self.default_voice or next(iter(self.voices), "")
         if v not in self.voices:
-            raise VoiceError(f"unknown {self.name} voice {v!r}; choose from {', '.join(self.voices)}")
+            raise VoiceError(
+                f"unknown {self.name} voice {v!r}; choose from {', '.join(self.voices)}"
+            )
         return v
 
 
@@ -132,17 +134,51 @@ def _piper_voice(voice: str | None) -> str:
 
 def _builtins() -> list[EngineSpec]:
     return [
-        EngineSpec("gtts", "Google Translate's voice (gTTS)", GOOGLE, word_times=False, online=True,
-                   parallel="threads", factory=_gtts, default_voice="vi", endpoint=_gtts_endpoint,
-                   service="Google"),
-        EngineSpec("edge", "Microsoft Edge neural voices (edge-tts)", EDGE, word_times=True, online=True,
-                   parallel="threads", factory=_edge, default_voice="vi-VN-HoaiMyNeural",
-                   endpoint=_edge_endpoint, service="Edge TTS"),
-        EngineSpec("espeak", "espeak-ng, in-process", ESPEAK, word_times=True, online=False,
-                   parallel="process", factory=_espeak, default_voice="vi"),
-        EngineSpec("piper", "Piper neural voice model (pip install 'newsvoice[piper]')", {},
-                   word_times=False, online=False, parallel="process", factory=_piper,
-                   check_voice=_piper_voice, voice_hint="PATH.onnx"),
+        EngineSpec(
+            "gtts",
+            "Google Translate's voice (gTTS)",
+            GOOGLE,
+            word_times=False,
+            online=True,
+            parallel="threads",
+            factory=_gtts,
+            default_voice="vi",
+            endpoint=_gtts_endpoint,
+            service="Google",
+        ),
+        EngineSpec(
+            "edge",
+            "Microsoft Edge neural voices (edge-tts)",
+            EDGE,
+            word_times=True,
+            online=True,
+            parallel="threads",
+            factory=_edge,
+            default_voice="vi-VN-HoaiMyNeural",
+            endpoint=_edge_endpoint,
+            service="Edge TTS",
+        ),
+        EngineSpec(
+            "espeak",
+            "espeak-ng, in-process",
+            ESPEAK,
+            word_times=True,
+            online=False,
+            parallel="process",
+            factory=_espeak,
+            default_voice="vi",
+        ),
+        EngineSpec(
+            "piper",
+            "Piper neural voice model (pip install 'newsvoice[piper]')",
+            {},
+            word_times=False,
+            online=False,
+            parallel="process",
+            factory=_piper,
+            check_voice=_piper_voice,
+            voice_hint="PATH.onnx",
+        ),
     ]
 
 
@@ -241,7 +277,11 @@ def primary_of(engine: str, voice: str | None) -> str:
     """``auto`` means Google, unless an espeak-only voice was asked for."""
     if engine != AUTO:
         return engine
-    return AUTO_FALLBACK if voice and voice in get_spec(AUTO_FALLBACK).voices and voice != "vi" else AUTO_PRIMARY
+    return (
+        AUTO_FALLBACK
+        if voice and voice in get_spec(AUTO_FALLBACK).voices and voice != "vi"
+        else AUTO_PRIMARY
+    )
 
 
 def check_choice(name: str, voice: str | None) -> None:
@@ -249,8 +289,9 @@ def check_choice(name: str, voice: str | None) -> None:
     get_spec(primary_of(name, voice)).resolve_voice(voice)
 
 
-def open_fallback(fallback: str, from_engine: str, reason: str, settings: EngineSettings,
-                  voice: str | None = None) -> FallbackEngine:
+def open_fallback(
+    fallback: str, from_engine: str, reason: str, settings: EngineSettings, voice: str | None = None
+) -> FallbackEngine:
     spec = get_spec(fallback)
     log.warning("%s; using %s instead", reason, spec.name)
     usable = voice if voice in spec.voices else None
@@ -265,8 +306,14 @@ def unreachable(spec: EngineSpec, voice: str, probe_timeout: float) -> str | Non
     return None if why is None else f"{spec.service or spec.name} is unreachable: {why}"
 
 
-def open_engine(name: str, voice: str | None = None, settings: EngineSettings | None = None, *,
-                fallback: str | None = None, probe_timeout: float = 2.0) -> Engine:
+def open_engine(
+    name: str,
+    voice: str | None = None,
+    settings: EngineSettings | None = None,
+    *,
+    fallback: str | None = None,
+    probe_timeout: float = 2.0,
+) -> Engine:
     """Build the engine asked for. An online one is probed once first: when its
     service does not answer, the fallback engine (if any; ``auto`` falls back to
     espeak) is returned, else ServiceUnavailable (exit 3) is raised at once."""

@@ -68,4 +68,6 @@ def _sniff(text: str) -> bool:
 
 from newsvoice.subtitles.formats import Format  # noqa: E402  (the registry imports this module lazily)
 
-FORMAT = Format("avid", ".avid.txt", "Avid DS subtitles", write, read, _sniff, bom=True, framed=True)
+FORMAT = Format(
+    "avid", ".avid.txt", "Avid DS subtitles", write, read, _sniff, bom=True, framed=True
+)

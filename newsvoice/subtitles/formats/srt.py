@@ -16,8 +16,10 @@ def td(seconds: float) -> timedelta:
 
 def write(cues: Sequence[Cue]) -> str:
     """SRT text, cues numbered from 1."""
-    subs = [_srt.Subtitle(index=i, start=td(c.start), end=td(c.end), content=c.text)
-            for i, c in enumerate(cues, 1)]
+    subs = [
+        _srt.Subtitle(index=i, start=td(c.start), end=td(c.end), content=c.text)
+        for i, c in enumerate(cues, 1)
+    ]
     return _srt.compose(subs, reindex=False)
 
 

@@ -38,8 +38,10 @@ def write(cues: Sequence[Cue], lang: str = "vi") -> str:
     ]
     for i, c in enumerate(cues, 1):
         text = "<br/>".join("".join(esc.get(ch, ch) for ch in line) for line in c.lines)
-        out.append(f'    <p xml:id="c{i}" begin="{clock(c.start)}" end="{clock(c.end)}"'
-                   f' style="s0"><span>{text}</span></p>')
+        out.append(
+            f'    <p xml:id="c{i}" begin="{clock(c.start)}" end="{clock(c.end)}"'
+            f' style="s0"><span>{text}</span></p>'
+        )
     out += ["  </div></body>", "</tt>", ""]
     return "\n".join(out)
 
@@ -82,8 +84,14 @@ def read(text: str) -> list[_srt.Subtitle]:
     out = []
     for p in root.iter(f"{_TT}p"):
         body = "\n".join(ln.strip() for ln in _text(p).strip().split("\n"))
-        out.append(_srt.Subtitle(index=len(out) + 1, start=_time(p.get("begin", "")),
-                                 end=_time(p.get("end", "")), content=body))
+        out.append(
+            _srt.Subtitle(
+                index=len(out) + 1,
+                start=_time(p.get("begin", "")),
+                end=_time(p.get("end", "")),
+                content=body,
+            )
+        )
     return out
 
 

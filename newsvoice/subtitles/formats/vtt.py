@@ -34,8 +34,12 @@ _TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
 
 
 def _seconds(m: re.Match) -> timedelta:
-    return timedelta(hours=int(m.group(1) or 0), minutes=int(m.group(2)), seconds=int(m.group(3)),
-                     milliseconds=int(m.group(4)))
+    return timedelta(
+        hours=int(m.group(1) or 0),
+        minutes=int(m.group(2)),
+        seconds=int(m.group(3)),
+        milliseconds=int(m.group(4)),
+    )
 
 
 def read(text: str) -> list[_srt.Subtitle]:
@@ -51,8 +55,10 @@ def read(text: str) -> list[_srt.Subtitle]:
         a, b = _TIME.search(start), _TIME.search(rest)
         if not (a and b):
             raise ValueError(f"bad cue timing line {lines[k][:60]!r}")
-        body = html.unescape(re.sub(r"</?[a-z][^>]*>", "", "\n".join(lines[k + 1:])))
-        out.append(_srt.Subtitle(index=len(out) + 1, start=_seconds(a), end=_seconds(b), content=body))
+        body = html.unescape(re.sub(r"</?[a-z][^>]*>", "", "\n".join(lines[k + 1 :])))
+        out.append(
+            _srt.Subtitle(index=len(out) + 1, start=_seconds(a), end=_seconds(b), content=body)
+        )
     return out
 
 

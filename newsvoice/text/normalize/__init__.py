@@ -79,7 +79,9 @@ class Normalizer:
     """Written Vietnamese news text -> the words a newsreader says; user TSVs override."""
 
     def __init__(self, lexicon_paths: Sequence[Path] = ()) -> None:
-        lexicon = merge_tables([asset_path(n) for n in LEXICON_FILES] + [Path(p) for p in lexicon_paths])
+        lexicon = merge_tables(
+            [asset_path(n) for n in LEXICON_FILES] + [Path(p) for p in lexicon_paths]
+        )
         self.data = RuleData(
             units=load_tsv(asset_path("units.tsv")),
             contexts=_context_table(asset_path("contexts.tsv")),
@@ -98,7 +100,9 @@ class Normalizer:
         """Spoken form of one line of written text (never raises, never leaves a digit)."""
         return self._run(text, None)
 
-    def normalize_with_findings(self, text: str, *, sentence: int | None = None) -> tuple[str, list[Finding]]:
+    def normalize_with_findings(
+        self, text: str, *, sentence: int | None = None
+    ) -> tuple[str, list[Finding]]:
         """The spoken form and the readings a producer should check (flags.py says which).
         A separate entry point so the plain path records nothing and stays fast."""
         notes: list[Note] = []
@@ -146,13 +150,22 @@ class Normalizer:
 
     def _apply(self, rule: Rule, text: str, spans: Spans, caps: bool) -> str:
         """Run one tagger over the text and freeze what its verbaliser says."""
+
         def sub(m: re.Match[str]) -> str:
             res = rule.verbalise(m, self.data, caps)
             if res is None:
                 return m[0]
             keep, spoken = res
             if spans.notes is not None:
-                spans.notes.append(Note(rule.name, m[0], keep, spoken, _thaw(m.string[max(0, m.start() - 30):m.start()], spans)))
+                spans.notes.append(
+                    Note(
+                        rule.name,
+                        m[0],
+                        keep,
+                        spoken,
+                        _thaw(m.string[max(0, m.start() - 30) : m.start()], spans),
+                    )
+                )
             return keep + spans.freeze(rule.kind, spoken)
 
         return rule.pattern.sub(sub, text)

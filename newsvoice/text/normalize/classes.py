@@ -159,8 +159,10 @@ def v_month_range(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     if not 1 <= m1 < m2 <= 12:
         return None
     w = number_words()
-    out = (f"{read_month(m1)} {w['range']} {w['month']} {read_month(m2)} "
-           f"{w['year']} {read_integer_string(m['y'])}")
+    out = (
+        f"{read_month(m1)} {w['range']} {w['month']} {read_month(m2)} "
+        f"{w['year']} {read_integer_string(m['y'])}"
+    )
     return (m["kw"] + " ", out) if m["kw"] else ("", f"{w['month']} {out}")
 
 
@@ -337,13 +339,16 @@ def v_measure(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         for per in m["per"].split("/")[1:]:
             count = re.match(r"[0-9][0-9.]*\s?", per)
             if count:  # "lít/100 km": per a hundred kilometres
-                per = per[count.end():]
-                parts += [number_words()["per_physical"], read_number_token(count[0].strip()),
-                          _say_unit(per, data)]
+                per = per[count.end() :]
+                parts += [
+                    number_words()["per_physical"],
+                    read_number_token(count[0].strip()),
+                    _say_unit(per, data),
+                ]
             else:
                 parts += [_per_joiner(head, unit, per, data), _say_unit(per, data)]
     change = _change_word_before(m.string, m.start(), data) if m["sign"] else None
-    if unit != "%" and m.string[max(0, m.start() - 1):m.start()] != "(":
+    if unit != "%" and m.string[max(0, m.start() - 1) : m.start()] != "(":
         change = None  # "xuống -3°C" is minus three; only "tăng (+2 điểm)", "tăng +5%" repeat
     return "", _signed(m["sign"], " ".join(parts), unit == "%", change)
 
@@ -351,7 +356,7 @@ def v_measure(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 def v_cardinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'1.250.000' -> 'một triệu hai trăm năm mươi nghìn', '03' -> 'ba', '-5' -> 'âm năm'."""
     change = None
-    if m["sign"] and m.string[max(0, m.start() - 1):m.start()] == "(":
+    if m["sign"] and m.string[max(0, m.start() - 1) : m.start()] == "(":
         change = _change_word_before(m.string, m.start(), data)
     return "", _signed(m["sign"], read_number_token(m["n"]), False, change)
 
@@ -380,8 +385,9 @@ def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
         spoken = data.lexicon.get(key)
         if spoken is None:
             return None
-        if _DOTTED_LETTER.fullmatch(key) and (not after_ok(m.string, m.end())
-                                               or _after_person(m.string, m.start(), data)):
+        if _DOTTED_LETTER.fullmatch(key) and (
+            not after_ok(m.string, m.end()) or _after_person(m.string, m.start(), data)
+        ):
             return None
         if caps and all(is_syllable(t) for t in re.split(r"[\s.]+", key) if t):
             return None  # a headline word in capitals, e.g. "CA" in "CA SĨ"
@@ -430,9 +436,9 @@ def v_score_list(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     before ('thắng 1-1 (4-3)')."""
     pairs = _PAIR.findall(m["body"])
     if len(pairs) == 1:
-        near = m.string[max(0, m.start() - _SCORE_BEFORE):m.start()] + " " + (m["tail"] or "")
+        near = m.string[max(0, m.start() - _SCORE_BEFORE) : m.start()] + " " + (m["tail"] or "")
         words = re.findall(rf"{LETTER}+", near.lower())
-        pairs_of_words = [" ".join(words[i:i + 2]) for i in range(len(words))]
+        pairs_of_words = [" ".join(words[i : i + 2]) for i in range(len(words))]
         if not any(data.is_context("score", w) for w in words + pairs_of_words):
             return None
     said = []
@@ -474,8 +480,13 @@ def v_season(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     if m["sep"] != "/":
         before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
         words = [w for w in (before[1], before[2]) if w] if before else []
-        if not (words and (data.is_context("season", words[-1])
-                           or data.is_context("season", " ".join(words[-2:])))):
+        if not (
+            words
+            and (
+                data.is_context("season", words[-1])
+                or data.is_context("season", " ".join(words[-2:]))
+            )
+        ):
             return None
     return "", f"{read_integer_string(a)} {read_integer_string(full_b)}"
 
@@ -485,8 +496,10 @@ def _fraction_ok(pre: str, post: str, data: RuleData) -> bool:
     if _pre_is(data, "fraction", pre):
         return True
     words = post.split()
-    return bool(words) and (data.is_context("fraction_noun", words[0])
-                            or data.is_context("fraction_noun", " ".join(words[:2])))
+    return bool(words) and (
+        data.is_context("fraction_noun", words[0])
+        or data.is_context("fraction_noun", " ".join(words[:2]))
+    )
 
 
 def v_fraction(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -518,8 +531,14 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     head = parts[0]
     spoken_head, kind = data.codes.get(head, ("", "spell"))
     said_before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
-    if spoken_head and said_before and (_fold(said_before[2]) == _fold(spoken_head.split()[0])
-                                        or data.is_context("road", said_before[2])):
+    if (
+        spoken_head
+        and said_before
+        and (
+            _fold(said_before[2]) == _fold(spoken_head.split()[0])
+            or data.is_context("road", said_before[2])
+        )
+    ):
         spoken_head = ""  # "đường ĐT609", "tỉnh lộ ĐT.741": the road was named, spell the code
     out = [spoken_head or _spell(head, data)]
     first_digits = True
@@ -532,7 +551,9 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
             if prev == ".":
                 out.append(number_words().get("dot", "chấm"))
             by_digit = kind == "spell" and (
-                (len(part) > 1 and part[0] == "0") or (first_digits and len(head) >= 2 and len(part) >= 3))
+                (len(part) > 1 and part[0] == "0")
+                or (first_digits and len(head) >= 2 and len(part) >= 3)
+            )
             out.append(read_digits(part) if by_digit else read_integer_string(part))
             first_digits = False
         else:
@@ -556,10 +577,10 @@ def _change_word_before(text: str, start: int, data: RuleData) -> str | None:
         found = next((w for w in (two, m[2]) if w and data.is_context("change", w)), None)
         if found:
             return found
-    if text[max(0, start - 1):start] != "(":
+    if text[max(0, start - 1) : start] != "(":
         return None
-    clause = text[max(0, start - 120):start - 1]
-    clause = clause[max(mm.end() for mm in _CLAUSE_START.finditer(clause)):]
+    clause = text[max(0, start - 120) : start - 1]
+    clause = clause[max(mm.end() for mm in _CLAUSE_START.finditer(clause)) :]
     words = re.findall(rf"{LETTER}+", clause)
     return next((w for w in reversed(words) if data.is_context("change", w)), None)
 
@@ -594,8 +615,10 @@ def v_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         return None
     if data.is_context("approx", spoken):
         before = _LAST_WORDS.search(m.string, max(0, m.start() - 40), m.start())
-        if before and (data.is_context("approx", before[2])
-                       or (before[1] and data.is_context("approx", f"{before[1]} {before[2]}"))):
+        if before and (
+            data.is_context("approx", before[2])
+            or (before[1] and data.is_context("approx", f"{before[1]} {before[2]}"))
+        ):
             return "", ""
     return "", spoken
 
@@ -624,13 +647,13 @@ def v_paren_abbr(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     letters = [c for c in abbr if c.isalpha() and c.isupper()]
     before = [_fold(w) for w in _WORDS.findall(m.string, max(0, m.start() - 200), m.start())]
     if len(letters) >= 2 and len(before) >= len(letters):
-        initials = "".join(w[0] for w in before[-len(letters):])
+        initials = "".join(w[0] for w in before[-len(letters) :])
         if initials == "".join(_fold(c) for c in letters):
             return "", ""
     reading = data.lexicon.get(abbr)
     if reading:
         words = [_fold(w) for w in _WORDS.findall(reading)]
-        window = set(before[-2 * len(words) - 4:])
+        window = set(before[-2 * len(words) - 4 :])
         if len(words) >= 2 and sum(w in window for w in words) >= 0.6 * len(words):
             return "", ""
     return None
@@ -690,7 +713,9 @@ def v_web(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     for k, part in enumerate(parts):
         if part in "@./-_":
             out.append(data.web.get(part, part))
-        elif part.isdigit() and k + 1 < len(parts) and parts[k + 1].lower() == "g" and len(part) == 1:
+        elif (
+            part.isdigit() and k + 1 < len(parts) and parts[k + 1].lower() == "g" and len(part) == 1
+        ):
             out.append(read_integer_string(part))  # "5g": a network generation
         else:
             out.append(say_web_label(part, data))
@@ -699,11 +724,12 @@ def v_web(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 
 def _score_context_before(text: str, start: int, data: RuleData, reach: int = 80) -> bool:
     """A score word ('thắng', 'tỷ số', 'các set') in the clause before ``start``."""
-    window = text[max(0, start - reach):start]
+    window = text[max(0, start - reach) : start]
     window = re.split(r"[.;:!?]\s", window)[-1]
     words = re.findall(rf"{LETTER}+", window.lower())
     return any(data.is_context("score", w) for w in words) or any(
-        data.is_context("score", f"{a} {b}") for a, b in zip(words, words[1:], strict=False))
+        data.is_context("score", f"{a} {b}") for a, b in zip(words, words[1:], strict=False)
+    )
 
 
 def v_score_run(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -716,7 +742,10 @@ def v_score_run(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         return None
     said = []
     for a, b, tie in _PAIR.findall(m[0]):
-        said.append(f"{read_integer_string(a)} {read_integer_string(b)}" + (f" {read_integer_string(tie)}" if tie else ""))
+        said.append(
+            f"{read_integer_string(a)} {read_integer_string(b)}"
+            + (f" {read_integer_string(tie)}" if tie else "")
+        )
     return "", ", ".join(said)
 
 
@@ -732,7 +761,7 @@ def v_word_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     w = number_words()
     if data.is_context("per_time", m["b"]):
         return m["a"] + " ", w["per"] + " " + m["b"]
-    before = m.string[max(0, m.start() - 40):m.start()].lower()
+    before = m.string[max(0, m.start() - 40) : m.start()].lower()
     words = re.findall(rf"{LETTER}+", before)
     pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     if any(data.is_context("ratio_name", x) for x in words + pairs):

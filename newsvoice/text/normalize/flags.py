@@ -61,12 +61,20 @@ def _weak_reason(note: Note, data: RuleData) -> str | None:
         return "a bare d-m read as a date"
     if note.rule == "date_dm" and not note.keep.strip():
         last = _LAST_WORD.search(note.before)
-        if not (last and (data.is_context("date", last[1]) or data.is_context("date_prep", last[1]))):
+        if not (
+            last and (data.is_context("date", last[1]) or data.is_context("date_prep", last[1]))
+        ):
             return "a bare d/m read as a date, no date word before it"
     if note.rule == "alnum_code":
         head = re.match(r"[A-ZĐ]+", note.written)
         digits = re.search(r"[0-9]{3,}", note.written)  # two digits are a number on air (U23, ST25)
-        if head and digits and head[0] not in data.codes and len(head[0]) >= 2 and not _known_series(note, data):
+        if (
+            head
+            and digits
+            and head[0] not in data.codes
+            and len(head[0]) >= 2
+            and not _known_series(note, data)
+        ):
             return "a letter-and-digit code of unknown kind"
     return None
 
@@ -88,19 +96,40 @@ def _guessed_label(address: str, data: RuleData) -> bool:
     return any(m[0].lower() not in data.web and _VOWELS.search(m[0]) for m in _LABEL.finditer(body))
 
 
-def findings_for(cleaned: str, unglued: str, notes: list[Note], spoken: str, data: RuleData, *,
-                 sentence: int | None = None) -> list[Finding]:
+def findings_for(
+    cleaned: str,
+    unglued: str,
+    notes: list[Note],
+    spoken: str,
+    data: RuleData,
+    *,
+    sentence: int | None = None,
+) -> list[Finding]:
     """Flags for one normalised line (see the module doc for the reasons)."""
     where = f"sentence {sentence}" if sentence else "line"
     out: list[Finding] = []
 
     def flag(rule: str, token: str, reading: str, message: str) -> None:
-        out.append(Finding(where, CHECK, rule, f"{token!r} read as {reading!r}: {message}",
-                           sentence=sentence, token=token, reading=reading))
+        out.append(
+            Finding(
+                where,
+                CHECK,
+                rule,
+                f"{token!r} read as {reading!r}: {message}",
+                sentence=sentence,
+                token=token,
+                reading=reading,
+            )
+        )
 
     for note in notes:
         if note.rule == "acronym":
-            flag(UNKNOWN_ACRONYM, note.written, note.spoken, "unknown acronym, spelled letter by letter")
+            flag(
+                UNKNOWN_ACRONYM,
+                note.written,
+                note.spoken,
+                "unknown acronym, spelled letter by letter",
+            )
             continue
         if note.rule == "web" and _guessed_label(note.written, data):
             flag(LATIN_WORD, note.written, note.spoken, "an address with a part read by guess")
@@ -113,12 +142,22 @@ def findings_for(cleaned: str, unglued: str, notes: list[Note], spoken: str, dat
             if _TWO_VOWEL_RUNS.search(m[0]):
                 pieces = split_glued(m[0])
                 if len(pieces) > 1:
-                    flag(GLUED_SPLIT, m[0], " ".join(pieces), "split into syllables (a lost space?)")
-    seen: set[str] = {w for n in notes if n.rule == "web" for w in n.spoken.split()}  # flagged above
+                    flag(
+                        GLUED_SPLIT, m[0], " ".join(pieces), "split into syllables (a lost space?)"
+                    )
+    seen: set[str] = {
+        w for n in notes if n.rule == "web" for w in n.spoken.split()
+    }  # flagged above
     known = latin_known()
     for m in _LATIN.finditer(spoken):
         word = m[0]
-        if word in seen or word in known or len(word) < 2 or is_syllable(word) or has_vietnamese_marks(word):
+        if (
+            word in seen
+            or word in known
+            or len(word) < 2
+            or is_syllable(word)
+            or has_vietnamese_marks(word)
+        ):
             continue
         if word[0].isupper() and word[1:].islower():
             continue  # a capitalised name: engines say names as written

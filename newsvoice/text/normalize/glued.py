@@ -28,7 +28,9 @@ from newsvoice.inputs.encoding import is_vietnamese_syllable
 
 _TONES = {"\u0300": "huyền", "\u0301": "sắc", "\u0303": "ngã", "\u0309": "hỏi", "\u0323": "nặng"}
 _TOKEN = re.compile(r"[^\W\d_]{4,}")
-_VIET_MARKS = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+_VIET_MARKS = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I
+)
 MAX_PIECES = 4
 # One syllable has one run of vowels; a token with two runs may be glued (cheap pre-check).
 _V = "aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
@@ -57,7 +59,7 @@ class Inventory:
         for onset in self.onsets:
             if not base.startswith(onset):
                 continue
-            rhyme = base[len(onset):]
+            rhyme = base[len(onset) :]
             if onset == "gi" and rhyme[:1] == "i":
                 continue  # written "gi" + "in", never "giin"
             if onset == "g" and rhyme[:1] == "i":
@@ -87,8 +89,15 @@ def default_inventory() -> Inventory:
     assets = resources.files("newsvoice.assets")
     data = tomllib.loads(assets.joinpath("syllables.toml").read_text("utf-8"))
     seen: set[str] = set()
-    for name in ("compounds.txt", "lexicon.tsv", "contexts.tsv", "sentences_starters.tsv",
-                 "number_words.tsv", "units.tsv", "article_rules.toml"):
+    for name in (
+        "compounds.txt",
+        "lexicon.tsv",
+        "contexts.tsv",
+        "sentences_starters.tsv",
+        "number_words.tsv",
+        "units.tsv",
+        "article_rules.toml",
+    ):
         path = assets.joinpath(name)
         if path.is_file():
             text = unicodedata.normalize("NFC", path.read_text("utf-8")).lower()
@@ -107,7 +116,12 @@ def default_inventory() -> Inventory:
 def split_glued(word: str, inv: Inventory | None = None) -> list[str]:
     """The syllables of a glued token, or [word] when it should be left as written."""
     inv = inv or default_inventory()
-    if len(word) < 4 or is_vietnamese_syllable(word) or word.isupper() or not _VIET_MARKS.search(word):
+    if (
+        len(word) < 4
+        or is_vietnamese_syllable(word)
+        or word.isupper()
+        or not _VIET_MARKS.search(word)
+    ):
         return [word]
     best: list[tuple[tuple[int, int, int], list[str]]] = []
     for pieces in _segmentations(word, inv, MAX_PIECES):
@@ -147,6 +161,7 @@ def _segmentations(word: str, inv: Inventory, limit: int) -> list[list[str]]:
 def unglue(text: str, inv: Inventory | None = None) -> str:
     """Put back the spaces scraping lost between syllables in a line of text."""
     inv = inv or default_inventory()
+
     def fix(m: re.Match[str]) -> str:
         word = m[0]
         return " ".join(split_glued(word, inv)) if _TWO_VOWEL_RUNS.search(word) else word

@@ -14,7 +14,14 @@ from importlib import resources
 from pathlib import Path
 
 # Data files compiled by the lexicon engineer (read-only here).
-LEXICON_FILES = ("markets.tsv", "clubs.tsv", "newsroom.tsv", "lexicon.tsv", "foreign.tsv", "acronyms.tsv")
+LEXICON_FILES = (
+    "markets.tsv",
+    "clubs.tsv",
+    "newsroom.tsv",
+    "lexicon.tsv",
+    "foreign.tsv",
+    "acronyms.tsv",
+)
 LETTERS_FILE = "letters.tsv"
 
 

@@ -84,12 +84,15 @@ _PAIR = r"[0-9]{1,2}\s*[-–:]\s*[0-9]{1,2}(?:\s*\([0-9]{1,2}\))?"
 # One score of a list without brackets: "6-3, 4-6, 7-6(5)".
 _RUN_PAIR = r"[0-9]{1,2}\s*[-–]\s*[0-9]{1,2}(?:\([0-9]{1,2}\))?"
 # Web and e-mail addresses (lower-case top-level domains only, so "TP.HCM" is no address).
-_TLD = (r"(?:vn|com|net|org|gov|edu|info|io|biz|asia|me|tv|app|ai|co|uk|us|int|online|site|store"
-        r"|news|jp|kr|cn|fr|de|au|sg|la|kh|th)")
+_TLD = (
+    r"(?:vn|com|net|org|gov|edu|info|io|biz|asia|me|tv|app|ai|co|uk|us|int|online|site|store"
+    r"|news|jp|kr|cn|fr|de|au|sg|la|kh|th)"
+)
 WEB = re.compile(
     r"(?<![\w@./])(?:[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
     rf"|(?:https?://)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.{_TLD}(?![\w\-])"
-    r"(?:/[A-Za-z0-9\-._~/%?=&]*[A-Za-z0-9/])?)(?![\w@])")
+    r"(?:/[A-Za-z0-9\-._~/%?=&]*[A-Za-z0-9/])?)(?![\w@])"
+)
 WEB_HINT = re.compile(rf"@|\.{_TLD}\b")
 WEB_RULE_NAME = "web"
 
@@ -135,62 +138,203 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         return Rule(name, re.compile(pattern, flags), kind, fn)
 
     digit_rules = [
-        r("lexicon_digits", _lexicon_pattern(digit_keys).pattern, WORD,
-          lexicon_verbaliser(lambda s, i: True)),
-        r("alnum_code", r"(?=[A-ZĐ])(?:(?<![\w.\-/])|(?<=(?<!\w)[A-ZĐ]/))(?P<c>(?:[A-ZĐ]{2,4}\.?|[A-ZĐ])[0-9]+"
-          r"(?:\.?[A-ZĐ]{1,3}[0-9]*|\.[0-9]+)*)(?![\w\-]|[.,][0-9])", WORD, v_alnum_code),
+        r(
+            "lexicon_digits",
+            _lexicon_pattern(digit_keys).pattern,
+            WORD,
+            lexicon_verbaliser(lambda s, i: True),
+        ),
+        r(
+            "alnum_code",
+            r"(?=[A-ZĐ])(?:(?<![\w.\-/])|(?<=(?<!\w)[A-ZĐ]/))(?P<c>(?:[A-ZĐ]{2,4}\.?|[A-ZĐ])[0-9]+"
+            r"(?:\.?[A-ZĐ]{1,3}[0-9]*|\.[0-9]+)*)(?![\w\-]|[.,][0-9])",
+            WORD,
+            v_alnum_code,
+        ),
         r("letter_slash", rf"(?<![\w/])(?P<l>[A-ZĐ])/(?={SPAN_CHARS})", WORD, v_letter_slash),
-        r("code", r"(?<![\w/.\-])(?P<num>[0-9]+)(?:/(?P<year>[0-9]{4}))?[/\-]"
-          r"(?P<suf>[A-ZĐ]{2}[A-ZĐa-zđ0-9&]*(?:[\-/.][A-ZĐa-zđ0-9&]+)*)", WORD, v_code),
-        r("road_km", r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])", WORD, v_road_km),
-        r("score_list", rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})*)(?P<tail>\s+{LETTER}+(?:\s+{LETTER}+)?)?"
-          r"\s*\)", WORD, v_score_list),
-        r("score_run", rf"(?<![\w.,/\-]){_RUN_PAIR}(?:\s*,\s*{_RUN_PAIR})+{_END_NUM}", WORD, v_score_run),
-        r("score", rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
-          rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}", WORD, v_score),
-        r("score_teams", rf"(?<=[\w{SPAN_CHARS[1:-1]}] )(?P<a>{_D12})\s*[-–]\s*(?P<b>{_D12})"
-          rf"(?=\s+(?:{LETTER}|{SPAN_CHARS}))", WORD, v_score_teams),
-        r("season", rf"(?<![0-9.,/])(?P<a>(?:19|20)[0-9]{{2}})\s*(?P<sep>[/\-–])\s*(?P<b>[0-9]{{4}}|[0-9]{{2}})"
-          rf"{_END_NUM}", NUMERIC, v_season),
-        r("date_dmy", rf"(?<![0-9.,/])(?P<d>{_D12})(?P<sep>[/.\-])(?P<m>{_D12})(?P=sep)(?P<y>{_Y4})"
-          r"(?![0-9]|[/.,][0-9])", NUMERIC, v_date_dmy),
-        r("dash_chain", r"(?<![\w.,/\-])[0-9]{1,3}(?:-[0-9]{1,3}){2,}(?![\w\-]|[.,][0-9])", WORD, v_dash_chain),
-        r("month_range", rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)?(?<![0-9.,/])(?P<m1>{_D12})\s*[-–]\s*"
-          rf"(?P<m2>{_D12})/(?P<y>{_Y4}){_END_NUM}", NUMERIC, v_month_range),
-        r("day_range", rf"(?<![0-9.,/])(?P<d1>{_D12})\s*[-–]\s*(?P<d2>{_D12})/(?P<m>{_D12})"
-          rf"(?:/(?P<y>{_Y4}))?(?![0-9]|[/.][0-9])", NUMERIC, v_day_range),
-        r("quarter", rf"(?P<kw>(?<!\w)(?i:quý))\s+(?P<q>IV|I{{1,3}}|[1-4])(?:\s*[/\-]\s*(?P<y>{_Y4}))?"
-          r"(?![\w])(?![/.,\-][0-9])", NUMERIC, v_quarter),
-        r("month_year", rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)(?P<m>{_D12})\s*[/\-]\s*(?P<y>{_Y4}){_END_NUM}",
-          NUMERIC, v_month_year),
-        r("month_year_bare", rf"{_PRE}(?<![0-9.,/\-])(?P<kw>)(?P<m>{_D12})/(?P<y>{_Y4}){_END_NUM}",
-          NUMERIC, v_month_year),
+        r(
+            "code",
+            r"(?<![\w/.\-])(?P<num>[0-9]+)(?:/(?P<year>[0-9]{4}))?[/\-]"
+            r"(?P<suf>[A-ZĐ]{2}[A-ZĐa-zđ0-9&]*(?:[\-/.][A-ZĐa-zđ0-9&]+)*)",
+            WORD,
+            v_code,
+        ),
+        r(
+            "road_km",
+            r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])",
+            WORD,
+            v_road_km,
+        ),
+        r(
+            "score_list",
+            rf"\((?P<body>\s*{_PAIR}(?:\s*[,;]\s*{_PAIR})*)(?P<tail>\s+{LETTER}+(?:\s+{LETTER}+)?)?"
+            r"\s*\)",
+            WORD,
+            v_score_list,
+        ),
+        r(
+            "score_run",
+            rf"(?<![\w.,/\-]){_RUN_PAIR}(?:\s*,\s*{_RUN_PAIR})+{_END_NUM}",
+            WORD,
+            v_score_run,
+        ),
+        r(
+            "score",
+            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
+            rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}",
+            WORD,
+            v_score,
+        ),
+        r(
+            "score_teams",
+            rf"(?<=[\w{SPAN_CHARS[1:-1]}] )(?P<a>{_D12})\s*[-–]\s*(?P<b>{_D12})"
+            rf"(?=\s+(?:{LETTER}|{SPAN_CHARS}))",
+            WORD,
+            v_score_teams,
+        ),
+        r(
+            "season",
+            rf"(?<![0-9.,/])(?P<a>(?:19|20)[0-9]{{2}})\s*(?P<sep>[/\-–])\s*(?P<b>[0-9]{{4}}|[0-9]{{2}})"
+            rf"{_END_NUM}",
+            NUMERIC,
+            v_season,
+        ),
+        r(
+            "date_dmy",
+            rf"(?<![0-9.,/])(?P<d>{_D12})(?P<sep>[/.\-])(?P<m>{_D12})(?P=sep)(?P<y>{_Y4})"
+            r"(?![0-9]|[/.,][0-9])",
+            NUMERIC,
+            v_date_dmy,
+        ),
+        r(
+            "dash_chain",
+            r"(?<![\w.,/\-])[0-9]{1,3}(?:-[0-9]{1,3}){2,}(?![\w\-]|[.,][0-9])",
+            WORD,
+            v_dash_chain,
+        ),
+        r(
+            "month_range",
+            rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)?(?<![0-9.,/])(?P<m1>{_D12})\s*[-–]\s*"
+            rf"(?P<m2>{_D12})/(?P<y>{_Y4}){_END_NUM}",
+            NUMERIC,
+            v_month_range,
+        ),
+        r(
+            "day_range",
+            rf"(?<![0-9.,/])(?P<d1>{_D12})\s*[-–]\s*(?P<d2>{_D12})/(?P<m>{_D12})"
+            rf"(?:/(?P<y>{_Y4}))?(?![0-9]|[/.][0-9])",
+            NUMERIC,
+            v_day_range,
+        ),
+        r(
+            "quarter",
+            rf"(?P<kw>(?<!\w)(?i:quý))\s+(?P<q>IV|I{{1,3}}|[1-4])(?:\s*[/\-]\s*(?P<y>{_Y4}))?"
+            r"(?![\w])(?![/.,\-][0-9])",
+            NUMERIC,
+            v_quarter,
+        ),
+        r(
+            "month_year",
+            rf"(?:(?P<kw>(?<!\w)(?i:tháng))\s+)(?P<m>{_D12})\s*[/\-]\s*(?P<y>{_Y4}){_END_NUM}",
+            NUMERIC,
+            v_month_year,
+        ),
+        r(
+            "month_year_bare",
+            rf"{_PRE}(?<![0-9.,/\-])(?P<kw>)(?P<m>{_D12})/(?P<y>{_Y4}){_END_NUM}",
+            NUMERIC,
+            v_month_year,
+        ),
         r("month", rf"(?P<kw>(?<!\w)(?i:tháng))\s+(?P<m>{_D12}){_END_NUM}", NUMERIC, v_month),
-        r("phone", r"(?<![\w.,/])(?P<p>(?:\+84|\(\+84\)|\(0[0-9]{1,3}\)|0[0-9]{1,4}|1[89]00)"
-          r"(?:[ .\-]?[0-9]{2,4}){1,4})(?![\w]|[.,][0-9])", WORD, v_phone),
-        r("plate", r"(?<![\w.])(?P<a>[0-9]{2})(?P<s>[A-Z]{1,2}[0-9]?)"
-          r"(?:[\-.]?(?P<b>[0-9]{3}\.[0-9]{2}|[0-9]{4,5})|\s(?P<b2>[0-9]{3}\.[0-9]{2}))"
-          r"(?![\w]|[.,][0-9])", WORD, v_plate),
-        r("time_h", r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-4])[hH](?P<m>[0-5][0-9])?"
-          rf"(?P<suf>'|p(?!{LETTER})|ph(?!{LETTER}))?(?![0-9]){NOT_LETTER_AFTER}", NUMERIC, v_time),
-        r("time_g", r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-3])g(?P<m>[0-5][0-9])(?![\w])", NUMERIC, v_time),
-        r("time_colon", r"(?<![0-9:/.,])(?P<h>[01]?[0-9]|2[0-4]):(?P<m>[0-5][0-9])"
-          r"(?::(?P<s>[0-5][0-9]))?(?![0-9]|:[0-9])", NUMERIC, v_time),
-        r("date_kw", rf"(?P<kw>{date_kw})\s+(?P<d>{_D12})(?P<sep>[.\-])(?P<m>{_D12})"
-          r"(?![0-9]|[/.\-,][0-9])", NUMERIC, v_date_kw),
-        r("date_desc", rf"(?<![0-9.,/\-])(?P<d>{_D12})-(?P<m>{_D12})(?![0-9]|[/.,\-][0-9])"
-          rf"(?!\s*(?:{unit_re}|{SCALE_WORDS}))", NUMERIC, v_date_desc),
-        r("date_dm", rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})(?![0-9]|[/.,][0-9])"
-          rf"(?=(?P<post>\s+{LETTER}+(?:\s+{LETTER}+)?))?", NUMERIC, v_date_dm),
-        r("ratio", rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>(?:{_INT})(?:,[0-9]+)?)"
-          rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])", NUMERIC, v_ratio),
-        r("ordinal", r"(?P<kw>(?<!\w)(?i:thứ))\s+(?P<n>[0-9]{1,3})(?![0-9]|[.,/][0-9])", WORD, v_ordinal),
-        r("service_digits", rf"(?P<kw>{context_pattern(data, 'digits')})(?P<mid>(?:\s+(?i:số))?)\s+"
-          r"(?P<n>[0-9]{3,5})(?![0-9]|[.,][0-9])", WORD, v_service_digits),
-        r("money_prefix", rf"(?P<cur>[$€£])\s?(?P<n>{NUM})(?P<scale>{SCALES})", NUMERIC, v_money_prefix),
-        r("measure", rf"{SIGN}(?P<n>{NUM})(?P<scale>{SCALES})\s?"
-          rf"(?:(?P<unit>{unit_re})|(?P<word>{LETTER}+)(?=/(?:[0-9]|{LETTER})))(?P<per>{per})",
-          NUMERIC, v_measure),
+        r(
+            "phone",
+            r"(?<![\w.,/])(?P<p>(?:\+84|\(\+84\)|\(0[0-9]{1,3}\)|0[0-9]{1,4}|1[89]00)"
+            r"(?:[ .\-]?[0-9]{2,4}){1,4})(?![\w]|[.,][0-9])",
+            WORD,
+            v_phone,
+        ),
+        r(
+            "plate",
+            r"(?<![\w.])(?P<a>[0-9]{2})(?P<s>[A-Z]{1,2}[0-9]?)"
+            r"(?:[\-.]?(?P<b>[0-9]{3}\.[0-9]{2}|[0-9]{4,5})|\s(?P<b2>[0-9]{3}\.[0-9]{2}))"
+            r"(?![\w]|[.,][0-9])",
+            WORD,
+            v_plate,
+        ),
+        r(
+            "time_h",
+            r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-4])[hH](?P<m>[0-5][0-9])?"
+            rf"(?P<suf>'|p(?!{LETTER})|ph(?!{LETTER}))?(?![0-9]){NOT_LETTER_AFTER}",
+            NUMERIC,
+            v_time,
+        ),
+        r(
+            "time_g",
+            r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-3])g(?P<m>[0-5][0-9])(?![\w])",
+            NUMERIC,
+            v_time,
+        ),
+        r(
+            "time_colon",
+            r"(?<![0-9:/.,])(?P<h>[01]?[0-9]|2[0-4]):(?P<m>[0-5][0-9])"
+            r"(?::(?P<s>[0-5][0-9]))?(?![0-9]|:[0-9])",
+            NUMERIC,
+            v_time,
+        ),
+        r(
+            "date_kw",
+            rf"(?P<kw>{date_kw})\s+(?P<d>{_D12})(?P<sep>[.\-])(?P<m>{_D12})"
+            r"(?![0-9]|[/.\-,][0-9])",
+            NUMERIC,
+            v_date_kw,
+        ),
+        r(
+            "date_desc",
+            rf"(?<![0-9.,/\-])(?P<d>{_D12})-(?P<m>{_D12})(?![0-9]|[/.,\-][0-9])"
+            rf"(?!\s*(?:{unit_re}|{SCALE_WORDS}))",
+            NUMERIC,
+            v_date_desc,
+        ),
+        r(
+            "date_dm",
+            rf"{_PRE}(?<![0-9/.,])(?P<d>{_D12})/(?P<m>{_D12})(?![0-9]|[/.,][0-9])"
+            rf"(?=(?P<post>\s+{LETTER}+(?:\s+{LETTER}+)?))?",
+            NUMERIC,
+            v_date_dm,
+        ),
+        r(
+            "ratio",
+            rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>(?:{_INT})(?:,[0-9]+)?)"
+            rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])",
+            NUMERIC,
+            v_ratio,
+        ),
+        r(
+            "ordinal",
+            r"(?P<kw>(?<!\w)(?i:thứ))\s+(?P<n>[0-9]{1,3})(?![0-9]|[.,/][0-9])",
+            WORD,
+            v_ordinal,
+        ),
+        r(
+            "service_digits",
+            rf"(?P<kw>{context_pattern(data, 'digits')})(?P<mid>(?:\s+(?i:số))?)\s+"
+            r"(?P<n>[0-9]{3,5})(?![0-9]|[.,][0-9])",
+            WORD,
+            v_service_digits,
+        ),
+        r(
+            "money_prefix",
+            rf"(?P<cur>[$€£])\s?(?P<n>{NUM})(?P<scale>{SCALES})",
+            NUMERIC,
+            v_money_prefix,
+        ),
+        r(
+            "measure",
+            rf"{SIGN}(?P<n>{NUM})(?P<scale>{SCALES})\s?"
+            rf"(?:(?P<unit>{unit_re})|(?P<word>{LETTER}+)(?=/(?:[0-9]|{LETTER})))(?P<per>{per})",
+            NUMERIC,
+            v_measure,
+        ),
         r("cardinal", rf"{SIGN}(?P<n>{NUM})", NUMERIC, v_cardinal),
         r("digits", r"[0-9]+", NUMERIC, v_digits),
     ]
@@ -199,16 +343,34 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     symbols = "".join(re.escape(c) for c in sorted(data.symbols) if c not in "+xX<>")
     word_rules = [
         r("paren_abbr", r"\(\s*(?P<abbr>[A-ZĐ][A-Za-zĐđ&.\-]{1,11})\s*\)", WORD, v_paren_abbr),
-        r("currency_pair", rf"(?<![\w/])(?P<a>{currencies})/(?P<b>{currencies})(?![\w/])", WORD,
-          v_currency_pair),
-        r("roman_context", rf"(?P<kw>{roman_kw})\s+(?P<r>[IVXLCDM]+)(?![\w])", WORD, v_roman_context),
+        r(
+            "currency_pair",
+            rf"(?<![\w/])(?P<a>{currencies})/(?P<b>{currencies})(?![\w/])",
+            WORD,
+            v_currency_pair,
+        ),
+        r(
+            "roman_context",
+            rf"(?P<kw>{roman_kw})\s+(?P<r>[IVXLCDM]+)(?![\w])",
+            WORD,
+            v_roman_context,
+        ),
         r("lexicon", _lexicon_pattern(word_keys).pattern, WORD, lexicon_verbaliser(_name_follows)),
-        r("word_ratio", rf"(?<![\w/])(?P<a>{LETTER}{{2,}})/(?P<b>{LETTER}{{2,}})(?![\w/])", WORD, v_word_ratio),
+        r(
+            "word_ratio",
+            rf"(?<![\w/])(?P<a>{LETTER}{{2,}})/(?P<b>{LETTER}{{2,}})(?![\w/])",
+            WORD,
+            v_word_ratio,
+        ),
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
         r("acronym", r"(?<![\w])[A-ZĐ]{2,8}(?![\w])", WORD, v_acronym),
-        r("symbol", rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS}))",
-          WORD, v_symbol),
+        r(
+            "symbol",
+            rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS}))",
+            WORD,
+            v_symbol,
+        ),
     ]
     return digit_rules, word_rules
 

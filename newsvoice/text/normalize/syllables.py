@@ -17,12 +17,16 @@ _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx]"
 _NUCLEI = "uye|uya|uyu|oai|oay|oao|oeo|uoi|uou|ieu|yeu|ia|ie|ua|uo|oa|oe|oo|ue|uy|ye|ai|ao|au|ay|eo|eu|iu|oi|ui|uu|[aeiouy]"
 _CODAS = "ch|ng|nh|[cmnpt]"
 _SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_NUCLEI})(?:{_CODAS})?")
-_DIACRITIC_LETTERS = re.compile("[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I)
+_DIACRITIC_LETTERS = re.compile(
+    "[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I
+)
 
 
 def strip_marks(word: str) -> str:
     """Lower-case base letters: 'ĐẠI' -> 'đai', 'Ủy' -> 'uy'."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", word.lower()).translate(_TONE_AND_VOWEL_MARKS))
+    return unicodedata.normalize(
+        "NFC", unicodedata.normalize("NFD", word.lower()).translate(_TONE_AND_VOWEL_MARKS)
+    )
 
 
 @lru_cache(maxsize=4096)
