@@ -193,7 +193,7 @@ class Track:
         """Add samples at the end; returns their span."""
         a = self.n_samples
         data = np.ascontiguousarray(samples, dtype="<i2")
-        view, pos = memoryview(data).cast("B"), a * SAMPLE_WIDTH
+        view, pos = data.data.cast("B"), a * SAMPLE_WIDTH
         while view:  # unbuffered: a write may be short
             k = os.pwrite(self.fileno(), view, pos)
             view, pos = view[k:], pos + k

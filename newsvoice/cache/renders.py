@@ -164,8 +164,8 @@ def _open_verified(entry: Path, files: list[dict]) -> list[BinaryIO]:
                 raise _Corrupt(f["file"])
             fh.seek(0)
     except BaseException:
-        for fh in handles:
-            fh.close()
+        for opened in handles:
+            opened.close()
         raise
     return handles
 

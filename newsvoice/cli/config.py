@@ -83,6 +83,7 @@ def default_map(
             param = keys.get(key)
             if param is None:
                 raise InputError(f"{where}: [{name}] has no option {key!r}")
+            assert param.name is not None  # option_keys lists named options only
             entry[param.name] = _value(key, value, param, f"{where}: [{name}]")
         out[name] = entry
     return out

@@ -27,7 +27,7 @@ def origination(now: float | None = None) -> tuple[str, str]:
 
 
 def broadcast_wav(
-    opts: RenderOptions, *, story: str, headline: str, loud: Measurement | None, rate: int
+    opts: RenderOptions, *, story: str, headline: str | None, loud: Measurement | None, rate: int
 ) -> tuple[Bext, dict]:
     """The bext fields and iXML elements of a render of ``story`` (its id: the stem or slug;
     a file name that is not UTF-8 has its undecodable bytes replaced)."""
@@ -70,7 +70,7 @@ def broadcast_wav(
     return bext, ixml
 
 
-def mp3_tags(opts: RenderOptions, *, headline: str) -> dict[str, str]:
+def mp3_tags(opts: RenderOptions, *, headline: str | None) -> dict[str, str]:
     """ffmpeg metadata keys its MP3 muxer writes as ID3v2: title (TIT2), publisher (TPUB)."""
     tags = {"title": headline} if headline else {}
     tags["publisher"] = opts.station or "newsvoice"

@@ -24,6 +24,7 @@ from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -312,7 +313,8 @@ def build_page(
         for w in warnings
     ]
     mpath = Path(manifest_name or "manifest.json")
-    loud = manifest.get("loudness") if isinstance(manifest.get("loudness"), Mapping) else {}
+    got = manifest.get("loudness")
+    loud: Mapping[str, Any] = got if isinstance(got, Mapping) else {}
     title = manifest.get("headline") or Path(str(manifest.get("source", "") or mpath.stem)).stem
     data = {
         "duration": manifest.get("duration_s"),
@@ -382,7 +384,8 @@ def _decode(raw: bytes, width: int, channels: int) -> np.ndarray:
         bts = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
         x = (bts[:, 0] | (bts[:, 1] << 8) | (bts[:, 2] << 16)) << 8 >> 8
     elif width in (1, 2, 4):
-        x = np.frombuffer(raw, {1: np.uint8, 2: "<i2", 4: "<i4"}[width]).astype(np.int64)
+        dtype: Any = {1: np.uint8, 2: "<i2", 4: "<i4"}[width]
+        x = np.frombuffer(raw, dtype).astype(np.int64)
         if width == 1:
             x = x - 128
     else:
@@ -511,7 +514,8 @@ def _refuse_replacing(out: Path, manifest: Mapping, manifest_path: Path, audio_f
     its render, or any existing file that is not a review page of ours."""
     from newsvoice.outputs.files import refuse_inputs
 
-    named = manifest.get("outputs") if isinstance(manifest.get("outputs"), Mapping) else {}
+    listed = manifest.get("outputs")
+    named: Mapping[str, Any] = listed if isinstance(listed, Mapping) else {}
     ours = [
         manifest_path,
         audio_file,

@@ -20,7 +20,7 @@ import math
 import subprocess
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -353,7 +353,7 @@ def _story(
             start_tc=None,
             audio_format="wav",
         )  # stems: WAV whatever the programme is
-        res = render(Path(src) if not is_url(src) else src, stem_dir, sopts)
+        res = render(Path(src), stem_dir, sopts)  # a URL survives Path() (source_name restores it)
         manifest = json.loads(Path(res.outputs["json"]).read_text("utf-8"))
         x = decode_audio(str(res.outputs.get("wav") or res.outputs["mp3"]))
     except (NewsvoiceError, OSError, ValueError, KeyError, RuntimeError) as e:
@@ -482,9 +482,10 @@ def _write_programme(
         loud, chunks = gains.measurement, gains.chunks
     else:
         loud = measure_source(source, channels=opts.channels)
-        chunks = lambda s, size=RATE * 10: (  # noqa: E731
-            track.read_float(a, a + size) for a in range(0, track.n_samples, size)
-        )
+
+        def chunks(src: Source, size: int = RATE * 10) -> Iterator[np.ndarray]:
+            return (track.read_float(a, a + size) for a in range(0, track.n_samples, size))
+
     stem = "programme"
     audio = out_dir / f"{stem}.{opts.audio_format}"
 

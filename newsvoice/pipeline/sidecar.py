@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -323,7 +324,12 @@ def _ping(state: dict) -> bool:
     return "engine" in state
 
 
-_JOBS = {"open": _open, "ping": _ping, "prefetch": _prefetch, "scan_tail": _scan_tail}
+_JOBS: dict[str, Callable[..., Any]] = {
+    "open": _open,
+    "ping": _ping,
+    "prefetch": _prefetch,
+    "scan_tail": _scan_tail,
+}
 
 
 def track_path_for_sidecar(fileno: int) -> str | None:

@@ -226,7 +226,8 @@ def align(
             continue
         ws = sentence_words(ref, m, rec, opts.offset_s)
         words += ws
-        a, b = float(rec.seconds(m.start)), float(rec.seconds(m.end - 1)) + HOP / FEAT_RATE
+        a = float(rec.seconds(np.asarray(m.start)))
+        b = float(rec.seconds(np.asarray(m.end - 1))) + HOP / FEAT_RATE
         spans.append((a, b))
         sentences.append(
             {

@@ -602,13 +602,10 @@ def _second_chance(
     for k, m in enumerate(out):
         if m is not None:
             continue
-        a = next((out[j].end for j in range(k - 1, -1, -1) if out[j] is not None), 0) // COARSE
-        b = (
-            next(
-                (out[j].start for j in range(k + 1, len(out)) if out[j] is not None), len(rec.feats)
-            )
-            // COARSE
-        )
+        before = [o.end for o in out[:k] if o is not None]
+        after = [o.start for o in out[k + 1 :] if o is not None]
+        a = (before[-1] if before else 0) // COARSE
+        b = (after[0] if after else len(rec.feats)) // COARSE
         if not 0 < b - a <= 3 * len(coarse_refs[k]) + slack:
             continue
         win = coarse_rec[a:b]

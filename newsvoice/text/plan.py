@@ -295,7 +295,7 @@ def plan_sentence(
         said = map_spoken(ws, spoken, normalizer, memo)
         tokens = tuple(Token(w, s) for w, s in zip(ws, said, strict=True))
         last = pause is None
-        after = max(end_pause, ws[-1].break_ms) if last else pause
+        after = max(end_pause, ws[-1].break_ms) if pause is None else pause
         units.append(Unit(tokens, spoken, paragraph, index, after, last))
     return units
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def endpoint(voice: str = "") -> str:
     return edge_tts.communicate.WSS_URL
 
 
-Boundary = tuple[str, int, int]  # word, offset, duration (ticks)
+Boundary = tuple[str, float, float]  # word, offset, duration (ticks)
 
 
 async def _stream(text: str, voice: str, timeout: float) -> tuple[bytes, list[Boundary]]:
@@ -68,7 +69,7 @@ def _classify(err: Exception) -> Exception:
     if isinstance(err, aiohttp.ClientResponseError):
         status = err.status
         if status == 429 or status >= 500:
-            headers = err.headers or {}
+            headers: Mapping[str, str] = err.headers or {}
             return Retryable(
                 f"{SERVICE} answered {status} {err.message}",
                 retry_after_s(headers.get("Retry-After")),

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from newsvoice.errors import EngineError
@@ -246,7 +246,7 @@ class OnlineCaller:
         self.requests_made = 0
 
     def _attempt(
-        self, fetch: Callable[[str], object], text: str, local: Callable[[object], T] | None = None
+        self, fetch: Callable[[str], Any], text: str, local: Callable[[Any], T] | None = None
     ) -> T:
         if self.breaker is not None:
             self.breaker.before_call()
@@ -281,7 +281,7 @@ class OnlineCaller:
         return base
 
     def call(
-        self, fetch: Callable[[str], object], text: str, local: Callable[[object], T] | None = None
+        self, fetch: Callable[[str], Any], text: str, local: Callable[[Any], T] | None = None
     ) -> T:
         """``fetch(text)`` with the policy (``--timeout`` bounds the request), then
         ``local`` on its answer (e.g. decoding, whose failure is retried too); raises

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import srt as _srt
 
@@ -81,7 +82,7 @@ def read(text: str) -> list[_srt.Subtitle]:
         root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as e:
         raise ValueError(f"not well-formed XML ({e})") from e
-    out = []
+    out: list[Any] = []
     for p in root.iter(f"{_TT}p"):
         body = "\n".join(ln.strip() for ln in _text(p).strip().split("\n"))
         out.append(

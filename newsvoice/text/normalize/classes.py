@@ -675,17 +675,20 @@ def syllable_split(word: str) -> list[str] | None:
     best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
     best[0] = (0, 0, [])
     for i in range(n):
-        if best[i] is None:
+        here = best[i]
+        if here is None:
             continue
-        pieces, vowels, got = best[i]
+        pieces, vowels, got = here
         for j in range(i + 1, min(n, i + 7) + 1):
             piece = word[i:j]
             if not is_syllable(piece) or pieces >= _MAX_PIECES:
                 continue
             cand = (pieces + 1, vowels + (piece[0].lower() in "aeiouy"), got + [piece])
-            if best[j] is None or cand[:2] < best[j][:2]:
+            there = best[j]
+            if there is None or cand[:2] < there[:2]:
                 best[j] = cand
-    return best[n][2] if best[n] else None
+    last = best[n]
+    return last[2] if last else None
 
 
 def say_web_label(label: str, data: RuleData) -> str:

@@ -82,7 +82,7 @@ def _weak_reason(note: Note, data: RuleData) -> str | None:
 def _known_series(note: Note, data: RuleData) -> bool:
     """Codes whose letters are a known acronym (U23, G20, H5N1...) are not in doubt."""
     head = re.match(r"[A-ZĐ]+", note.written)
-    return bool(head) and (head[0] in data.lexicon or len(head[0]) == 1)
+    return head is not None and (head[0] in data.lexicon or len(head[0]) == 1)
 
 
 _LABEL = re.compile(r"[A-Za-z]{4,}")

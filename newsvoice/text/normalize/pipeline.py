@@ -382,7 +382,7 @@ _SPAN_RE = re.compile(SPAN_CHARS)
 def _name_follows(text: str, end: int) -> bool:
     """After 'P.', 'Q.', 'H.', 'X.': a capitalised name or a number must follow."""
     m = _NEXT_CHAR.match(text, end)
-    return bool(m) and (m[1].isupper() or m[1].isdigit() or bool(_SPAN_RE.match(m[1])))
+    return m is not None and (m[1].isupper() or m[1].isdigit() or bool(_SPAN_RE.match(m[1])))
 
 
 DIMENSION_JOIN = re.compile(rf"({SPAN_CHARS})[ \t]*[x×X][ \t]*(?={SPAN_CHARS})")
