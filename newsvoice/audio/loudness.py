@@ -417,7 +417,7 @@ class Limiter:
         n, h = self.n, self.n // 2
         lo, hi = max(0, a - self.reach), min(src.n, b + self.reach)
         peak = _peaks(src.padded(lo - _HALF, hi + _HALF)) * np.float32(self.gain)
-        if float(peak.max(initial=0.0)) <= self.ceiling:
+        if float(np.max(peak, initial=0.0)) <= self.ceiling:
             return np.ones(b - a, np.float32)
         need = np.minimum(
             np.float32(1.0), np.float32(self.ceiling) / np.maximum(peak, np.float32(1e-12))
@@ -514,7 +514,7 @@ class _BlockPeaks:
             if self.bound[part[0]] <= best:
                 break
             self.fill(part)
-            best = max(best, float(self.exact[part].max()))
+            best = max(best, float(np.max(self.exact[part])))
         return best
 
 

@@ -96,8 +96,8 @@ def _polyphase(up: int, down: int) -> tuple[np.ndarray, int, int]:
     taps = -(-len(hp) // up)
     mm = (np.arange(up) + (half + pre) // down) * down
     last, phase = mm // up, mm % up  # output k uses x[last - j] * hp[phase + j*up]
-    b0 = int((last - taps + 1).min())
-    width = int(last.max()) - b0 + 1
+    b0 = int(np.min(last - taps + 1))
+    width = int(np.max(last)) - b0 + 1
     mat = np.zeros((width, up), np.float32)
     for k in range(up):
         j = np.arange(taps)

@@ -489,8 +489,8 @@ def _fine(ref: np.ndarray, rec: np.ndarray, coarse: Match, c0: int) -> Match:
     rows = np.arange(len(coarse.path)) * COARSE + (COARSE - 1) / 2
     centre = np.interp(np.arange(n), rows, (coarse.path + c0) * COARSE + (COARSE - 1) / 2)
     centre = np.round(centre).astype(int)
-    w0 = max(0, int(centre.min()) - FINE_BAND)
-    w1 = min(len(rec), int(centre.max()) + FINE_BAND + 1)
+    w0 = max(0, int(np.min(centre)) - FINE_BAND)
+    w1 = min(len(rec), int(np.max(centre)) + FINE_BAND + 1)
     m = subseq_dtw(ref, rec[w0:w1], centre - FINE_BAND - w0, centre + FINE_BAND + 1 - w0)
     if m is None:
         path = np.clip(centre, 0, len(rec) - 1)
