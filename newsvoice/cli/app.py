@@ -17,7 +17,7 @@ import click
 
 from newsvoice.cli.options import table_options, table_values
 from newsvoice.cli.params import FiniteFloat, StrictInt, hoist_global_options
-from newsvoice.errors import InputError, NewsvoiceError, UsageError
+from newsvoice.errors import InputError, NewsvoiceError
 from newsvoice.options import (  # plain values: no numerics
     ALIGN,
     BATCH,
@@ -476,13 +476,11 @@ def align(
       newsvoice align story.txt vo.mp3 -o subs/ --offset 10:00
       newsvoice align bulletin-folder/ -o subs/
     """
-    from newsvoice.options import conflicts, start_frames
+    from newsvoice.options import validate
     from newsvoice.pipeline.voiceover import AlignOptions
 
     ro = _options(table_values(ALIGN, values))
-    why = conflicts(ro)
-    if why:
-        raise UsageError(why)
+    validate(ro)  # cue rules, combinations and --start-tc, as render checks them
     opts = AlignOptions(
         subs=ro.subs,
         srt_bom=ro.srt_bom,
@@ -496,7 +494,6 @@ def align(
         use_cache=ro.use_cache,
         start_tc=ro.start_tc,
     )
-    start_frames(ro)  # a bad --start-tc is a usage error before any work
     if recording is None:
         if not article.is_dir():
             raise click.UsageError(
@@ -601,13 +598,11 @@ def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
     """
     import json as _json
 
-    from newsvoice.options import conflicts
+    from newsvoice.options import validate
     from newsvoice.subtitles.check import check_file
 
     ro = _options(table_values(CHECK, values))
-    why = conflicts(ro)
-    if why:
-        raise UsageError(why)
+    validate(ro)  # the cue rules, as render checks them
     rules = ro.cues
     rep = check_file(subs, rules, audio)
     if as_json:
@@ -683,10 +678,11 @@ def batch(
       newsvoice batch bulletins/ -o out/ --engine espeak --review   # + out/index.html
     """
     from newsvoice.pipeline.batch import BatchOptions, collect_inputs, run_batch
-    from newsvoice.pipeline.prepare import check
+    from newsvoice.pipeline.prepare import check_options
 
-    # every article takes the same options: checked once here, each article again by render
-    opts = check(out_dir / "x", out_dir, _options(table_values(BATCH, values))).opts
+    # every article takes the same options: checked here before any work, each article by render
+    opts = _options(table_values(BATCH, values))
+    check_options(opts)
     bopts = BatchOptions(jobs=jobs, force=force, fallback=opts.fallback, max_refusals=max_refusals)
     paths = collect_inputs(inputs)
     bar, update = _progress("articles")

@@ -66,9 +66,9 @@ def check_lexicons(paths) -> None:
             raise InputError(f"lexicon {p} has no 'written<TAB>spoken' lines")
 
 
-def check(src: Path, out_dir: Path, opts: RenderOptions, *, engine_given: bool = False) -> Checked:
-    """Validate a request's options (once: nothing after this validates them again), its
-    engine and voice (unless the caller brings an opened engine) and its lexicons."""
+def check_options(opts: RenderOptions, *, engine_given: bool = False) -> LoudnessTarget | None:
+    """Validate options (ranges, combinations), their engine and voice (unless the caller
+    brings an opened engine) and their lexicons; return the loudness target."""
     target = validate(opts)
     if not engine_given:
         from newsvoice.speech.engines import check_choice  # the registry: plain values
@@ -80,6 +80,12 @@ def check(src: Path, out_dir: Path, opts: RenderOptions, *, engine_given: bool =
                 raise
             raise UsageError(f"--voice: {e}", option="--voice") from None
     check_lexicons(opts.lexicons)
+    return target
+
+
+def check(src: Path, out_dir: Path, opts: RenderOptions, *, engine_given: bool = False) -> Checked:
+    """A request checked once: nothing after this validates its options again."""
+    target = check_options(opts, engine_given=engine_given)
     return Checked(Path(src), Path(out_dir), opts, target, source_stem(str(src)))
 
 
