@@ -845,6 +845,10 @@ from newsvoice.cli.bulletin import bulletin  # noqa: E402
 
 cli.add_command(bulletin)
 
+from newsvoice.cli.watch import watch  # noqa: E402
+
+cli.add_command(watch)
+
 
 def run() -> None:
     """The console script and ``python -m newsvoice``: ``main()``, then leave without

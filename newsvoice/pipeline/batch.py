@@ -441,8 +441,11 @@ def run_batch(
     opts: RenderOptions,
     bopts: BatchOptions | None = None,
     progress: Callable[[BatchResult, int, int], None] | None = None,
+    *,
+    report: bool = True,
 ) -> list[BatchResult]:
-    """Render every article (failures recorded, never raised), then write the reports."""
+    """Render every article (failures recorded, never raised), then write the reports
+    (``report=False``: the caller keeps its own record, as the watch folder does)."""
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
     kept = outside_output(paths, out_root)
@@ -480,7 +483,8 @@ def run_batch(
         pool = ThreadPoolExecutor(max_workers=bopts.jobs)
         submit = lambda it: pool.submit(render_item, it, opts, engine, force=bopts.force)  # noqa: E731
     results = _collect(items, pool, submit, bopts.jobs, progress)
-    write_reports(out_root, results)
+    if report:
+        write_reports(out_root, results)
     return results
 
 
