@@ -45,4 +45,4 @@ class Finding:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.message}" if self.where else self.message

@@ -28,7 +28,6 @@ from newsvoice.outputs.review import (
     cue_views,
     envelope,
     script_json,
-    split_warnings,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -106,6 +105,30 @@ def manifest(**over) -> dict:
         ],
         "dropped": [{"text": "Chia sẻ bài viết", "reason": "share"}],
         "warnings": ["cue 2: reading speed 23.1 cps above 20", "phrase has nothing to say: '…'"],
+        "findings": [
+            {
+                "where": "cue 2",
+                "severity": "warning",
+                "rule": "reading-speed",
+                "message": "reading speed 23.1 cps above 20",
+                "cue": 2,
+            },
+            {
+                "where": "",
+                "severity": "warning",
+                "rule": "x",
+                "message": "phrase has nothing to say: '…'",
+            },
+            {
+                "where": "sentence 2",
+                "severity": "check",
+                "rule": "unknown-acronym",
+                "message": "capitals in no table, spelled letter by letter",
+                "sentence": 2,
+                "token": "QWZ",
+                "reading": "quy vê kép dét",
+            },
+        ],
         "settings": {
             "audio_format": "wav",
             "subs": ["srt"],
@@ -153,11 +176,14 @@ def test_page_has_one_cue_element_per_cue_with_times_text_spoken_and_findings():
     views = cue_views(manifest())
     assert views[1]["spoken"] == "Sáng mười một tháng một, ủy ban nhân dân họp."
     assert views[1]["cps"] == round(len("Sáng 11/01, UBND họp.") / 3.72, 1)
-    # the render's warning is attached to cue 2 and to no other cue
-    assert [f["message"] for f in views[1]["findings"] if f["rule"] == "render"] == [
+    # the render's finding is attached to cue 2 (check's same rule is not said twice)
+    assert [f["message"] for f in views[1]["findings"] if f["rule"] == "reading-speed"] == [
         "reading speed 23.1 cps above 20"
     ]
-    assert not any(f["rule"] == "render" for v in (views[0], views[2]) for f in v["findings"])
+    said = "reading speed 23.1 cps above 20"
+    assert not any(f["message"] == said for v in (views[0], views[2]) for f in v["findings"])
+    # a reading to check has its own list: token, reading, sentence
+    assert 'id="readings"' in page and "QWZ" in page and "quy vê kép dét" in page
     assert 'src="story.wav"' in page and "<audio" in page
     assert "Chia sẻ bài viết" in page and "share" in page
     assert "phrase has nothing to say" in page
@@ -177,7 +203,7 @@ def test_a_finding_said_by_render_and_check_is_shown_once():
     m["cues"][1].update(
         end=4.48, text="Sáng 11/01, UBND huyện Đại Lộc họp bàn\nviệc nạo vét kênh mương nội đồng."
     )
-    assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["render"]
+    assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["reading-speed"]
     m["warnings"] = []
     assert [f["rule"] for f in cue_views(m)[1]["findings"]] == ["reading-speed"]
 
@@ -202,20 +228,17 @@ def test_lead_fields_are_used_when_present():
     assert script_data(build_page(m, "story.mp3"))["cues"][0]["words"] is None
 
 
-def test_split_warnings():
-    by_cue, general = split_warnings(
-        [
-            "cue 12: reading speed 23.1 cps above 20",
-            "cue 3: 0.50s is shorter",
-            "cue 12: text does not fit",
-            "something else",
-        ]
+def test_a_manifest_without_findings_shows_its_warnings_whole_and_never_parses_them():
+    m = manifest()
+    del m["findings"]
+    m["warnings"] = ["cue 3: reading speed 30 cps above 20", "something else"]
+    views = cue_views(m)
+    assert not any(
+        f["message"].startswith("reading speed 30") for v in views for f in v["findings"]
     )
-    assert by_cue == {
-        12: ["reading speed 23.1 cps above 20", "text does not fit"],
-        3: ["0.50s is shorter"],
-    }
-    assert general == ["something else"]
+    page = build_page(m, "story.wav")
+    assert "cue 3: reading speed 30 cps above 20" in page and "something else" in page
+    assert 'id="readings"' not in page
 
 
 def test_hostile_article_text_is_escaped_everywhere():
@@ -223,6 +246,24 @@ def test_hostile_article_text_is_escaped_everywhere():
         headline=HOSTILE,
         source=HOSTILE,
         warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
+        findings=[
+            {
+                "where": HOSTILE,
+                "severity": "warning",
+                "rule": HOSTILE,
+                "message": HOSTILE,
+                "cue": 1,
+            },
+            {
+                "where": "",
+                "severity": "check",
+                "rule": HOSTILE,
+                "message": HOSTILE,
+                "sentence": 1,
+                "token": HOSTILE,
+                "reading": HOSTILE,
+            },
+        ],
         dropped=[{"text": HOSTILE, "reason": HOSTILE}],
     )
     m["units"][0].update(written=HOSTILE, spoken=HOSTILE)
@@ -681,6 +722,24 @@ def test_browser_hostile_manifest_fields_stay_inert(browser, tmp_path):
         headline=HOSTILE,
         source=HOSTILE,
         warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
+        findings=[
+            {
+                "where": HOSTILE,
+                "severity": "warning",
+                "rule": HOSTILE,
+                "message": HOSTILE,
+                "cue": 1,
+            },
+            {
+                "where": "",
+                "severity": "check",
+                "rule": HOSTILE,
+                "message": HOSTILE,
+                "sentence": 1,
+                "token": HOSTILE,
+                "reading": HOSTILE,
+            },
+        ],
         dropped=[{"text": HOSTILE, "reason": HOSTILE}],
     )
     for u in m["units"]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from newsvoice import __version__
 from newsvoice.audio.targets import LoudnessTarget, Measurement
+from newsvoice.findings import CHECK, Finding
 from newsvoice.options import RenderOptions
 from newsvoice.outputs.files import display_path
 from newsvoice.speech.timeline import TimedWord
@@ -31,7 +32,7 @@ def build_manifest(
     cache_hits: int,
     aligned_units: int,
     opts: RenderOptions,
-    warnings: list[str],
+    findings: list[Finding],
     speed: float,
     duration_s: float,
     samples: int,
@@ -41,6 +42,9 @@ def build_manifest(
     outputs: dict[str, str],
     fallback: dict | None = None,
 ) -> dict:
+    """``findings``: the plan's notices, the cutter's bent rules and the readings to
+    check, written whole under "findings" (the review page reads them there); "warnings"
+    keeps the one-line texts of those that are not readings to check."""
     units = [
         {
             "written": u.written,
@@ -98,7 +102,8 @@ def build_manifest(
             "aligned_units": aligned_units,
         },
         "dropped": [asdict(d) for d in plan.dropped],
-        "warnings": warnings,
+        "warnings": [str(f) for f in findings if f.severity != CHECK],
+        "findings": [f.to_dict() for f in findings],
         "settings": {
             "pauses": asdict(opts.pauses),
             "cues": asdict(opts.cues),

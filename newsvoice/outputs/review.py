@@ -30,17 +30,12 @@ from urllib.parse import quote
 import numpy as np
 
 from newsvoice.errors import InputError, OutputError
+from newsvoice.findings import CHECK, WARNING, Finding
 from newsvoice.outputs.files import display_path
 
 PEAKS = 400  # points in the waveform envelope: enough for a 1280 px canvas
-_CUE_WARNING = re.compile(r"^cue (\d+):\s*(.*)$", re.S)
 # a render warning and the check rule that says the same thing; the page shows it once
-_SAME_FINDING = {
-    "reading speed": ("reading-speed",),
-    "shorter than": ("min-duration",),
-    "longer than": ("max-duration",),
-    "does not fit": ("lines", "line-length"),
-}
+_SAME_FINDING = {"lines": ("lines", "line-length")}  # a render rule -> check's rules it covers
 _JSON_ESCAPES = {
     "<": "\\u003c",
     ">": "\\u003e",
@@ -108,17 +103,28 @@ def _num(value: object, fmt: str = "{:.1f}") -> str:
 # ---------------------------------------------------------------- view model
 
 
-def split_warnings(warnings: Sequence[str]) -> tuple[dict[int, list[str]], list[str]]:
-    """'cue 12: reading speed ...' goes to cue 12; anything else stays general."""
-    by_cue: dict[int, list[str]] = {}
-    general: list[str] = []
-    for w in warnings:
-        m = _CUE_WARNING.match(str(w))
-        if m:
-            by_cue.setdefault(int(m.group(1)), []).append(m.group(2))
-        else:
-            general.append(str(w))
-    return by_cue, general
+def manifest_findings(manifest: Mapping) -> list[Finding]:
+    """The manifest's typed findings (outputs/manifest.py). A manifest from before them
+    has only its "warnings" texts: those are shown as general warnings, never parsed."""
+    got = manifest.get("findings")
+    if not isinstance(got, list):
+        return [Finding("", WARNING, "render", str(w)) for w in manifest.get("warnings") or []]
+    out = []
+    for d in got:
+        if isinstance(d, Mapping):
+            try:
+                out.append(Finding.from_dict(d))
+            except (TypeError, ValueError):
+                continue  # a damaged entry: the page shows the rest
+    return out
+
+
+def _by_cue(findings: Sequence[Finding]) -> dict[int, list[Finding]]:
+    out: dict[int, list[Finding]] = {}
+    for f in findings:
+        if isinstance(f.cue, int) and f.severity != CHECK:
+            out.setdefault(f.cue, []).append(f)
+    return out
 
 
 def _rules(manifest: Mapping):
@@ -202,7 +208,7 @@ def cue_views(manifest: Mapping) -> list[dict]:
     """Everything the page shows per cue, in order."""
     units = manifest.get("units") or []
     cues = manifest.get("cues") or []
-    by_cue, _ = split_warnings(manifest.get("warnings") or [])
+    by_cue = _by_cue(manifest_findings(manifest))
     rules = _rules(manifest)
     checked = _check_findings(cues, rules)
     n_words = len(_words(manifest))
@@ -211,16 +217,9 @@ def cue_views(manifest: Mapping) -> list[dict]:
         start, end = float(c["start"]), float(c["end"])
         text = str(c.get("text", ""))
         dur = end - start
-        findings = [
-            {"severity": "warning", "rule": "render", "message": w} for w in by_cue.get(n, [])
-        ]
-        said = {
-            rule
-            for w in by_cue.get(n, [])
-            for key, rules in _SAME_FINDING.items()
-            if key in w
-            for rule in rules
-        }
+        own = by_cue.get(n, [])
+        findings = [{"severity": f.severity, "rule": f.rule, "message": f.message} for f in own]
+        said = {rule for f in own for rule in _SAME_FINDING.get(f.rule, (f.rule,))}
         findings += [f for f in checked.get(n, []) if f["rule"] not in said]
         cps = round(len(" ".join(text.split("\n"))) / dur, 1) if dur > 0 else None
         views.append(
@@ -306,11 +305,20 @@ def build_page(
         ):
             raise InputError(f"not a newsvoice manifest: cue {n} has no start and end time")
     cues = cue_views(manifest)
-    warnings = [str(w) for w in manifest.get("warnings") or []]
-    _, general = split_warnings(warnings)
-    warning_items = [
-        {"cue": int(m.group(1)) if (m := _CUE_WARNING.match(w)) else None, "text": w}
-        for w in warnings
+    found = manifest_findings(manifest)
+    notes = [f for f in found if f.severity != CHECK]
+    general = [str(f) for f in notes if f.cue is None]
+    warning_items = [{"cue": f.cue, "text": str(f)} for f in notes]
+    readings = [
+        {
+            "sentence": f.sentence,
+            "token": f.token or "",
+            "reading": f.reading or "",
+            "rule": f.rule,
+            "message": f.message,
+        }
+        for f in found
+        if f.severity == CHECK
     ]
     mpath = Path(manifest_name or "manifest.json")
     got = manifest.get("loudness")
@@ -340,6 +348,7 @@ def build_page(
             cues=cues,
             general_warnings=general,
             warnings=warning_items,
+            readings=readings,
             flagged=sum(bool(c["findings"]) for c in cues),
             audio=audio_name,
             dropped=[

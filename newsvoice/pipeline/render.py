@@ -312,7 +312,8 @@ def _deliver(
     cues = make_cues(
         words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words])
     )
-    warnings = plan.warnings + cues.warnings
+    findings = plan.notices + cues.findings + plan.findings
+    warnings = [str(f) for f in plan.notices + cues.findings]
 
     stage("loudness")
     source = Source(track.n_samples, track.read_float)
@@ -377,7 +378,7 @@ def _deliver(
         cache_hits=cache.hits if cache else 0,
         aligned_units=synth.aligned,
         opts=opts,
-        warnings=warnings,
+        findings=findings,
         speed=paced.speed,
         duration_s=track.duration_s,
         samples=track.n_samples,

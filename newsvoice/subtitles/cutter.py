@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from newsvoice.findings import WARNING, Finding
 from newsvoice.speech.timeline import TimedWord, sentence_spans
 from newsvoice.subtitles.rules import Cue, CueResult, CueRules, CutCosts
 from newsvoice.text.words import boundary_costs, default_rules, layout, text_len
@@ -197,7 +198,7 @@ def time_cues(
     min_f = _frames(rules.min_dur - 1e-9, fps, up=True)
     max_f = _frames(rules.max_dur + 1e-9, fps, up=False)
     audio_f = _frames(audio_s, fps, up=False)
-    warnings: list[str] = []
+    findings: list[Finding] = []
 
     def g_start(g: tuple[int, int]) -> int:
         return _frames(words[g[0]].start, fps, up=False)
@@ -258,24 +259,22 @@ def time_cues(
             start = max(prev_end, end - min_f)
         lines = lines_for(g)
         n = len(cues) + 1
+
+        def bent(rule: str, message: str, n: int = n) -> None:
+            findings.append(Finding(f"cue {n}", WARNING, rule, message, cue=n))
+
         if lines is None:
             lines = [" ".join(w.text for w in words[g[0] : g[1]])]
-            warnings.append(
-                f"cue {n}: text does not fit {rules.max_lines} lines of {rules.max_chars}"
-            )
+            bent("lines", f"text does not fit {rules.max_lines} lines of {rules.max_chars}")
         cue = Cue(start, end, lines, g, fps)
         if end - start < min_f:
-            warnings.append(
-                f"cue {n}: {cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s"
-            )
+            bent("min-duration", f"{cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s")
         if end - start > max_f:
-            warnings.append(
-                f"cue {n}: {cue.end - cue.start:.2f}s is longer than {rules.max_dur:.2f}s"
-            )
+            bent("max-duration", f"{cue.end - cue.start:.2f}s is longer than {rules.max_dur:.2f}s")
         if cue.cps > rules.max_cps:
-            warnings.append(f"cue {n}: reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
+            bent("reading-speed", f"reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
         cues.append(cue)
-    return CueResult(cues, warnings)
+    return CueResult(cues, findings)
 
 
 def make_cues(

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from newsvoice.findings import Finding
+
 
 @dataclass(frozen=True)
 class CueRules:
@@ -69,7 +71,12 @@ class Cue:
 @dataclass
 class CueResult:
     cues: list[Cue]
-    warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # a rule the cutter had to bend
+
+    @property
+    def warnings(self) -> list[str]:
+        """The findings as the one-line texts the CLI prints ("cue 3: ...")."""
+        return [str(f) for f in self.findings]
 
 
 @dataclass(frozen=True)

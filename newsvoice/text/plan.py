@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from newsvoice.findings import Finding
+from newsvoice.findings import WARNING, Finding
 from newsvoice.inputs.sources import DroppedLine
 from newsvoice.text.article import Article
 from newsvoice.text.marks import leading_break, parse_marks
@@ -67,8 +67,13 @@ class Plan:
     units: list[Unit]
     headline: str | None
     dropped: list[DroppedLine] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    notices: list[Finding] = field(default_factory=list)  # what the plan had to decide (warnings)
     findings: list[Finding] = field(default_factory=list)  # readings to check (severity "check")
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notices as the one-line texts the CLI prints."""
+        return [str(f) for f in self.notices]
 
 
 def looks_like_headline(line: DroppedLine) -> bool:
@@ -341,9 +346,27 @@ def build_plan(
             units.extend(u for u in got if u.written.strip() or u.spoken.strip())
             n_sent += 1
             findings += sentence_findings(sent, normalizer, n_sent)
-    warnings = [f"nothing to say for {u.written!r}" for u in units if not u.spoken.strip()]
-    warnings += [
-        f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} (--keep-all keeps it)"
+    notices = [
+        Finding(
+            f"sentence {u.sentence + 1}",
+            WARNING,
+            "nothing-to-say",
+            f"nothing to say for {u.written!r}",
+            sentence=u.sentence + 1,
+            token=u.written,
+        )
+        for u in units
+        if not u.spoken.strip()
+    ]
+    notices += [
+        Finding(
+            "article",
+            WARNING,
+            "dropped-headline",
+            f"a line above the headline was dropped as {d.reason}: {d.text[:70]!r} "
+            "(--keep-all keeps it)",
+            token=d.text,
+        )
         for d in article.dropped
         if looks_like_headline(d)
     ]
@@ -351,7 +374,7 @@ def build_plan(
         units=units,
         headline=article.headline,
         dropped=list(article.dropped),
-        warnings=warnings,
+        notices=notices,
         findings=first_of_each(findings),
     )
 
