@@ -197,3 +197,13 @@ def test_ffmpeg_burns_our_srt_into_video(tmp_path):
     )
     assert _frame_max(sub, 1.5) > 100  # text drawn while the cue is on
     assert _frame_max(sub, 3.0) == 0  # and gone after it
+
+
+def test_the_bom_the_user_asks_for_lands_only_in_the_format_that_takes_it():
+    cues = [Cue(0, 50, ["Xin chào"], (0, 1), 25)]
+    asked = {name: formats.encode(name, cues, bom=True) for name in formats.NAMES}
+    plain = {name: formats.encode(name, cues) for name in formats.NAMES}
+    bom = "\ufeff".encode()
+    assert asked["srt"].startswith(bom) and not plain["srt"].startswith(bom)
+    assert not asked["vtt"].startswith(bom) and not asked["ttml"].startswith(bom)
+    assert asked["avid"].startswith(bom) and plain["avid"].startswith(bom)  # always

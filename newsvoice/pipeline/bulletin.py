@@ -523,7 +523,7 @@ def _write_programme(
     offset_s = float(k / opts.cues.fps_exact)
     for name in opts.subs:
         files[out_dir / f"{stem}{get_format(name).suffix}"] = encode_subs(
-            name, cues, start_frames=k, bom=name == "srt" and opts.srt_bom
+            name, cues, start_frames=k, bom=opts.srt_bom
         )
     files[out_dir / "chapters.vtt"] = _chapters_vtt(placed, offset_s).encode("utf-8")
     duration = track.n_samples / RATE

@@ -40,6 +40,7 @@ class Format:
     read: Callable[[str], list[srt_lib.Subtitle]]
     sniff: Callable[[str], bool]
     bom: bool = False  # always starts with a UTF-8 BOM (Avid DS: Windows tools sniff it)
+    bom_on_request: bool = False  # starts with one when asked (--srt-bom: some Windows players)
     framed: bool = False  # times are frames: read(text, fps) needs the rate
 
 
@@ -69,12 +70,12 @@ def shifted(cues: Sequence[Cue], frames: int) -> list[Cue]:
 
 
 def encode(name: str, cues: Sequence[Cue], *, start_frames: int = 0, bom: bool = False) -> bytes:
-    """The file of format ``name`` for ``cues`` starting ``start_frames`` into the timeline
-    (``bom``: the caller asks for one, e.g. --srt-bom)."""
+    """The file of format ``name`` for ``cues`` starting ``start_frames`` into the timeline.
+    ``bom``: the user asked for a BOM (--srt-bom); only a format that takes one on request
+    (SRT) gets it, so callers pass the option as it is for every format."""
     fmt = get(name)
-    return (("\ufeff" if bom or fmt.bom else "") + fmt.write(shifted(cues, start_frames))).encode(
-        "utf-8"
-    )
+    lead = "\ufeff" if fmt.bom or (bom and fmt.bom_on_request) else ""
+    return (lead + fmt.write(shifted(cues, start_frames))).encode("utf-8")
 
 
 def read_file(path: Path, fps: Fraction = Fraction(25)) -> list[srt_lib.Subtitle]:

@@ -33,4 +33,4 @@ def _sniff(text: str) -> bool:
 
 from newsvoice.subtitles.formats import Format  # noqa: E402  (the registry imports this module lazily)
 
-FORMAT = Format("srt", ".srt", "SubRip (SRT)", write, read, _sniff)
+FORMAT = Format("srt", ".srt", "SubRip (SRT)", write, read, _sniff, bom_on_request=True)
