@@ -261,22 +261,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def cli_run():
     """The real CLI in a fresh process: ``cli_run("render", ...)`` -> CompletedProcess (text)."""
-    import subprocess as _sp
-    import sys as _sys
+    import cli
 
     def run(*args: str, stdin: bytes | None = None, timeout: float = 300, **kw):
-        p = _sp.run(
-            [_sys.executable, "-m", "newsvoice", *args],
-            input=stdin,
-            capture_output=True,
-            timeout=timeout,
-            **kw,
-        )
-        return _sp.CompletedProcess(
-            p.args,
-            p.returncode,
-            p.stdout.decode("utf-8", "replace"),
-            p.stderr.decode("utf-8", "replace"),
-        )
+        return cli.run(*args, stdin=stdin, timeout=timeout, text=True, **kw)
 
     return run
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that drives Chromium (it takes a ``browser`` or ``page`` fixture) is marked
+    ``browser`` without anyone remembering to: the fast loop
+    ``pytest -m "not slow and not browser"`` leaves it to the full run."""
+    for item in items:
+        if {"browser", "page", "studio_page"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

@@ -100,6 +100,7 @@ def test_inputs_from_files_folders_and_globs(tmp_path):
     assert sorted(found) == sorted([*arts, tmp_path / "in" / "notes.md"])
 
 
+@pytest.mark.slow
 def test_seeded_faults_give_the_same_outputs_as_a_clean_run(fake_google, tmp_path):
     write_articles(tmp_path / "in", 20)
     paths = collect_inputs([str(tmp_path / "in")])
@@ -196,6 +197,7 @@ def test_bad_inputs_fail_alone_and_the_rest_render(tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+@pytest.mark.slow
 def test_killed_batch_resumes_and_skips_finished_articles(tmp_path, sig):
     arts = write_articles(tmp_path / "in", 16, sentences=6)
     out, cache = tmp_path / "out", tmp_path / "c"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import wave
 from pathlib import Path
 
+import cli
 import numpy as np
 
 from newsvoice.subtitles.check import check_file, read_srt
@@ -45,13 +44,7 @@ Khoảng cách dưới hai khung hình nhưng chữ thì quá nhiều
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", "check", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "NO_PROXY": "*"},
-    )
+    return cli.run("check", *args, text=True)
 
 
 def test_clean_file_exits_0(tmp_path: Path):

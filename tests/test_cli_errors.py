@@ -8,20 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-
-def run(
-    *args: str, cwd: Path | None = None, stdin: bytes | None = None
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_PROXY": "*"}
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        input=stdin,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+from cli import run
 
 
 def _assert_clean_failure(p: subprocess.CompletedProcess, code: int, out: Path | None) -> None:

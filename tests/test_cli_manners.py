@@ -14,16 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from cli import run
+
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều. Chiều, xã Hội An họp tiếp.\n"
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "NO_PROXY": "*"},
-    )
 
 
 def default_sigint() -> None:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import srt
+from cli import run
 
 ARTICLE = (
     "Tin nhanh\n\nSáng 11/01, UBND huyện tổ chức hội nghị tổng kết công tác năm 2023 "
     "và triển khai nhiệm vụ năm 2024 với sự tham dự của lãnh đạo các xã, thị trấn.\n"
 )
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "NO_PROXY": "*"},
-    )
 
 
 def test_config_sets_cue_rules_and_flags_override(tmp_path: Path):

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli
 import pytest
 from conftest import shared_path
 
@@ -31,21 +32,14 @@ ARTICLE = (
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_PROXY": "*"}
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
+    return cli.run(*args, cwd=cwd, text=True, timeout=300)
 
 
 def model() -> Path:
     return Path(joe.model_path())
 
 
+@pytest.mark.slow
 def test_piper_renders_end_to_end_with_subtitles_on_the_speech(tmp_path):
     src = tmp_path / "bao.txt"
     src.write_text(ARTICLE, encoding="utf-8")
@@ -166,6 +160,7 @@ def test_bad_model_file_is_one_line_exit_1_and_no_outputs(tmp_path, kind, needle
     assert not out.exists() or list(out.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_batch_runs_piper_in_a_process_pool(tmp_path):
     for name in ("a", "b"):
         (tmp_path / "in").mkdir(exist_ok=True)

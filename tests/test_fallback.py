@@ -142,6 +142,7 @@ def test_unreachable_with_fallback_renders_with_espeak_and_records_why(
     assert (out / "tin.wav").stat().st_size > 48000
 
 
+@pytest.mark.slow
 def test_a_service_that_never_answers_falls_back_after_the_timeout(
     silent_google, monkeypatch, capsys, tmp_path
 ):
@@ -171,6 +172,7 @@ def test_a_service_that_never_answers_falls_back_after_the_timeout(
     assert fell["from"] == "gtts" and "no complete answer from Google within 1 s" in fell["reason"]
 
 
+@pytest.mark.slow
 def test_a_service_that_never_answers_without_fallback_exits_3(
     silent_google, monkeypatch, capsys, tmp_path
 ):
@@ -246,6 +248,7 @@ def test_batch_offline_without_fallback_exits_3_with_one_line(
     assert time.monotonic() - t0 < 15
 
 
+@pytest.mark.slow
 def test_edge_renders_end_to_end_with_its_word_times(fake_edge, monkeypatch, capsys, tmp_path):
     src, out = _article(tmp_path), tmp_path / "out"
     code, _, err = run_cli(

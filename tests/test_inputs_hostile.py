@@ -11,6 +11,7 @@ import time
 import xml.dom.minidom
 from pathlib import Path
 
+import cli
 import pytest
 
 from newsvoice.errors import InputError
@@ -21,13 +22,7 @@ ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về 
 
 
 def run(*args: str, stdin=None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        timeout=timeout,
-        stdin=stdin,
-        env={**os.environ, "NO_PROXY": "*"},
-    )
+    return cli.run(*args, stdin=stdin, timeout=timeout)
 
 
 def one_line(p: subprocess.CompletedProcess, code: int) -> str:

@@ -15,6 +15,8 @@ import sys
 import wave
 from pathlib import Path
 
+import pytest
+
 PARAGRAPHS = [
     "Sáng nay, Ủy ban nhân dân tỉnh Quảng Nam họp bàn phương án phòng chống bão số {n}, "
     "với sự tham gia của các sở, ngành và chính quyền mười tám huyện, thị xã, thành phố.",
@@ -32,6 +34,7 @@ def long_article(path: Path, paragraphs: int) -> None:
     path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_two_hour_article_renders_in_under_1_gb(tmp_path):
     src = tmp_path / "hai-gio.txt"
     long_article(src, 1000)

@@ -115,6 +115,7 @@ def test_contradictions_are_usage_errors_before_work(cli_run, tmp_path, bad):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_config_fps_as_a_number_and_a_string(cli_run, tmp_path):
     art = tmp_path / "tin.txt"
     art.write_text("Tin\n\nHà Nội mưa to.\n", encoding="utf-8")

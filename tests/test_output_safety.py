@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli import run
 
 from newsvoice.cache.phrases import Entry, PhraseCache, phrase_key
 from newsvoice.cache.prune import prune
@@ -24,19 +25,6 @@ from newsvoice.pipeline.batch import BatchOptions, plan_items, run_batch
 from newsvoice.pipeline.render import RenderOptions, render
 
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"
-
-
-def run(
-    *args: str, cwd: Path | None = None, stdin: bytes | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        timeout=120,
-        input=stdin,
-        cwd=cwd,
-        env={**os.environ, "NO_PROXY": "*"},
-    )
 
 
 @pytest.fixture
@@ -104,6 +92,7 @@ def _pauses(**kw):
     return Pauses(**kw)
 
 
+@pytest.mark.slow
 def test_concurrent_renders_of_one_article_leave_a_consistent_set(tmp_path, article):
     out, cache = tmp_path / "out", tmp_path / "cache"
     base = [

@@ -15,6 +15,7 @@ import wave
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import cli
 import numpy as np
 import pytest
 import srt
@@ -59,14 +60,7 @@ Huyện đặt mục tiêu bảo đảm nước tưới cho 4.500 ha lúa vụ �
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_PROXY": "*"}
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
+    return cli.run(*args, cwd=cwd, timeout=300)
 
 
 def manifest(**over) -> dict:

@@ -66,6 +66,7 @@ def test_example_is_long_enough_for_a_sidecar():
     assert len(ARTICLE.read_text(encoding="utf-8")) > MIN_CHARS * 1.2
 
 
+@pytest.mark.slow
 def test_two_processes_write_what_one_writes(tmp_path):
     """Same unit cache: --jobs 2 (synthesis from both ends, loudness scanned from both
     ends) gives byte-identical audio, subtitles and manifest to --jobs 1."""
@@ -88,6 +89,7 @@ def test_two_processes_write_what_one_writes(tmp_path):
     assert one.loudness == two.loudness
 
 
+@pytest.mark.slow
 def test_engine_calls_match_a_single_process_render(tmp_path):
     """Counting: a cold render reports the units the engine spoke, whichever process spoke them."""
     two = render(ARTICLE, tmp_path / "two", _opts(tmp_path / "c2", 2))
@@ -95,6 +97,7 @@ def test_engine_calls_match_a_single_process_render(tmp_path):
     assert (two.engine_calls, two.cache_hits) == (one.engine_calls, one.cache_hits)
 
 
+@pytest.mark.slow
 def test_a_dead_sidecar_costs_only_speed(tmp_path):
     cache = tmp_path / "cache"
     ref = render(ARTICLE, tmp_path / "ref", _opts(cache, 1))
@@ -115,6 +118,7 @@ def test_a_sidecar_for_another_voice_is_not_used(tmp_path):
     assert got.sidecar is None  # the render started none of its own either: it was given one
 
 
+@pytest.mark.slow
 def test_short_articles_and_jobs_1_and_no_cache_work_alone(tmp_path):
     short = tmp_path / "short.txt"
     short.write_text("Hà Nội hôm nay trời nắng. Nhiệt độ cao nhất 35 độ C.\n", encoding="utf-8")
@@ -124,6 +128,7 @@ def test_short_articles_and_jobs_1_and_no_cache_work_alone(tmp_path):
     assert render(ARTICLE, tmp_path / "d", no_cache).sidecar is None
 
 
+@pytest.mark.slow
 def test_a_script_without_a_main_guard_runs_once(tmp_path):
     """multiprocessing's spawn would re-run the caller's script in the child; the sidecar
     must not (a library cannot ask its users for an ``if __name__ == '__main__'``)."""

@@ -12,18 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli import run
 
 ARTICLE = "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều.\n"
-
-
-def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "newsvoice", *args],
-        capture_output=True,
-        timeout=120,
-        input=stdin,
-        env={**os.environ, "NO_PROXY": "*"},
-    )
 
 
 def one_line(p: subprocess.CompletedProcess, code: int) -> str:

@@ -169,6 +169,7 @@ def checks_pass(srt: Path, wav: Path, src: Path | None = None) -> None:
     assert stats["speech_in_gaps"] == "0", p.stdout
 
 
+@pytest.mark.slow
 def test_clean_reading_words_on_time(tmp_path, reading):
     x, starts = lay_out(reading.sentences, [0.8] + [0.7] * (len(reading.sentences) - 1))
     rec = write_wav(tmp_path / "doc-vo.wav", x)
@@ -184,6 +185,7 @@ def test_clean_reading_words_on_time(tmp_path, reading):
     checks_pass(out / "doc-vo.srt", rec)
 
 
+@pytest.mark.slow
 def test_dropped_sentence_is_unmatched_and_later_cues_stay_on_speech(tmp_path, reading):
     keep = [0, 1, 2, 4, 5]  # the reader skips sentence 3 (index 3: "Tuyến quốc lộ 1A ...")
     x, starts = lay_out([reading.sentences[k] for k in keep], [0.5, 0.6, 0.9, 0.6, 0.7])
@@ -199,6 +201,7 @@ def test_dropped_sentence_is_unmatched_and_later_cues_stay_on_speech(tmp_path, r
     checks_pass(out / "skip.srt", rec)
 
 
+@pytest.mark.slow
 def test_added_sentence_is_extra(tmp_path, reading):
     adlib = _say(OTHER, voice="vi", speed=1.0).sentences[0]
     pieces = reading.sentences[:3] + [adlib] + reading.sentences[3:]
@@ -218,6 +221,7 @@ def test_added_sentence_is_extra(tmp_path, reading):
     assert err.mean() < 0.03, err
 
 
+@pytest.mark.slow
 def test_long_silences_map_to_nothing(tmp_path, reading):
     # 6 s before the first word, 5 s between two sentences and 3 s inside one (after its comma)
     s0 = reading.sentences[1]
@@ -237,6 +241,7 @@ def test_long_silences_map_to_nothing(tmp_path, reading):
     checks_pass(out / "pauses.srt", rec)
 
 
+@pytest.mark.slow
 def test_video_file_and_offset(tmp_path, reading):
     x, starts = lay_out(reading.sentences[:3], [0.5, 0.7, 0.7])
     wav = write_wav(tmp_path / "a.wav", x)
@@ -296,6 +301,7 @@ def test_video_file_and_offset(tmp_path, reading):
     assert all(len(line) <= 30 for c in man["cues"] for line in c["text"].split("\n"))
 
 
+@pytest.mark.slow
 def test_bad_recordings_exit_1_without_files(tmp_path, reading):
     cases = {
         "silent.wav": (lambda p: write_wav(p, np.zeros(5 * RATE, np.int16)), "silent"),

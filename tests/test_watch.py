@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from newsvoice.pipeline.watch import Seen, is_candidate, list_articles, observe, settled
 
 ARTICLE = (
@@ -61,6 +63,7 @@ def _manifest(out: Path) -> Path:
     return found[0]
 
 
+@pytest.mark.slow
 def test_watch_takes_a_growing_file_once_whole_and_notes_a_failure(tmp_path):
     (tmp_path / "in").mkdir()
     proc = _watch(tmp_path)
