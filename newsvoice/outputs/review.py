@@ -420,31 +420,10 @@ def _wav_blocks(path: Path, points: int) -> np.ndarray | None:
 
 
 def _ffmpeg_abs(path: Path) -> np.ndarray:
-    """|samples| of any audio file, decoded by the bundled ffmpeg to 8 kHz mono."""
-    import subprocess
+    """|samples| of any audio file at 8 kHz mono (plenty for a waveform of peaks)."""
+    from newsvoice.audio.decode import decode_mono
 
-    from newsvoice.audio.track import ffmpeg_exe
-
-    cmd = [
-        ffmpeg_exe(),
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-ac",
-        "1",
-        "-ar",
-        "8000",
-        "-f",
-        "s16le",
-        "pipe:1",
-    ]
-    res = subprocess.run(cmd, capture_output=True, check=False)
-    if res.returncode != 0:
-        raise InputError(
-            f"{path}: cannot read audio ({res.stderr.decode(errors='replace').strip()[:200]})"
-        )
-    return np.abs(np.frombuffer(res.stdout, np.int16).astype(np.float32)) / 32768.0
+    return np.abs(decode_mono(path, 8000))
 
 
 def envelope(samples: np.ndarray, points: int = PEAKS) -> list[float]:

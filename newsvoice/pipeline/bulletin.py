@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from newsvoice.audio.bwf import write_bwf
+from newsvoice.audio.decode import decode_mono
 from newsvoice.audio.loudness import Source, measure_source, plan_gain
 from newsvoice.audio.pace import parse_slot
 from newsvoice.audio.track import RATE, Track, ffmpeg_exe, write_audio
@@ -237,16 +238,7 @@ def _mos_or_none(mos_file, path: Path):
 
 def decode_audio(path: str) -> np.ndarray:
     """Any audio file ffmpeg reads, as float32 mono at 48 kHz (stings, beds, stems)."""
-    p = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-i", path, "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
-    if p.returncode != 0 or not p.stdout:
-        msg = p.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"cannot read audio {path}: {msg[-1] if msg else 'no audio'}")
-    return np.frombuffer(p.stdout, np.float32).copy()
+    return decode_mono(path, RATE)
 
 
 def _frame_samples(n: int, fps) -> int:
