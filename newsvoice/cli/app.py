@@ -190,7 +190,9 @@ def _show_warnings(name: str, warnings: list[str]) -> None:
 _STRICT = click.option(
     "--strict",
     is_flag=True,
-    help="Exit 1 when there are warnings (e.g. reading speed), for newsroom automation.",
+    help="Exit 1 when there are warnings (e.g. reading speed, or speech that no cue shows, "
+    "as `check --audio` finds it), for newsroom automation; the outputs are still written, "
+    "all of them.",
 )
 
 

@@ -58,6 +58,7 @@ from newsvoice.speech.engines import (
 )
 from newsvoice.speech.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.speech.timeline import build_timeline
+from newsvoice.subtitles.check import check_render, render_warnings
 from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
 from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
@@ -313,6 +314,9 @@ def _deliver(
         words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words])
     )
     warnings = plan.warnings + cues.warnings
+    if opts.subs:  # what `check --audio` would say of these outputs, said now (issue 28 #20)
+        checked_subs = check_render(cues.cues, levels, track.duration_s, opts.cues)
+        warnings += render_warnings(checked_subs)
 
     stage("loudness")
     source = Source(track.n_samples, track.read_float)

@@ -16,8 +16,9 @@ import srt
 
 from newsvoice.audio.track import ffmpeg_exe
 from newsvoice.errors import InputError
-from newsvoice.subtitles.cutter import CueRules
+from newsvoice.subtitles.cutter import Cue, CueRules
 from newsvoice.subtitles.formats import read_file
+from newsvoice.subtitles.formats.srt import td
 
 TOL = 0.0015  # SRT keeps milliseconds; a frame time is within 1.5 ms of its ms value
 VAD_STEP = 0.01
@@ -169,7 +170,15 @@ def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
     n = int(16000 * VAD_STEP)
     k = len(x) // n
     db = 20 * np.log10(np.sqrt((x[: k * n].reshape(k, n) ** 2).mean(axis=1) + 1e-12))
-    return db > max(float(np.percentile(db, 95)) - 35.0, -60.0), len(x) / 16000
+    return speech_from_db(db), len(x) / 16000
+
+
+def speech_from_db(db: np.ndarray) -> np.ndarray:
+    """Speech frames of 10 ms levels (dBFS): 35 dB under the loud frames, never under
+    -60 dBFS. One rule for ``check --audio`` and for the render's own check."""
+    if len(db) == 0:
+        return np.zeros(0, bool)
+    return np.asarray(db > max(float(np.percentile(db, 95)) - 35.0, -60.0))
 
 
 def check_sync(
@@ -223,6 +232,20 @@ def check_sync(
     rep.stats["audio_s"] = round(duration, 3)
 
 
+def check_audio(subs: list[srt.Subtitle], mask: np.ndarray, duration: float, rep: Report) -> None:
+    """:func:`check_sync`, and an error when over 1% of the speech has no cue."""
+    check_sync(subs, mask, duration, rep)
+    if rep.stats.get("speech_uncovered_pct", 0) > 1.0:
+        rep.findings.append(
+            Finding(
+                0,
+                "error",
+                "uncovered",
+                f"{rep.stats['speech_uncovered_pct']}% of speech lies outside every cue",
+            )
+        )
+
+
 def check_file(path: Path, rules: CueRules, audio: Path | None = None) -> Report:
     subs = read_srt(path, rules)
     rep = check_cues(subs, rules)
@@ -230,14 +253,34 @@ def check_file(path: Path, rules: CueRules, audio: Path | None = None) -> Report
         rep.findings.append(Finding(0, "error", "empty", "no cues"))
     if audio is not None and subs:
         mask, duration = speech_mask(audio)
-        check_sync(subs, mask, duration, rep)
-        if rep.stats.get("speech_uncovered_pct", 0) > 1.0:
-            rep.findings.append(
-                Finding(
-                    0,
-                    "error",
-                    "uncovered",
-                    f"{rep.stats['speech_uncovered_pct']}% of speech lies outside every cue",
-                )
-            )
+        check_audio(subs, mask, duration, rep)
     return rep
+
+
+def check_render(cues: list[Cue], db: np.ndarray, duration: float, rules: CueRules) -> Report:
+    """What ``check --audio`` says of a render's own cues and programme, from the
+    programme's 10 ms levels (``cutter.frame_db``), before anything is written: a
+    render that leaves speech unsubtitled says so, and ``--strict`` fails on it."""
+    subs = [
+        srt.Subtitle(index=i, start=td(c.start), end=td(c.end), content=c.text)
+        for i, c in enumerate(cues, 1)
+    ]
+    rep = check_cues(subs, rules)
+    if not subs:
+        rep.findings.append(Finding(0, "error", "empty", "no cues"))
+    else:
+        check_audio(subs, speech_from_db(db), duration, rep)
+    return rep
+
+
+# what the cutter already reports in its own words: not said twice
+CUTTER_RULES = frozenset({"min-duration", "max-duration", "lines", "line-length", "reading-speed"})
+
+
+def render_warnings(rep: Report) -> list[str]:
+    """The render's check errors as warning lines (cue-numbered like the cutter's)."""
+    hard = [f for f in rep.findings if f.severity == "error" and f.rule not in CUTTER_RULES]
+    hard.sort(key=lambda f: f.cue != 0)  # the whole-file verdict first: it is shown first
+    return [
+        f"{f'cue {f.cue}' if f.cue else 'subtitles'}: {f.message} (check: {f.rule})" for f in hard
+    ]
