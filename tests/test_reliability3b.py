@@ -71,3 +71,81 @@ def test_render_reports_what_check_audio_says_and_strict_fails_on_it(tmp_path):
     theirs = json.loads(c.stdout)["stats"]["speech_uncovered_pct"]
     ours = float(said[0].split(": ", 1)[1].split("%")[0])
     assert abs(theirs - ours) < 1.0, (theirs, ours)
+
+
+# ---------------------------------------------------------------- 22. stdin and Markdown
+
+
+def test_render_dash_reads_the_article_from_stdin(tmp_path):
+    out = tmp_path / "out"
+    p = run(
+        "render", "-", "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache",
+        stdin=ARTICLE.encode("utf-8"),
+    )  # fmt: skip
+    assert p.returncode == 0, err_of(p)
+    assert sorted(x.name for x in out.iterdir()) == ["stdin.json", "stdin.srt", "stdin.wav"]
+    manifest = json.loads((out / "stdin.json").read_text(encoding="utf-8"))
+    assert manifest["source"] == "stdin"
+    assert "Đại Lộc" in " ".join(u["written"] for u in manifest["units"])
+
+
+def test_render_dash_stdin_is_bounded(tmp_path):
+    with open("/dev/zero", "rb") as zero:
+        p = subprocess.run(
+            [sys.executable, "-m", "newsvoice", "render", "-", "-o", str(tmp_path / "o")],
+            stdin=zero,
+            capture_output=True,
+            timeout=60,
+        )
+    err = err_of(p)
+    assert p.returncode == 1 and "too large" in err and "Traceback" not in err, err
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+MARKDOWN = """---
+title: Bão số 5
+---
+# Bão số 5 đổ bộ **miền Trung**
+
+Sáng nay, *bão số 5* đã đổ bộ vào [Quảng Nam](https://example.com/qn) với sức gió `cấp 12`.
+
+![Ảnh vệ tinh](bao.jpg)
+
+> Người dân đã được sơ tán kịp thời.
+
+- Hơn 500 hộ dân được di dời.
+- Các trường học cho học sinh nghỉ.
+
+```
+print("không đọc")
+```
+
+| Tỉnh | Số hộ |
+|---|---|
+| Quảng Nam | 500 |
+"""
+
+
+def test_markdown_is_read_as_markdown_not_narrated_as_syntax(tmp_path):
+    src = tmp_path / "bao.md"
+    src.write_text(MARKDOWN, encoding="utf-16")  # any article encoding, as for .txt
+    p = run("sentences", str(src))
+    assert p.returncode == 0, err_of(p)
+    said = p.stdout.decode("utf-8")
+    lines = [ln for ln in said.splitlines() if ln.strip()]
+    assert lines[0] == "Bão số 5 đổ bộ miền Trung"
+    assert "Sáng nay, bão số 5 đã đổ bộ vào Quảng Nam với sức gió cấp 12." in lines
+    assert "Người dân đã được sơ tán kịp thời." in lines
+    assert "Hơn 500 hộ dân được di dời." in lines
+    narrated = "\n".join(lines)
+    assert "không đọc" not in narrated and "Số hộ" not in narrated and "Ảnh" not in narrated
+    for syntax in ("#", "*", "](", "![", "```", "> ", "- ", "|", "title:", "`"):
+        assert syntax not in narrated, (syntax, said)
+    out = tmp_path / "out"
+    r = run("render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache")
+    assert r.returncode == 0, err_of(r)
+    manifest = json.loads((out / "bao.json").read_text(encoding="utf-8"))
+    spoken = " ".join(u["written"] + u["spoken"] for u in manifest["units"])
+    assert not any(c in spoken for c in "#*[]`|"), spoken
+    reasons = {d["reason"] for d in manifest["dropped"]}
+    assert {"code block", "image", "table skipped", "front matter"} <= reasons
