@@ -149,3 +149,126 @@ def test_markdown_is_read_as_markdown_not_narrated_as_syntax(tmp_path):
     assert not any(c in spoken for c in "#*[]`|"), spoken
     reasons = {d["reason"] for d in manifest["dropped"]}
     assert {"code block", "image", "table skipped", "front matter"} <= reasons
+
+
+# ---------------------------------------------------------------- 18. cold -j 2 = cold -j 1
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "bao-lu-mien-trung.txt"
+
+
+def test_espeak_unit_audio_does_not_depend_on_what_the_process_said_before():
+    """The same text, first in a process and after other speech: the same samples (the
+    flutter phase and roughness count of libespeak-ng ran on across calls)."""
+    code = (
+        "import hashlib, sys\n"
+        "from newsvoice.speech.engines.espeak import EspeakEngine\n"
+        "e = EspeakEngine('vi')\n"
+        "for t in sys.argv[1:]:\n"
+        "    print(hashlib.sha256(e.synthesize(t).samples.tobytes()).hexdigest())\n"
+    )
+    unit = "Sáng nay, xã Đại Lộc tổ chức họp dân về đê điều."
+    other = "Hôm nay trời mưa to ở miền Trung, rất nguy hiểm cho người dân."
+
+    def digests(*texts: str) -> list[str]:
+        p = subprocess.run(
+            [sys.executable, "-c", code, *texts], capture_output=True, timeout=60, check=True
+        )
+        return p.stdout.decode().split()
+
+    alone = digests(unit)[0]
+    after = digests(other, unit, other, unit)
+    assert after[1] == alone and after[3] == alone
+    assert digests(other)[0] == after[0] == after[2]
+
+
+def test_cold_render_and_batch_with_two_processes_equal_one(tmp_path):
+    """Cold caches: render -j 2 (sidecar synthesising from the end) and batch -j 2 give the
+    bytes of -j 1."""
+    env_epoch = {"SOURCE_DATE_EPOCH": "1700000000"}
+    os.environ.update(env_epoch)
+    try:
+        outs = {}
+        for j in ("1", "2"):
+            out = tmp_path / f"r{j}"
+            p = run(
+                "render", str(EXAMPLE), "-o", str(out), "--engine", "espeak", "-j", j,
+                "--cache-dir", str(tmp_path / f"cache-r{j}"),
+            )  # fmt: skip
+            assert p.returncode == 0, err_of(p)
+            outs[j] = {f.name: f.read_bytes() for f in out.iterdir()}
+        assert outs["1"] == outs["2"]
+        src = tmp_path / "in"
+        src.mkdir()
+        for name in ("a", "b"):  # b's first units are a's: the workers share cached units
+            (src / f"{name}.txt").write_bytes(EXAMPLE.read_bytes()[: 1500 if name == "a" else None])
+        batches = {}
+        for j in ("1", "2"):
+            out = tmp_path / f"b{j}"
+            p = run(
+                "batch", str(src), "-o", str(out), "--engine", "espeak", "-j", j,
+                "--cache-dir", str(tmp_path / f"cache-b{j}"),
+            )  # fmt: skip
+            assert p.returncode == 0, err_of(p)
+            batches[j] = {
+                f.relative_to(out): f.read_bytes()
+                for f in out.rglob("*")
+                if f.is_file() and f.suffix in (".wav", ".srt")
+            }
+            for f in out.glob("*/*.json"):  # the same manifest but for who made which unit
+                m = json.loads(f.read_text(encoding="utf-8"))
+                del m["totals"]["engine_calls"], m["totals"]["cache_hits"]
+                batches[j][f.relative_to(out)] = json.dumps(m).encode()
+        assert batches["1"] == batches["2"] and len(batches["1"]) == 6
+    finally:
+        for k in env_epoch:
+            os.environ.pop(k, None)
+
+
+# ---------------------------------------------------------------- 10. bounded units, linear map
+
+
+def _python(code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh interpreter (a hang or a blow-up fails on the timeout, not
+    the whole suite); its stdout."""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout)
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")[-2000:]
+    return p.stdout.decode("utf-8")
+
+
+def test_a_sentence_with_no_pause_points_becomes_bounded_units():
+    """~110 kB with no punctuation (before: one unit, minutes in difflib, gigabytes)."""
+    out = _python(
+        "import json\n"
+        "from newsvoice.text.article import Article\n"
+        "from newsvoice.text.normalize import Normalizer\n"
+        "from newsvoice.text.plan import MAX_UNIT_SPOKEN, build_plan\n"
+        "words = 'xã Đại Lộc tổ chức họp dân về đê điều năm 2024'.split() * 1700\n"
+        "plan = build_plan(Article('Tin', [' '.join(words)], []), Normalizer([]))\n"
+        "body = [u for u in plan.units if u.sentence > 0]\n"
+        "print(json.dumps({'n': len(body), 'max': max(len(u.spoken) for u in body),\n"
+        "  'limit': MAX_UNIT_SPOKEN, 'same': [w for u in body for w in u.written.split()] == words,\n"
+        "  'mapped': all(t.spoken for u in body for t in u.tokens)}))\n"
+    )
+    got = json.loads(out)
+    assert got["n"] > 40 and got["max"] <= got["limit"], got
+    assert got["same"] and got["mapped"], got
+
+
+def test_map_spoken_is_linear_in_the_spoken_words():
+    """One written token said as 200,000 repeated words (a runaway lexicon form): difflib's
+    matcher needs ~n² = 4·10¹⁰ steps on it; the map is done in well under the timeout."""
+    out = _python(
+        "from newsvoice.text.normalize import Normalizer\n"
+        "from newsvoice.text.plan import map_spoken, matching_blocks\n"
+        "from newsvoice.text.words import tokenize\n"
+        "words = tokenize('UBND xã họp')\n"
+        "spoken = ' '.join(['một'] * 200_000 + ['xã', 'họp'])\n"
+        "said = map_spoken(words, spoken, Normalizer([]))\n"
+        "print(sum(map(len, said)), said[1], said[2])\n"
+        "a = ['một', 'hai'] * 100_000\n"
+        "print(len(matching_blocks(a, a[1:] + ['x'])))\n",
+        timeout=60,
+    )
+    first, second = out.splitlines()
+    assert first == "200002 ('xã',) ('họp',)"
+    assert int(second) < 10
