@@ -272,3 +272,37 @@ def test_map_spoken_is_linear_in_the_spoken_words():
     first, second = out.splitlines()
     assert first == "200002 ('xã',) ('họp',)"
     assert int(second) < 10
+
+
+# ---------------------------------------------------------------- 11. programme length caps
+
+
+def test_thousands_of_breaks_are_refused_before_any_work(tmp_path):
+    """3,000 <break time="10s"/> (8 h of silence): one line, exit 1, nothing written, no
+    synthesis (before: a struct.error traceback after the whole render)."""
+    src = tmp_path / "tin.txt"
+    src.write_text(
+        "Tin vắn\n\nSáng nay có họp dân. " + '<break time="10s"/>' * 3000 + " Hết.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    p = run("render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache")
+    err = err_of(p)
+    assert p.returncode == 1 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and "8 h 20 min of silence" in err, err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_programme_length_limit_and_every_allowed_wav_fits_riff():
+    from newsvoice.audio.track import RATE
+    from newsvoice.text.plan import MAX_PROGRAMME_S, Plan, Unit, length_problem
+
+    def plan(chars: int, pause_ms: int = 600) -> Plan:
+        return Plan([Unit((), "a" * chars, 0, 0, pause_ms, True)], "Tin")
+
+    assert length_problem(plan(3000)) is None
+    msg = length_problem(plan(300_000))  # 3 h 20 min even at 25 characters a second
+    assert msg is not None and "too long to narrate" in msg and "limit 3 h" in msg
+    assert length_problem(plan(3000, pause_ms=130_000)) is not None  # 130 s of pause > speech
+    # the longest programme allowed, 24-bit stereo at 48 kHz, stays under the RIFF limit
+    assert MAX_PROGRAMME_S * RATE * 2 * 3 + 64 * 1024 < 2**32 - 1

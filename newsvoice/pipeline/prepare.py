@@ -122,4 +122,9 @@ def prepare(
     )
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
+    from newsvoice.text.plan import length_problem
+
+    too_long = length_problem(plan, head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
+    if too_long:
+        raise InputError(f"{src}: {too_long}")
     return Prepared(checked, article, plan)

@@ -412,6 +412,41 @@ def build_plan(
     )
 
 
+# Programme length (issue 28 #11), checked on the plan before any synthesis:
+MAX_PROGRAMME_S = 3 * 3600  # 3 h; even 24-bit stereo at 48 kHz (3.1 GB) fits a RIFF WAV
+MAX_SILENCE_S = 3600  # pauses and <break> marks together: never more than 1 h ...
+MIN_SILENCE_ALLOWED_S = 60  # ... nor more than the speech, unless under a minute
+FAST_CPS = 25  # spoken characters a second, faster than any engine: a lower bound
+
+
+def length_problem(plan: Plan, *, head_ms: int = 0, tail_ms: int = 0) -> str | None:
+    """Why this plan would make a programme too long to narrate, or None. The speech is
+    estimated from below (FAST_CPS), so a refusal is never a guess on the long side;
+    thousands of ``<break time="10s"/>`` marks made 8 h of silence and a WAV that
+    failed after the whole render."""
+    silence = (sum(u.pause_after_ms for u in plan.units) + head_ms + tail_ms) / 1000
+    speech = sum(len(u.spoken) for u in plan.units) / FAST_CPS
+    allowed = min(MAX_SILENCE_S, max(MIN_SILENCE_ALLOWED_S, speech))
+    if silence > allowed:
+        return (
+            f"pauses and <break> marks add up to {_clock(silence)} of silence; the limit is "
+            f"{_clock(allowed)} (as long as the speech, at least 1 min, at most "
+            f"{_clock(MAX_SILENCE_S)})"
+        )
+    if speech + silence > MAX_PROGRAMME_S:
+        return (
+            f"too long to narrate: at least {_clock(speech + silence)} of audio "
+            f"(limit {_clock(MAX_PROGRAMME_S)}); split the article"
+        )
+    return None
+
+
+def _clock(seconds: float) -> str:
+    s = round(seconds)
+    h, m, sec = s // 3600, s // 60 % 60, s % 60
+    return f"{h} h {m:02d} min" if h else f"{m} min {sec:02d} s" if m else f"{sec} s"
+
+
 def first_of_each(findings: list[Finding]) -> list[Finding]:
     """One finding per (rule, token): a producer checks a reading once, not at every repeat."""
     seen: set[tuple[str, str | None]] = set()
