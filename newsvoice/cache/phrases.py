@@ -28,9 +28,14 @@ MAX_ENTRY_BYTES = 64 << 20  # one unit's samples (a bounded unit is well under a
 PROCESSING_VERSION = 2  # bump when resampling/trimming changes what is stored
 
 
-def phrase_key(engine: str, voice: str, text: str) -> str:
-    """Engines always speak at their own pace (tempo is applied afterwards), so no speed."""
-    blob = json.dumps([PROCESSING_VERSION, engine, voice, text], ensure_ascii=False)
+def phrase_key(engine: str, voice: str, text: str, revision: int = 0) -> str:
+    """Engines always speak at their own pace (tempo is applied afterwards), so no speed.
+    ``revision``: the engine's own sound generation (espeak 1: flutter off), so units
+    cached before a change of sound are not mixed with units made after it."""
+    parts: list[object] = [PROCESSING_VERSION, engine, voice, text]
+    if revision:
+        parts.append(revision)
+    blob = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

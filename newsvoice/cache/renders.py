@@ -96,9 +96,9 @@ def look_up(
     """Restore the outputs of an identical earlier render into ``out_dir`` if the memo has
     them (``result`` set), else say where this render may be stored. ``engine``: the
     engine already opened (batch), else the one ``opts`` names is resolved, not opened."""
-    from newsvoice.inputs.sources import is_url, source_name, source_stem
+    from newsvoice.inputs.sources import is_stdin, is_url, source_name, source_stem
 
-    if not opts.use_cache or is_url(str(src)):
+    if not opts.use_cache or is_url(str(src)) or is_stdin(str(src)):
         return Lookup()
     speaker = _speaker(opts, engine)
     inputs = (src, *map(Path, opts.lexicons))

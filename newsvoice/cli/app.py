@@ -190,7 +190,9 @@ def _show_warnings(name: str, warnings: list[str]) -> None:
 _STRICT = click.option(
     "--strict",
     is_flag=True,
-    help="Exit 1 when there are warnings (e.g. reading speed), for newsroom automation.",
+    help="Exit 1 when there are warnings (e.g. reading speed, or speech that no cue shows, "
+    "as `check --audio` finds it), for newsroom automation; the outputs are still written, "
+    "all of them.",
 )
 
 
@@ -281,17 +283,18 @@ def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **v
         file, out_dir, _options(table_values(RENDER, values), jobs=jobs)
     )  # validated once
     opts = checked.opts
+    shown = "stdin" if str(file) == "-" else file.name
     looked = look_up(
         file, out_dir, opts
     )  # an unchanged render is restored: no plan, no audio stack
     result = looked.result
     if result is None:
         result = _render_now(checked, looked)
-    _show_warnings(file.name, result.warnings)
+    _show_warnings(shown, result.warnings)
     if result.checks:
         log.warning(
             "%s: %d readings to check: newsvoice review %s",
-            file.name,
+            shown,
             result.checks,
             result.outputs["json"],
         )
@@ -302,7 +305,7 @@ def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **v
     )
     log.info(
         "%s: %.1f s of audio, %d cues, engine %s/%s, %s, %.1f s",
-        file.name,
+        shown,
         result.duration_s,
         result.cues,
         result.engine,
@@ -342,7 +345,14 @@ def _render_now(checked, looked):
 
     bar, progress = _progress("synthesising")
     try:
-        prepared = prepare(checked, on_article=start_sidecar)
+        article = None
+        from newsvoice.inputs.sources import is_stdin
+
+        if is_stdin(str(checked.src)):  # `render -`: stdin, read once and bounded
+            from newsvoice.text.article import source_article
+
+            article = source_article(_read_input("-"), keep_all=opts.keep_all)
+        prepared = prepare(checked, on_article=start_sidecar, article=article)
         from newsvoice.pipeline.render import render as do_render
 
         if bar:

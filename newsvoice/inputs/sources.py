@@ -39,6 +39,7 @@ from newsvoice.inputs.files import read_bytes
 log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".md")
+MARKDOWN_SUFFIXES = (".md",)
 HTML_SUFFIXES = (".html", ".htm")
 DOCX_SUFFIXES = (".docx",)
 ARTICLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + DOCX_SUFFIXES
@@ -70,14 +71,21 @@ class Source:
     name: str  # path or URL, for messages
     data: bytes
     dropped: tuple[DroppedLine, ...] = field(default_factory=tuple)
-    kind: str = "text"  # text | html | docx
+    kind: str = "text"  # text | html | docx | markdown
 
 
 # ---------------------------------------------------------------- entry points
 
 
+STDIN = "-"  # the input name that means standard input (the CLI reads it, bounded)
+
+
 def is_url(src: str) -> bool:
     return bool(_URL.match(str(src)))
+
+
+def is_stdin(src: str) -> bool:
+    return str(src) == STDIN
 
 
 def _url(src: str) -> str:
@@ -88,6 +96,8 @@ def _url(src: str) -> str:
 def source_name(src: str) -> str:
     """How to name the input in a manifest or report: the path, or the URL with its
     credentials and query secrets redacted (see :func:`redact_url`)."""
+    if is_stdin(src):
+        return "stdin"
     return redact_url(_url(str(src))) if is_url(src) else str(src)
 
 
@@ -129,7 +139,17 @@ def read_source(
         return html_source(read_bytes(path, max_bytes=max_bytes), str(path))
     if suffix in DOCX_SUFFIXES:
         return docx_source(read_bytes(path, max_bytes=max_bytes), str(path))
+    if suffix in MARKDOWN_SUFFIXES:
+        return markdown_source(read_bytes(path), str(path))
     return Source(str(path), read_bytes(path))
+
+
+def markdown_source(data: bytes, name: str) -> Source:
+    """A Markdown article as the plain text a newsreader reads (inputs.markdown)."""
+    from newsvoice.inputs.markdown import markdown_bytes
+
+    text, dropped = markdown_bytes(data, source=name)
+    return Source(name, text, tuple(DroppedLine(t, r) for t, r in dropped), "markdown")
 
 
 def bytes_source(data: bytes, name: str = "stdin") -> Source:
@@ -148,7 +168,10 @@ def bytes_source(data: bytes, name: str = "stdin") -> Source:
 
 
 def source_stem(src: str) -> str:
-    """Output file stem: a path's stem; for a URL a slug of its last path part (or host)."""
+    """Output file stem: a path's stem; for a URL a slug of its last path part (or host);
+    ``stdin`` for standard input."""
+    if is_stdin(src):
+        return "stdin"
     if not is_url(src):
         return Path(src).stem
     parts = urlsplit(_url(src))

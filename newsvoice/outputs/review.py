@@ -155,6 +155,8 @@ def _check_findings(cues: Sequence[Mapping], rules) -> dict[int, list[dict]]:
     ]
     out: dict[int, list[dict]] = {}
     for f in check_cues(subs, rules).findings:
+        if f.cue is None:
+            continue  # about the whole file: not a cue's
         out.setdefault(f.cue, []).append(
             {"severity": f.severity, "rule": f.rule, "message": f.message}
         )

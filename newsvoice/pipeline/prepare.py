@@ -89,13 +89,20 @@ def check(src: Path, out_dir: Path, opts: RenderOptions, *, engine_given: bool =
     return Checked(Path(src), Path(out_dir), opts, target, source_stem(str(src)))
 
 
-def prepare(checked: Checked, on_article: Callable[[Article], None] | None = None) -> Prepared:
+def prepare(
+    checked: Checked,
+    on_article: Callable[[Article], None] | None = None,
+    *,
+    article: Article | None = None,
+) -> Prepared:
     """Read the article and check the output folder; plan it for engines without a text
     limit. A URL is not fetched here (it would be fetched twice): the renderer reads it.
     ``on_article`` is told the article once it is read and the folder checked, before
-    the text front-end runs (the CLI starts the render's sidecar process there)."""
+    the text front-end runs (the CLI starts the render's sidecar process there).
+    ``article``: one the caller read already (standard input, read once)."""
     src, opts = checked.src, checked.opts
-    article = None if is_url(str(src)) else read_source_article(str(src), keep_all=opts.keep_all)
+    if article is None and not is_url(str(src)):
+        article = read_source_article(str(src), keep_all=opts.keep_all)
     check_output_dir(checked.out_dir, inputs=(src, *opts.lexicons), stem=checked.stem)
     if article is None:
         return Prepared(checked, None, None)
@@ -115,4 +122,9 @@ def prepare(checked: Checked, on_article: Callable[[Article], None] | None = Non
     )
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
+    from newsvoice.text.plan import length_problem
+
+    too_long = length_problem(plan, head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
+    if too_long:
+        raise InputError(f"{src}: {too_long}")
     return Prepared(checked, article, plan)

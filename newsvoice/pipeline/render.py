@@ -58,12 +58,13 @@ from newsvoice.speech.engines import (
 )
 from newsvoice.speech.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.speech.timeline import build_timeline
+from newsvoice.subtitles.check import check_render, render_findings
 from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
 from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
 from newsvoice.text.article import Article, read_source_article
 from newsvoice.text.normalize import Normalizer
-from newsvoice.text.plan import Plan, build_plan
+from newsvoice.text.plan import MAX_PROGRAMME_S, Plan, build_plan, length_problem
 
 log = logging.getLogger("newsvoice")
 
@@ -151,6 +152,9 @@ def _render(
         )
     if not plan.units:
         raise InputError(f"{src}: no sentences to narrate")
+    too_long = length_problem(plan, head_ms=opts.pauses.head, tail_ms=opts.pauses.tail)
+    if too_long:  # before any synthesis (a URL's plan is first made here)
+        raise InputError(f"{src}: {too_long}")
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(engine, cache)
     side, own = _sidecar_for(engine, opts, sidecar, article)
@@ -161,6 +165,11 @@ def _render(
             stack.enter_context(_one_blas_thread())
         paced = _speak(plan, synth, opts, stage, side)
         with paced.track:
+            if paced.track.duration_s > MAX_PROGRAMME_S:  # slower than estimated: still refused
+                raise InputError(
+                    f"{src}: {paced.track.duration_s / 3600:.1f} h of audio is over the "
+                    f"{MAX_PROGRAMME_S // 3600} h limit; split the article"
+                )
             return _deliver(src, out_dir, opts, checked.target, plan, synth, paced, stage, t0, side)
 
 
@@ -312,8 +321,11 @@ def _deliver(
     cues = make_cues(
         words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words])
     )
-    findings = plan.notices + cues.findings + plan.findings
-    warnings = [str(f) for f in plan.notices + cues.findings]
+    notes = plan.notices + cues.findings
+    if opts.subs:  # what `check --audio` would say of these outputs, said now (issue 28 #20)
+        notes += render_findings(check_render(cues.cues, levels, track.duration_s, opts.cues))
+    findings = notes + plan.findings
+    warnings = [str(f) for f in notes]
 
     stage("loudness")
     source = Source(track.n_samples, track.read_float)

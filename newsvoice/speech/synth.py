@@ -74,7 +74,9 @@ class Synthesizer:
 
     def key(self, text: str) -> str:
         """The unit cache key of ``text`` spoken by this engine and voice."""
-        return phrase_key(self.engine.name, self.engine.voice, text)
+        return phrase_key(
+            self.engine.name, self.engine.voice, text, getattr(self.engine, "revision", 0)
+        )
 
     def credit(self, made: list[tuple[str, bool]]) -> None:
         """Count as engine calls (not cache hits) the units another process synthesised

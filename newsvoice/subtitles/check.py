@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,19 +16,19 @@ import srt
 
 from newsvoice.audio.track import ffmpeg_exe
 from newsvoice.errors import InputError
-from newsvoice.subtitles.cutter import CueRules
+from newsvoice.findings import Finding
+from newsvoice.subtitles.cutter import Cue, CueRules
 from newsvoice.subtitles.formats import read_file
+from newsvoice.subtitles.formats.srt import td
 
 TOL = 0.0015  # SRT keeps milliseconds; a frame time is within 1.5 ms of its ms value
 VAD_STEP = 0.01
 
 
-@dataclass(frozen=True)
-class Finding:
-    cue: int  # 1-based; 0 for the whole file
-    severity: str  # "error" breaks the preset, "warning" is advice
-    rule: str
-    message: str
+def finding(cue: int, severity: str, rule: str, message: str) -> Finding:
+    """One check result about cue ``cue`` (1-based) or, with 0, the whole file: the
+    Finding every stage uses ("error" breaks the preset, "warning" is advice)."""
+    return Finding("file" if cue == 0 else f"cue {cue}", severity, rule, message, cue=cue or None)
 
 
 @dataclass
@@ -47,7 +47,8 @@ class Report:
             "errors": self.errors,
             "warnings": len(self.findings) - self.errors,
             "stats": self.stats,
-            "findings": [asdict(f) for f in self.findings],
+            # cue 0: the whole file (check --json has always said so)
+            "findings": [{**f.to_dict(), "cue": f.cue or 0} for f in self.findings],
         }
 
 
@@ -69,26 +70,26 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
         d = e - s
         lines = c.content.split("\n")
         if not c.content.strip():
-            add(Finding(i, "error", "empty", "cue has no text"))
+            add(finding(i, "error", "empty", "cue has no text"))
         if d <= 0:
-            add(Finding(i, "error", "order", "ends before it starts"))
+            add(finding(i, "error", "order", "ends before it starts"))
         elif d < rules.min_dur - TOL:
             add(
-                Finding(
+                finding(
                     i, "error", "min-duration", f"{d:.3f} s is shorter than {rules.min_dur:.3f} s"
                 )
             )
         elif d > rules.max_dur + TOL:
             add(
-                Finding(i, "error", "max-duration", f"{d:.3f} s is longer than {rules.max_dur:g} s")
+                finding(i, "error", "max-duration", f"{d:.3f} s is longer than {rules.max_dur:g} s")
             )
         if len(lines) > rules.max_lines:
-            add(Finding(i, "error", "lines", f"{len(lines)} lines (max {rules.max_lines})"))
+            add(finding(i, "error", "lines", f"{len(lines)} lines (max {rules.max_lines})"))
         for ln in lines:
             n = len(unicodedata.normalize("NFC", ln))
             if n > rules.max_chars:
                 add(
-                    Finding(
+                    finding(
                         i,
                         "error",
                         "line-length",
@@ -98,7 +99,7 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
         for t in (s, e):
             if abs(t * fps - round(t * fps)) * frame > TOL:
                 add(
-                    Finding(
+                    finding(
                         i, "warning", "frame-grid", f"{t:.3f} s is off the {rules.fps:g} fps grid"
                     )
                 )
@@ -108,7 +109,7 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
             cps_all.append(cps)
             if cps > rules.max_cps:
                 add(
-                    Finding(
+                    finding(
                         i,
                         "warning",
                         "reading-speed",
@@ -119,16 +120,16 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
             ps, pe = subs[i - 2].start.total_seconds(), subs[i - 2].end.total_seconds()
             gap = s - pe
             if s < ps:
-                add(Finding(i, "error", "order", "starts before the previous cue"))
+                add(finding(i, "error", "order", "starts before the previous cue"))
             elif gap < -TOL / 3:
                 add(
-                    Finding(
+                    finding(
                         i, "error", "overlap", f"overlaps the previous cue by {-gap * 1000:.0f} ms"
                     )
                 )
             elif TOL / 3 < gap < rules.gap_frames * frame - TOL:
                 add(
-                    Finding(
+                    finding(
                         i,
                         "error",
                         "gap",
@@ -169,7 +170,15 @@ def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
     n = int(16000 * VAD_STEP)
     k = len(x) // n
     db = 20 * np.log10(np.sqrt((x[: k * n].reshape(k, n) ** 2).mean(axis=1) + 1e-12))
-    return db > max(float(np.percentile(db, 95)) - 35.0, -60.0), len(x) / 16000
+    return speech_from_db(db), len(x) / 16000
+
+
+def speech_from_db(db: np.ndarray) -> np.ndarray:
+    """Speech frames of 10 ms levels (dBFS): 35 dB under the loud frames, never under
+    -60 dBFS. One rule for ``check --audio`` and for the render's own check."""
+    if len(db) == 0:
+        return np.zeros(0, bool)
+    return np.asarray(db > max(float(np.percentile(db, 95)) - 35.0, -60.0))
 
 
 def check_sync(
@@ -187,7 +196,7 @@ def check_sync(
         if heard > 0.06:
             where = f"before cue {k + 1}" if k < len(subs) else "after the last cue"
             rep.findings.append(
-                Finding(
+                finding(
                     min(k + 1, len(subs)),
                     "error",
                     "speech-in-gap",
@@ -198,7 +207,7 @@ def check_sync(
         inside = mask[(t >= s) & (t <= e)]
         if len(inside) and not inside.any():
             rep.findings.append(
-                Finding(i, "error", "no-speech", "no speech while the cue is shown")
+                finding(i, "error", "no-speech", "no speech while the cue is shown")
             )
             continue
         j = int(s / VAD_STEP)
@@ -206,7 +215,7 @@ def check_sync(
         quiet_before = not mask[max(0, j - 10) : j].any()
         if quiet_before and win.any() and np.argmax(win) * VAD_STEP > tolerance:
             rep.findings.append(
-                Finding(
+                finding(
                     i,
                     "warning",
                     "early-start",
@@ -215,7 +224,7 @@ def check_sync(
             )
     if spans and spans[-1][1] > duration + 0.05:
         rep.findings.append(
-            Finding(len(spans), "error", "past-end", "last cue ends after the audio")
+            finding(len(spans), "error", "past-end", "last cue ends after the audio")
         )
     rep.stats["speech_uncovered_pct"] = round(
         100 * float((mask & ~covered).sum()) / max(1, int(mask.sum())), 2
@@ -223,21 +232,59 @@ def check_sync(
     rep.stats["audio_s"] = round(duration, 3)
 
 
+def check_audio(subs: list[srt.Subtitle], mask: np.ndarray, duration: float, rep: Report) -> None:
+    """:func:`check_sync`, and an error when over 1% of the speech has no cue."""
+    check_sync(subs, mask, duration, rep)
+    if rep.stats.get("speech_uncovered_pct", 0) > 1.0:
+        rep.findings.append(
+            finding(
+                0,
+                "error",
+                "uncovered",
+                f"{rep.stats['speech_uncovered_pct']}% of speech lies outside every cue",
+            )
+        )
+
+
 def check_file(path: Path, rules: CueRules, audio: Path | None = None) -> Report:
     subs = read_srt(path, rules)
     rep = check_cues(subs, rules)
     if not subs:
-        rep.findings.append(Finding(0, "error", "empty", "no cues"))
+        rep.findings.append(finding(0, "error", "empty", "no cues"))
     if audio is not None and subs:
         mask, duration = speech_mask(audio)
-        check_sync(subs, mask, duration, rep)
-        if rep.stats.get("speech_uncovered_pct", 0) > 1.0:
-            rep.findings.append(
-                Finding(
-                    0,
-                    "error",
-                    "uncovered",
-                    f"{rep.stats['speech_uncovered_pct']}% of speech lies outside every cue",
-                )
-            )
+        check_audio(subs, mask, duration, rep)
     return rep
+
+
+def check_render(cues: list[Cue], db: np.ndarray, duration: float, rules: CueRules) -> Report:
+    """What ``check --audio`` says of a render's own cues and programme, from the
+    programme's 10 ms levels (``cutter.frame_db``), before anything is written: a
+    render that leaves speech unsubtitled says so, and ``--strict`` fails on it."""
+    subs = [
+        srt.Subtitle(index=i, start=td(c.start), end=td(c.end), content=c.text)
+        for i, c in enumerate(cues, 1)
+    ]
+    rep = check_cues(subs, rules)
+    if not subs:
+        rep.findings.append(finding(0, "error", "empty", "no cues"))
+    else:
+        check_audio(subs, speech_from_db(db), duration, rep)
+    return rep
+
+
+# what the cutter already reports in its own words: not said twice
+CUTTER_RULES = frozenset({"min-duration", "max-duration", "lines", "line-length", "reading-speed"})
+
+
+def render_findings(rep: Report) -> list[Finding]:
+    """The render's check errors, for its manifest and stderr (the cutter's own rules
+    are the cutter's findings already): the whole-file verdict first."""
+    hard = [f for f in rep.findings if f.severity == "error" and f.rule not in CUTTER_RULES]
+    hard.sort(key=lambda f: f.cue is not None)
+    return [
+        replace(
+            f, where=f.where if f.cue else "subtitles", message=f"{f.message} (check: {f.rule})"
+        )
+        for f in hard
+    ]

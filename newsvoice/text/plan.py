@@ -13,7 +13,7 @@ The plan is final once built: nothing later re-plans.
 
 from __future__ import annotations
 
-import difflib
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -144,6 +144,57 @@ def _standalone(word: Word, normalizer: Normalizer, memo: dict[str, list[str]]) 
     return memo[word.source]
 
 
+SYNC_WINDOW = 32  # how far ahead a lost alignment looks for the next word both sides say
+
+
+def matching_blocks(
+    a: Sequence[str], b: Sequence[str], window: int = SYNC_WINDOW
+) -> list[tuple[int, int, int]]:
+    """(i, j, size) runs with ``a[i:i+size] == b[j:j+size]``, in order, ending with
+    ``(len(a), len(b), 0)`` like difflib's. Greedy and near-linear: runs are followed
+    while equal; where they differ, the next ``window`` words of each side are looked up
+    in the other (an index of positions, so a long insertion on either side is found)
+    and the nearest equal pair resumes them. difflib's matcher is quadratic in the worst
+    case: a 1 MB unpunctuated sentence or a 700 kB lexicon form took minutes (issue 28 #10)."""
+    where_a, where_b = _positions(a), _positions(b)
+    blocks: list[tuple[int, int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i0, j0 = i, j
+            while i < len(a) and j < len(b) and a[i] == b[j]:
+                i, j = i + 1, j + 1
+            blocks.append((i0, j0, i - i0))
+            continue
+        best: tuple[int, int] | None = None
+        for di in range(min(window, len(a) - i)):
+            dj = _next_at(where_b.get(a[i + di], ()), j) - j
+            if dj >= 0 and (best is None or di + dj < sum(best)):
+                best = (di, dj)
+        for dj in range(min(window, len(b) - j)):
+            di = _next_at(where_a.get(b[j + dj], ()), i) - i
+            if di >= 0 and (best is None or di + dj < sum(best)):
+                best = (di, dj)
+        if best is None:
+            break  # nothing left in common: the rest is one gap
+        i, j = i + best[0], j + best[1]
+    blocks.append((len(a), len(b), 0))
+    return blocks
+
+
+def _positions(seq: Sequence[str]) -> dict[str, list[int]]:
+    where: dict[str, list[int]] = {}
+    for k, x in enumerate(seq):
+        where.setdefault(x, []).append(k)
+    return where
+
+
+def _next_at(positions: Sequence[int], start: int) -> int:
+    """The first of the sorted ``positions`` at or after ``start``; -1 if none."""
+    k = bisect.bisect_left(positions, start)
+    return positions[k] if k < len(positions) else -1
+
+
 def map_spoken(
     words: Sequence[Word],
     spoken: str,
@@ -153,7 +204,7 @@ def map_spoken(
     """Which spoken words say each written word (in order, covering ``spoken`` exactly).
 
     Each token is first said on its own; that guess is matched to the spoken
-    text by sequence alignment, and spoken words between matches go to the
+    text by a linear alignment (:func:`matching_blocks`), and spoken words between matches go to the
     unmatched tokens there, in proportion to their guessed lengths. Context
     rules (dates, ranges, units) change words only inside such gaps."""
     memo = {} if memo is None else memo
@@ -166,7 +217,6 @@ def map_spoken(
             owner.append(k)
     target = [word_key(s) for s in spoken_words]
     out: list[list[str]] = [[] for _ in words]
-    sm = difflib.SequenceMatcher(None, guess, target, autojunk=False)
     gi = ti = 0
 
     def fill_gap(g0: int, g1: int, t0: int, t1: int) -> None:
@@ -186,11 +236,11 @@ def map_spoken(
             out[k].extend(spoken_words[pos : pos + take])
             pos += take
 
-    for blk in sm.get_matching_blocks():
-        fill_gap(gi, blk.a, ti, blk.b)
-        for i in range(blk.size):
-            out[owner[blk.a + i]].append(spoken_words[blk.b + i])
-        gi, ti = blk.a + blk.size, blk.b + blk.size
+    for a, b, size in matching_blocks(guess, target):
+        fill_gap(gi, a, ti, b)
+        for i in range(size):
+            out[owner[a + i]].append(spoken_words[b + i])
+        gi, ti = a + size, b + size
     return [tuple(o) for o in out]
 
 
@@ -217,14 +267,21 @@ def pause_after(word: Word, nxt: Word | None, pauses: Pauses) -> int | None:
     return None
 
 
+# Longest unit, in spoken characters, whatever the engine (about 25 s of speech; the
+# longest clause of the sample articles has 200): a sentence with no pause points is
+# cut into bounded units, so time and memory per unit stay bounded (issue 28 #10).
+MAX_UNIT_SPOKEN = 400
+
+
 def prosodic_units(
     words: Sequence[Word], pauses: Pauses, max_spoken: int | None, spoken_len: Callable[[Word], int]
 ) -> list[tuple[list[Word], int | None]]:
     """Cut a sentence where a reader pauses: (words, pause after or None at the end).
 
-    A clause longer than ``max_spoken`` spoken characters is cut again at its
-    cheapest boundaries (the subtitle costs: never inside a word or a number
-    and its unit) with no pause, so the engine hears it as one breath."""
+    A clause longer than ``max_spoken`` spoken characters (at most
+    :data:`MAX_UNIT_SPOKEN`) is cut again at its cheapest boundaries (the subtitle
+    costs: never inside a word or a number and its unit) with no pause, so the engine
+    hears it as one breath."""
     groups: list[tuple[list[Word], int | None]] = []
     cur: list[Word] = []
     for i, w in enumerate(words):
@@ -235,11 +292,10 @@ def prosodic_units(
             cur = []
     if cur:
         groups.append((cur, None))
-    if max_spoken is None:
-        return groups
+    limit = MAX_UNIT_SPOKEN if max_spoken is None else min(max_spoken, MAX_UNIT_SPOKEN)
     out: list[tuple[list[Word], int | None]] = []
     for ws, p in groups:
-        parts = _cut_long(ws, max_spoken, spoken_len)
+        parts = _cut_long(ws, limit, spoken_len)
         out.extend((part, p if k == len(parts) - 1 else 0) for k, part in enumerate(parts))
     return out
 
@@ -377,6 +433,41 @@ def build_plan(
         notices=notices,
         findings=first_of_each(findings),
     )
+
+
+# Programme length (issue 28 #11), checked on the plan before any synthesis:
+MAX_PROGRAMME_S = 3 * 3600  # 3 h; even 24-bit stereo at 48 kHz (3.1 GB) fits a RIFF WAV
+MAX_SILENCE_S = 3600  # pauses and <break> marks together: never more than 1 h ...
+MIN_SILENCE_ALLOWED_S = 60  # ... nor more than the speech, unless under a minute
+FAST_CPS = 25  # spoken characters a second, faster than any engine: a lower bound
+
+
+def length_problem(plan: Plan, *, head_ms: int = 0, tail_ms: int = 0) -> str | None:
+    """Why this plan would make a programme too long to narrate, or None. The speech is
+    estimated from below (FAST_CPS), so a refusal is never a guess on the long side;
+    thousands of ``<break time="10s"/>`` marks made 8 h of silence and a WAV that
+    failed after the whole render."""
+    silence = (sum(u.pause_after_ms for u in plan.units) + head_ms + tail_ms) / 1000
+    speech = sum(len(u.spoken) for u in plan.units) / FAST_CPS
+    allowed = min(MAX_SILENCE_S, max(MIN_SILENCE_ALLOWED_S, speech))
+    if silence > allowed:
+        return (
+            f"pauses and <break> marks add up to {_clock(silence)} of silence; the limit is "
+            f"{_clock(allowed)} (as long as the speech, at least 1 min, at most "
+            f"{_clock(MAX_SILENCE_S)})"
+        )
+    if speech + silence > MAX_PROGRAMME_S:
+        return (
+            f"too long to narrate: at least {_clock(speech + silence)} of audio "
+            f"(limit {_clock(MAX_PROGRAMME_S)}); split the article"
+        )
+    return None
+
+
+def _clock(seconds: float) -> str:
+    s = round(seconds)
+    h, m, sec = s // 3600, s // 60 % 60, s % 60
+    return f"{h} h {m:02d} min" if h else f"{m} min {sec:02d} s" if m else f"{sec} s"
 
 
 def first_of_each(findings: list[Finding]) -> list[Finding]:

@@ -4,6 +4,12 @@ The shared library and its voice data come from the ``espeakng-loader`` wheel,
 so nothing is installed with apt and no subprocess is started. libespeak-ng
 keeps its state per process, so one handle is opened per process and calls
 are serialised with a lock; parallel batch work uses processes, not threads.
+
+Pitch flutter and roughness are off (the wheel's voice file plus ``flutter 0`` and
+``roughness 0``, loaded by file) and the noise seed is reset per unit: the flutter phase
+and the roughness cycle count are C statics that run on across calls, so with them a
+unit's audio depended on what the process said before, and a cold ``-j 2`` render (two
+processes, a timing-dependent split) differed from ``-j 1`` (issue 28 #18).
 """
 
 from __future__ import annotations
@@ -11,9 +17,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -53,6 +62,9 @@ _CALLBACK = ctypes.CFUNCTYPE(
 )
 
 
+_STEADY = b"\nflutter 0\nroughness 0\n"  # no state carried from one call to the next
+
+
 class _Library:
     """The process's libespeak-ng handle, initialised once (the C library is global)."""
 
@@ -84,6 +96,12 @@ class _Library:
             ctypes.c_void_p,
         ]
         self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lib.espeak_SetVoiceByFile.argtypes = [ctypes.c_char_p]
+        self._data = Path(espeakng_loader.get_data_path())
+        self._seed = getattr(self.lib, "espeak_ng_SetRandSeed", None)  # espeak-ng >= 1.52
+        if self._seed is not None:
+            self._seed.argtypes, self._seed.restype = [ctypes.c_long], None
+        self._steady: dict[str, tuple[IO[bytes], bytes] | None] = {}
         self.lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
         if rate <= 0:
@@ -121,12 +139,36 @@ class _Library:
             i += 1
         return 0
 
+    def _steady_voice(self, voice: str) -> bytes | None:
+        """A path espeak can open (< 60 bytes, lower case: its buffer) to ``voice``'s
+        file with ``flutter 0`` appended; None if the wheel has no such file. The file
+        is anonymous (no name on disk), reached through /proc/self/fd for this process."""
+        if voice not in self._steady:
+            found = [p for p in sorted((self._data / "lang").rglob(voice)) if p.is_file()]
+            made: tuple[IO[bytes], bytes] | None = None
+            if found and Path("/proc/self/fd").is_dir():
+                f = tempfile.TemporaryFile()  # noqa: SIM115 - held open: espeak reads it by fd
+                f.write(found[0].read_bytes().rstrip(b"\n") + _STEADY)
+                f.flush()
+                made = (f, f"/proc/self/fd/{f.fileno()}".encode())
+            self._steady[voice] = made
+        got = self._steady[voice]
+        return got[1] if got else None
+
+    def _set_voice(self, voice: str) -> None:
+        if self._seed is not None:
+            self._seed(1)
+        steady = self._steady_voice(voice)
+        if steady is not None and self.lib.espeak_SetVoiceByFile(steady) == 0:
+            return
+        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise EngineError(f"espeak-ng has no voice {voice!r}")
+
     def synth(
         self, text: str, voice: str, wpm: int
     ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
         with self.lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EngineError(f"espeak-ng has no voice {voice!r}")
+            self._set_voice(voice)
             self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
             self._chunks, self._words = [], []
             raw = text.encode("utf-8") + b"\0"
@@ -180,6 +222,7 @@ class EspeakEngine:
     """espeak-ng Vietnamese voices; word timings come from its word events."""
 
     name = "espeak"
+    revision = 1  # phrase-cache generation: 1 = flutter and roughness off (no history)
 
     def __init__(self, voice: str = "vi") -> None:
         if voice not in VOICES:

@@ -1,0 +1,308 @@
+"""Reliability round 3, the rest of issue 28: render checks its own outputs, stdin and
+Markdown input, cold ``-j 2`` = ``-j 1``, bounded units, caps on programme length,
+messages without library internals, config edges and the smaller findings.
+
+Real files, real processes, real espeak-ng and ffmpeg; no mocks of our own code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ARTICLE = (
+    "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều. Người dân đã góp nhiều ý "
+    "kiến, về việc gia cố bờ sông trước mùa mưa bão. Chính quyền hứa sẽ hoàn thành trong "
+    "tháng tới.\n"
+)
+
+
+def run(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsvoice", *args],
+        capture_output=True,
+        timeout=timeout,
+        input=stdin,
+        cwd=cwd,
+        env={**os.environ, "NO_PROXY": "*"},
+    )
+
+
+def err_of(p: subprocess.CompletedProcess) -> str:
+    return p.stderr.decode("utf-8", "replace")
+
+
+# ---------------------------------------------------------------- 20. render checks itself
+
+
+def test_render_reports_what_check_audio_says_and_strict_fails_on_it(tmp_path):
+    """--gap-frames 25 leaves speech unsubtitled: the render says so (as `check --audio`
+    does of the same files) and --strict exits 1, with the whole set written."""
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    cache = str(tmp_path / "cache")
+    base = ("render", str(src), "--engine", "espeak", "-j", "1", "--cache-dir", cache)
+    ok = run(*base, "-o", str(tmp_path / "ok"), "--strict")
+    assert ok.returncode == 0, err_of(ok)  # the default cut covers its speech
+    p = run(*base, "-o", str(tmp_path / "gap"), "--gap-frames", "25", "--strict")
+    err = err_of(p)
+    assert p.returncode == 1 and "Traceback" not in err, err
+    assert "outside every cue" in err and "--strict" in err.splitlines()[-1]
+    out = tmp_path / "gap"
+    assert sorted(x.name for x in out.iterdir()) == ["tin.json", "tin.srt", "tin.wav"]
+    manifest = json.loads((out / "tin.json").read_text(encoding="utf-8"))
+    said = [w for w in manifest["warnings"] if "check: uncovered" in w]
+    assert len(said) == 1
+    c = run(
+        "check",
+        str(out / "tin.srt"),
+        "--audio",
+        str(out / "tin.wav"),
+        "--gap-frames",
+        "25",
+        "--json",
+    )
+    assert c.returncode == 1
+    theirs = json.loads(c.stdout)["stats"]["speech_uncovered_pct"]
+    ours = float(said[0].split(": ", 1)[1].split("%")[0])
+    assert abs(theirs - ours) < 1.0, (theirs, ours)
+
+
+# ---------------------------------------------------------------- 22. stdin and Markdown
+
+
+def test_render_dash_reads_the_article_from_stdin(tmp_path):
+    out = tmp_path / "out"
+    p = run(
+        "render", "-", "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache",
+        stdin=ARTICLE.encode("utf-8"),
+    )  # fmt: skip
+    assert p.returncode == 0, err_of(p)
+    assert sorted(x.name for x in out.iterdir()) == ["stdin.json", "stdin.srt", "stdin.wav"]
+    manifest = json.loads((out / "stdin.json").read_text(encoding="utf-8"))
+    assert manifest["source"] == "stdin"
+    assert "Đại Lộc" in " ".join(u["written"] for u in manifest["units"])
+
+
+def test_render_dash_stdin_is_bounded(tmp_path):
+    with open("/dev/zero", "rb") as zero:
+        p = subprocess.run(
+            [sys.executable, "-m", "newsvoice", "render", "-", "-o", str(tmp_path / "o")],
+            stdin=zero,
+            capture_output=True,
+            timeout=60,
+        )
+    err = err_of(p)
+    assert p.returncode == 1 and "too large" in err and "Traceback" not in err, err
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+MARKDOWN = """---
+title: Bão số 5
+---
+# Bão số 5 đổ bộ **miền Trung**
+
+Sáng nay, *bão số 5* đã đổ bộ vào [Quảng Nam](https://example.com/qn) với sức gió `cấp 12`.
+
+![Ảnh vệ tinh](bao.jpg)
+
+> Người dân đã được sơ tán kịp thời.
+
+- Hơn 500 hộ dân được di dời.
+- Các trường học cho học sinh nghỉ.
+
+```
+print("không đọc")
+```
+
+| Tỉnh | Số hộ |
+|---|---|
+| Quảng Nam | 500 |
+"""
+
+
+def test_markdown_is_read_as_markdown_not_narrated_as_syntax(tmp_path):
+    src = tmp_path / "bao.md"
+    src.write_text(MARKDOWN, encoding="utf-16")  # any article encoding, as for .txt
+    p = run("sentences", str(src))
+    assert p.returncode == 0, err_of(p)
+    said = p.stdout.decode("utf-8")
+    lines = [ln for ln in said.splitlines() if ln.strip()]
+    assert lines[0] == "Bão số 5 đổ bộ miền Trung"
+    assert "Sáng nay, bão số 5 đã đổ bộ vào Quảng Nam với sức gió cấp 12." in lines
+    assert "Người dân đã được sơ tán kịp thời." in lines
+    assert "Hơn 500 hộ dân được di dời." in lines
+    narrated = "\n".join(lines)
+    assert "không đọc" not in narrated and "Số hộ" not in narrated and "Ảnh" not in narrated
+    for syntax in ("#", "*", "](", "![", "```", "> ", "- ", "|", "title:", "`"):
+        assert syntax not in narrated, (syntax, said)
+    out = tmp_path / "out"
+    r = run("render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache")
+    assert r.returncode == 0, err_of(r)
+    manifest = json.loads((out / "bao.json").read_text(encoding="utf-8"))
+    spoken = " ".join(u["written"] + u["spoken"] for u in manifest["units"])
+    assert not any(c in spoken for c in "#*[]`|"), spoken
+    reasons = {d["reason"] for d in manifest["dropped"]}
+    assert {"code block", "image", "table skipped", "front matter"} <= reasons
+
+
+# ---------------------------------------------------------------- 18. cold -j 2 = cold -j 1
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "bao-lu-mien-trung.txt"
+
+
+def test_espeak_unit_audio_does_not_depend_on_what_the_process_said_before():
+    """The same text, first in a process and after other speech: the same samples (the
+    flutter phase and roughness count of libespeak-ng ran on across calls)."""
+    code = (
+        "import hashlib, sys\n"
+        "from newsvoice.speech.engines.espeak import EspeakEngine\n"
+        "e = EspeakEngine('vi')\n"
+        "for t in sys.argv[1:]:\n"
+        "    print(hashlib.sha256(e.synthesize(t).samples.tobytes()).hexdigest())\n"
+    )
+    unit = "Sáng nay, xã Đại Lộc tổ chức họp dân về đê điều."
+    other = "Hôm nay trời mưa to ở miền Trung, rất nguy hiểm cho người dân."
+
+    def digests(*texts: str) -> list[str]:
+        p = subprocess.run(
+            [sys.executable, "-c", code, *texts], capture_output=True, timeout=60, check=True
+        )
+        return p.stdout.decode().split()
+
+    alone = digests(unit)[0]
+    after = digests(other, unit, other, unit)
+    assert after[1] == alone and after[3] == alone
+    assert digests(other)[0] == after[0] == after[2]
+
+
+def test_cold_render_and_batch_with_two_processes_equal_one(tmp_path):
+    """Cold caches: render -j 2 (sidecar synthesising from the end) and batch -j 2 give the
+    bytes of -j 1."""
+    env_epoch = {"SOURCE_DATE_EPOCH": "1700000000"}
+    os.environ.update(env_epoch)
+    try:
+        outs = {}
+        for j in ("1", "2"):
+            out = tmp_path / f"r{j}"
+            p = run(
+                "render", str(EXAMPLE), "-o", str(out), "--engine", "espeak", "-j", j,
+                "--cache-dir", str(tmp_path / f"cache-r{j}"),
+            )  # fmt: skip
+            assert p.returncode == 0, err_of(p)
+            outs[j] = {f.name: f.read_bytes() for f in out.iterdir()}
+        assert outs["1"] == outs["2"]
+        src = tmp_path / "in"
+        src.mkdir()
+        for name in ("a", "b"):  # b's first units are a's: the workers share cached units
+            (src / f"{name}.txt").write_bytes(EXAMPLE.read_bytes()[: 1500 if name == "a" else None])
+        batches = {}
+        for j in ("1", "2"):
+            out = tmp_path / f"b{j}"
+            p = run(
+                "batch", str(src), "-o", str(out), "--engine", "espeak", "-j", j,
+                "--cache-dir", str(tmp_path / f"cache-b{j}"),
+            )  # fmt: skip
+            assert p.returncode == 0, err_of(p)
+            batches[j] = {
+                f.relative_to(out): f.read_bytes()
+                for f in out.rglob("*")
+                if f.is_file() and f.suffix in (".wav", ".srt")
+            }
+            for f in out.glob("*/*.json"):  # the same manifest but for who made which unit
+                m = json.loads(f.read_text(encoding="utf-8"))
+                del m["totals"]["engine_calls"], m["totals"]["cache_hits"]
+                batches[j][f.relative_to(out)] = json.dumps(m).encode()
+        assert batches["1"] == batches["2"] and len(batches["1"]) == 6
+    finally:
+        for k in env_epoch:
+            os.environ.pop(k, None)
+
+
+# ---------------------------------------------------------------- 10. bounded units, linear map
+
+
+def _python(code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh interpreter (a hang or a blow-up fails on the timeout, not
+    the whole suite); its stdout."""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=timeout)
+    assert p.returncode == 0, p.stderr.decode("utf-8", "replace")[-2000:]
+    return p.stdout.decode("utf-8")
+
+
+def test_a_sentence_with_no_pause_points_becomes_bounded_units():
+    """~110 kB with no punctuation (before: one unit, minutes in difflib, gigabytes)."""
+    out = _python(
+        "import json\n"
+        "from newsvoice.text.article import Article\n"
+        "from newsvoice.text.normalize import Normalizer\n"
+        "from newsvoice.text.plan import MAX_UNIT_SPOKEN, build_plan\n"
+        "words = 'xã Đại Lộc tổ chức họp dân về đê điều năm 2024'.split() * 1700\n"
+        "plan = build_plan(Article('Tin', [' '.join(words)], []), Normalizer([]))\n"
+        "body = [u for u in plan.units if u.sentence > 0]\n"
+        "print(json.dumps({'n': len(body), 'max': max(len(u.spoken) for u in body),\n"
+        "  'limit': MAX_UNIT_SPOKEN, 'same': [w for u in body for w in u.written.split()] == words,\n"
+        "  'mapped': all(t.spoken for u in body for t in u.tokens)}))\n"
+    )
+    got = json.loads(out)
+    assert got["n"] > 40 and got["max"] <= got["limit"], got
+    assert got["same"] and got["mapped"], got
+
+
+def test_map_spoken_is_linear_in_the_spoken_words():
+    """One written token said as 200,000 repeated words (a runaway lexicon form): difflib's
+    matcher needs ~n² = 4·10¹⁰ steps on it; the map is done in well under the timeout."""
+    out = _python(
+        "from newsvoice.text.normalize import Normalizer\n"
+        "from newsvoice.text.plan import map_spoken, matching_blocks\n"
+        "from newsvoice.text.words import tokenize\n"
+        "words = tokenize('UBND xã họp')\n"
+        "spoken = ' '.join(['một'] * 200_000 + ['xã', 'họp'])\n"
+        "said = map_spoken(words, spoken, Normalizer([]))\n"
+        "print(sum(map(len, said)), said[1], said[2])\n"
+        "a = ['một', 'hai'] * 100_000\n"
+        "print(len(matching_blocks(a, a[1:] + ['x'])))\n",
+        timeout=60,
+    )
+    first, second = out.splitlines()
+    assert first == "200002 ('xã',) ('họp',)"
+    assert int(second) < 10
+
+
+# ---------------------------------------------------------------- 11. programme length caps
+
+
+def test_thousands_of_breaks_are_refused_before_any_work(tmp_path):
+    """3,000 <break time="10s"/> (8 h of silence): one line, exit 1, nothing written, no
+    synthesis (before: a struct.error traceback after the whole render)."""
+    src = tmp_path / "tin.txt"
+    src.write_text(
+        "Tin vắn\n\nSáng nay có họp dân. " + '<break time="10s"/>' * 3000 + " Hết.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    p = run("render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache")
+    err = err_of(p)
+    assert p.returncode == 1 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1 and "8 h 20 min of silence" in err, err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_programme_length_limit_and_every_allowed_wav_fits_riff():
+    from newsvoice.audio.track import RATE
+    from newsvoice.text.plan import MAX_PROGRAMME_S, Plan, Unit, length_problem
+
+    def plan(chars: int, pause_ms: int = 600) -> Plan:
+        return Plan([Unit((), "a" * chars, 0, 0, pause_ms, True)], "Tin")
+
+    assert length_problem(plan(3000)) is None
+    msg = length_problem(plan(300_000))  # 3 h 20 min even at 25 characters a second
+    assert msg is not None and "too long to narrate" in msg and "limit 3 h" in msg
+    assert length_problem(plan(3000, pause_ms=130_000)) is not None  # 130 s of pause > speech
+    # the longest programme allowed, 24-bit stereo at 48 kHz, stays under the RIFF limit
+    assert MAX_PROGRAMME_S * RATE * 2 * 3 + 64 * 1024 < 2**32 - 1
