@@ -62,6 +62,8 @@ class RuleData:
     currencies: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # prefix -> (spoken, kind)
     web: Mapping[str, str] = field(default_factory=dict)  # address parts (web.tsv)
+    latin: frozenset[str] = frozenset()  # lower-case loanwords read as written (latin_known)
+    plain_syllables: frozenset[str] = frozenset()  # syllables of our word lists, marks stripped
 
     def is_context(self, cls: str, word: str) -> bool:
         return word.lower() in self.contexts.get(cls, frozenset())
@@ -665,35 +667,80 @@ def v_paren_abbr(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 _WEB_PART = re.compile(r"[A-Za-z]+|[0-9]+|[@./\-_]")
 _SCHEME = re.compile(r"^https?://", re.I)
 _VOWEL = re.compile(r"[aeiouy]", re.I)
-_MAX_PIECES = 6
 
 
-def syllable_split(word: str) -> list[str] | None:
-    """'duongbo' -> ['duong', 'bo']: unmarked letters cut into Vietnamese syllables (fewest
-    pieces, then fewest pieces starting with a vowel), or None when they cannot be."""
-    n = len(word)
-    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
-    best[0] = (0, 0, [])
+# Kinds of the pieces of an address label (web_pieces), and what each costs: a cut into
+# pieces we know is cheap; a syllable never seen in our Vietnamese word lists ("py" of
+# "go|py") or a chunk left for the engine is dear, so "gop|y" and "lien|hoan" win.
+WEB_KNOWN = "known"  # a word of web.tsv or latin_known.tsv
+WEB_SYLLABLE = "syllable"  # a syllable seen in our word lists (tone marks stripped)
+WEB_GUESS = "guess"  # a well-formed syllable never seen
+WEB_SPELL = "spell"  # a cluster without a vowel ("thpt", "fpt"): spelled
+WEB_RAW = "raw"  # a chunk that is none of these: left for the engine
+_PIECE_COST = {WEB_KNOWN: 10, WEB_SYLLABLE: 10, WEB_SPELL: 15, WEB_GUESS: 16, WEB_RAW: 30}
+_RAW_PER_LETTER = 4  # a raw chunk costs more the longer it is: any cut into syllables wins
+_NO_VOWEL = re.compile(r"[^aeiouy]{3,5}")
+
+
+def _piece_kind(piece: str, data: RuleData) -> str | None:
+    if len(piece) >= 3 and (piece in data.web or piece in data.latin):
+        return WEB_KNOWN
+    if is_syllable(piece):
+        return WEB_SYLLABLE if piece in data.plain_syllables else WEB_GUESS
+    if _NO_VOWEL.fullmatch(piece):
+        return WEB_SPELL
+    if len(piece) >= 4 and _VOWEL.search(piece):
+        return WEB_RAW
+    return None
+
+
+def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
+    """A lower-case address label cut into the cheapest pieces (see _PIECE_COST):
+    'lienhoanphimvietnam' -> lien hoan phim viet nam, 'thitotnghiepthpt' -> ... + thpt
+    spelled, 'fptshop' -> fpt spelled + shop, 'danangfantasticity' -> da nang + a raw word.
+    A known word never touches a raw chunk ('fan|tasticity' is one foreign word)."""
+    n = len(label)
+    Best = tuple[int, int, list[tuple[str, str]]]
+    best: list[dict[str, Best]] = [{} for _ in range(n + 1)]
+    best[0][""] = (0, 0, [])
     for i in range(n):
-        here = best[i]
-        if here is None:
-            continue
-        pieces, vowels, got = here
-        for j in range(i + 1, min(n, i + 7) + 1):
-            piece = word[i:j]
-            if not is_syllable(piece) or pieces >= _MAX_PIECES:
-                continue
-            cand = (pieces + 1, vowels + (piece[0].lower() in "aeiouy"), got + [piece])
-            there = best[j]
-            if there is None or cand[:2] < there[:2]:
-                best[j] = cand
-    last = best[n]
-    return last[2] if last else None
+        for last, here in best[i].items():
+            for j in range(i + 1, n + 1):
+                piece = label[i:j]
+                kind = _piece_kind(piece, data)
+                if kind is None or (kind != WEB_RAW and j - i > 12):
+                    continue
+                if {last, kind} == {WEB_KNOWN, WEB_RAW} or (last == WEB_RAW and kind != WEB_KNOWN):
+                    continue
+                if kind == WEB_SPELL and 0 < i and j < n:
+                    continue  # "thpt", "fpt" stand at an edge; "st" of "fantasticity" does not
+                cost = _PIECE_COST[kind] + (_RAW_PER_LETTER * len(piece) if kind == WEB_RAW else 0)
+                cand = (here[0] + cost, here[1] + (piece[0] in "aeiouy"), here[2] + [(piece, kind)])
+                there = best[j].get(kind)
+                if there is None or _rank(cand) < _rank(there):
+                    best[j][kind] = cand
+    if not best[n]:
+        return [(label, WEB_RAW)]
+    return min(best[n].values(), key=_rank)[2]
+
+
+def _rank(b: tuple[int, int, list[tuple[str, str]]]) -> tuple[int, int, int]:
+    """Cheapest, then fewest pieces, then fewest pieces starting with a vowel."""
+    return b[0], len(b[2]), b[1]
+
+
+def _say_piece(piece: str, kind: str, data: RuleData) -> str:
+    if kind == WEB_KNOWN:
+        return data.web.get(piece, piece)
+    if kind == WEB_SPELL:
+        return _spell(piece.upper(), data)
+    return piece
 
 
 def say_web_label(label: str, data: RuleData) -> str:
     """One label of an address: a known word (web.tsv), spelled when short or without a vowel,
-    cut into syllables when it can be, else left as written (the engine says it; flagged)."""
+    cut into known words, syllables and spelled clusters when it can be (web_pieces), else
+    left as written (the engine says it; flagged)."""
     low = label.lower()
     if low in data.web:
         return data.web[low]
@@ -701,10 +748,9 @@ def say_web_label(label: str, data: RuleData) -> str:
         return read_integer_string(label) if len(label) <= 4 else read_digits(label)
     if (len(label) <= 3 and not is_syllable(low)) or not _VOWEL.search(label):
         return _spell(label.upper(), data)
-    if is_syllable(low):
+    if is_syllable(low) or low in data.latin:
         return low
-    pieces = syllable_split(low)
-    return " ".join(pieces) if pieces else label
+    return " ".join(_say_piece(p, k, data) for p, k in web_pieces(low, data))
 
 
 def v_web(m: re.Match[str], data: RuleData, caps: bool) -> Result:

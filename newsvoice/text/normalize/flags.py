@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsvoice.findings import CHECK, Finding
-from newsvoice.text.normalize.classes import LETTER, RuleData
+from newsvoice.text.normalize.classes import LETTER, WEB_GUESS, WEB_RAW, RuleData, web_pieces
 from newsvoice.text.normalize.glued import _TOKEN, _TWO_VOWEL_RUNS, split_glued
 from newsvoice.text.normalize.lexicon import asset_path, load_rows
 from newsvoice.text.normalize.syllables import has_vietnamese_marks, is_syllable
@@ -85,15 +85,20 @@ def _known_series(note: Note, data: RuleData) -> bool:
     return head is not None and (head[0] in data.lexicon or len(head[0]) == 1)
 
 
-_LABEL = re.compile(r"[A-Za-z]{4,}")
-_VOWELS = re.compile(r"[aeiouy]", re.I)
+_LABEL = re.compile(r"[A-Za-z]+")
 
 
 def _guessed_label(address: str, data: RuleData) -> bool:
-    """A long part of an address that is not a known word (web.tsv): cut into syllables by
-    guess, or left for the engine."""
+    """An address with a part cut by guess (a syllable never seen) or left for the engine;
+    one cut into known words, seen syllables and spelled clusters is no doubt."""
     body = re.sub(r"^https?://", "", address, flags=re.I)
-    return any(m[0].lower() not in data.web and _VOWELS.search(m[0]) for m in _LABEL.finditer(body))
+    for m in _LABEL.finditer(body):
+        low = m[0].lower()
+        if len(low) < 4 or low in data.web or low in data.latin:
+            continue
+        if any(k in (WEB_GUESS, WEB_RAW) for _, k in web_pieces(low, data)):
+            return True
+    return False
 
 
 def findings_for(
