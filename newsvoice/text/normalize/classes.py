@@ -270,7 +270,9 @@ def v_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'15/18' -> 'mười lăm trên mười tám'; '24/24h' -> '... trên hai mươi tư giờ'."""
     w = number_words()
     out = f"{read_number_token(m['a'])} {w['ratio']} {read_number_token(m['b'])}"
-    return "", out + (f" {w['hour']}" if m["h"] else "")
+    out += f" {w['hour']}" if m["h"] else ""
+    unit = m.groupdict().get("unit")
+    return "", out + (f" {_say_unit(unit, data)}" if unit else "")  # "140/90 mmHg"
 
 
 def v_ordinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -393,9 +395,23 @@ def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
             return None
         if caps and all(is_syllable(t) for t in re.split(r"[\s.]+", key) if t):
             return None  # a headline word in capitals, e.g. "CA" in "CA SĨ"
+        if _TICKER.fullmatch(key) and _ticker_context(m.string, m.start(), data):
+            return "", _spell(key, data)  # "mã HPG ..., HSG và NKG": tickers, spelled
         return "", spoken
 
     return v_lexicon
+
+
+_TICKER = re.compile(r"[A-Z]{3}")
+
+
+def _ticker_context(text: str, start: int, data: RuleData, reach: int = 80) -> bool:
+    """A ticker word ('mã', 'cổ phiếu') earlier in the sentence: three capitals there are a
+    stock ticker (spelled), not the general reading of the letters ('HSG' học sinh giỏi)."""
+    window = re.split(r"[.!?;]\s", text[max(0, start - reach) : start])[-1].lower()
+    words = re.findall(rf"{LETTER}+", window)
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return any(data.is_context("ticker", w) for w in words + pairs)
 
 
 _TWO_BEFORE = re.compile(rf"(?:({LETTER}+)\s+)?({LETTER}+)\s+$")
@@ -816,3 +832,57 @@ def v_word_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     if any(data.is_context("ratio_name", x) for x in words + pairs):
         return m["a"] + " ", w["ratio"] + " " + m["b"]
     return None
+
+
+# ---------------------------------------------------------------- round 3b: masked numbers,
+# lower-case codes, versions, bare per-units
+
+
+def v_masked_number(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'069.2XXX.XXX' -> 'không sáu chín chấm hai ích ích ích ...': a number with hidden
+    digits is read sign by sign (digits one by one, X as the letter, the dots said)."""
+    text = m["m"]
+    if not re.search(r"[Xx]", text) or sum(c.isdigit() for c in text) < 2:
+        return None
+    w = number_words()
+    said = []
+    for ch in text:
+        if ch.isdigit():
+            said.append(read_digits(ch))
+        elif ch in "Xx":
+            said.append(data.letters.get("X", "ích"))
+        elif ch == ".":
+            said.append(w.get("dot", "chấm"))
+        elif ch == "-":
+            said.append(data.web.get("-", "gạch ngang"))
+    return "", " ".join(said)
+
+
+def v_alnum_lower(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'sv388', 'bet88': lower-case letters glued to digits (a site or account name) are
+    spelled, three or more digits read one by one; a Vietnamese syllable is no code."""
+    letters = m["l"]
+    if is_syllable(letters) or letters in data.units:
+        return None
+    digits = m["d"]
+    said = read_digits(digits) if len(digits) >= 3 else read_integer_string(digits)
+    return "", f"{_spell(letters.upper(), data)} {said}"
+
+
+def v_version(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'ACFTA 3.0', 'iOS 18.1', 'công nghiệp 4.0' -> '... ba chấm không': after a name or a
+    version word, a dotted pair with no unit is a version (Vietnamese decimals take a comma)."""
+    pre = m["pre"]
+    named = data.is_context("version", pre) or not (has_vietnamese_marks(pre) or is_syllable(pre))
+    if not named and m["b"] != "0":
+        return None  # "Hà Nội 35.5 độ": an English-style decimal after a Vietnamese word
+    w = number_words().get("dot", "chấm")
+    return pre + " ", f"{read_integer_string(m['a'])} {w} {read_integer_string(m['b'])}"
+
+
+def v_per_unit(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'100.000/mm3' -> 'một trăm nghìn trên mi li mét khối': a count for each unit."""
+    scale = " ".join(m["scale"].split())
+    body = " ".join(p for p in (read_number_token(m["n"]), scale) if p)
+    out = f"{body} {number_words()['per_physical']} {_say_unit(m['u'], data)}"
+    return "", _signed(m["sign"], out, False)
