@@ -53,9 +53,19 @@ _LAST_WORD = re.compile(rf"({LETTER}+)\W*$")
 _LATIN = re.compile(r"(?<![\w@./])[A-Za-z]+(?:['’][a-z]+)?(?![\w@])")
 
 
-def _weak_reason(note: Note, data: RuleData) -> str | None:
+def _match_context(text: str, data: RuleData) -> bool:
+    """A match word ('vòng', 'sân', 'trận', 'V.League') in the line: a pair between two
+    names there is a result beyond doubt."""
+    words = re.findall(r"[^\W\d_][\w.]*[^\W\d_]|[^\W\d_]", text.lower())
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return any(data.is_context("match", w) for w in words + pairs)
+
+
+def _weak_reason(note: Note, data: RuleData, text: str = "") -> str | None:
     """Why a number reading is weak, or None when its context was clear."""
     if note.rule == "score_teams":
+        if _match_context(text, data):
+            return None
         return "a pair between two names read as a score"
     if note.rule == "date_desc":
         return "a bare d-m read as a date"
@@ -139,7 +149,7 @@ def findings_for(
         if note.rule == "web" and _guessed_label(note.written, data):
             flag(LATIN_WORD, note.written, note.spoken, "an address with a part read by guess")
             continue
-        reason = _weak_reason(note, data)
+        reason = _weak_reason(note, data, cleaned)
         if reason:
             flag(WEAK_NUMBER, note.written.strip(), note.spoken, reason)
     if unglued != cleaned:
