@@ -1,6 +1,6 @@
 """Fresh-article loop: reading errors and producer flags per 100 narrated sentences.
 
-    python bench/fresh.py [--set measure|tune|all] [--show] [--draft]
+    python bench/fresh.py [--set measure|measure2|tune|all] [--show] [--draft]
 
 Each article ``bench/fresh/<set>/NAME.txt`` has a proof-read truth ``NAME.truth``: the
 sentences a newsreader says, spoken form, one per line, in order (no junk lines). The
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsvoice.findings import Finding
-from newsvoice.text.article import parse_article
+from newsvoice.text.article import line_findings, parse_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.sentences import split_sentences
 
@@ -57,7 +57,7 @@ def narrate(path: Path, norm: Normalizer) -> tuple[list[str], list[list[Finding]
             text, found = spoken_findings(sent, norm)
             spoken.append(text)
             flags.append(found)
-    line_flags = [d for d in getattr(art, "findings", [])]
+    line_flags = line_findings(art)
     return spoken, flags + [line_flags]
 
 
@@ -114,12 +114,12 @@ def _compare(truth: str, out: str, flags: list[Finding], res: Result) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="measure", choices=["measure", "tune", "all"])
+    ap.add_argument("--set", default="measure", choices=["measure", "measure2", "tune", "all"])
     ap.add_argument("--show", action="store_true", help="print every error and flag")
     ap.add_argument("--draft", action="store_true", help="write NAME.draft files to proof-read")
     args = ap.parse_args()
     norm = Normalizer()
-    sets = ["tune", "measure"] if args.set == "all" else [args.set]
+    sets = ["tune", "measure", "measure2"] if args.set == "all" else [args.set]
     files = sorted(p for s in sets for p in (HERE / s).glob("*.txt"))
     if args.draft:
         for p in files:

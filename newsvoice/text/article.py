@@ -25,9 +25,11 @@ from importlib import resources
 from pathlib import Path
 
 from newsvoice.errors import InputError
+from newsvoice.findings import CHECK, Finding
 from newsvoice.inputs.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
 from newsvoice.inputs.files import read_bytes
 from newsvoice.inputs.sources import DroppedLine, Source
+from newsvoice.text.normalize.flags import WEAK_LINE
 from newsvoice.text.sentences import repair_glued
 
 
@@ -610,3 +612,38 @@ def source_article(source: Source, *, keep_all: bool = False) -> Article:
     if not source.dropped:
         return art
     return Article(art.headline, art.paragraphs, [*source.dropped, *art.dropped])
+
+
+# ---------------------------------------------------------------------------
+# Weak line decisions: the keep/drop calls a producer should hear or look at
+
+_SHORT_LAST = 8  # words: a last body line this short with no full stop may be a byline
+_LONG_DROPPED = 15  # words: a dropped line this long that ends like a sentence may be body
+_SHAKY_DROPS = frozenset({BYLINE, CAPTION, SOURCE, RELATED, NAVIGATION, WEB_UI})
+
+
+def line_findings(article: Article) -> list[Finding]:
+    """Flags for the line decisions taken on a weak signal: a short last body line with no
+    sentence end kept (a byline or tag the rules did not know?), and a long line that ends
+    like a sentence dropped as byline, caption, credit, related link or page UI (body lost?).
+    Footers and text above the headline are decided by structure and not flagged."""
+    out: list[Finding] = []
+
+    def flag(text: str, message: str) -> None:
+        out.append(
+            Finding("article", CHECK, WEAK_LINE, message, token=text, reading=text[:80])
+        )
+
+    if article.paragraphs:
+        last = article.paragraphs[-1]
+        if _word_count(last) <= _SHORT_LAST and not _SENTENCE_END.search(last.rstrip('"”’)»')):
+            flag(last, f"short last line kept as body: {last[:70]!r} (a byline or a tag?)")
+    for d in article.dropped:
+        if (
+            d.reason in _SHAKY_DROPS
+            and not d.before_headline
+            and is_body_paragraph(d.text)
+            and _word_count(d.text) >= _LONG_DROPPED
+        ):
+            flag(d.text, f"a sentence-like line dropped as {d.reason}: {d.text[:70]!r}")
+    return out

@@ -9,7 +9,9 @@ decided on weak evidence; the reasons are stable rule ids the manifest and revie
 - ``weak-number-context``: a number pattern read one way with no context word saying so
   (a bare d/m taken for a date, a pair between two names taken for a score, a code of an
   unknown kind);
-- ``glued-split``: a token split into syllables because scraping lost a space.
+- ``glued-split``: a token split into syllables because scraping lost a space;
+- ``weak-line-decision``: a line the article reader kept or dropped on a weak signal
+  (text/article.py ``line_findings``: a short last line kept, a sentence-like line dropped).
 """
 
 from __future__ import annotations
