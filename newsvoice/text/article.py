@@ -364,6 +364,12 @@ def is_body_paragraph(text: str) -> bool:
     return bool(_SENTENCE_END.search(text.rstrip('"”’)»'))) and _word_count(text) >= 6
 
 
+def ends_related_box(text: str) -> bool:
+    """The first body paragraph after a related-news box ends it: a sentence that ends with
+    a full stop. A listed headline ends with a question mark, an exclamation or nothing."""
+    return is_body_paragraph(text) and text.rstrip('"”’)»').endswith((".", "…"))
+
+
 def is_footer_line(text: str, rules: DropRules) -> bool:
     """A line of a site footer: licence, address, phone, e-mail, copyright, 'ghi rõ nguồn'."""
     return rules.footer_start.match(text) is not None or rules.footer_mark.search(text) is not None
@@ -516,7 +522,7 @@ def _select(
             in_box = True  # the header keeps its own reason (web UI); what is under it is the box
             dropped.append((i, body_reason(lines[i], rules) or RELATED))
             continue
-        if in_box and not is_body_paragraph(lines[i].text):
+        if in_box and not ends_related_box(lines[i].text):
             dropped.append((i, BYLINE if is_name_line(lines[i].text) else RELATED))
             continue
         in_box = False

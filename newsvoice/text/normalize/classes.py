@@ -570,7 +570,7 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
                 out.append(number_words().get("dot", "chấm"))
             by_digit = kind == "spell" and (
                 (len(part) > 1 and part[0] == "0")
-                or (first_digits and len(head) >= 2 and len(part) >= 3)
+                or (first_digits and len(part) >= 3)  # VN123, MH370, A350, B787
             )
             out.append(read_digits(part) if by_digit else read_integer_string(part))
             first_digits = False
@@ -886,3 +886,22 @@ def v_per_unit(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     body = " ".join(p for p in (read_number_token(m["n"]), scale) if p)
     out = f"{body} {number_words()['per_physical']} {_say_unit(m['u'], data)}"
     return "", _signed(m["sign"], out, False)
+
+
+def v_coordinate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """"13°25'N" -> 'mười ba độ hai mươi lăm phút vĩ độ Bắc', "111°40'E" -> '... kinh độ
+    Đông': a position at sea or on a map, the hemisphere letter said in full."""
+    w = number_words()
+    out = [read_integer_string(m["d"]), w.get("degree", "độ")]
+    if m["m"]:
+        out += [read_integer_string(m["m"]), w["minute"]]
+    if m["s"]:
+        out += [read_integer_string(m["s"]), w["second"]]
+    key = {"N": "lat_N", "S": "lat_S", "E": "lon_E", "W": "lon_W"}[m["h"]]
+    return "", " ".join(out + [w.get(key, m["h"])])
+
+
+def v_vessel(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'BĐ 96879 TS', 'QNg-90123-TS': a fishing boat's number (province letters, number,
+    TS for thủy sản) is spelled and its digits read one by one."""
+    return "", f"{_spell(m['p'].upper(), data)} {read_digits(m['n'])} {_spell(m['s'], data)}"

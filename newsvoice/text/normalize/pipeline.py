@@ -42,6 +42,8 @@ from newsvoice.text.normalize.classes import (
     v_letter_slash,
     v_masked_number,
     v_alnum_lower,
+    v_coordinate,
+    v_vessel,
     v_per_unit,
     v_version,
     v_masked_number,
@@ -168,6 +170,19 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             _lexicon_pattern(digit_keys).pattern,
             WORD,
             lexicon_verbaliser(lambda s, i: True),
+        ),
+        r(
+            "coordinate",
+            r"(?<![0-9.,])(?P<d>[0-9]{1,3})\s?°\s?(?:(?P<m>[0-9]{1,2})\s?['′’]"
+            r"(?:\s?(?P<s>[0-9]{1,2})\s?[\"″”])?)?\s?(?P<h>[NSEW])(?![\w])",
+            WORD,
+            v_coordinate,
+        ),
+        r(
+            "vessel",
+            r"(?<![\w\-])(?P<p>[A-ZĐ][A-ZĐa-z]{1,3})[\s\-.]?(?P<n>[0-9]{4,6})[\s\-.]?(?P<s>TS)(?![\w])",
+            WORD,
+            v_vessel,
         ),
         r(
             "masked_number",
