@@ -146,6 +146,8 @@ class DropRules:
     related_headers: frozenset[str] = frozenset()
     footer_start: re.Pattern[str] = re.compile("(?!)")
     footer_mark: re.Pattern[str] = re.compile("(?!)")
+    related_marks: re.Pattern[str] = re.compile("(?!)")  # a short line with one opens a box
+    ui_labels: re.Pattern[str] = re.compile("(?!)")  # "Từ khóa: ...", "Tags: ...": page labels
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -222,6 +224,8 @@ def default_rules() -> DropRules:
         ui_lines=frozenset(_casefold_key(w) for w in ui["lines"]),
         sections=frozenset(_casefold_key(w) for w in data["navigation"]["sections"]),
         related_headers=frozenset(_casefold_key(w) for w in data["related"]["headers"]),
+        related_marks=re.compile(_alternation(data["related"]["marks"]), re.I),
+        ui_labels=re.compile(r"^[(\[]?\s*" + _alternation(ui["labels"]) + r"\s*[:：]", re.I),
         footer_start=re.compile(
             r"^[(\[]?\s*" + _alternation(data["footer"]["starts"]) + r"(?:\s*[:：]|\s+[\d(])", re.I
         ),
@@ -260,8 +264,10 @@ def is_datetime_line(text: str, rules: DropRules) -> bool:
 def is_web_ui(text: str, rules: DropRules) -> bool:
     """Buttons and links of the page ('Share', 'Back to top') and English UI sentences
     with no Vietnamese letter ('twn Are you sure that you want to switch to desktop version?')."""
-    if _casefold_key(text) in rules.ui_lines:
+    if _casefold_key(text) in rules.ui_lines or rules.ui_labels.match(text):
         return True
+    if _all_ui_words(text, rules):
+        return True  # a share bar: "Chia sẻ Facebook Twitter Email"
     if any(ch in VIET_SPECIAL for ch in text):
         return False
     words = [w for w in _WORDS.findall(text) if not w.isupper()]
@@ -269,6 +275,33 @@ def is_web_ui(text: str, rules: DropRules) -> bool:
         return False
     foreign = sum(1 for w in words if not is_vietnamese_syllable(w))
     return foreign * 2 >= len(words)
+
+
+def _all_ui_words(text: str, rules: DropRules) -> bool:
+    """A line made only of page buttons ("Chia sẻ | Facebook | Zalo"), two or more of them."""
+    words = [w.casefold() for w in re.split(r"[\s|•·/,]+", text.strip()) if w]
+    if len(words) < 2 or len(words) > 12:
+        return False
+    reach = [0] + [-1] * len(words)  # reach[j]: fewest buttons covering words[:j], -1 none
+    for i in range(len(words)):
+        if reach[i] < 0:
+            continue
+        for j in range(i + 1, min(len(words), i + 4) + 1):
+            if " ".join(words[i:j]) in rules.ui_lines and (reach[j] < 0 or reach[i] + 1 < reach[j]):
+                reach[j] = reach[i] + 1
+    return reach[-1] >= 2
+
+
+def is_related_header(text: str, rules: DropRules) -> bool:
+    """The header of a related-news box: a listed one, or a short line with no sentence end
+    that names one ("Bài viết cùng chuyên mục", "Tin tức liên quan khác")."""
+    if _casefold_key(text) in rules.related_headers:
+        return True
+    return (
+        _word_count(text) <= 6
+        and not _SENTENCE_END.search(text)
+        and rules.related_marks.search(text) is not None
+    )
 
 
 def is_navigation(text: str) -> bool:
@@ -518,7 +551,7 @@ def _select(
         if i >= footer:
             dropped.append((i, FOOTER))
             continue
-        if _casefold_key(lines[i].text) in rules.related_headers:
+        if is_related_header(lines[i].text, rules):
             in_box = True  # the header keeps its own reason (web UI); what is under it is the box
             dropped.append((i, body_reason(lines[i], rules) or RELATED))
             continue

@@ -111,6 +111,8 @@ def v_road_km(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'Km 1285+300' -> 'ki lô mét một nghìn ... cộng ba trăm'."""
     w = number_words()
     unit = data.units.get("km", "ki lô mét")
+    if m["a2"]:  # "tại Km 45 Quốc lộ 12A": a road marker, no metres after it
+        return "", f"{unit} {read_integer_string(m['a2'])}"
     return "", f"{unit} {read_integer_string(m['a'])} {w['plus']} {read_integer_string(m['b'])}"
 
 
@@ -240,7 +242,11 @@ def v_score(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range. A pair followed
     by a unit or a time word ('mỗi hiệp 3-4 phút') is a range after all."""
     nxt = _NEXT_WORD.match(m.string, m.end())
-    if nxt and (nxt[1] in data.units or data.is_context("count_noun", nxt[1])):
+    if nxt and (
+        nxt[1] in data.units
+        or data.is_context("count_noun", nxt[1])
+        or re.fullmatch(SCALE_WORDS, nxt[1])
+    ):
         return None
     return m["kw"] + m["mid"] + " ", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
 
@@ -905,3 +911,12 @@ def v_vessel(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'BĐ 96879 TS', 'QNg-90123-TS': a fishing boat's number (province letters, number,
     TS for thủy sản) is spelled and its digits read one by one."""
     return "", f"{_spell(m['p'].upper(), data)} {read_digits(m['n'])} {_spell(m['s'], data)}"
+
+
+def v_doc_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'A/80/L.12', 'S/RES/2728': a UN or treaty document symbol, each part in turn (letters
+    spelled, numbers read), the slashes and dots not said."""
+    parts = re.findall(r"[A-Z]+|[0-9]+", m["c"])
+    if not any(p.isdigit() for p in parts):
+        return None
+    return "", " ".join(read_integer_string(p) if p.isdigit() else _spell(p, data) for p in parts)

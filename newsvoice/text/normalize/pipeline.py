@@ -43,6 +43,7 @@ from newsvoice.text.normalize.classes import (
     v_masked_number,
     v_alnum_lower,
     v_coordinate,
+    v_doc_symbol,
     v_vessel,
     v_per_unit,
     v_version,
@@ -172,6 +173,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             lexicon_verbaliser(lambda s, i: True),
         ),
         r(
+            "doc_symbol",
+            r"(?<![\w/])(?P<c>[A-Z]{1,4}(?:/(?:[A-Z]{1,4}|[0-9]{1,4})(?:\.[0-9]{1,3})?){2,})(?![\w/])",
+            WORD,
+            v_doc_symbol,
+        ),
+        r(
             "coordinate",
             r"(?<![0-9.,])(?P<d>[0-9]{1,3})\s?°\s?(?:(?P<m>[0-9]{1,2})\s?['′’]"
             r"(?:\s?(?P<s>[0-9]{1,2})\s?[\"″”])?)?\s?(?P<h>[NSEW])(?![\w])",
@@ -213,7 +220,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "road_km",
-            r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])",
+            r"(?<!\w)(?:(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)|(?:Km|KM)\s?(?P<a2>[0-9]+))"
+            r"(?![0-9]|[.,][0-9])",
             WORD,
             v_road_km,
         ),
@@ -232,7 +240,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "score",
-            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
+            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,5}}?)\s+"
             rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}",
             WORD,
             v_score,
