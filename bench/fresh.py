@@ -1,6 +1,6 @@
 """Fresh-article loop: reading errors and producer flags per 100 narrated sentences.
 
-    python bench/fresh.py [--set tune|measure|measure2|measure3|all] [--show] [--draft]
+    python bench/fresh.py [--set tune|measure|measure2|measure3|measure4|all] [--show] [--draft]
 
 Each article ``bench/fresh/<set>/NAME.txt`` has a proof-read truth ``NAME.truth``: the
 sentences a newsreader says, spoken form, one per line, in order (no junk lines). The
@@ -16,8 +16,8 @@ An error is *flagged* when a producer flag (``Normalizer.normalize_with_findings
 weak line decision of the article reader) points at its sentence and its reading shares a
 word with the differing output words (or the flag is on the junk line itself).
 ``--draft`` writes the current output as ``NAME.draft`` next to each article (to proof-read
-into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` partly (see bench/README.md), ``measure2`` after its
-first run; ``measure3`` never is.
+into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` partly (see bench/README.md), ``measure2`` and
+``measure3`` after their first run; ``measure4`` never is.
 """
 
 from __future__ import annotations
@@ -118,12 +118,13 @@ def _compare(truth: str, out: str, flags: list[Finding], res: Result) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="measure", choices=["measure", "measure2", "measure3", "tune", "all"])
+    sets_here = sorted(d.name for d in HERE.iterdir() if d.is_dir())
+    ap.add_argument("--set", default="measure", choices=[*sets_here, "all"])
     ap.add_argument("--show", action="store_true", help="print every error and flag")
     ap.add_argument("--draft", action="store_true", help="write NAME.draft files to proof-read")
     args = ap.parse_args()
     norm = Normalizer()
-    sets = ["tune", "measure", "measure2", "measure3"] if args.set == "all" else [args.set]
+    sets = sets_here if args.set == "all" else [args.set]
     files = sorted(p for s in sets for p in (HERE / s).glob("*.txt"))
     if args.draft:
         for p in files:
