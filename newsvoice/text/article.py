@@ -227,7 +227,10 @@ def default_rules() -> DropRules:
         related_marks=re.compile(_alternation(data["related"]["marks"]), re.I),
         ui_labels=re.compile(r"^[(\[]?\s*" + _alternation(ui["labels"]) + r"\s*[:：]", re.I),
         footer_start=re.compile(
-            r"^[(\[]?\s*" + _alternation(data["footer"]["starts"]) + r"(?:\s*[:：]|\s+[\d(])", re.I
+            r"^[(\[]?\s*"
+            + _alternation(data["footer"]["starts"])
+            + r"(?:\s+số)?(?:\s*[:：]|\s+[\d(])",  # "Giấy phép hoạt động số 345/GP-BTTTT"
+            re.I
         ),
         footer_mark=re.compile(_alternation(data["footer"]["marks"]), re.I),
     )

@@ -438,8 +438,8 @@ def _after_person(text: str, start: int, data: RuleData) -> bool:
 def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """Unknown all-caps acronym (2-8 letters) that is not a Vietnamese syllable: spell it."""
     tok = m[0]
-    if has_vietnamese_marks(tok) or is_syllable(tok):
-        return None
+    if has_vietnamese_marks(tok) or (is_syllable(tok) and (caps or len(tok) > 2)):
+        return None  # two capitals in a mixed-case line ("Zalo OA") are letters, not a word
     if not all(c in data.letters for c in tok):
         return None
     return "", " ".join(data.letters[c] for c in tok)
@@ -920,3 +920,9 @@ def v_doc_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     if not any(p.isdigit() for p in parts):
         return None
     return "", " ".join(read_integer_string(p) if p.isdigit() else _spell(p, data) for p in parts)
+
+
+def v_initials(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'bé N.T.M.', 'ông N.V.A': a person's dotted initials are spelled letter by letter."""
+    letters = re.findall(r"[A-ZĐ]", m[0])
+    return "", _spell("".join(letters), data) + ("." if m[0].endswith(".") and m["end"] else "")

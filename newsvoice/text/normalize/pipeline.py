@@ -44,6 +44,7 @@ from newsvoice.text.normalize.classes import (
     v_alnum_lower,
     v_coordinate,
     v_doc_symbol,
+    v_initials,
     v_vessel,
     v_per_unit,
     v_version,
@@ -428,6 +429,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             rf"(?P<kw>{roman_kw})\s+(?P<r>[IVXLCDM]+)(?![\w])",
             WORD,
             v_roman_context,
+        ),
+        r(
+            "initials",
+            r"(?<![\w.])(?:[A-ZĐ]\.){2,3}[A-ZĐ](?:\.|(?![\w.]))(?P<end>(?=\s*$))?",
+            WORD,
+            v_initials,
         ),
         r("lexicon", _lexicon_pattern(word_keys).pattern, WORD, lexicon_verbaliser(_name_follows)),
         r(
