@@ -1,6 +1,6 @@
 """Fresh-article loop: reading errors and producer flags per 100 narrated sentences.
 
-    python bench/fresh.py [--set measure|tune|all] [--show] [--draft]
+    python bench/fresh.py [--set tune|measure|measure2|measure3|measure4|all] [--show] [--draft]
 
 Each article ``bench/fresh/<set>/NAME.txt`` has a proof-read truth ``NAME.truth``: the
 sentences a newsreader says, spoken form, one per line, in order (no junk lines). The
@@ -16,7 +16,8 @@ An error is *flagged* when a producer flag (``Normalizer.normalize_with_findings
 weak line decision of the article reader) points at its sentence and its reading shares a
 word with the differing output words (or the flag is on the junk line itself).
 ``--draft`` writes the current output as ``NAME.draft`` next to each article (to proof-read
-into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` never is.
+into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` partly (see bench/README.md), ``measure2`` and
+``measure3`` after their first run; ``measure4`` never is.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsvoice.findings import Finding
-from newsvoice.text.article import parse_article
+from newsvoice.text.article import line_findings, parse_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.sentences import split_sentences
 
@@ -57,12 +58,15 @@ def narrate(path: Path, norm: Normalizer) -> tuple[list[str], list[list[Finding]
             text, found = spoken_findings(sent, norm)
             spoken.append(text)
             flags.append(found)
-    line_flags = [d for d in getattr(art, "findings", [])]
+    line_flags = line_findings(art)
     return spoken, flags + [line_flags]
 
 
+_PUNCT = '.,;:!?()"“”-–—'  # a lone dash is a pause, not a word
+
+
 def _words(s: str) -> list[str]:
-    return [w.strip('.,;:!?()"“”').lower() for w in s.split() if w.strip('.,;:!?()"“”')]
+    return [w.strip(_PUNCT).lower() for w in s.split() if w.strip(_PUNCT)]
 
 
 def score(path: Path, norm: Normalizer) -> Result:
@@ -114,12 +118,13 @@ def _compare(truth: str, out: str, flags: list[Finding], res: Result) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--set", default="measure", choices=["measure", "tune", "all"])
+    sets_here = sorted(d.name for d in HERE.iterdir() if d.is_dir())
+    ap.add_argument("--set", default="measure", choices=[*sets_here, "all"])
     ap.add_argument("--show", action="store_true", help="print every error and flag")
     ap.add_argument("--draft", action="store_true", help="write NAME.draft files to proof-read")
     args = ap.parse_args()
     norm = Normalizer()
-    sets = ["tune", "measure"] if args.set == "all" else [args.set]
+    sets = sets_here if args.set == "all" else [args.set]
     files = sorted(p for s in sets for p in (HERE / s).glob("*.txt"))
     if args.draft:
         for p in files:

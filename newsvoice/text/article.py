@@ -25,9 +25,11 @@ from importlib import resources
 from pathlib import Path
 
 from newsvoice.errors import InputError
+from newsvoice.findings import CHECK, Finding
 from newsvoice.inputs.encoding import MAX_BYTES, VIET_SPECIAL, decode_bytes, is_vietnamese_syllable
 from newsvoice.inputs.files import read_bytes
 from newsvoice.inputs.sources import DroppedLine, Source
+from newsvoice.text.normalize.flags import WEAK_LINE
 from newsvoice.text.sentences import repair_glued
 
 
@@ -144,6 +146,8 @@ class DropRules:
     related_headers: frozenset[str] = frozenset()
     footer_start: re.Pattern[str] = re.compile("(?!)")
     footer_mark: re.Pattern[str] = re.compile("(?!)")
+    related_marks: re.Pattern[str] = re.compile("(?!)")  # a short line with one opens a box
+    ui_labels: re.Pattern[str] = re.compile("(?!)")  # "Từ khóa: ...", "Tags: ...": page labels
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -220,8 +224,13 @@ def default_rules() -> DropRules:
         ui_lines=frozenset(_casefold_key(w) for w in ui["lines"]),
         sections=frozenset(_casefold_key(w) for w in data["navigation"]["sections"]),
         related_headers=frozenset(_casefold_key(w) for w in data["related"]["headers"]),
+        related_marks=re.compile(_alternation(data["related"]["marks"]), re.I),
+        ui_labels=re.compile(r"^[(\[]?\s*" + _alternation(ui["labels"]) + r"\s*[:：]", re.I),
         footer_start=re.compile(
-            r"^[(\[]?\s*" + _alternation(data["footer"]["starts"]) + r"(?:\s*[:：]|\s+[\d(])", re.I
+            r"^[(\[]?\s*"
+            + _alternation(data["footer"]["starts"])
+            + r"(?:\s+số)?(?:\s*[:：]|\s+[\d(])",  # "Giấy phép hoạt động số 345/GP-BTTTT"
+            re.I
         ),
         footer_mark=re.compile(_alternation(data["footer"]["marks"]), re.I),
     )
@@ -258,8 +267,10 @@ def is_datetime_line(text: str, rules: DropRules) -> bool:
 def is_web_ui(text: str, rules: DropRules) -> bool:
     """Buttons and links of the page ('Share', 'Back to top') and English UI sentences
     with no Vietnamese letter ('twn Are you sure that you want to switch to desktop version?')."""
-    if _casefold_key(text) in rules.ui_lines:
+    if _casefold_key(text) in rules.ui_lines or rules.ui_labels.match(text):
         return True
+    if _all_ui_words(text, rules):
+        return True  # a share bar: "Chia sẻ Facebook Twitter Email"
     if any(ch in VIET_SPECIAL for ch in text):
         return False
     words = [w for w in _WORDS.findall(text) if not w.isupper()]
@@ -267,6 +278,33 @@ def is_web_ui(text: str, rules: DropRules) -> bool:
         return False
     foreign = sum(1 for w in words if not is_vietnamese_syllable(w))
     return foreign * 2 >= len(words)
+
+
+def _all_ui_words(text: str, rules: DropRules) -> bool:
+    """A line made only of page buttons ("Chia sẻ | Facebook | Zalo"), two or more of them."""
+    words = [w.casefold() for w in re.split(r"[\s|•·/,]+", text.strip()) if w]
+    if len(words) < 2 or len(words) > 12:
+        return False
+    reach = [0] + [-1] * len(words)  # reach[j]: fewest buttons covering words[:j], -1 none
+    for i in range(len(words)):
+        if reach[i] < 0:
+            continue
+        for j in range(i + 1, min(len(words), i + 4) + 1):
+            if " ".join(words[i:j]) in rules.ui_lines and (reach[j] < 0 or reach[i] + 1 < reach[j]):
+                reach[j] = reach[i] + 1
+    return reach[-1] >= 2
+
+
+def is_related_header(text: str, rules: DropRules) -> bool:
+    """The header of a related-news box: a listed one, or a short line with no sentence end
+    that names one ("Bài viết cùng chuyên mục", "Tin tức liên quan khác")."""
+    if _casefold_key(text) in rules.related_headers:
+        return True
+    return (
+        _word_count(text) <= 6
+        and not _SENTENCE_END.search(text)
+        and rules.related_marks.search(text) is not None
+    )
 
 
 def is_navigation(text: str) -> bool:
@@ -360,6 +398,12 @@ def is_body_paragraph(text: str) -> bool:
     """A line that reads like body text (ends like a sentence and is not a short title):
     the end of a related-news box."""
     return bool(_SENTENCE_END.search(text.rstrip('"”’)»'))) and _word_count(text) >= 6
+
+
+def ends_related_box(text: str) -> bool:
+    """The first body paragraph after a related-news box ends it: a sentence that ends with
+    a full stop. A listed headline ends with a question mark, an exclamation or nothing."""
+    return is_body_paragraph(text) and text.rstrip('"”’)»').endswith((".", "…"))
 
 
 def is_footer_line(text: str, rules: DropRules) -> bool:
@@ -510,11 +554,11 @@ def _select(
         if i >= footer:
             dropped.append((i, FOOTER))
             continue
-        if _casefold_key(lines[i].text) in rules.related_headers:
+        if is_related_header(lines[i].text, rules):
             in_box = True  # the header keeps its own reason (web UI); what is under it is the box
             dropped.append((i, body_reason(lines[i], rules) or RELATED))
             continue
-        if in_box and not is_body_paragraph(lines[i].text):
+        if in_box and not ends_related_box(lines[i].text):
             dropped.append((i, BYLINE if is_name_line(lines[i].text) else RELATED))
             continue
         in_box = False
@@ -610,3 +654,38 @@ def source_article(source: Source, *, keep_all: bool = False) -> Article:
     if not source.dropped:
         return art
     return Article(art.headline, art.paragraphs, [*source.dropped, *art.dropped])
+
+
+# ---------------------------------------------------------------------------
+# Weak line decisions: the keep/drop calls a producer should hear or look at
+
+_SHORT_LAST = 8  # words: a last body line this short with no full stop may be a byline
+_LONG_DROPPED = 15  # words: a dropped line this long that ends like a sentence may be body
+_SHAKY_DROPS = frozenset({BYLINE, CAPTION, SOURCE, RELATED, NAVIGATION, WEB_UI})
+
+
+def line_findings(article: Article) -> list[Finding]:
+    """Flags for the line decisions taken on a weak signal: a short last body line with no
+    sentence end kept (a byline or tag the rules did not know?), and a long line that ends
+    like a sentence dropped as byline, caption, credit, related link or page UI (body lost?).
+    Footers and text above the headline are decided by structure and not flagged."""
+    out: list[Finding] = []
+
+    def flag(text: str, message: str) -> None:
+        out.append(
+            Finding("article", CHECK, WEAK_LINE, message, token=text, reading=text[:80])
+        )
+
+    if article.paragraphs:
+        last = article.paragraphs[-1]
+        if _word_count(last) <= _SHORT_LAST and not _SENTENCE_END.search(last.rstrip('"”’)»')):
+            flag(last, f"short last line kept as body: {last[:70]!r} (a byline or a tag?)")
+    for d in article.dropped:
+        if (
+            d.reason in _SHAKY_DROPS
+            and not d.before_headline
+            and is_body_paragraph(d.text)
+            and _word_count(d.text) >= _LONG_DROPPED
+        ):
+            flag(d.text, f"a sentence-like line dropped as {d.reason}: {d.text[:70]!r}")
+    return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from newsvoice.findings import WARNING, Finding
 from newsvoice.inputs.sources import DroppedLine
-from newsvoice.text.article import Article
+from newsvoice.text.article import Article, line_findings
 from newsvoice.text.marks import leading_break, parse_marks
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.normalize.syllables import is_caps_line
@@ -431,7 +431,7 @@ def build_plan(
         headline=article.headline,
         dropped=list(article.dropped),
         notices=notices,
-        findings=first_of_each(findings),
+        findings=first_of_each(findings + line_findings(article)),
     )
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from newsvoice.findings import Finding
 from newsvoice.text.normalize.classes import NUMERIC, Rule, RuleData, v_web
-from newsvoice.text.normalize.flags import Note, findings_for
-from newsvoice.text.normalize.glued import default_inventory, unglue
+from newsvoice.text.normalize.flags import Note, findings_for, latin_known
+from newsvoice.text.normalize.glued import default_inventory, plain_syllables, unglue
 from newsvoice.text.normalize.lexicon import (
     LETTERS_FILE,
     LEXICON_FILES,
@@ -91,6 +91,8 @@ class Normalizer:
             currencies=load_tsv(asset_path("currencies.tsv")),
             codes=_code_table(asset_path("codes.tsv")),
             web=load_tsv(asset_path("web.tsv")),
+            latin=frozenset(w.lower() for w in latin_known()),
+            plain_syllables=plain_syllables(),
         )
         self._web_rule = Rule(WEB_RULE_NAME, WEB, "word", v_web)
         self._digit_rules, self._word_rules = build_rules(self.data)

@@ -62,6 +62,8 @@ class RuleData:
     currencies: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # prefix -> (spoken, kind)
     web: Mapping[str, str] = field(default_factory=dict)  # address parts (web.tsv)
+    latin: frozenset[str] = frozenset()  # lower-case loanwords read as written (latin_known)
+    plain_syllables: frozenset[str] = frozenset()  # syllables of our word lists, marks stripped
 
     def is_context(self, cls: str, word: str) -> bool:
         return word.lower() in self.contexts.get(cls, frozenset())
@@ -109,6 +111,8 @@ def v_road_km(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'Km 1285+300' -> 'ki lô mét một nghìn ... cộng ba trăm'."""
     w = number_words()
     unit = data.units.get("km", "ki lô mét")
+    if m["a2"]:  # "tại Km 45 Quốc lộ 12A": a road marker, no metres after it
+        return "", f"{unit} {read_integer_string(m['a2'])}"
     return "", f"{unit} {read_integer_string(m['a'])} {w['plus']} {read_integer_string(m['b'])}"
 
 
@@ -238,7 +242,11 @@ def v_score(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range. A pair followed
     by a unit or a time word ('mỗi hiệp 3-4 phút') is a range after all."""
     nxt = _NEXT_WORD.match(m.string, m.end())
-    if nxt and (nxt[1] in data.units or data.is_context("count_noun", nxt[1])):
+    if nxt and (
+        nxt[1] in data.units
+        or data.is_context("count_noun", nxt[1])
+        or re.fullmatch(SCALE_WORDS, nxt[1])
+    ):
         return None
     return m["kw"] + m["mid"] + " ", f"{read_integer_string(m['a'])} {read_integer_string(m['b'])}"
 
@@ -268,7 +276,9 @@ def v_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'15/18' -> 'mười lăm trên mười tám'; '24/24h' -> '... trên hai mươi tư giờ'."""
     w = number_words()
     out = f"{read_number_token(m['a'])} {w['ratio']} {read_number_token(m['b'])}"
-    return "", out + (f" {w['hour']}" if m["h"] else "")
+    out += f" {w['hour']}" if m["h"] else ""
+    unit = m.groupdict().get("unit")
+    return "", out + (f" {_say_unit(unit, data)}" if unit else "")  # "140/90 mmHg"
 
 
 def v_ordinal(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -391,9 +401,23 @@ def lexicon_verbaliser(after_ok: Callable[[str, int], bool]):
             return None
         if caps and all(is_syllable(t) for t in re.split(r"[\s.]+", key) if t):
             return None  # a headline word in capitals, e.g. "CA" in "CA SĨ"
+        if _TICKER.fullmatch(key) and _ticker_context(m.string, m.start(), data):
+            return "", _spell(key, data)  # "mã HPG ..., HSG và NKG": tickers, spelled
         return "", spoken
 
     return v_lexicon
+
+
+_TICKER = re.compile(r"[A-Z]{3}")
+
+
+def _ticker_context(text: str, start: int, data: RuleData, reach: int = 80) -> bool:
+    """A ticker word ('mã', 'cổ phiếu') earlier in the sentence: three capitals there are a
+    stock ticker (spelled), not the general reading of the letters ('HSG' học sinh giỏi)."""
+    window = re.split(r"[.!?;]\s", text[max(0, start - reach) : start])[-1].lower()
+    words = re.findall(rf"{LETTER}+", window)
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return any(data.is_context("ticker", w) for w in words + pairs)
 
 
 _TWO_BEFORE = re.compile(rf"(?:({LETTER}+)\s+)?({LETTER}+)\s+$")
@@ -414,8 +438,8 @@ def _after_person(text: str, start: int, data: RuleData) -> bool:
 def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """Unknown all-caps acronym (2-8 letters) that is not a Vietnamese syllable: spell it."""
     tok = m[0]
-    if has_vietnamese_marks(tok) or is_syllable(tok):
-        return None
+    if has_vietnamese_marks(tok) or (is_syllable(tok) and (caps or len(tok) > 2)):
+        return None  # two capitals in a mixed-case line ("Zalo OA") are letters, not a word
     if not all(c in data.letters for c in tok):
         return None
     return "", " ".join(data.letters[c] for c in tok)
@@ -552,7 +576,7 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
                 out.append(number_words().get("dot", "chấm"))
             by_digit = kind == "spell" and (
                 (len(part) > 1 and part[0] == "0")
-                or (first_digits and len(head) >= 2 and len(part) >= 3)
+                or (first_digits and len(part) >= 3)  # VN123, MH370, A350, B787
             )
             out.append(read_digits(part) if by_digit else read_integer_string(part))
             first_digits = False
@@ -665,35 +689,80 @@ def v_paren_abbr(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 _WEB_PART = re.compile(r"[A-Za-z]+|[0-9]+|[@./\-_]")
 _SCHEME = re.compile(r"^https?://", re.I)
 _VOWEL = re.compile(r"[aeiouy]", re.I)
-_MAX_PIECES = 6
 
 
-def syllable_split(word: str) -> list[str] | None:
-    """'duongbo' -> ['duong', 'bo']: unmarked letters cut into Vietnamese syllables (fewest
-    pieces, then fewest pieces starting with a vowel), or None when they cannot be."""
-    n = len(word)
-    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
-    best[0] = (0, 0, [])
+# Kinds of the pieces of an address label (web_pieces), and what each costs: a cut into
+# pieces we know is cheap; a syllable never seen in our Vietnamese word lists ("py" of
+# "go|py") or a chunk left for the engine is dear, so "gop|y" and "lien|hoan" win.
+WEB_KNOWN = "known"  # a word of web.tsv or latin_known.tsv
+WEB_SYLLABLE = "syllable"  # a syllable seen in our word lists (tone marks stripped)
+WEB_GUESS = "guess"  # a well-formed syllable never seen
+WEB_SPELL = "spell"  # a cluster without a vowel ("thpt", "fpt"): spelled
+WEB_RAW = "raw"  # a chunk that is none of these: left for the engine
+_PIECE_COST = {WEB_KNOWN: 10, WEB_SYLLABLE: 10, WEB_SPELL: 15, WEB_GUESS: 16, WEB_RAW: 30}
+_RAW_PER_LETTER = 4  # a raw chunk costs more the longer it is: any cut into syllables wins
+_NO_VOWEL = re.compile(r"[^aeiouy]{3,5}")
+
+
+def _piece_kind(piece: str, data: RuleData) -> str | None:
+    if len(piece) >= 3 and (piece in data.web or piece in data.latin):
+        return WEB_KNOWN
+    if is_syllable(piece):
+        return WEB_SYLLABLE if piece in data.plain_syllables else WEB_GUESS
+    if _NO_VOWEL.fullmatch(piece):
+        return WEB_SPELL
+    if len(piece) >= 4 and _VOWEL.search(piece):
+        return WEB_RAW
+    return None
+
+
+def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
+    """A lower-case address label cut into the cheapest pieces (see _PIECE_COST):
+    'lienhoanphimvietnam' -> lien hoan phim viet nam, 'thitotnghiepthpt' -> ... + thpt
+    spelled, 'fptshop' -> fpt spelled + shop, 'danangfantasticity' -> da nang + a raw word.
+    A known word never touches a raw chunk ('fan|tasticity' is one foreign word)."""
+    n = len(label)
+    Best = tuple[int, int, list[tuple[str, str]]]
+    best: list[dict[str, Best]] = [{} for _ in range(n + 1)]
+    best[0][""] = (0, 0, [])
     for i in range(n):
-        here = best[i]
-        if here is None:
-            continue
-        pieces, vowels, got = here
-        for j in range(i + 1, min(n, i + 7) + 1):
-            piece = word[i:j]
-            if not is_syllable(piece) or pieces >= _MAX_PIECES:
-                continue
-            cand = (pieces + 1, vowels + (piece[0].lower() in "aeiouy"), got + [piece])
-            there = best[j]
-            if there is None or cand[:2] < there[:2]:
-                best[j] = cand
-    last = best[n]
-    return last[2] if last else None
+        for last, here in best[i].items():
+            for j in range(i + 1, n + 1):
+                piece = label[i:j]
+                kind = _piece_kind(piece, data)
+                if kind is None or (kind != WEB_RAW and j - i > 12):
+                    continue
+                if {last, kind} == {WEB_KNOWN, WEB_RAW} or (last == WEB_RAW and kind != WEB_KNOWN):
+                    continue
+                if kind == WEB_SPELL and 0 < i and j < n:
+                    continue  # "thpt", "fpt" stand at an edge; "st" of "fantasticity" does not
+                cost = _PIECE_COST[kind] + (_RAW_PER_LETTER * len(piece) if kind == WEB_RAW else 0)
+                cand = (here[0] + cost, here[1] + (piece[0] in "aeiouy"), here[2] + [(piece, kind)])
+                there = best[j].get(kind)
+                if there is None or _rank(cand) < _rank(there):
+                    best[j][kind] = cand
+    if not best[n]:
+        return [(label, WEB_RAW)]
+    return min(best[n].values(), key=_rank)[2]
+
+
+def _rank(b: tuple[int, int, list[tuple[str, str]]]) -> tuple[int, int, int]:
+    """Cheapest, then fewest pieces, then fewest pieces starting with a vowel."""
+    return b[0], len(b[2]), b[1]
+
+
+def _say_piece(piece: str, kind: str, data: RuleData) -> str:
+    if kind == WEB_KNOWN:
+        return data.web.get(piece, piece)
+    if kind == WEB_SPELL:
+        return _spell(piece.upper(), data)
+    return piece
 
 
 def say_web_label(label: str, data: RuleData) -> str:
     """One label of an address: a known word (web.tsv), spelled when short or without a vowel,
-    cut into syllables when it can be, else left as written (the engine says it; flagged)."""
+    cut into known words, syllables and spelled clusters when it can be (web_pieces), else
+    left as written (the engine says it; flagged)."""
     low = label.lower()
     if low in data.web:
         return data.web[low]
@@ -701,10 +770,9 @@ def say_web_label(label: str, data: RuleData) -> str:
         return read_integer_string(label) if len(label) <= 4 else read_digits(label)
     if (len(label) <= 3 and not is_syllable(low)) or not _VOWEL.search(label):
         return _spell(label.upper(), data)
-    if is_syllable(low):
+    if is_syllable(low) or low in data.latin:
         return low
-    pieces = syllable_split(low)
-    return " ".join(pieces) if pieces else label
+    return " ".join(_say_piece(p, k, data) for p, k in web_pieces(low, data))
 
 
 def v_web(m: re.Match[str], data: RuleData, caps: bool) -> Result:
@@ -770,3 +838,91 @@ def v_word_ratio(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     if any(data.is_context("ratio_name", x) for x in words + pairs):
         return m["a"] + " ", w["ratio"] + " " + m["b"]
     return None
+
+
+# ---------------------------------------------------------------- round 3b: masked numbers,
+# lower-case codes, versions, bare per-units
+
+
+def v_masked_number(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'069.2XXX.XXX' -> 'không sáu chín chấm hai ích ích ích ...': a number with hidden
+    digits is read sign by sign (digits one by one, X as the letter, the dots said)."""
+    text = m["m"]
+    if not re.search(r"[Xx]", text) or sum(c.isdigit() for c in text) < 2:
+        return None
+    w = number_words()
+    said = []
+    for ch in text:
+        if ch.isdigit():
+            said.append(read_digits(ch))
+        elif ch in "Xx":
+            said.append(data.letters.get("X", "ích"))
+        elif ch == ".":
+            said.append(w.get("dot", "chấm"))
+        elif ch == "-":
+            said.append(data.web.get("-", "gạch ngang"))
+    return "", " ".join(said)
+
+
+def v_alnum_lower(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'sv388', 'bet88': lower-case letters glued to digits (a site or account name) are
+    spelled, three or more digits read one by one; a Vietnamese syllable is no code."""
+    letters = m["l"]
+    if is_syllable(letters) or letters in data.units:
+        return None
+    digits = m["d"]
+    said = read_digits(digits) if len(digits) >= 3 else read_integer_string(digits)
+    return "", f"{_spell(letters.upper(), data)} {said}"
+
+
+def v_version(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'ACFTA 3.0', 'iOS 18.1', 'công nghiệp 4.0' -> '... ba chấm không': after a name or a
+    version word, a dotted pair with no unit is a version (Vietnamese decimals take a comma)."""
+    pre = m["pre"]
+    named = data.is_context("version", pre) or not (has_vietnamese_marks(pre) or is_syllable(pre))
+    if not named and m["b"] != "0":
+        return None  # "Hà Nội 35.5 độ": an English-style decimal after a Vietnamese word
+    w = number_words().get("dot", "chấm")
+    return pre + " ", f"{read_integer_string(m['a'])} {w} {read_integer_string(m['b'])}"
+
+
+def v_per_unit(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'100.000/mm3' -> 'một trăm nghìn trên mi li mét khối': a count for each unit."""
+    scale = " ".join(m["scale"].split())
+    body = " ".join(p for p in (read_number_token(m["n"]), scale) if p)
+    out = f"{body} {number_words()['per_physical']} {_say_unit(m['u'], data)}"
+    return "", _signed(m["sign"], out, False)
+
+
+def v_coordinate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """"13°25'N" -> 'mười ba độ hai mươi lăm phút vĩ độ Bắc', "111°40'E" -> '... kinh độ
+    Đông': a position at sea or on a map, the hemisphere letter said in full."""
+    w = number_words()
+    out = [read_integer_string(m["d"]), w.get("degree", "độ")]
+    if m["m"]:
+        out += [read_integer_string(m["m"]), w["minute"]]
+    if m["s"]:
+        out += [read_integer_string(m["s"]), w["second"]]
+    key = {"N": "lat_N", "S": "lat_S", "E": "lon_E", "W": "lon_W"}[m["h"]]
+    return "", " ".join(out + [w.get(key, m["h"])])
+
+
+def v_vessel(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'BĐ 96879 TS', 'QNg-90123-TS': a fishing boat's number (province letters, number,
+    TS for thủy sản) is spelled and its digits read one by one."""
+    return "", f"{_spell(m['p'].upper(), data)} {read_digits(m['n'])} {_spell(m['s'], data)}"
+
+
+def v_doc_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'A/80/L.12', 'S/RES/2728': a UN or treaty document symbol, each part in turn (letters
+    spelled, numbers read), the slashes and dots not said."""
+    parts = re.findall(r"[A-Z]+|[0-9]+", m["c"])
+    if not any(p.isdigit() for p in parts):
+        return None
+    return "", " ".join(read_integer_string(p) if p.isdigit() else _spell(p, data) for p in parts)
+
+
+def v_initials(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'bé N.T.M.', 'ông N.V.A': a person's dotted initials are spelled letter by letter."""
+    letters = re.findall(r"[A-ZĐ]", m[0])
+    return "", _spell("".join(letters), data) + ("." if m[0].endswith(".") and m["end"] else "")

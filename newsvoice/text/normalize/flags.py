@@ -9,7 +9,9 @@ decided on weak evidence; the reasons are stable rule ids the manifest and revie
 - ``weak-number-context``: a number pattern read one way with no context word saying so
   (a bare d/m taken for a date, a pair between two names taken for a score, a code of an
   unknown kind);
-- ``glued-split``: a token split into syllables because scraping lost a space.
+- ``glued-split``: a token split into syllables because scraping lost a space;
+- ``weak-line-decision``: a line the article reader kept or dropped on a weak signal
+  (text/article.py ``line_findings``: a short last line kept, a sentence-like line dropped).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsvoice.findings import CHECK, Finding
-from newsvoice.text.normalize.classes import LETTER, RuleData
+from newsvoice.text.normalize.classes import LETTER, WEB_GUESS, WEB_RAW, RuleData, web_pieces
 from newsvoice.text.normalize.glued import _TOKEN, _TWO_VOWEL_RUNS, split_glued
 from newsvoice.text.normalize.lexicon import asset_path, load_rows
 from newsvoice.text.normalize.syllables import has_vietnamese_marks, is_syllable
@@ -53,9 +55,19 @@ _LAST_WORD = re.compile(rf"({LETTER}+)\W*$")
 _LATIN = re.compile(r"(?<![\w@./])[A-Za-z]+(?:['’][a-z]+)?(?![\w@])")
 
 
-def _weak_reason(note: Note, data: RuleData) -> str | None:
+def _match_context(text: str, data: RuleData) -> bool:
+    """A match word ('vòng', 'sân', 'trận', 'V.League') in the line: a pair between two
+    names there is a result beyond doubt."""
+    words = re.findall(r"[^\W\d_][\w.]*[^\W\d_]|[^\W\d_]", text.lower())
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    return any(data.is_context("match", w) for w in words + pairs)
+
+
+def _weak_reason(note: Note, data: RuleData, text: str = "") -> str | None:
     """Why a number reading is weak, or None when its context was clear."""
     if note.rule == "score_teams":
+        if _match_context(text, data):
+            return None
         return "a pair between two names read as a score"
     if note.rule == "date_desc":
         return "a bare d-m read as a date"
@@ -85,15 +97,20 @@ def _known_series(note: Note, data: RuleData) -> bool:
     return head is not None and (head[0] in data.lexicon or len(head[0]) == 1)
 
 
-_LABEL = re.compile(r"[A-Za-z]{4,}")
-_VOWELS = re.compile(r"[aeiouy]", re.I)
+_LABEL = re.compile(r"[A-Za-z]+")
 
 
 def _guessed_label(address: str, data: RuleData) -> bool:
-    """A long part of an address that is not a known word (web.tsv): cut into syllables by
-    guess, or left for the engine."""
+    """An address with a part cut by guess (a syllable never seen) or left for the engine;
+    one cut into known words, seen syllables and spelled clusters is no doubt."""
     body = re.sub(r"^https?://", "", address, flags=re.I)
-    return any(m[0].lower() not in data.web and _VOWELS.search(m[0]) for m in _LABEL.finditer(body))
+    for m in _LABEL.finditer(body):
+        low = m[0].lower()
+        if len(low) < 4 or low in data.web or low in data.latin:
+            continue
+        if any(k in (WEB_GUESS, WEB_RAW) for _, k in web_pieces(low, data)):
+            return True
+    return False
 
 
 def findings_for(
@@ -134,7 +151,7 @@ def findings_for(
         if note.rule == "web" and _guessed_label(note.written, data):
             flag(LATIN_WORD, note.written, note.spoken, "an address with a part read by guess")
             continue
-        reason = _weak_reason(note, data)
+        reason = _weak_reason(note, data, cleaned)
         if reason:
             flag(WEAK_NUMBER, note.written.strip(), note.spoken, reason)
     if unglued != cleaned:

@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 
 from newsvoice.inputs.encoding import is_vietnamese_syllable
+from newsvoice.text.normalize.syllables import strip_marks
 
 _TONES = {"\u0300": "huyền", "\u0301": "sắc", "\u0303": "ngã", "\u0309": "hỏi", "\u0323": "nặng"}
 _TOKEN = re.compile(r"[^\W\d_]{4,}")
@@ -111,6 +112,28 @@ def default_inventory() -> Inventory:
         stop_codas=tuple(data["stop_codas"]),
         attested=frozenset(seen),
     )
+
+
+@lru_cache(maxsize=1)
+def plain_syllables() -> frozenset[str]:
+    """The attested syllables with tone and vowel marks stripped ("liên" -> "lien"): how an
+    address writes them, so its labels are cut into syllables we know ("lienhoan")."""
+    assets = resources.files("newsvoice.assets")
+    seen: set[str] = set()
+    for name, col in _PLAIN_SOURCES:  # Vietnamese word lists only (no rule files, code words)
+        text = unicodedata.normalize("NFC", assets.joinpath(name).read_text("utf-8")).lower()
+        lines = [ln.split("\t")[col] for ln in text.splitlines() if not ln.startswith("#")]
+        seen.update(re.findall(r"[^\W\d_]+", " ".join(lines)))
+    return frozenset(strip_marks(w) for w in seen)
+
+
+# Vietnamese word lists and the column that holds the Vietnamese words.
+_PLAIN_SOURCES = (
+    ("compounds.txt", 0),
+    ("lexicon.tsv", -1),
+    ("contexts.tsv", 0),
+    ("number_words.tsv", -1),
+)
 
 
 def split_glued(word: str, inv: Inventory | None = None) -> list[str]:

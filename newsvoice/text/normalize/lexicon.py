@@ -15,6 +15,7 @@ from pathlib import Path
 
 # Data files compiled by the lexicon engineer (read-only here).
 LEXICON_FILES = (
+    "acronyms_spelled.tsv",
     "markets.tsv",
     "clubs.tsv",
     "newsroom.tsv",

@@ -10,6 +10,7 @@ ranges are joined, then the word-level classes (lexicon, Roman numerals, acronym
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from newsvoice.text.normalize.classes import (
@@ -39,7 +40,19 @@ from newsvoice.text.normalize.classes import (
     v_day_range,
     v_digits,
     v_letter_slash,
+    v_masked_number,
+    v_alnum_lower,
+    v_coordinate,
+    v_doc_symbol,
+    v_initials,
+    v_vessel,
+    v_per_unit,
+    v_version,
+    v_masked_number,
+    v_alnum_lower,
     v_measure,
+    v_per_unit,
+    v_version,
     v_money_prefix,
     v_month,
     v_month_range,
@@ -124,10 +137,26 @@ def _lexicon_pattern(keys: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w]){trie_pattern(keys)}{boundary}")
 
 
+_SI_PREFIX = frozenset("kKMGTPE")
+
+
+def unit_keys(units: Mapping[str, str]) -> list[str]:
+    """The unit symbols a number may take. A capitalised word is a name, not a unit ("3.0
+    Tesla", "Mach"), unless it is a prefixed unit ("Mbps", "Gflops") or a unit in capitals
+    at a sentence start ("Byte")."""
+
+    def is_name(key: str) -> bool:
+        if not re.fullmatch(r"[A-Z][a-z]{3,}", key):
+            return False
+        return not (key.lower() in units or (key[0] in _SI_PREFIX and key[1:] in units))
+
+    return sorted(k for k in units if not is_name(k))
+
+
 def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     """(rules for text with digits, digit-bearing lexicon entries first; word rules that run
     after ranges are joined)."""
-    units = trie_pattern(sorted(data.units))
+    units = trie_pattern(unit_keys(data.units))
     unit_re = rf"(?:{units})(?!{LETTER}|\.{LETTER})"  # "vòng 7 V.League" is no volt
     per = rf"(?:/(?:(?:[0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]{{1,4}})\s?)?(?:{unit_re}|{LETTER}+))*"  # đồng/kg, lít/100 km
     date_kw = context_pattern(data, "date")
@@ -143,6 +172,37 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             _lexicon_pattern(digit_keys).pattern,
             WORD,
             lexicon_verbaliser(lambda s, i: True),
+        ),
+        r(
+            "doc_symbol",
+            r"(?<![\w/])(?P<c>[A-Z]{1,4}(?:/(?:[A-Z]{1,4}|[0-9]{1,4})(?:\.[0-9]{1,3})?){2,})(?![\w/])",
+            WORD,
+            v_doc_symbol,
+        ),
+        r(
+            "coordinate",
+            r"(?<![0-9.,])(?P<d>[0-9]{1,3})\s?°\s?(?:(?P<m>[0-9]{1,2})\s?['′’]"
+            r"(?:\s?(?P<s>[0-9]{1,2})\s?[\"″”])?)?\s?(?P<h>[NSEW])(?![\w])",
+            WORD,
+            v_coordinate,
+        ),
+        r(
+            "vessel",
+            r"(?<![\w\-])(?P<p>[A-ZĐ][A-ZĐa-z]{1,3})[\s\-.]?(?P<n>[0-9]{4,6})[\s\-.]?(?P<s>TS)(?![\w])",
+            WORD,
+            v_vessel,
+        ),
+        r(
+            "masked_number",
+            r"(?<![\w.,/])(?P<m>[0-9][0-9Xx]*(?:[.\- ][0-9Xx]{2,}){1,4})(?![\w]|[.,][0-9])",
+            WORD,
+            v_masked_number,
+        ),
+        r(
+            "alnum_lower",
+            r"(?<![\w.@/\-])(?<![0-9] )(?P<l>[a-z]{1,3})(?P<d>[0-9]{2,6})(?![\w@]|[.,\-/]\w)",
+            WORD,
+            v_alnum_lower,
         ),
         r(
             "alnum_code",
@@ -161,7 +221,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "road_km",
-            r"(?<!\w)(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)(?![0-9])",
+            r"(?<!\w)(?:(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)|(?:Km|KM)\s?(?P<a2>[0-9]+))"
+            r"(?![0-9]|[.,][0-9])",
             WORD,
             v_road_km,
         ),
@@ -180,7 +241,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "score",
-            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,3}}?)\s+"
+            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,5}}?)\s+"
             rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}",
             WORD,
             v_score,
@@ -305,7 +366,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r(
             "ratio",
             rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>(?:{_INT})(?:,[0-9]+)?)"
-            rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])",
+            rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])(?:[ \t]?(?P<unit>{unit_re}))?",
             NUMERIC,
             v_ratio,
         ),
@@ -327,6 +388,20 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             rf"(?P<cur>[$€£])\s?(?P<n>{NUM})(?P<scale>{SCALES})",
             NUMERIC,
             v_money_prefix,
+        ),
+        r(
+            "version",
+            rf"(?P<pre>(?<!\w)(?:[A-ZĐ][\w\-]*|[a-z]+[A-Z]\w*|{context_pattern(data, 'version')}))\s+"
+            r"(?P<a>[0-9]{1,2})\.(?P<b>[0-9]{1,2})(?![0-9]|[.,][0-9])"
+            rf"(?!\s*(?:{SCALE_WORDS}|{unit_re}|[A-ZĐ]))",
+            WORD,
+            v_version,
+        ),
+        r(
+            "per_unit",
+            rf"{SIGN}(?P<n>{NUM})(?P<scale>{SCALES})/(?P<u>{unit_re})",
+            NUMERIC,
+            v_per_unit,
         ),
         r(
             "measure",
@@ -354,6 +429,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             rf"(?P<kw>{roman_kw})\s+(?P<r>[IVXLCDM]+)(?![\w])",
             WORD,
             v_roman_context,
+        ),
+        r(
+            "initials",
+            r"(?<![\w.])(?:[A-ZĐ]\.){2,3}[A-ZĐ](?:\.|(?![\w.]))(?P<end>(?=\s*$))?",
+            WORD,
+            v_initials,
         ),
         r("lexicon", _lexicon_pattern(word_keys).pattern, WORD, lexicon_verbaliser(_name_follows)),
         r(
