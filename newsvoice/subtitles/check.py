@@ -6,7 +6,6 @@ judges a human's subtitles with the same rules the renderer follows.
 
 from __future__ import annotations
 
-import subprocess
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import srt
 
-from newsvoice.audio.track import ffmpeg_exe
-from newsvoice.errors import InputError
+from newsvoice.audio.decode import decode_mono
+from newsvoice.audio.levels import frame_db, speech_frames
 from newsvoice.findings import Finding
 from newsvoice.subtitles.cutter import Cue, CueRules
 from newsvoice.subtitles.formats import read_file
@@ -143,42 +142,15 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
 
 
 def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
-    """Speech per 10 ms frame from an energy detector (35 dB under the loud frames)."""
-    p = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-i",
-            str(audio),
-            "-ac",
-            "1",
-            "-ar",
-            "16000",
-            "-f",
-            "s16le",
-            "-",
-        ],
-        capture_output=True,
-        check=False,
-    )
-    if p.returncode != 0 or not p.stdout:
-        raise InputError(
-            f"cannot decode audio {audio}: {p.stderr.decode(errors='replace').strip()[-200:]}"
-        )
-    x = np.frombuffer(p.stdout, dtype=np.int16).astype(np.float64) / 32768.0
-    n = int(16000 * VAD_STEP)
-    k = len(x) // n
-    db = 20 * np.log10(np.sqrt((x[: k * n].reshape(k, n) ** 2).mean(axis=1) + 1e-12))
-    return speech_from_db(db), len(x) / 16000
+    """Speech per 10 ms frame of any audio file (audio.levels' detector), and its length."""
+    x = decode_mono(audio, 16000)
+    return speech_from_db(frame_db(x, 16000)), len(x) / 16000
 
 
 def speech_from_db(db: np.ndarray) -> np.ndarray:
-    """Speech frames of 10 ms levels (dBFS): 35 dB under the loud frames, never under
-    -60 dBFS. One rule for ``check --audio`` and for the render's own check."""
-    if len(db) == 0:
-        return np.zeros(0, bool)
-    return np.asarray(db > max(float(np.percentile(db, 95)) - 35.0, -60.0))
+    """Speech frames of 10 ms levels: one rule for ``check --audio`` and for the render's
+    own check (audio.levels)."""
+    return speech_frames(db)
 
 
 def check_sync(

@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from newsvoice.audio.levels import frame_db
 from newsvoice.findings import WARNING, Finding
 from newsvoice.speech.timeline import TimedWord, sentence_spans
 from newsvoice.subtitles.rules import Cue, CueResult, CueRules, CutCosts
@@ -41,15 +42,6 @@ def word_costs(words: Sequence[TimedWord]) -> list[float]:
             out.append(INF)  # never cut a cue across sentences
         out += costs
     return out
-
-
-def frame_db(pcm: np.ndarray, rate: int) -> np.ndarray:
-    """Level (dBFS) of each whole 10 ms frame of int16 ``pcm``; frames of consecutive
-    pieces cut at multiples of rate/100 concatenate to the frames of the whole."""
-    n = rate // 100
-    k = len(pcm) // n
-    x = pcm[: k * n].astype(np.float32).reshape(k, n)
-    return 10 * np.log10((x * x).mean(axis=1) / (32768.0**2) + 1e-12)
 
 
 def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[float]:

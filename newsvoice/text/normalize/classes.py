@@ -734,7 +734,7 @@ def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
                     continue
                 if {last, kind} == {WEB_KNOWN, WEB_RAW} or (last == WEB_RAW and kind != WEB_KNOWN):
                     continue
-                if kind == WEB_SPELL and 0 < i and j < n:
+                if kind == WEB_SPELL and i > 0 and j < n:
                     continue  # "thpt", "fpt" stand at an edge; "st" of "fantasticity" does not
                 cost = _PIECE_COST[kind] + (_RAW_PER_LETTER * len(piece) if kind == WEB_RAW else 0)
                 cand = (here[0] + cost, here[1] + (piece[0] in "aeiouy"), here[2] + [(piece, kind)])
@@ -895,7 +895,7 @@ def v_per_unit(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 
 
 def v_coordinate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
-    """"13°25'N" -> 'mười ba độ hai mươi lăm phút vĩ độ Bắc', "111°40'E" -> '... kinh độ
+    """ "13°25'N" -> 'mười ba độ hai mươi lăm phút vĩ độ Bắc', "111°40'E" -> '... kinh độ
     Đông': a position at sea or on a map, the hemisphere letter said in full."""
     w = number_words()
     out = [read_integer_string(m["d"]), w.get("degree", "độ")]
