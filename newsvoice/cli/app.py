@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from newsvoice.cli.options import table_options, table_values
+from newsvoice.cli.options import out_folder, table_options, table_values
 from newsvoice.cli.params import FiniteFloat, StrictInt, hoist_global_options
 from newsvoice.errors import InputError, NewsvoiceError
 from newsvoice.options import (  # plain values: no numerics
@@ -242,15 +242,7 @@ def _options(values: dict, **run) -> RenderOptions:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Output folder (created if missing).",
-)
+@out_folder()
 @table_options(RENDER)
 @click.option(
     "-j",
@@ -420,15 +412,7 @@ def _offset(text: str) -> float:
 @cli.command()
 @click.argument("article", type=click.Path(path_type=Path))
 @click.argument("recording", type=click.Path(dir_okay=False, path_type=Path), required=False)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Output folder (created if missing).",
-)
+@out_folder()
 @table_options(ALIGN)
 @click.option(
     "--offset",
@@ -638,13 +622,8 @@ def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Output folder: one sub-folder per article, plus report.json and report.csv.",
+@out_folder(
+    "Output folder: one sub-folder per article, plus report.json and report.csv.", required=True
 )
 @click.option(
     "-j",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from newsvoice.cli.options import table_options, table_values
+from newsvoice.cli.options import out_folder, table_options, table_values
 from newsvoice.options import RENDER, from_values
 
 log = logging.getLogger("newsvoice")
@@ -20,14 +20,10 @@ log = logging.getLogger("newsvoice")
 
 @click.command()
 @click.argument("rundown", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Output folder: programme audio and subtitles, chapters.vtt, bulletin.json, report.csv, "
+@out_folder(
+    "Output folder: programme audio and subtitles, chapters.vtt, bulletin.json, report.csv, "
     "stories/<slug>/ (each story's own render: the stems).",
+    required=True,
 )
 @table_options(RENDER)  # render's options: each story renders with them (fitted to its slot)
 @click.option(

@@ -162,3 +162,18 @@ def table_options(command: str) -> Callable[[Callable], Callable]:
 def table_values(command: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Pop the table's options out of a command's keyword arguments, by option name."""
     return {s.name: kwargs.pop(s.param) for s in specs_for(command) if s.param in kwargs}
+
+
+def out_folder(help: str = "Output folder (created if missing).", *, required: bool = False):
+    """``-o/--out DIR``, the output folder of every command that writes a set of files
+    (render, align, batch, bulletin, watch): one spelling, one type."""
+    return click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        required=required,
+        default=None if required else Path("."),
+        show_default=not required,
+        help=help,
+    )

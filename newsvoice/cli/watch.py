@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from newsvoice.cli.options import table_options, table_values
+from newsvoice.cli.options import out_folder, table_options, table_values
 from newsvoice.cli.params import FiniteFloat, StrictInt
 from newsvoice.options import BATCH, from_values
 
@@ -22,13 +22,9 @@ log = logging.getLogger("newsvoice")
 
 @click.command()
 @click.argument("in_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+@out_folder(
+    "Output folder: OUT/<slug>/ per article (outputs + manifest), OUT/<slug>.failed notes.",
     required=True,
-    help="Output folder: OUT/<slug>/ per article (outputs + manifest), OUT/<slug>.failed notes.",
 )
 @click.option(
     "--settle",
