@@ -6,7 +6,7 @@ loudness), so it is a faithful record and review tools need nothing else.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from newsvoice import __version__
@@ -19,32 +19,45 @@ from newsvoice.subtitles.cutter import CueResult
 from newsvoice.text.plan import Plan
 
 
-def build_manifest(
-    src: str,
-    plan: Plan,
-    spans_s: list[tuple[float, float]],
-    words: list[TimedWord],
-    cues: CueResult,
-    *,
-    engine: str,
-    voice: str,
-    engine_calls: int,
-    cache_hits: int,
-    aligned_units: int,
-    opts: RenderOptions,
-    findings: list[Finding],
-    speed: float,
-    duration_s: float,
-    samples: int,
-    rate: int,
-    target: LoudnessTarget | None,
-    loud: Measurement,
-    outputs: dict[str, str],
-    fallback: dict | None = None,
-) -> dict:
-    """``findings``: the plan's notices, the cutter's bent rules and the readings to
-    check, written whole under "findings" (the review page reads them there); "warnings"
-    keeps the one-line texts of those that are not readings to check."""
+@dataclass(frozen=True)
+class Speaker:
+    """Who spoke the programme and how much it cost."""
+
+    engine: str
+    voice: str
+    engine_calls: int
+    cache_hits: int
+    aligned_units: int  # units whose word times came from the aligner, not the engine
+    fallback: dict | None = None  # {"from", "to", "reason"} when a fallback engine spoke
+
+
+@dataclass(frozen=True)
+class Programme:
+    """The finished programme, one record: what the manifest describes (the render
+    builds it once, after loudness, before writing)."""
+
+    source: str
+    plan: Plan
+    spans_s: list[tuple[float, float]]  # each unit's [start, end) in the delivered audio
+    words: list[TimedWord]
+    cues: CueResult
+    findings: list[Finding]
+    speaker: Speaker
+    speed: float
+    duration_s: float
+    samples: int
+    rate: int
+    loudness: Measurement
+    target: LoudnessTarget | None
+
+
+def build_manifest(prog: Programme, opts: RenderOptions, outputs: dict[str, str]) -> dict:
+    """The manifest of a render. ``prog.findings``: the plan's notices, the cutter's bent
+    rules, the render's own check and the readings to check, written whole under
+    "findings" (the review page reads them there); "warnings" keeps the one-line texts
+    of those that are not readings to check."""
+    plan, cues, words, sp = prog.plan, prog.cues, prog.words, prog.speaker
+    target, loud, findings = prog.target, prog.loudness, prog.findings
     units = [
         {
             "written": u.written,
@@ -55,18 +68,18 @@ def build_manifest(
             "sentence": u.sentence,
             "pause_after_ms": u.pause_after_ms,
         }
-        for u, (s, e) in zip(plan.units, spans_s, strict=True)
+        for u, (s, e) in zip(plan.units, prog.spans_s, strict=True)
     ]
     return {
         "newsvoice": __version__,
-        "source": display_path(src),
-        "engine": engine,
-        "voice": voice,
-        "fallback": fallback,
-        "word_timing": "aligner" if aligned_units else "engine",
-        "speed": round(speed, 4),
+        "source": display_path(prog.source),
+        "engine": sp.engine,
+        "voice": sp.voice,
+        "fallback": sp.fallback,
+        "word_timing": "aligner" if sp.aligned_units else "engine",
+        "speed": round(prog.speed, 4),
         "fit_s": opts.fit_s,
-        "sample_rate": rate,
+        "sample_rate": prog.rate,
         "bit_depth": opts.bit_depth if opts.audio_format == "wav" else None,
         "channels": opts.channels,
         "bitrate": opts.bitrate if opts.audio_format == "mp3" else None,
@@ -76,8 +89,8 @@ def build_manifest(
             "target_true_peak_dbtp": target.true_peak if target else None,
             **loud.as_dict(),
         },
-        "duration_s": round(duration_s, 6),
-        "samples": samples,
+        "duration_s": round(prog.duration_s, 6),
+        "samples": prog.samples,
         "headline": plan.headline,
         "outputs": {k: display_path(v) for k, v in outputs.items()},
         "units": units,
@@ -97,9 +110,9 @@ def build_manifest(
             "words": len(words),
             "cues": len(cues.cues),
             "sentences": len({u.sentence for u in plan.units}),
-            "engine_calls": engine_calls,
-            "cache_hits": cache_hits,
-            "aligned_units": aligned_units,
+            "engine_calls": sp.engine_calls,
+            "cache_hits": sp.cache_hits,
+            "aligned_units": sp.aligned_units,
         },
         "dropped": [asdict(d) for d in plan.dropped],
         "warnings": [str(f) for f in findings if f.severity != CHECK],

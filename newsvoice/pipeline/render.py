@@ -44,7 +44,7 @@ from newsvoice.options import (  # noqa: F401  (re-exported for callers of the l
 )
 from newsvoice.outputs.broadcast import broadcast_wav, mp3_tags
 from newsvoice.outputs.files import write_outputs
-from newsvoice.outputs.manifest import build_manifest
+from newsvoice.outputs.manifest import Programme, Speaker, build_manifest
 from newsvoice.pipeline.prepare import Prepared, check, prepare
 from newsvoice.pipeline.sidecar import Job, Sidecar, start_for, track_path_for_sidecar
 from newsvoice.speech.engines import (
@@ -378,28 +378,30 @@ def _deliver(
         files[out_dir / outputs[name]] = encode_subs(
             name, cues.cues, start_frames=start_frames(opts), bom=name == "srt" and opts.srt_bom
         )
-    manifest = build_manifest(
+    speaker = Speaker(
+        engine.name,
+        engine.voice,
+        synth.calls,
+        cache.hits if cache else 0,
+        synth.aligned,
+        getattr(engine, "fallback", None),
+    )
+    programme = Programme(
         source_name(str(src)),
         plan,
         spans_s,
         words,
         cues,
-        engine=engine.name,
-        voice=engine.voice,
-        engine_calls=synth.calls,
-        cache_hits=cache.hits if cache else 0,
-        aligned_units=synth.aligned,
-        opts=opts,
-        findings=findings,
-        speed=paced.speed,
-        duration_s=track.duration_s,
-        samples=track.n_samples,
-        rate=RATE,
-        target=target,
-        loud=loud,
-        outputs=outputs,
-        fallback=getattr(engine, "fallback", None),
+        findings,
+        speaker,
+        paced.speed,
+        track.duration_s,
+        track.n_samples,
+        RATE,
+        loud,
+        target,
     )
+    manifest = build_manifest(programme, opts, outputs)
     files[out_dir / f"{stem}.json"] = json.dumps(manifest, ensure_ascii=False, indent=1).encode(
         "utf-8"
     )
