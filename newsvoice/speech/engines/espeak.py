@@ -89,6 +89,7 @@ class _Library:
         if rate <= 0:
             raise EngineError("espeak-ng failed to initialise")
         self.rate = rate
+        self._voice: str | None = None  # the voice set last
         self._chunks: list[bytes] = []
         self._words: list[tuple[int, int, int]] = []
         self._samples = 0
@@ -125,8 +126,12 @@ class _Library:
         self, text: str, voice: str, wpm: int
     ) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
         with self.lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise EngineError(f"espeak-ng has no voice {voice!r}")
+            # loading a voice reads its files: only when it changes (the same audio)
+            if voice != self._voice:
+                self._voice = None
+                if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise EngineError(f"espeak-ng has no voice {voice!r}")
+                self._voice = voice
             self.lib.espeak_SetParameter(_PARAM_RATE, wpm, 0)
             self._chunks, self._words = [], []
             raw = text.encode("utf-8") + b"\0"
