@@ -11,6 +11,9 @@ Rows (each a whole process; the runs are interleaved in rounds, A B A B ..., see
   -f spoken.txt -w out.wav`, spoken.txt being the render's spoken text (the manifest's
   units, one a line); skipped with a note when there is no espeak-ng executable;
 * cold, -j 1 (with --jobs-1): the cold render without a second process;
+* cold, baseline tree (with --baseline-tree DIR): the cold render with the package
+  found first in DIR (PYTHONPATH=DIR; e.g. `git archive main newsvoice | tar -x -C DIR`,
+  byte-compiled): before and after a change in the same rounds;
 * unchanged again: the same command on that round's cache (the render memo restores it);
 * memo emptied: the same again after deleting the cache's renders/ folder (every phrase a
   cache hit, everything after synthesis redone);
@@ -142,6 +145,12 @@ def main() -> int:
         "--jobs-1", action="store_true", help="also a cold render with -j 1 (no second process)"
     )
     ap.add_argument(
+        "--baseline-tree",
+        type=Path,
+        metavar="DIR",
+        help="also a cold render of the newsvoice package in DIR (PYTHONPATH=DIR)",
+    )
+    ap.add_argument(
         "--cold-only",
         action="store_true",
         help="only the cold rows and the baselines (no memo, emptied-memo or edit rows)",
@@ -176,7 +185,7 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     cli_exe = shutil.which("espeak-ng")
     edited = _edited(a.article, tmp)
     keys = ["cold", "cli"] if cli_exe else ["cold"]
-    keys += ["j1"] * a.jobs_1 + ["units", "whole"]
+    keys += ["j1"] * a.jobs_1 + ["base"] * bool(a.baseline_tree) + ["units", "whole"]
     keys += [] if a.cold_only else ["memo", "phrase", "edit"]
     runs: dict[str, list] = {k: [] for k in keys}
     for i in range(a.runs):
@@ -188,6 +197,15 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
             )
         if a.jobs_1:
             runs["j1"].append(render(a.article, tmp / f"j1-{i}", tmp / f"cache-j1-{i}", "-j", "1"))
+        if a.baseline_tree:
+            runs["base"].append(
+                render(
+                    a.article,
+                    tmp / f"base{i}",
+                    tmp / f"cache-base-{i}",
+                    env={"PYTHONPATH": str(a.baseline_tree.resolve())},
+                )
+            )
         runs["units"].append(raw_engine(texts, "units", tmp / "raw-units.wav", 1))
         runs["whole"].append(raw_engine(texts, "whole", tmp / "raw-whole.wav", 1))
         if a.cold_only:
@@ -213,6 +231,7 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     for key, name in (
         ("cold", "render, cold cache"),
         ("j1", "render, cold cache, -j 1"),
+        ("base", "render, cold cache, baseline tree"),
         ("memo", "render again, unchanged (render memo)"),
         ("phrase", "render again, memo emptied (every phrase cached)"),
         ("edit", "render after a one-word edit (memo miss, phrases cached)"),
@@ -288,7 +307,7 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
         return f"{per_round:.2f}x per round ({med[num] / med[den]:.2f}x of the medians)"
 
     print()
-    for key in ("cold", "j1"):
+    for key in ("cold", "j1", "base"):
         if key in runs:
             c = wall[key]
             print(
@@ -300,6 +319,12 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
                 print(
                     f"{key} / espeak-ng CLI: {ratio(key, 'cli')}; of the minima"
                     f" {min(c) / min(wall['cli']):.2f}x  (target <= 3x at the median, aim 2x)"
+                )
+                cpu = [r.cpu for r in runs[key]]
+                cli_cpu = [r.cpu for r in runs["cli"]]
+                print(
+                    f"  CPU s (user+sys, its processes): {key} {median(cpu):.2f}, CLI"
+                    f" {median(cli_cpu):.2f}: {median(cpu) / median(cli_cpu):.2f}x"
                 )
     print(
         f"cold / raw engine, unit by unit: {ratio('cold', 'units')}; one text: {ratio('cold', 'whole')}"
