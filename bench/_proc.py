@@ -102,10 +102,15 @@ def newsvoice_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "newsvoice"]
 
 
-def measure(cmd: list[str], *, check: bool = True) -> Run:
-    """Run ``cmd`` as the only child of a fresh meter process; see the module docstring."""
+def measure(cmd: list[str], *, check: bool = True, env: dict[str, str] | None = None) -> Run:
+    """Run ``cmd`` as the only child of a fresh meter process; see the module docstring.
+    ``env``: variables added to this process's environment for it."""
     out = subprocess.run(
-        [sys.executable, "-c", _METER, *cmd], stdout=subprocess.PIPE, text=True, check=True
+        [sys.executable, "-c", _METER, *cmd],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+        env={**os.environ, **env} if env else None,
     )
     d = json.loads(out.stdout)
     run = Run(
@@ -122,7 +127,9 @@ def measure(cmd: list[str], *, check: bool = True) -> Run:
     return run
 
 
-def render(article: Path, out: Path, cache: Path, *extra: str) -> Run:
+def render(
+    article: Path, out: Path, cache: Path, *extra: str, env: dict[str, str] | None = None
+) -> Run:
     """``newsvoice render ARTICLE -o OUT --engine espeak --cache-dir CACHE`` as one process."""
     return measure(
         [
@@ -136,7 +143,8 @@ def render(article: Path, out: Path, cache: Path, *extra: str) -> Run:
             "--cache-dir",
             str(cache),
             *extra,
-        ]
+        ],
+        env=env,
     )
 
 

@@ -1,23 +1,32 @@
-"""Benchmark (issue 15): a whole `newsvoice render` of the shared sample, cold and warm
-cache, against the raw engine speaking the same text.
+"""Benchmark (issues 15, 27): a whole `newsvoice render` of the shared sample, cold and
+warm cache, against the espeak-ng command-line tool speaking the same text.
 
-    python bench/cold.py [--runs 3] [--article SAMPLE] [--profile prof.out]
+    apt-get install espeak-ng     # Debian: the CLI baseline (/usr/bin/espeak-ng)
+    python bench/cold.py [--runs 7] [--article SAMPLE] [--jobs-1] [--profile prof.out]
 
-Rows (each a whole process; the runs are interleaved in rounds, see bench()):
+Rows (each a whole process; the runs are interleaved in rounds, A B A B ..., see bench()):
 * cold: `newsvoice render SAMPLE -o DIR --engine espeak --cache-dir FRESH` (a new cache
   folder every round);
+* espeak-ng CLI (the baseline, the physical limit of an offline render): `espeak-ng -v vi
+  -f spoken.txt -w out.wav`, spoken.txt being the render's spoken text (the manifest's
+  units, one a line); skipped with a note when there is no espeak-ng executable;
+* cold, -j 1 (with --jobs-1): the cold render without a second process;
+* cold, baseline tree (with --baseline-tree DIR): the cold render with the package
+  found first in DIR (PYTHONPATH=DIR; e.g. `git archive main newsvoice | tar -x -C DIR`,
+  byte-compiled): before and after a change in the same rounds;
 * unchanged again: the same command on that round's cache (the render memo restores it);
 * memo emptied: the same again after deleting the cache's renders/ folder (every phrase a
   cache hit, everything after synthesis redone);
 * one-word edit: the article with one word added to its last paragraph, on that cache
   (a memo miss; only the changed units are synthesised);
-* raw engine: what an espeak-ng CLI would cost. There is no espeak-ng executable here,
-  so a fresh Python process imports `newsvoice.speech.engines.espeak`, synthesises the render's
-  spoken text (the manifest's units) and writes it as a 16-bit WAV: once unit by unit
-  (the calls a render makes) and once as one text (what `espeak-ng -f text -w out.wav`
-  does). Process start and import are counted, as they would be for a CLI.
+* raw engine (the second reference): a fresh Python process imports
+  `newsvoice.speech.engines.espeak` (the in-process library a render uses), synthesises
+  the render's spoken text and writes it as a 16-bit WAV: once unit by unit (the calls
+  a render makes) and once as one text. Process start and import are counted.
 
-Target: cold <= 3x the raw engine (aim 2x); an unchanged render again >= 3x faster than cold.
+Targets: cold <= 3x the espeak-ng CLI at the median of interleaved runs (aim 2x), the cold
+render's min and median within 1.3x; an unchanged render again >= 3x faster than cold.
+The load average (`uptime`) is printed before and after: other jobs share the cores.
 With --profile FILE, one more cold render runs under cProfile (`python -m cProfile -o
 FILE -m newsvoice render ...`) and its top 20 functions by cumulative time are printed.
 """
@@ -29,6 +38,7 @@ import json
 import os
 import pstats
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +88,13 @@ def raw_engine(texts_file: Path, mode: str, wav: Path, runs: int) -> tuple[float
     return results[len(results) // 2]
 
 
+def _wav_seconds(path: Path) -> float:
+    import wave
+
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
+
+
 def profile(article: Path, tmp: Path, out_file: Path) -> None:
     """One cold render under cProfile (the render process only, not its sidecar); print
     the top 20 by cumulative time. It calls cli.main(), not the console script's run(),
@@ -124,6 +141,20 @@ def main() -> int:
     ap.add_argument(
         "--profile", type=Path, metavar="FILE", help="also profile one cold render into FILE"
     )
+    ap.add_argument(
+        "--jobs-1", action="store_true", help="also a cold render with -j 1 (no second process)"
+    )
+    ap.add_argument(
+        "--baseline-tree",
+        type=Path,
+        metavar="DIR",
+        help="also a cold render of the newsvoice package in DIR (PYTHONPATH=DIR)",
+    )
+    ap.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold rows and the baselines (no memo, emptied-memo or edit rows)",
+    )
     with workdir("nv-bench-cold-") as tmp:
         return bench(ap.parse_args(), tmp)
 
@@ -149,13 +180,36 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     spoken = [u["spoken"] for u in man["units"]]
     texts = tmp / "spoken.json"
     texts.write_text(json.dumps(spoken, ensure_ascii=False), "utf-8")
+    spoken_txt = tmp / "spoken.txt"
+    spoken_txt.write_text("\n".join(spoken) + "\n", "utf-8")
+    cli_exe = shutil.which("espeak-ng")
     edited = _edited(a.article, tmp)
-    runs: dict[str, list] = {k: [] for k in ("cold", "units", "whole", "memo", "phrase", "edit")}
+    keys = ["cold", "cli"] if cli_exe else ["cold"]
+    keys += ["j1"] * a.jobs_1 + ["base"] * bool(a.baseline_tree) + ["units", "whole"]
+    keys += [] if a.cold_only else ["memo", "phrase", "edit"]
+    runs: dict[str, list] = {k: [] for k in keys}
     for i in range(a.runs):
         cache = tmp / f"cache{i}"
         runs["cold"].append(render(a.article, tmp / f"cold{i}", cache))
+        if cli_exe:
+            runs["cli"].append(
+                measure([cli_exe, "-v", "vi", "-f", str(spoken_txt), "-w", str(tmp / "cli.wav")])
+            )
+        if a.jobs_1:
+            runs["j1"].append(render(a.article, tmp / f"j1-{i}", tmp / f"cache-j1-{i}", "-j", "1"))
+        if a.baseline_tree:
+            runs["base"].append(
+                render(
+                    a.article,
+                    tmp / f"base{i}",
+                    tmp / f"cache-base-{i}",
+                    env={"PYTHONPATH": str(a.baseline_tree.resolve())},
+                )
+            )
         runs["units"].append(raw_engine(texts, "units", tmp / "raw-units.wav", 1))
         runs["whole"].append(raw_engine(texts, "whole", tmp / "raw-whole.wav", 1))
+        if a.cold_only:
+            continue
         runs["memo"].append(
             render(a.article, tmp / f"memo{i}", cache)
         )  # identical: restored by the render memo
@@ -176,10 +230,14 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
     rows = []
     for key, name in (
         ("cold", "render, cold cache"),
+        ("j1", "render, cold cache, -j 1"),
+        ("base", "render, cold cache, baseline tree"),
         ("memo", "render again, unchanged (render memo)"),
         ("phrase", "render again, memo emptied (every phrase cached)"),
         ("edit", "render after a one-word edit (memo miss, phrases cached)"),
     ):
+        if key not in runs:
+            continue
         rows.append(
             [
                 name,
@@ -189,6 +247,18 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
                 str(engine_calls(runs[key][0].stderr) if key != "memo" else "0 (restored)"),
                 f"{dur / med[key]:.0f}x",
                 "",
+            ]
+        )
+    if "cli" in runs:
+        rows.append(
+            [
+                "`espeak-ng -v vi -f spoken.txt -w out.wav` (CLI)",
+                f"{med['cli']:.2f}",
+                " / ".join(f"{x:.2f}" for x in wall["cli"]),
+                f"{median([r.peak_mib for r in runs['cli']]):.0f}",
+                "1",
+                f"{_wav_seconds(tmp / 'cli.wav') / med['cli']:.0f}x",
+                f"{_wav_seconds(tmp / 'cli.wav'):.1f} s",
             ]
         )
     rows.append(
@@ -236,14 +306,36 @@ def bench(a: argparse.Namespace, tmp: Path) -> int:
         per_round = median([x / y for x, y in zip(wall[num], wall[den], strict=True)])
         return f"{per_round:.2f}x per round ({med[num] / med[den]:.2f}x of the medians)"
 
+    print()
+    for key in ("cold", "j1", "base"):
+        if key in runs:
+            c = wall[key]
+            print(
+                f"{key}: min {min(c):.2f} s, median {med[key]:.2f} s: median / min"
+                f" {med[key] / min(c):.2f}x (target <= 1.3x); spread"
+                f" {statistics.pstdev(c) / med[key]:.0%} of the median"
+            )
+            if "cli" in runs:
+                print(
+                    f"{key} / espeak-ng CLI: {ratio(key, 'cli')}; of the minima"
+                    f" {min(c) / min(wall['cli']):.2f}x  (target <= 3x at the median, aim 2x)"
+                )
+                cpu = [r.cpu for r in runs[key]]
+                cli_cpu = [r.cpu for r in runs["cli"]]
+                print(
+                    f"  CPU s (user+sys, its processes): {key} {median(cpu):.2f}, CLI"
+                    f" {median(cli_cpu):.2f}: {median(cpu) / median(cli_cpu):.2f}x"
+                )
     print(
-        f"\ncold / raw engine, unit by unit: {ratio('cold', 'units')}; one text: {ratio('cold', 'whole')}"
-        "  (target <= 3x, aim 2x)"
+        f"cold / raw engine, unit by unit: {ratio('cold', 'units')}; one text: {ratio('cold', 'whole')}"
     )
-    print(f"cold / unchanged again: {ratio('cold', 'memo')}  (target >= 3x)")
-    print(
-        f"cold / memo emptied: {ratio('cold', 'phrase')}; cold / one-word edit: {ratio('cold', 'edit')}"
-    )
+    if not a.cold_only:
+        print(f"cold / unchanged again: {ratio('cold', 'memo')}  (target >= 3x)")
+        print(
+            f"cold / memo emptied: {ratio('cold', 'phrase')}; cold / one-word edit: {ratio('cold', 'edit')}"
+        )
+    if not cli_exe:
+        print("no espeak-ng executable: `apt-get install espeak-ng` for the CLI baseline")
     print(f"{load()} (after)")
     del first
     if a.profile:

@@ -228,20 +228,25 @@ def test_chunked_output_equals_whole_under_heavy_limiting():
     assert abs(measure(whole).true_peak - plan.measurement.true_peak) < 0.01
 
 
-def test_fft_and_iir_k_weighting_agree_across_chunks():
-    """Short programmes are K-weighted by FFT, long ones by scipy's IIR: same powers."""
-    from newsvoice.audio.loudness import CHUNK, _KFilter, _step_power
+def test_blocked_k_weighting_is_the_iir_across_any_cuts():
+    """The K-weighting run by blocks (matrix products) is the BS.1770 IIR itself, as
+    scipy's lfilter runs it sample by sample, with its state carried across pieces of
+    any length (not only multiples of its block sizes)."""
+    from scipy.signal import lfilter
+
+    from newsvoice.audio.loudness import _HIGHPASS, _SHELF, CHUNK, _KFilter
 
     rng = np.random.default_rng(11)
     x = (
-        np.convolve(rng.standard_normal(CHUNK * 2 + 4800 * 7), np.hanning(25), "same") * 0.05
+        np.convolve(rng.standard_normal(CHUNK * 2 + 4800 * 7 + 13), np.hanning(25), "same") * 0.05
     ).astype(np.float32)
-    fft, iir = _KFilter(len(x)), _KFilter(10**12)
-    assert fft.fft and not iir.fft
-    cuts = [0, 4800 * 3, CHUNK, CHUNK + 4800 * 50, len(x)]
-    got = [
-        (_step_power(fft(x[a:b])), _step_power(iir(x[a:b])))
-        for a, b in zip(cuts, cuts[1:], strict=False)
-    ]
-    a, b = np.concatenate([g[0] for g in got]), np.concatenate([g[1] for g in got])
-    assert np.abs(a / b - 1).max() < 1e-5
+    ref = lfilter(
+        np.convolve(_SHELF[0], _HIGHPASS[0]),
+        np.convolve(_SHELF[1], _HIGHPASS[1]),
+        x.astype(np.float64),
+    )
+    kf = _KFilter()
+    cuts = [0, 1, 17, 4800 * 3, 4800 * 3 + 31, CHUNK, CHUNK + 4800 * 50 + 1, len(x)]
+    got = np.concatenate([kf(x[a:b]) for a, b in zip(cuts, cuts[1:], strict=False)])
+    assert got.dtype == np.float64 and len(got) == len(x)
+    assert np.abs(got - ref).max() < 1e-9 * np.abs(ref).max()

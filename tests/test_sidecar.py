@@ -32,11 +32,15 @@ from newsvoice.audio.loudness import (
 from newsvoice.cache.renders import Lookup
 from newsvoice.options import RenderOptions
 from newsvoice.pipeline.render import render as _render
-from newsvoice.pipeline.sidecar import MIN_CHARS, Sidecar
+from newsvoice.pipeline.sidecar import MIN_CHARS, Sidecar, usable
 from newsvoice.speech.engines import EngineSettings
 
 REPO = Path(__file__).resolve().parents[1]
 ARTICLE = REPO / "examples" / "kinh-te-quy-3.txt"
+SAMPLE = (
+    Path(os.environ.get("NEWSVOICE_SHARED", REPO.parent / "shared"))
+    / "samples/dai-loc-party-building.txt"
+)
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the sidecar is Linux-only"
 )
@@ -62,8 +66,31 @@ def _files(result) -> dict[str, bytes]:
     return out
 
 
-def test_example_is_long_enough_for_a_sidecar():
-    assert len(ARTICLE.read_text(encoding="utf-8")) > MIN_CHARS * 1.2
+def test_only_long_programmes_start_a_sidecar():
+    """A second process pays for its start only on a long programme (issue 27: on the
+    shared sample, ~3,800 characters, it made renders slower and its timings bimodal)."""
+    assert usable("process", True, 2, MIN_CHARS)
+    assert not usable("process", True, 2, MIN_CHARS - 1)
+    assert not usable("process", True, 2, len(SAMPLE.read_text(encoding="utf-8")))
+    assert not usable("process", True, 1, MIN_CHARS * 10)
+    assert not usable("thread", True, 2, MIN_CHARS * 10)
+
+
+def test_started_says_whether_the_engine_is_open_without_waiting(tmp_path):
+    """The render asks started() before waiting for a sidecar: True once it has opened
+    its engine, False for one that died (it never will)."""
+    with Sidecar.start("espeak", "vi", EngineSettings()) as side:
+        side.ready()
+        assert side.started() and side.started()
+    side = Sidecar.start("espeak", "vi", EngineSettings())
+    try:
+        os.kill(side.pid, signal.SIGKILL)
+        while _alive(side.pid):
+            time.sleep(0.05)
+        assert not side.started()
+    finally:
+        side.close()
+    assert not side.started()
 
 
 @pytest.mark.slow
@@ -134,16 +161,22 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path):
     must not (a library cannot ask its users for an ``if __name__ == '__main__'``)."""
     log = tmp_path / "runs.log"
     script = tmp_path / "user_script.py"
+    long = tmp_path / "long.txt"  # long enough for a sidecar (see MIN_CHARS)
+    body = ARTICLE.read_text(encoding="utf-8").split("\n", 1)[1]
+    long.write_text("Bản tin dài\n" + body * (MIN_CHARS // len(body) + 1), encoding="utf-8")
     script.write_text(
         textwrap.dedent(f"""
         from pathlib import Path
         from newsvoice.options import RenderOptions
-        from newsvoice.pipeline.render import render
+        from newsvoice.pipeline.sidecar import start_for
+        from newsvoice.text.article import read_source_article
         with open({str(log)!r}, "a") as f:
             f.write("run\\n")
-        r = render(Path({str(ARTICLE)!r}), Path({str(tmp_path / "out")!r}),
-                   RenderOptions(engine="espeak", cache_dir=Path({str(tmp_path / "c")!r})))
-        print(r.sidecar is not None)
+        opts = RenderOptions(engine="espeak", cache_dir=Path({str(tmp_path / "c")!r}))
+        side = start_for("espeak", "vi", opts, read_source_article({str(long)!r}))
+        side.ready()
+        print(side is not None)
+        side.close()
     """),
         encoding="utf-8",
     )

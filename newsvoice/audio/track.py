@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,14 +36,6 @@ def ffmpeg_exe() -> str:
     import imageio_ffmpeg
 
     return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _audioop():  # noqa: ANN202
-    """The stdlib's audioop (deprecated in 3.11-3.12; audioop-lts provides it on 3.13)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import audioop
-    return audioop
 
 
 def _pydub():
@@ -346,15 +337,15 @@ def pcm_bytes(x: np.ndarray, bit_depth: int, channels: int = 1) -> bytes:
     y = np.asarray(x, dtype=np.float32) * scale
     np.rint(y, out=y)
     np.clip(y, -scale, scale - 1, out=y)
-    q = y.astype("<i4")
+    q = y.astype("<i4")  # little-endian whatever the machine's order
     if channels == 2:
         q = np.repeat(q, 2)  # dual mono
     if bit_depth == 16:
         return q.astype("<i2").tobytes()
-    if sys.byteorder != "little":  # audioop works in native order
-        return q.view(np.uint8).reshape(-1, 4)[:, :3].tobytes()
-    q <<= 8  # audioop's 4 -> 3 byte conversion keeps the top three bytes, in C (numpy's
-    return _audioop().lin2lin(q.tobytes(), 4, 3)  # strided byte slice took twice as long)
+    # the low three bytes of each little-endian int32, as one strided copy in C: a view
+    # of 3-byte items 4 bytes apart (faster than audioop's lin2lin, which needed a shift
+    # first, and than a strided byte slice)
+    return np.ndarray((len(q),), dtype=np.dtype("V3"), buffer=q, strides=(4,)).tobytes()
 
 
 def encode_pcm(

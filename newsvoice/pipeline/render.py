@@ -253,6 +253,8 @@ def _speak(
             )
     made = 0
     if ahead is not None:
+        if side is not None and not side.started():
+            side.close()  # still starting after the render's own part: it can only delay it
         made_keys = _result(ahead) or []
         synth.credit(made_keys)
         made = len(made_keys)

@@ -22,6 +22,7 @@ import contextlib
 import mmap
 import os
 import pickle
+import select
 import struct
 import subprocess
 import sys
@@ -37,7 +38,11 @@ if TYPE_CHECKING:
     from newsvoice.speech.engines import EngineSettings
     from newsvoice.text.article import Article
 
-MIN_CHARS = 1000  # spoken characters (~1 minute): below this a process costs more than it saves
+# written characters (~10 minutes of audio): below this a second process costs more than
+# it saves. Its start (a Python with numpy and espeak-ng: ~0.2 s of CPU) buys at most half
+# of the synthesis (~80 us a character), and only while the other core is idle; measured
+# in bench/cold.py and bench/memory.py (bench/README.md, issue 27).
+MIN_CHARS = 10_000
 # the meeting point, shared through mmap: two int64 at these offsets
 _INDEX = struct.Struct("<q")
 _RENDER_AT, _SIDECAR_AT = 0, 8  # the render's index; the sidecar's lowest claimed index
@@ -103,6 +108,8 @@ class Sidecar:
     _pending: deque[int] = field(repr=False, default_factory=deque)
     _answers: dict[int, tuple[bool, Any]] = field(repr=False, default_factory=dict)
     _next: int = 0
+    _opened: Job | None = field(repr=False, default=None)  # the request to open the engine
+    _open: bool = field(repr=False, default=False)  # ... answered: the engine is open
 
     @classmethod
     def start(cls, engine: str, voice: str, settings: EngineSettings) -> Sidecar:
@@ -140,7 +147,7 @@ class Sidecar:
             position,
         )
         side._meet_again()
-        side._submit("open", engine, voice, settings)
+        side._opened = side._submit("open", engine, voice, settings)
         return side
 
     @property
@@ -171,6 +178,29 @@ class Sidecar:
         if self._position is not None:
             _INDEX.pack_into(self._position, _RENDER_AT, -1)
             _INDEX.pack_into(self._position, _SIDECAR_AT, _NONE_CLAIMED)
+
+    def started(self) -> bool:
+        """Whether the process has opened its engine, looked up without waiting. A render
+        that has done its own part asks before waiting for an answer: on a busy machine
+        a sidecar may still be starting then, and waiting for it (to hear it did
+        nothing) made such renders twice as slow (issue 27)."""
+        job = self._opened
+        if self._open or job is None or self._recv is None:
+            return self._open
+        if job.id in self._pending:  # not read yet: has it come?
+            try:
+                readable, _, _ = select.select([self._recv], [], [], 0)
+            except (OSError, ValueError):
+                return False
+            if not readable:
+                return False
+        try:
+            self.result(job)
+        except SidecarGone:
+            self._opened = None
+            return False
+        self._open = True
+        return True
 
     def ready(self) -> None:
         """Wait until the process has started and opened its engine (tests, benchmarks);

@@ -107,6 +107,7 @@ class _Library:
         if rate <= 0:
             raise EngineError("espeak-ng failed to initialise")
         self.rate = rate
+        self._voice: str | None = None  # the voice set last
         self._chunks: list[bytes] = []
         self._words: list[tuple[int, int, int]] = []
         self._samples = 0
@@ -156,13 +157,19 @@ class _Library:
         return got[1] if got else None
 
     def _set_voice(self, voice: str) -> None:
+        """The noise seed reset for every unit (its audio must not depend on what the
+        process said before); the voice loaded only when it changes (loading reads its
+        files: ~7 % of synthesis, and the same audio)."""
         if self._seed is not None:
             self._seed(1)
-        steady = self._steady_voice(voice)
-        if steady is not None and self.lib.espeak_SetVoiceByFile(steady) == 0:
+        if voice == self._voice:
             return
-        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        self._voice = None
+        steady = self._steady_voice(voice)
+        by_file = steady is not None and self.lib.espeak_SetVoiceByFile(steady) == 0
+        if not by_file and self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise EngineError(f"espeak-ng has no voice {voice!r}")
+        self._voice = voice
 
     def synth(
         self, text: str, voice: str, wpm: int
