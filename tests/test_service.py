@@ -331,3 +331,22 @@ def test_access_and_limits(tmp_path):
         assert b.get("/v1/jobs").status_code == 200  # reading is not limited
         for c in (a, b, anon, wrong):
             c.close()
+
+
+def test_alignment_of_a_recording(client):
+    text = SHORT + " Bản đọc."
+    rendered = wait_state(client, submit(client, text))
+    wav = client.get(rendered["outputs"]["audio"]).content
+    r = client.post(
+        "/v1/alignments",
+        data={"text": text, "request": json.dumps({"options": {"subs": ["srt", "vtt"]}})},
+        files={"recording": ("../voice over.wav", wav, "audio/wav")},
+    )
+    assert r.status_code == 202, r.text
+    doc = wait_state(client, r.json()["id"], timeout=120)
+    assert doc["state"] == "done" and doc["kind"] == "align", doc
+    assert {"srt", "vtt", "manifest"} <= set(doc["outputs"])
+    srt = client.get(doc["outputs"]["srt"]).text
+    assert "Hà Nội" in srt and "-->" in srt
+    none = client.post("/v1/alignments", data={"text": text})
+    assert none.status_code == 422 and none.json()["field"] == "recording"
