@@ -16,6 +16,7 @@ import pytest
 from servicekit import (
     SHORT,
     Receiver,
+    Server,
     env_for,
     job_doc,
     long_article,
@@ -350,3 +351,21 @@ def test_alignment_of_a_recording(client):
     assert "Hà Nội" in srt and "-->" in srt
     none = client.post("/v1/alignments", data={"text": text})
     assert none.status_code == 422 and none.json()["field"] == "recording"
+
+
+def test_serve_takes_its_config_table(tmp_path):
+    config = tmp_path / "site.toml"
+    config.write_text(
+        '[serve]\ntokens = ["from-config"]\nrate = "5/min"\nmax-chars = 30\nfps = "29.97"\n',
+        encoding="utf-8",
+    )
+    # --config is a global option: it may follow the command (the CLI hoists it)
+    srv = Server(tmp_path / "data", "--config", str(config), token="from-config")
+    srv.start()
+    try:
+        with srv.client() as c, srv.client("nope") as other:
+            defaults = c.get("/v1/options").json()["defaults"]
+            assert defaults["max-chars"] == 30 and defaults["fps"] == "29.97"
+            assert other.get("/v1/options").status_code == 401
+    finally:
+        srv.stop()
