@@ -156,6 +156,7 @@ def test_cancel_running_and_queued(client, server):
     assert job_doc(client, running)["state"] == "cancelled"
     assert client.delete(f"/v1/jobs/{running}").status_code == 409
     assert not (server.data / "outputs" / running).exists()
+    wait_for(lambda: not list((server.data / "outputs").glob(f".{running}.*")), 10)
     # a new worker takes the next job
     after = submit(client, SHORT + " Sau khi huỷ.")
     assert wait_state(client, after)["state"] == "done"

@@ -112,6 +112,7 @@ def test_cancel_on_the_farm(farm):
             assert job_doc(c, running)["state"] == "cancelled"
             assert job_doc(c, queued)["state"] == "cancelled"
             assert not (data / "outputs" / running).exists()
+            wait_for(lambda: not list((data / "outputs").glob(f".{running}.*")), 30)
             assert not (data / "outputs" / queued).exists()
     finally:
         w.stop()

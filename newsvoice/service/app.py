@@ -39,7 +39,7 @@ from newsvoice.options import RenderOptions
 from newsvoice.service import jobs as J
 from newsvoice.service.auth import RateLimit, Tokens, parse_rate
 from newsvoice.service.callbacks import BACKOFF_S, Sender
-from newsvoice.service.store import FINAL, PRIORITIES, Job, Store
+from newsvoice.service.store import FINAL, PRIORITIES, Job, Store, new_id
 
 MAX_RECORDING = 2 << 30  # a recording upload (align reads hours of audio)
 _SLACK = 64 << 10  # multipart framing and the request part
@@ -345,7 +345,7 @@ class Service:
             "name": name or url,
             "callback_url": callback,
         }
-        job_id = __import__("newsvoice.service.store", fromlist=["new_id"]).new_id()
+        job_id = new_id()
         up = self.layout.uploads(job_id)
         up.mkdir(parents=True, exist_ok=True)
         if article is not None:

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsvoice.service.jobs import Layout, run_job
+from newsvoice.service.jobs import Layout, drop_parts, run_job
 from newsvoice.service.store import DONE, FAILED, RUNNING, Store
 
 log = logging.getLogger("newsvoice")
@@ -67,6 +67,16 @@ def worker_loop(data: Path) -> None:
             time.sleep(POLL_S)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class _Slot:
     name: str
@@ -103,7 +113,12 @@ class Pool:
         return _Slot(worker_name(proc.pid), proc)
 
     def recover_orphans(self) -> None:
-        """Jobs left running by a server that died: their workers died with it."""
+        """Jobs left running by a server that died: their workers died with it (a
+        worker that outlived it finishes its job, but the job runs again here)."""
+        for part in (self.layout.root / "outputs").glob(".*.*.part"):
+            pid = part.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not _alive(int(pid)):
+                drop_parts(self.layout, pid=pid)
         mine = {s.name for s in self._slots}
         for job in self.store.in_state(RUNNING):
             if job.worker and job.worker.startswith("embedded:") and job.worker not in mine:
@@ -116,6 +131,7 @@ class Pool:
                 for i, slot in enumerate(self._slots):
                     if slot.proc.poll() is None:
                         continue
+                    drop_parts(self.layout, pid=slot.proc.pid)  # what it was writing
                     for job in self.store.in_state(RUNNING):
                         if job.worker == slot.name:
                             self.store.requeue(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from newsvoice.errors import EngineError
-from newsvoice.service.jobs import ALIGN_KIND, Layout, Outcome, run_job
+from newsvoice.service.jobs import ALIGN_KIND, Layout, Outcome, drop_parts, run_job
 from newsvoice.service.store import CANCELLED, DONE, FAILED, PRIORITIES, QUEUED, RUNNING, Job, Store
 
 log = logging.getLogger("newsvoice")
@@ -123,8 +123,22 @@ class Farm:
             rq_job = RQJob.fetch(job.id, connection=self.redis)
             if getattr(rq_job.get_status(), "value", "") == "started":
                 send_stop_job_command(self.redis, job.id)
+                threading.Thread(target=self._tidy, args=(rq_job,), daemon=True).start()
             else:
                 rq_job.cancel()
+
+    def _tidy(self, rq_job: Any, timeout: float = 30.0) -> None:
+        """Once the stopped work-horse is gone, remove the temp folder it was writing."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self._stop.is_set():
+            with contextlib.suppress(Exception):
+                raw = rq_job.get_status(refresh=True)
+                if str(getattr(raw, "value", raw)) in ("stopped", "failed", "finished"):
+                    break
+            time.sleep(0.2)
+        drop_parts(self.layout, job_id=rq_job.id)
 
     # ------------------------------------------------------------ reconciling
 
@@ -203,6 +217,8 @@ class Farm:
             self.store.mark_queued(job.id, f"worker died mid-job ({worker}); queued again")
         elif status in ("stopped", "canceled"):
             self.store.finish(job.id, None, CANCELLED)
+        if status in ("failed", "stopped", "canceled"):  # a killed horse's temp folder
+            drop_parts(self.layout, job_id=job.id)
 
 
 def _last_line(rq_job: Any) -> str:
@@ -225,9 +241,26 @@ def run_worker(url: str, priorities: list[str], data: Path, *, burst: bool = Fal
         os.environ.setdefault(var, "1")
     import newsvoice.pipeline.render  # noqa: F401  (loaded once; every forked horse has it)
 
+    class FarmWorker(Worker):
+        def unsubscribe(self) -> None:
+            """RQ 2.12 stops its command thread with redis-py 8's joining ``stop()``,
+            which waits out the thread's 60 s poll: a SIGTERM'd idle worker hung a
+            minute. Bounded here (redis-py < 8.2 has no timeout and does not join)."""
+            thread = self.pubsub_thread
+            if not thread:
+                return
+            with contextlib.suppress(Exception):
+                self.pubsub.unsubscribe()
+            try:
+                thread.stop(timeout=0.5)  # type: ignore[call-arg]
+            except TypeError:
+                thread.stop()
+            with contextlib.suppress(Exception):
+                self.pubsub.close()
+
     redis = Redis.from_url(url)
     queues = [Queue(queue_name(p), connection=redis) for p in priorities]
-    Worker(queues, connection=redis).work(
+    FarmWorker(queues, connection=redis).work(
         burst=burst, with_scheduler=False, logging_level="WARNING"
     )
 

@@ -349,6 +349,23 @@ def run_job(
     src = _source(request, layout, job_id)
     shown = str(request.get("name") or "article")
     try:
+        return _run(job_id, kind, request, layout, report, src, shown, tmp, final)
+    finally:  # a worker stopped mid-job (SIGTERM) leaves no temp folder behind either
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(
+    job_id: str,
+    kind: str,
+    request: Mapping[str, Any],
+    layout: Layout,
+    report: Report,
+    src: Path | str,
+    shown: str,
+    tmp: Path,
+    final: Path,
+) -> Outcome:
+    try:
         report("reading", None, None)
         opts = options_of(request, layout, job_id)
         if kind == ALIGN_KIND:
@@ -368,6 +385,16 @@ def run_job(
         shutil.rmtree(tmp, ignore_errors=True)
         log.exception("job %s failed", job_id)
         return Outcome(False, [], None, f"internal error: {type(e).__name__}: {e}", 1)
+
+
+def drop_parts(layout: Layout, *, job_id: str = "*", pid: int | str = "*") -> int:
+    """Remove the temp folders a killed run left (by job, or by the process that made
+    them); how many were removed."""
+    gone = 0
+    for part in (layout.root / "outputs").glob(f".{job_id}.{pid}.part"):
+        shutil.rmtree(part, ignore_errors=True)
+        gone += 1
+    return gone
 
 
 def _render(src: Path | str, out: Path, opts: RenderOptions, report: Report) -> str | None:
