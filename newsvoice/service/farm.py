@@ -260,7 +260,9 @@ def run_worker(url: str, priorities: list[str], data: Path, *, burst: bool = Fal
 
     redis = Redis.from_url(url)
     queues = [Queue(queue_name(p), connection=redis) for p in priorities]
-    FarmWorker(queues, connection=redis).work(
+    # maintenance (moving a dead machine's abandoned job to failed, or retrying it) every
+    # minute instead of RQ's 10: a job is not left "running" for long
+    FarmWorker(queues, connection=redis, maintenance_interval=60).work(
         burst=burst, with_scheduler=False, logging_level="WARNING"
     )
 
