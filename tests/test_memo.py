@@ -149,6 +149,7 @@ def test_the_key_covers_every_field_that_can_change_an_output(tmp_path):
         "srt_bom": True,
         "narrate_headline": False,
         "keep_all": True,
+        "keep_lines": ("Ảnh: TTXVN",),  # issue 24
         "pauses": Pauses(comma=301),
         "cues": CueRules(max_chars=37),
         "bwf": False,

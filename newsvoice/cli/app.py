@@ -480,6 +480,7 @@ def align(
         srt_bom=ro.srt_bom,
         narrate_headline=ro.narrate_headline,
         keep_all=ro.keep_all,
+        keep_lines=ro.keep_lines,
         cues=ro.cues,
         lexicons=ro.lexicons,
         offset_s=_offset(offset),
@@ -642,6 +643,13 @@ def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
     help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.",
 )
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
+@click.option(
+    "--queue",
+    default=None,
+    metavar="redis://HOST:6379/0",
+    help="Render on the farm's workers (`newsvoice worker`, backfill queue) and wait; "
+    "the articles and OUT must be on a folder every worker mounts at the same path.",
+)
 @_STRICT
 @_review_option("an HTML review page per article and OUT/index.html")
 def batch(
@@ -650,6 +658,7 @@ def batch(
     jobs: int,
     max_refusals: int,
     force: bool,
+    queue: str | None,
     strict: bool,
     review: bool,
     **values,
@@ -689,7 +698,12 @@ def batch(
     try:
         if bar:
             bar.start()
-        results = run_batch(paths, out_dir, opts, bopts, progress=task_progress)
+        farm = None
+        if queue is not None:
+            from newsvoice.service.farm import FarmExecutor
+
+            farm = FarmExecutor(queue)
+        results = run_batch(paths, out_dir, opts, bopts, progress=task_progress, farm=farm)
     except KeyboardInterrupt:
         _abandon_batch(bar)
     finally:
@@ -831,8 +845,11 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
 
 
 from newsvoice.cli.bulletin import bulletin  # noqa: E402
+from newsvoice.cli.serve import serve, worker  # noqa: E402
 
 cli.add_command(bulletin)
+cli.add_command(serve)
+cli.add_command(worker)
 
 from newsvoice.cli.watch import watch  # noqa: E402
 

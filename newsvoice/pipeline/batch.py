@@ -441,18 +441,21 @@ def run_batch(
     opts: RenderOptions,
     bopts: BatchOptions | None = None,
     progress: Callable[[BatchResult, int, int], None] | None = None,
-    *,
+    farm: Executor | None = None,
     report: bool = True,
 ) -> list[BatchResult]:
     """Render every article (failures recorded, never raised), then write the reports
-    (``report=False``: the caller keeps its own record, as the watch folder does)."""
+    (``report=False``: the caller keeps its own record, as the watch folder does).
+    ``farm``: an executor whose workers run each item on other machines (``batch
+    --queue``): they read the articles and write OUT themselves (a shared mount), with
+    the same stamps and locks, so resume and the report are the same."""
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
     kept = outside_output(paths, out_root)
     if not kept:
         raise InputError(f"no articles outside the output folder {display_path(out_root)}")
     items = plan_items(kept, out_root)
-    from newsvoice.speech.engines import CircuitBreaker, fallback_for, get_spec, open_engine
+    from newsvoice.speech.engines import CircuitBreaker, fallback_for, open_engine
 
     # jobs=1: a batch uses its cores for whole articles, not a sidecar per render
     opts = replace(
@@ -470,6 +473,27 @@ def run_batch(
     )
     fell = getattr(engine, "fallback", None)
     opts = replace(opts, engine=engine.name, voice=engine.voice)
+    if farm is not None:
+
+        def remote(it: BatchItem) -> Future:
+            far = replace(it, src=it.src.resolve(), out_dir=it.out_dir.resolve())
+            return _as_local(it, farm.submit(_process_worker, far, opts, bopts.force, fell))
+
+        # every item at once: the farm's queue holds them and its workers pace them
+        results = _collect(items, farm, remote, len(items), progress)
+    else:
+        results = _collect(items, *_local_pool(engine, opts, bopts, fell), progress)
+    if report:
+        write_reports(out_root, results)
+    return results
+
+
+def _local_pool(
+    engine: Engine, opts: RenderOptions, bopts: BatchOptions, fell: dict | None
+) -> tuple[Executor, Callable[[BatchItem], Future], int]:
+    """This machine's pool for the batch's engine, its submit, and how many at once."""
+    from newsvoice.speech.engines import get_spec
+
     if get_spec(engine.name).parallel == "process":
         pool: Executor = (
             ProcessPoolExecutor(
@@ -482,10 +506,27 @@ def run_batch(
     else:
         pool = ThreadPoolExecutor(max_workers=bopts.jobs)
         submit = lambda it: pool.submit(render_item, it, opts, engine, force=bopts.force)  # noqa: E731
-    results = _collect(items, pool, submit, bopts.jobs, progress)
-    if report:
-        write_reports(out_root, results)
-    return results
+    return pool, submit, bopts.jobs
+
+
+def _as_local(item: BatchItem, far: Future) -> Future:
+    """A farm item's result as a local run reports it: named as given, and a job the
+    farm gave up on (its worker died twice) a failed row, never an exception."""
+    t0 = time.perf_counter()
+    near: Future = Future()
+
+    def done(f: Future) -> None:
+        exc = f.exception()
+        if exc is not None:
+            err = exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+            near.set_result(failed_result(item, err, t0))
+            return
+        result = f.result()
+        result.file = shown(item.src)
+        near.set_result(result)
+
+    far.add_done_callback(done)
+    return near
 
 
 def _collect(

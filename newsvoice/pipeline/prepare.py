@@ -102,7 +102,9 @@ def prepare(
     ``article``: one the caller read already (standard input, read once)."""
     src, opts = checked.src, checked.opts
     if article is None and not is_url(str(src)):
-        article = read_source_article(str(src), keep_all=opts.keep_all)
+        article = read_source_article(
+            str(src), keep_all=opts.keep_all, keep=frozenset(opts.keep_lines)
+        )
     check_output_dir(checked.out_dir, inputs=(src, *opts.lexicons), stem=checked.stem)
     if article is None:
         return Prepared(checked, None, None)
