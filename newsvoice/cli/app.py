@@ -842,8 +842,11 @@ def cache_prune(cache_dir: Path | None, max_size: str, yes: bool) -> None:
 
 
 from newsvoice.cli.bulletin import bulletin  # noqa: E402
+from newsvoice.cli.serve import serve, worker  # noqa: E402
 
 cli.add_command(bulletin)
+cli.add_command(serve)
+cli.add_command(worker)
 
 
 def run() -> None:

@@ -1,0 +1,220 @@
+"""Farm mode: jobs go to RQ queues on Redis, run by ``newsvoice worker`` on any machine.
+
+State: the server's SQLite store stays the one record of every job (owner, request,
+final state), and only the server writes it. Workers write nothing but Redis (RQ's job
+status and result, and ``meta`` for stage and progress) and the shared data folder
+(uploads are read from it, outputs written into it). The server's reconciling thread
+copies RQ's state into the store. So SQLite never sits on a network filesystem (its WAL
+cannot), a worker needs only Redis and the mount, and a restarted server rebuilds every
+job's state from the store and Redis.
+
+Queues are named by priority (``newsvoice:breaking`` ...); an RQ worker always serves
+its first queue first. Each job runs in RQ's forked work-horse; a horse that dies (OOM,
+SIGKILL) is retried once (``Retry(max=1)``), then the job fails with RQ's reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from newsvoice.service.jobs import ALIGN_KIND, Layout, Outcome, run_job
+from newsvoice.service.store import CANCELLED, DONE, FAILED, PRIORITIES, QUEUED, RUNNING, Job, Store
+
+log = logging.getLogger("newsvoice")
+
+PREFIX = "newsvoice:"
+RENDER_TIMEOUT_S = 3600  # one render: an hour is far past any article
+ALIGN_TIMEOUT_S = 6 * 3600  # a long recording
+RESULT_TTL_S = 7 * 86400  # the server copies a result long before this
+SYNC_S = 0.2  # how often the server reads the farm's state
+
+
+def queue_name(priority: str) -> str:
+    return PREFIX + priority
+
+
+def perform(job_id: str, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+    """The RQ job: run it against this worker's mount of the data folder, reporting
+    stage and progress through the RQ job's meta (throttled by run_job)."""
+    from rq import get_current_job
+
+    current = get_current_job()
+    layout = Layout(Path(os.environ["NEWSVOICE_DATA"]))
+
+    def report(stage: str, done: int | None, total: int | None) -> None:
+        if current is None:
+            return
+        current.meta.update(stage=stage, done=done, total=total)
+        with contextlib.suppress(Exception):  # progress is best effort
+            current.save_meta()
+
+    if current is not None:
+        current.meta["attempts"] = int(current.meta.get("attempts", 0)) + 1
+        report("reading", None, None)
+    return asdict(run_job(job_id, kind, request, layout, report))
+
+
+class Farm:
+    """The server's side of the farm: enqueue, cancel, and copy RQ's state into the store."""
+
+    def __init__(self, url: str, layout: Layout, store: Store) -> None:
+        from redis import Redis
+
+        self.url, self.layout, self.store = url, layout, store
+        self.redis = Redis.from_url(url)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sync_loop, name="farm", daemon=True)
+
+    def start(self) -> None:
+        self.redis.ping()
+        # jobs queued while the server was down and never handed to Redis (crash between
+        # the store's insert and the enqueue) are handed over now
+        from rq.job import Job as RQJob
+
+        for job in self.store.in_state(QUEUED):
+            if RQJob.fetch_many([job.id], connection=self.redis)[0] is None:
+                self.enqueue(job)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def workers(self) -> int:
+        from rq import Worker
+
+        with contextlib.suppress(Exception):
+            return int(Worker.count(connection=self.redis))
+        return 0
+
+    def enqueue(self, job: Job) -> None:
+        from rq import Queue, Retry
+
+        q = Queue(queue_name(PRIORITIES[job.priority]), connection=self.redis)
+        q.enqueue(
+            perform,
+            job.id,
+            job.kind,
+            job.request,
+            job_id=job.id,
+            job_timeout=ALIGN_TIMEOUT_S if job.kind == ALIGN_KIND else RENDER_TIMEOUT_S,
+            result_ttl=RESULT_TTL_S,
+            failure_ttl=RESULT_TTL_S,
+            retry=Retry(max=1, enqueue_at_front=True),
+            description=f"newsvoice {job.kind} {job.id}",
+        )
+
+    def cancel(self, job: Job) -> None:
+        """Take a cancelled job out of the queue, or stop its work-horse."""
+        from rq.command import send_stop_job_command
+        from rq.job import Job as RQJob
+
+        with contextlib.suppress(Exception):
+            rq_job = RQJob.fetch(job.id, connection=self.redis)
+            if rq_job.get_status() == "started":
+                send_stop_job_command(self.redis, job.id)
+            else:
+                rq_job.cancel()
+
+    # ------------------------------------------------------------ reconciling
+
+    def _sync_loop(self) -> None:
+        while not self._stop.wait(SYNC_S):
+            try:
+                self.sync()
+            except Exception as e:  # Redis away for a moment: try again on the next tick
+                log.warning("farm: %s", e)
+
+    def sync(self) -> None:
+        """Copy the farm's state of every unfinished job into the store."""
+        from rq.job import Job as RQJob
+
+        open_jobs = self.store.in_state(QUEUED, RUNNING)
+        if not open_jobs:
+            return
+        rq_jobs = RQJob.fetch_many([j.id for j in open_jobs], connection=self.redis)
+        for job, rq_job in zip(open_jobs, rq_jobs, strict=True):
+            if rq_job is None:
+                self.store.finish(
+                    job.id,
+                    None,
+                    FAILED,
+                    error="the job was lost from the queue (Redis restarted without data?)",
+                    exit_code=3,
+                )
+                continue
+            self._sync_one(job, rq_job)
+
+    def _sync_one(self, job: Job, rq_job: Any) -> None:
+        status = str(rq_job.get_status(refresh=False) or "")
+        status = getattr(status, "value", status)
+        meta = rq_job.meta or {}
+        worker = f"rq:{rq_job.worker_name or '?'}"
+        if status == "started":
+            self.store.mark_running(
+                job.id,
+                worker,
+                rq_job.started_at.timestamp() if rq_job.started_at else None,
+                int(meta.get("attempts", 1)),
+                meta.get("stage"),
+                meta.get("done"),
+                meta.get("total"),
+            )
+        elif status == "finished":
+            result = rq_job.return_value()
+            out = Outcome(**result) if isinstance(result, dict) else Outcome(False, [], None)
+            self.store.finish(
+                job.id,
+                None,
+                DONE if out.ok else FAILED,
+                error=out.error if not out.ok else None,
+                exit_code=out.exit_code,
+                title=out.title,
+                outputs=out.outputs,
+            )
+        elif status == "failed":
+            self.store.finish(
+                job.id,
+                None,
+                FAILED,
+                error=f"worker failed: {_last_line(rq_job)} (tried {meta.get('attempts', 1)} times)",
+                exit_code=3,
+            )
+        elif status in ("queued", "scheduled") and job.state == RUNNING:
+            self.store.mark_queued(job.id, f"worker died mid-job ({worker}); queued again")
+        elif status in ("stopped", "canceled"):
+            self.store.finish(job.id, None, CANCELLED)
+
+
+def _last_line(rq_job: Any) -> str:
+    with contextlib.suppress(Exception):
+        res = rq_job.latest_result()
+        text = (res.exc_string if res is not None else "") or ""
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        if lines:
+            return lines[-1]
+    return "unknown reason"
+
+
+def run_worker(url: str, priorities: list[str], data: Path, *, burst: bool = False) -> None:
+    """``newsvoice worker``: an RQ worker on the priority queues, in the order given."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    os.environ["NEWSVOICE_DATA"] = str(data)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    import newsvoice.pipeline.render  # noqa: F401  (loaded once; every forked horse has it)
+
+    redis = Redis.from_url(url)
+    queues = [Queue(queue_name(p), connection=redis) for p in priorities]
+    Worker(queues, connection=redis).work(
+        burst=burst, with_scheduler=False, logging_level="WARNING"
+    )
