@@ -470,6 +470,7 @@ async function startRender(request, file) {
   $("cancel").disabled = false;
   try {
     const res = await api.render(request, file);
+    state.job = { id: res.id, state: "queued", request };
     await followJob(res.id, res.reused);
   } catch (err) {
     $("progress").hidden = true;
