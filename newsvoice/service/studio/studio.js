@@ -39,6 +39,7 @@ const state = {
   follow: null, // AbortController of the job being followed
   jobs: [],
   lexicon: [],
+  health: undefined, // GET /v1/health, null when it failed
 };
 
 const api = new Api(location.origin, () => state.token);
@@ -78,6 +79,7 @@ function applyStrings() {
   for (const e of document.querySelectorAll("[data-t-aria-label]")) e.setAttribute("aria-label", tr(e.dataset.tAriaLabel));
   document.title = tr("app.title");
   showSource();
+  if (state.health !== undefined) showHealth();
   renderVoices();
   renderOptionChoices();
   if (state.preview) renderPreview(state.preview);
@@ -107,6 +109,13 @@ function showError(message, action) {
   b.hidden = !action;
   if (action) b.textContent = action.label;
   $("alert").hidden = false;
+}
+/** A passing confirmation (saved, reused), cleared after a while. */
+let noticeTimer = 0;
+function say(message) {
+  $("notice").textContent = message;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { $("notice").textContent = ""; }, 6000);
 }
 function hideError() {
   $("alert").hidden = true;
@@ -335,7 +344,7 @@ async function saveFix(e) {
   try {
     await api.addEntry(written, spoken);
     closeFix();
-    $("health").textContent = tr("fix.saved", { written, spoken });
+    say(tr("fix.saved", { written, spoken }));
     state.lexicon = null; // reload on the lexicon tab
     await preview();
   } catch (err) { fail(err); }
@@ -343,16 +352,20 @@ async function saveFix(e) {
 
 // ------------------------------------------------------------------ options
 
+function showHealth() {
+  const h = state.health;
+  $("health").textContent = h ? tr("health.ok", { queue: h.queue, workers: h.workers }) : tr("health.down");
+  $("health").classList.toggle("down", !h);
+}
+
 async function loadSetup() {
   try {
-    const h = await api.health();
-    $("health").textContent = tr("health.ok", { queue: h.queue, workers: h.workers });
-    $("health").classList.remove("down");
+    state.health = await api.health();
   } catch (err) {
-    $("health").textContent = tr("health.down");
-    $("health").classList.add("down");
+    state.health = null;
     if (err instanceof ApiError && err.status === 401) fail(err);
   }
+  showHealth();
   try {
     const opts = await api.options();
     const list = Array.isArray(opts) ? opts : opts.options || opts.specs || [];
@@ -390,7 +403,7 @@ function renderVoices(reset) {
     for (const v of state.voices.filter((x) => x.engine === engine)) {
       const where = v.online ? tr("options.online") : tr("options.offline");
       group.append(el("option", { value: voiceKey(v.engine, v.voice), dataset: { online: String(!!v.online) },
-        text: `${v.online ? "☁" : "●"} ${v.label || v.voice} — ${v.voice} (${where})` }));
+        text: `${v.online ? "☁" : "●"} ${v.label || v.voice} · ${where}` }));
     }
     sel.append(group);
   }
@@ -502,7 +515,7 @@ async function followJob(id, reused) {
     state.follow = null;
     if (doc.state === "done") {
       $("progress").hidden = true;
-      if (reused) $("health").textContent = tr("render.reused");
+      if (reused) say(tr("render.reused"));
       await openResult(doc);
     } else if (doc.state === "failed") {
       $("progress").hidden = true;
@@ -760,7 +773,7 @@ function wire() {
     e.preventDefault();
     state.token = $("token").value.trim();
     store(KEY.token, state.token);
-    $("health").textContent = tr(state.token ? "token.saved" : "token.cleared");
+    say(tr(state.token ? "token.saved" : "token.cleared"));
     $("token-box").open = false;
     hideError();
     loadSetup().then(() => { if (hasArticle()) preview(); });
