@@ -28,8 +28,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-pytestmark = pytest.mark.browser
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -334,6 +332,7 @@ def _image_stats(page, png: Path) -> dict:
 # ---------------------------------------------------------------- the main path
 
 
+@pytest.mark.browser
 def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
     """paste → readings shown (XYZ flagged) → fix it inline → render with progress →
     the audio plays and the highlight follows; the fix is in the manifest's spoken text."""
@@ -440,6 +439,7 @@ def _server_keeps_lines(server: Server, line: str) -> bool:
     return all(d["line"] != line for d in doc["dropped"])
 
 
+@pytest.mark.browser
 def test_keep_a_dropped_line(studio, server):
     page = studio.page
     studio.paste(ARTICLE)
@@ -454,6 +454,7 @@ def test_keep_a_dropped_line(studio, server):
     assert page.is_visible("#kept")
 
 
+@pytest.mark.browser
 def test_english_strings_as_an_option(studio):
     """Vietnamese by default; English kept across visits."""
     page = studio.page
@@ -469,6 +470,38 @@ def test_english_strings_as_an_option(studio):
     assert page.inner_text("#tab-history") == "Lịch sử"
 
 
+@pytest.mark.browser
+def test_options_break_fit_loudness_subtitles(studio, server):
+    """A <break> at the cursor, fit to a slot, a loudness preset and subtitle formats:
+    what the render was asked for and what it made."""
+    page = studio.page
+    studio.paste(ARTICLE)
+    text = page.input_value("#text")
+    at = text.index("Hơn 1.200")
+    page.eval_on_selector("#text", f"t => {{ t.focus(); t.setSelectionRange({at}, {at}); }}")
+    page.fill("#break-ms", "800")
+    page.click("#break-btn")
+    assert page.input_value("#text") == text[:at] + '<break time="800ms"/> ' + text[at:]
+    studio.wait_preview()
+    page.check("#pace-fit")
+    assert page.is_hidden("#speed-row")
+    page.fill("#fit", "0:15")
+    page.select_option("#loudness", "web")
+    page.check("#subs input[value=ttml]")
+    page.uncheck("#subs input[value=vtt]")
+    job = studio.render()
+    doc = server.json(f"/v1/jobs/{job}")
+    options = doc["request"]["options"]
+    assert options["fit"] == "0:15" and "speed" not in options
+    assert options["loudness"] == "web" and options["subs"] == ["srt", "ttml"]
+    assert {"srt", "ttml"} <= set(doc["outputs"]) and "vtt" not in doc["outputs"]
+    manifest = server.json(doc["outputs"]["manifest"])
+    assert abs(manifest["duration_s"] - 15) < 0.5, manifest["duration_s"]
+    assert manifest["loudness"]["preset"] == "web"
+    kinds = page.eval_on_selector_all("#files a", "xs => xs.map(x => x.dataset.kind)")
+    assert "ttml" in kinds and "vtt" not in kinds
+
+
 def _docx_bytes() -> bytes:
     import docx
 
@@ -481,6 +514,7 @@ def _docx_bytes() -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.browser
 def test_drop_a_docx(studio, shots):
     page = studio.page
     data = base64.b64encode(_docx_bytes()).decode()
@@ -503,6 +537,7 @@ def test_drop_a_docx(studio, shots):
     studio.shot(shots / "docx.png")
 
 
+@pytest.mark.browser
 def test_url_from_a_local_server(studio, article_site):
     page = studio.page
     page.fill("#url", f"{article_site}/tin/cau-moi.html")
@@ -512,6 +547,7 @@ def test_url_from_a_local_server(studio, article_site):
     assert "một phẩy hai ki lô mét" in page.inner_text("#sentences")
 
 
+@pytest.mark.browser
 def test_a_job_that_fails_shows_its_one_line_error(studio, article_site):
     """A URL that 404s at render time: the job fails and its one-line error is shown."""
     page = studio.page
@@ -527,6 +563,7 @@ def test_a_job_that_fails_shows_its_one_line_error(studio, article_site):
     assert page.is_hidden("#alert-action")
 
 
+@pytest.mark.browser
 def test_online_voice_unreachable_offers_the_offline_voice(studio, server):
     page = studio.page
     studio.paste("Tin ngắn\n\nSáng nay trời nắng nhẹ.\n")
@@ -543,6 +580,7 @@ def test_online_voice_unreachable_offers_the_offline_voice(studio, server):
     assert page.eval_on_selector("#voice", "s => s.value").startswith("espeak\t")
 
 
+@pytest.mark.browser
 def test_file_too_big_says_so(studio, tmp_path, shots):
     page = studio.page
     big = tmp_path / "qua-lon.txt"
@@ -557,6 +595,7 @@ def test_file_too_big_says_so(studio, tmp_path, shots):
 # ---------------------------------------------------------------- cancel, history
 
 
+@pytest.mark.browser
 def test_cancel_a_running_render(studio, server, shots):
     page = studio.page
     studio.paste(LONG)
@@ -576,6 +615,7 @@ def test_cancel_a_running_render(studio, server, shots):
     assert page.is_hidden("#screen-result") or page.locator("#cues .cue").count() == 0
 
 
+@pytest.mark.browser
 def test_history_lists_reopens_and_rerenders(studio, server, shots):
     page = studio.page
     studio.paste("Tin lịch sử\n\nChiều nay huyện Duy Xuyên họp bàn kế hoạch chống hạn.\n")
@@ -606,6 +646,7 @@ def test_history_lists_reopens_and_rerenders(studio, server, shots):
 # ---------------------------------------------------------------- lexicon
 
 
+@pytest.mark.browser
 def test_lexicon_download_upload_and_the_next_render_uses_it(studio, server, tmp_path, shots):
     page = studio.page
     page.click("#tab-lexicon")
@@ -635,6 +676,7 @@ def test_lexicon_download_upload_and_the_next_render_uses_it(studio, server, tmp
 # ---------------------------------------------------------------- manners
 
 
+@pytest.mark.browser
 def test_hostile_article_text_stays_inert(studio, server):
     page = studio.page
     page.fill(
@@ -653,6 +695,7 @@ def test_hostile_article_text_stays_inert(studio, server):
     assert page.evaluate("window.pwned") is None and page.locator("img").count() == 0
 
 
+@pytest.mark.browser
 def test_phone_layout(browser, server, shots):
     s = Studio(browser, server, 390, 844)
     try:
@@ -675,6 +718,7 @@ def test_phone_layout(browser, server, shots):
         s.close()
 
 
+@pytest.mark.browser
 def test_token_is_stored_and_sent(studio, server):
     """A pasted token is kept in localStorage and sent as the bearer header (the open
     loopback server accepts any); with it, downloads go through fetch."""
@@ -695,3 +739,31 @@ def test_token_is_stored_and_sent(studio, server):
     page.reload()
     assert page.input_value("#token") == "so-bi-mat"
     assert page.inner_text("#health").startswith("Máy chủ sẵn sàng")
+
+
+def test_studio_files_ship_as_package_data():
+    """Every file of the studio folder matches pyproject's package-data (a non-editable
+    install serves the same page), and the page loads only files that are there."""
+    import fnmatch
+    import tomllib
+
+    from newsvoice.service.studio_routes import STUDIO
+
+    repo = Path(__file__).resolve().parents[1]
+    conf = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "setuptools"
+    ]
+    assert "newsvoice.service" in conf["packages"]
+    globs = conf["package-data"]["newsvoice.service"]
+    files = sorted(p.name for p in STUDIO.iterdir())
+    assert {"index.html", "studio.js", "studio.css", "strings.js"} <= set(files)
+    for name in files:
+        assert any(fnmatch.fnmatch(f"studio/{name}", g) for g in globs), name
+    html = (STUDIO / "index.html").read_text(encoding="utf-8")
+    js = "".join((STUDIO / n).read_text(encoding="utf-8") for n in files if n.endswith(".js"))
+    refs = re.findall(r'(?:src|href)="([^"]+)"', html) + re.findall(r'from "\./([^"]+)"', js)
+    local = [r for r in refs if not r.startswith(("data:", "#"))]
+    assert local and all((STUDIO / r).is_file() for r in local), local
+    assert not re.search(r"https?://", html + js.replace("https://…", "")), "no external URLs"
+    # data reaches the page through textContent / attributes, never as markup
+    assert not re.search(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write", js)
