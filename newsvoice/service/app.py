@@ -113,6 +113,8 @@ def document(job: Job) -> dict[str, Any]:
         doc["title"] = job.title
     if job.notes:
         doc["notes"] = job.notes
+    if job.worker:
+        doc["worker"] = job.worker
     outputs = {_output_key(n): f"{base}/files/{n}" for n in job.outputs}
     if job.state == "done":
         if "manifest" in outputs and job.kind == J.RENDER_KIND:

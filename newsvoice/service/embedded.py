@@ -1,6 +1,6 @@
 """Embedded mode: the server's own worker processes, claiming queued jobs from SQLite.
 
-Each worker is a child process (``python -m newsvoice.service.embedded DATA NAME``) that
+Each worker is a child process (``python -m newsvoice.service.embedded DATA``) that
 imports the render stack once and loops: claim a job, run it, record how it ended. The
 server's :class:`Pool` keeps N of them alive; cancelling a running job kills its worker
 (a render cannot be stopped half-way any other way) and a new one is started. A worker
@@ -51,8 +51,14 @@ def work_one(store: Store, layout: Layout, worker: str, job_id: str | None = Non
     return True
 
 
-def worker_loop(data: Path, name: str) -> None:
+def worker_name(pid: int) -> str:
+    """A worker's name in the store: its process id (what an operator kills)."""
+    return f"embedded:{pid}"
+
+
+def worker_loop(data: Path) -> None:
     """A worker process's life: run jobs until its parent (the server) is gone."""
+    name = worker_name(os.getpid())
     layout = Layout(data)
     store = Store(layout.db)
     parent = os.getppid()
@@ -73,7 +79,6 @@ class Pool:
     def __init__(self, layout: Layout, store: Store, size: int) -> None:
         self.layout, self.store, self.size = layout, store, max(1, size)
         self._slots: list[_Slot] = []
-        self._serial = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._supervise, name="pool", daemon=True)
@@ -86,18 +91,16 @@ class Pool:
         self._thread.start()
 
     def _spawn(self) -> _Slot:
-        self._serial += 1
-        name = f"embedded:{os.getpid()}:{self._serial}"
         env = dict(os.environ)
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, "1")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "newsvoice.service.embedded", str(self.layout.root), name],
+            [sys.executable, "-m", "newsvoice.service.embedded", str(self.layout.root)],
             env=env,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # a kill takes the render's own helper processes too
         )
-        return _Slot(name, proc)
+        return _Slot(worker_name(proc.pid), proc)
 
     def recover_orphans(self) -> None:
         """Jobs left running by a server that died: their workers died with it."""
@@ -161,7 +164,7 @@ class Pool:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="newsvoice worker: %(message)s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    worker_loop(Path(sys.argv[1]), sys.argv[2])
+    worker_loop(Path(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -338,7 +338,7 @@ def run_job(
     into place only when every file is written, so a client never sees half an output.
     Our errors become the CLI's one line; anything else is reported, never raised."""
     final = layout.outputs(job_id)
-    tmp = final.with_name(f".{job_id}.part")
+    tmp = final.with_name(f".{job_id}.{os.getpid()}.part")  # two runs never share one
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     src = _source(request, layout, job_id)
