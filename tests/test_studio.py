@@ -15,18 +15,15 @@ import io
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from servicekit import Server as Serve
+from servicekit import env_for, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -63,14 +60,6 @@ LONG = "Tin dài để thử huỷ\n\n" + "\n\n".join(
 )
 
 
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def wait_for(page, js: str, timeout: float = 10000) -> None:
     """Poll a JS expression until it is truthy. Not Page.wait_for_function: that evaluates
     its predicate with eval(), which the studio's Content-Security-Policy refuses."""
@@ -81,15 +70,16 @@ def wait_for(page, js: str, timeout: float = 10000) -> None:
         time.sleep(0.05)
 
 
-@dataclass
 class Server:
-    url: str
-    root: Path
-    proc: subprocess.Popen
+    """The running `newsvoice serve` (servicekit's) and an HTTP client for the checks."""
+
+    def __init__(self, serve: Serve) -> None:
+        self.serve, self.url, self.http = serve, serve.url, serve.client()
 
     def get(self, path: str) -> bytes:
-        with urllib.request.urlopen(self.url + path, timeout=30) as r:  # noqa: S310 (loopback)
-            return r.read()
+        r = self.http.get(path)
+        assert r.status_code == 200, (path, r.status_code, r.text)
+        return r.content
 
     def json(self, path: str):
         return json.loads(self.get(path))
@@ -122,42 +112,22 @@ def server(tmp_path_factory) -> Server:
     shim = root / "shim"
     shim.mkdir()
     (shim / "sitecustomize.py").write_text(OFFLINE_SHIM.format(port=free_port()), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("NEWSVOICE_TOKENS", "NEWSVOICE_CONFIG")}
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(shim), *filter(None, [env.get("PYTHONPATH")])]),
+    env = env_for(
+        PYTHONPATH=os.pathsep.join([str(shim), *filter(None, [os.environ.get("PYTHONPATH")])]),
         NO_PROXY="127.0.0.1,localhost",
         no_proxy="127.0.0.1,localhost",
         XDG_CACHE_HOME=str(root / "xdg-cache"),
     )
-    port = free_port()
-    log = (root / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "newsvoice", "serve", "--config", str(config)]
-        + ["--port", str(port), "--data", str(root / "data"), "--rate", "1000/min"]
-        + ["--retries", "0"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
+    env.pop("NEWSVOICE_CONFIG", None)
+    serve = Serve(
+        root / "data", "--config", str(config), "--rate", "1000/min", "--retries", "0", env=env
     )
-    srv = Server(f"http://127.0.0.1:{port}", root, proc)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            assert srv.json("/v1/health")["status"] == "ok"
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("newsvoice serve did not start: " + (root / "serve.log").read_text())
-            time.sleep(0.2)
-    yield srv
-    proc.terminate()
+    srv = Server(serve.start())
     try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-    log.close()
+        yield srv
+    finally:
+        srv.http.close()
+        serve.stop()
 
 
 @pytest.fixture(scope="module")
@@ -382,7 +352,7 @@ def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
     assert {"audio", "srt", "vtt", "manifest", "zip", "review"} <= set(kinds), kinds
     for a in page.eval_on_selector_all("#files a[download]", "xs => xs.map(x => x.href)"):
         assert urlparse(a).hostname == "127.0.0.1"
-        assert urllib.request.urlopen(a, timeout=10).status == 200  # noqa: S310 (loopback)
+        assert server.http.get(a).status_code == 200
     cues = server.json(server.json(f"/v1/jobs/{job}")["outputs"]["manifest"])["cues"]
     assert page.locator("#cues .cue").count() == len(cues) >= 2
 
@@ -429,13 +399,9 @@ def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
 
 def _server_keeps_lines(server: Server, line: str) -> bool:
     """Does this server honour preview's keep_lines yet (docs/service.md)?"""
-    req = urllib.request.Request(
-        server.url + "/v1/preview",
-        data=json.dumps({"text": ARTICLE, "keep_lines": [line]}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 (loopback)
-        doc = json.loads(r.read())
+    r = server.http.post("/v1/preview", json={"text": ARTICLE, "keep_lines": [line]})
+    assert r.status_code == 200, r.text
+    doc = r.json()
     return all(d["line"] != line for d in doc["dropped"])
 
 
