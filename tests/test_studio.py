@@ -638,6 +638,14 @@ def test_lexicon_download_upload_and_the_next_render_uses_it(studio, server, tmp
     job = studio.render()
     assert "duy xuyên huyện nhà" in server.spoken(job)
 
+    # deleting the row: the server's lexicon and the next preview forget it
+    page.click("#tab-lexicon")
+    page.locator("#lexicon-rows tr", has_text="Duy Xuyên").locator("button.delete").click()
+    wait_for(page, "!document.getElementById('lexicon-rows').textContent.includes('Duy Xuyên')")
+    assert "Duy Xuyên" not in server.get("/v1/lexicon").decode("utf-8")
+    page.click("#tab-compose")
+    wait_for(page, "!document.getElementById('sentences').textContent.includes('huyện nhà')")
+
 
 # ---------------------------------------------------------------- manners
 

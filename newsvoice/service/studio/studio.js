@@ -679,7 +679,7 @@ function renderHistory() {
       el("span", { class: "when muted", text: when && !Number.isNaN(when.getTime()) ? when.toLocaleString(state.lang === "vi" ? "vi-VN" : "en-GB") : "" }),
       job.error ? el("span", { class: "error", text: job.error }) : null,
       el("span", { class: "actions" },
-        el("button", { type: "button", class: "open", disabled: job.state !== "done", text: tr("history.open"),
+        el("button", { type: "button", class: "open", disabled: !["done", "queued", "running"].includes(job.state), text: tr("history.open"),
           onclick: () => reopen(job) }),
         el("button", { type: "button", class: "rerender", disabled: !canRepost, text: tr("history.rerender"),
           onclick: () => rerender(job) }))));
@@ -691,6 +691,15 @@ async function reopen(job) {
     const doc = await api.job(job.id);
     if (doc.state === "done") await openResult(doc);
     else if (doc.state === "failed") jobFailed(doc);
+    else if (doc.state === "queued" || doc.state === "running") {
+      // still going: follow it on the compose screen, with its progress and cancel
+      showTab("compose");
+      stopFollowing();
+      state.job = doc;
+      $("progress").hidden = false;
+      showJobState(doc);
+      await followJob(doc.id, false);
+    }
   } catch (err) { fail(err); }
 }
 
@@ -717,7 +726,20 @@ function renderLexicon() {
   rows.textContent = "";
   const lex = state.lexicon || [];
   $("lexicon-count").textContent = lex.length ? tr("lexicon.count", { n: lex.length }) : tr("lexicon.empty");
-  for (const [w, s] of lex) rows.append(el("tr", null, el("td", { lang: "vi", text: w }), el("td", { lang: "vi", text: s ?? "" })));
+  for (const [w, s] of lex) {
+    rows.append(el("tr", null, el("td", { lang: "vi", text: w }), el("td", { lang: "vi", text: s ?? "" }),
+      el("td", null, el("button", { type: "button", class: "delete", text: tr("lexicon.delete"), onclick: () => deleteEntry(w) }))));
+  }
+}
+
+async function deleteEntry(written) {
+  try {
+    const rows = parseTsv(await api.lexicon()).filter((r) => r[0] !== written);
+    await api.putLexicon(rows.map((r) => r.join("\t")).join("\n") + (rows.length ? "\n" : ""));
+    await loadLexicon();
+    say(tr("lexicon.deleted", { written }));
+    if (state.preview) preview();
+  } catch (err) { fail(err); }
 }
 
 async function downloadLexicon() {
@@ -835,7 +857,9 @@ function wire() {
   $("render").addEventListener("click", renderNow);
   $("cancel").addEventListener("click", cancelJob);
   $("rerender-current").addEventListener("click", () => { if (state.job) rerender(state.job); });
-  $("audio").addEventListener("error", () => { if (player.url) showError(tr("error.audio")); });
+  $("audio").addEventListener("error", () => {
+    if (player.url && $("audio").currentSrc === player.url) showError(tr("error.audio"));
+  });
 
   $("history-refresh").addEventListener("click", loadHistory);
   $("lexicon-download").addEventListener("click", downloadLexicon);
