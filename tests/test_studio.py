@@ -406,6 +406,24 @@ def _server_keeps_lines(server: Server, line: str) -> bool:
 
 
 @pytest.mark.browser
+def test_fix_a_reading_from_selected_words(studio, server):
+    """Select words in a sentence, 'fix reading': the selection is the written side."""
+    page = studio.page
+    studio.paste("Tin phố cổ\n\nDu khách đến Hội An ngày càng đông.\n")
+    page.evaluate("""() => {
+        const w = document.querySelectorAll('#sentences .written')[1], n = w.firstChild;
+        const i = n.data.indexOf('Hội An'), r = document.createRange();
+        r.setStart(n, i); r.setEnd(n, i + 'Hội An'.length);
+        getSelection().removeAllRanges(); getSelection().addRange(r); }""")
+    page.locator("#sentences li.sentence").nth(1).locator(".fix-btn").click()
+    assert page.input_value("#fix-written") == "Hội An"
+    page.fill("#fix-spoken", "phố cổ hội an")
+    page.keyboard.press("Enter")
+    wait_for(page, "document.getElementById('sentences').textContent.includes('phố cổ hội an')")
+    assert "Hội An\tphố cổ hội an" in server.get("/v1/lexicon").decode("utf-8")
+
+
+@pytest.mark.browser
 def test_keep_a_dropped_line(studio, server):
     page = studio.page
     studio.paste(ARTICLE)
