@@ -51,7 +51,7 @@ class Spec:
 
     ``kind``: int, float, choice, flag, switch (--x/--no-x), text, duration (seconds or
     M:SS), formats (a list of subtitle formats), paths (repeatable file option), folder,
-    engine, bitrate. ``field``: the RenderOptions attribute it sets ("cues.max_chars" for a
+    engine, bitrate, texts (a repeatable text option). ``field``: the RenderOptions attribute it sets ("cues.max_chars" for a
     nested one; "!use_cache" sets the negation). ``shapes``: part of the output key."""
 
     flag: str
@@ -265,6 +265,17 @@ SPECS: tuple[Spec, ...] = (
         show_default=False,
     ),
     Spec(
+        "--keep-line",
+        "texts",
+        (),
+        "A line to read although a rule drops it (as `sentences --show-dropped` shows it). "
+        "Repeatable.",
+        "keep_lines",
+        commands=ALIGNED,
+        show_default=False,
+        metavar="LINE",
+    ),
+    Spec(
         "--lexicon",
         "paths",
         (),
@@ -414,6 +425,7 @@ class RenderOptions:
     srt_bom: bool = False
     narrate_headline: bool = True
     keep_all: bool = False
+    keep_lines: tuple[str, ...] = ()  # dropped lines the producer keeps (text/article.py)
     pauses: Pauses = field(default_factory=Pauses)
     cues: CueRules = field(default_factory=CueRules)
     cache_dir: Path | None = field(default=None, metadata={"run": True})
@@ -469,7 +481,7 @@ def _convert(spec: Spec, value: Any) -> Any:
         return int(value)
     if spec.kind == "paths":
         return tuple(Path(p) for p in value)
-    if spec.kind == "formats":
+    if spec.kind in ("formats", "texts"):
         return tuple(value)
     if spec.kind == "folder":
         return Path(value)
@@ -539,7 +551,7 @@ def _value_at(opts: RenderOptions, path: str) -> Any:
 
 
 def _check_range(spec: Spec, value: Any) -> None:
-    if value is None or spec.kind in ("flag", "switch", "paths", "folder", "text"):
+    if value is None or spec.kind in ("flag", "switch", "paths", "folder", "text", "texts"):
         return
     if spec.kind in ("choice", "fps"):
         allowed = spec.choice_list()

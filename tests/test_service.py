@@ -212,6 +212,21 @@ def test_preview_and_lexicon(client):
     assert p2["sentences"][0]["spoken"].startswith("Đài Truyền hình Việt Nam")
     assert client.put("/v1/lexicon", content="no tab here\n").status_code == 422
     client.put("/v1/lexicon", content="")
+    # keep_lines: a dropped line the producer wants read
+    p3 = client.post("/v1/preview", json={"text": text, "keep_lines": ["Ảnh: TTXVN"]}).json()
+    assert p3["dropped"] == [] and p3["sentences"][1]["written"] == "Ảnh: TTXVN"
+    bad = client.post("/v1/preview", json={"text": text, "keep_lines": "x" and [1]})
+    assert bad.status_code == 422 and bad.json()["field"] == "keep_lines"
+
+
+def test_keep_lines_shape_the_render_and_its_key(client):
+    text = "Bão số 3 đổ bộ\n\nẢnh: TTXVN\n\nBão số 3 đổ bộ vào Quảng Ninh lúc 14h."
+    plain = submit(client, text)
+    kept = client.post("/v1/renders", json={"text": text, "keep_lines": ["Ảnh: TTXVN"]})
+    assert kept.status_code == 202 and kept.json()["id"] != plain
+    srt_plain = client.get(wait_state(client, plain)["outputs"]["srt"]).text
+    srt_kept = client.get(wait_state(client, kept.json()["id"])["outputs"]["srt"]).text
+    assert "TTXVN" not in srt_plain and "Ảnh: TTXVN" in srt_kept
 
 
 def test_worker_killed_mid_job_is_retried_once_then_fails(client, server):

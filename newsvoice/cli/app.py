@@ -486,6 +486,7 @@ def align(
         srt_bom=ro.srt_bom,
         narrate_headline=ro.narrate_headline,
         keep_all=ro.keep_all,
+        keep_lines=ro.keep_lines,
         cues=ro.cues,
         lexicons=ro.lexicons,
         offset_s=_offset(offset),

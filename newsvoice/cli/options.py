@@ -118,7 +118,7 @@ def _type(spec: Spec) -> Any:
             return EngineChoice(auto=spec.name == "engine")
         case "bitrate":
             return Bitrate()
-        case "text":
+        case "text" | "texts":
             return str
     raise ValueError(f"{spec.flag}: no Click type for kind {spec.kind!r}")
 
@@ -138,7 +138,7 @@ def click_option(spec: Spec) -> Callable[[Callable], Callable]:
             show_default=True,
             **kw,
         )
-    if spec.kind == "paths":
+    if spec.kind in ("paths", "texts"):
         return click.option(spec.flag, spec.param, multiple=True, type=_type(spec), **kw)
     show = spec.show_default if spec.default is not None else False
     default = ",".join(spec.default) if spec.kind == "formats" else spec.default

@@ -95,7 +95,11 @@ def prepare(checked: Checked, on_article: Callable[[Article], None] | None = Non
     ``on_article`` is told the article once it is read and the folder checked, before
     the text front-end runs (the CLI starts the render's sidecar process there)."""
     src, opts = checked.src, checked.opts
-    article = None if is_url(str(src)) else read_source_article(str(src), keep_all=opts.keep_all)
+    article = (
+        None
+        if is_url(str(src))
+        else read_source_article(str(src), keep_all=opts.keep_all, keep=frozenset(opts.keep_lines))
+    )
     check_output_dir(checked.out_dir, inputs=(src, *opts.lexicons), stem=checked.stem)
     if article is None:
         return Prepared(checked, None, None)

@@ -133,7 +133,9 @@ def _render(
             progress(name, done, total)
 
     # a URL is read here, once (prepare does not fetch it)
-    article = prepared.article or read_source_article(str(src), keep_all=opts.keep_all)
+    article = prepared.article or read_source_article(
+        str(src), keep_all=opts.keep_all, keep=frozenset(opts.keep_lines)
+    )
     # engines speak at their natural pace; tempo is applied afterwards, pitch kept
     engine = engine or open_engine(
         opts.engine, opts.voice, EngineSettings.from_options(opts), fallback=opts.fallback

@@ -66,6 +66,7 @@ class AlignOptions:
     srt_bom: bool = False
     narrate_headline: bool = True
     keep_all: bool = False
+    keep_lines: tuple[str, ...] = ()  # dropped lines to read all the same
     cues: CueRules = field(default_factory=CueRules)
     lexicons: tuple[Path, ...] = ()
     offset_s: float = 0.0
@@ -197,7 +198,7 @@ def align(
         )
     if opts.offset_s < 0:
         raise InputError(f"--offset must not be negative, got {opts.offset_s:g}")
-    art = read_source_article(str(article), keep_all=opts.keep_all)
+    art = read_source_article(str(article), keep_all=opts.keep_all, keep=frozenset(opts.keep_lines))
     plan = build_plan(art, Normalizer(list(opts.lexicons)), narrate_headline=opts.narrate_headline)
     if not plan.units:
         raise InputError(f"{article}: no sentences to narrate")

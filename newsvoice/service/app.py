@@ -298,10 +298,16 @@ class Service:
         return None, url, ""
 
     def options(self, data: Mapping[str, Any]) -> RenderOptions:
+        values = data.get("options")
+        if data.get("keep_lines") is not None:  # the body's keep_lines is the keep-line option
+            if not isinstance(values, Mapping | None):
+                raise ApiError(422, "options must be an object", "options")
+            values = {**(values or {}), "keep-line": data["keep_lines"]}
         try:
-            return J.request_options(data.get("options"), self.config.defaults)
+            return J.request_options(values, self.config.defaults)
         except UsageError as e:
-            raise ApiError(422, str(e), e.option or "options") from None
+            field = "keep_lines" if e.option == "keep-line" else e.option or "options"
+            raise ApiError(422, str(e), field) from None
         except NewsvoiceError as e:
             raise ApiError(422, str(e), "options") from None
 
@@ -412,7 +418,7 @@ class Service:
                 src = docx_source(article or b"", "article")
             else:
                 src = Source("article", article or b"")
-            art = source_article(src, keep_all=opts.keep_all)
+            art = source_article(src, keep_all=opts.keep_all, keep=frozenset(opts.keep_lines))
             lex = self.lexicon(who)
             lexicons = []
             if lex:

@@ -118,7 +118,7 @@ class Farm:
 
         with contextlib.suppress(Exception):
             rq_job = RQJob.fetch(job.id, connection=self.redis)
-            if rq_job.get_status() == "started":
+            if getattr(rq_job.get_status(), "value", "") == "started":
                 send_stop_job_command(self.redis, job.id)
             else:
                 rq_job.cancel()
@@ -153,16 +153,23 @@ class Farm:
             self._sync_one(job, rq_job)
 
     def _sync_one(self, job: Job, rq_job: Any) -> None:
-        status = str(rq_job.get_status(refresh=False) or "")
-        status = getattr(status, "value", status)
+        raw = rq_job.get_status(refresh=False)
+        status = str(getattr(raw, "value", raw) or "")
         meta = rq_job.meta or {}
         worker = f"rq:{rq_job.worker_name or '?'}"
+        started = rq_job.started_at.timestamp() if rq_job.started_at else None
+        ran = (worker, started, int(meta.get("attempts", 1)))
         if status == "started":
+            attempts = int(meta.get("attempts", 1))
+            if job.attempts and attempts > job.attempts:
+                self.store.add_note(
+                    job.id, f"worker died mid-job; queued again (attempt {attempts})"
+                )
             self.store.mark_running(
                 job.id,
                 worker,
-                rq_job.started_at.timestamp() if rq_job.started_at else None,
-                int(meta.get("attempts", 1)),
+                started,
+                attempts,
                 meta.get("stage"),
                 meta.get("done"),
                 meta.get("total"),
@@ -178,6 +185,7 @@ class Farm:
                 exit_code=out.exit_code,
                 title=out.title,
                 outputs=out.outputs,
+                ran=ran,
             )
         elif status == "failed":
             self.store.finish(
@@ -186,6 +194,7 @@ class Farm:
                 FAILED,
                 error=f"worker failed: {_last_line(rq_job)} (tried {meta.get('attempts', 1)} times)",
                 exit_code=3,
+                ran=ran,
             )
         elif status in ("queued", "scheduled") and job.state == RUNNING:
             self.store.mark_queued(job.id, f"worker died mid-job ({worker}); queued again")

@@ -176,6 +176,11 @@ def coerce(spec: Spec, value: Any) -> Any:
         if not m or not 8 <= int(m.group(1)) <= 320:
             raise _bad(spec, f"{value!r} is not a bit rate from 8k to 320k (e.g. 192k)")
         return f"{int(m.group(1))}k"
+    if kind == "texts":
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
+            raise _bad(spec, "takes a list of lines")
+        return tuple(items)
     if kind in ("text", "engine"):
         if not isinstance(value, str):
             raise _bad(spec, f"{value!r} is not text")
@@ -411,6 +416,7 @@ def _align(
         srt_bom=opts.srt_bom,
         narrate_headline=opts.narrate_headline,
         keep_all=opts.keep_all,
+        keep_lines=opts.keep_lines,
         cues=opts.cues,
         lexicons=opts.lexicons,
         cache_dir=opts.cache_dir,

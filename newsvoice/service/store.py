@@ -298,9 +298,11 @@ class Store:
         title: str | None = None,
         outputs: list[str] | None = None,
         note: str | None = None,
+        ran: tuple[str, float | None, int] | None = None,
     ) -> bool:
         """End a running job (only if it is still ``worker``'s: a cancelled or
-        re-queued job is left alone); True if it was ended here."""
+        re-queued job is left alone); True if it was ended here. ``ran``: (worker, started,
+        attempts) of a farm job the server never saw running."""
         now = time.time()
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -329,6 +331,12 @@ class Store:
                         job_id,
                     ),
                 )
+                if ran is not None:
+                    db.execute(
+                        "UPDATE jobs SET worker=?, started=COALESCE(started, ?), "
+                        "attempts=MAX(attempts, ?) WHERE id=?",
+                        (*ran, job_id),
+                    )
             db.execute("COMMIT")
         return ok
 
@@ -375,6 +383,18 @@ class Store:
                 state = FAILED
             db.execute("COMMIT")
         return state
+
+    def add_note(self, job_id: str, note: str) -> None:
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT notes FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is not None:
+                notes = json.loads(row["notes"]) + [note]
+                db.execute(
+                    "UPDATE jobs SET notes=?, changed=? WHERE id=?",
+                    (json.dumps(notes, ensure_ascii=False), time.time(), job_id),
+                )
+            db.execute("COMMIT")
 
     def note_callback(self, job_id: str, outcome: str, note: str | None = None) -> None:
         with self._db() as db:

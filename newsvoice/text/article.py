@@ -536,12 +536,19 @@ def _narratable(text: str) -> bool:
 
 
 def parse_article(
-    data: bytes, *, keep_all: bool = False, max_bytes: int = MAX_BYTES, source: str = "input"
+    data: bytes,
+    *,
+    keep_all: bool = False,
+    max_bytes: int = MAX_BYTES,
+    source: str = "input",
+    keep: frozenset[str] = frozenset(),
 ) -> Article:
     """Read an article: headline, body paragraphs and what was dropped (and why).
 
-    ``keep_all`` keeps every line (character cleanup only). ``source`` names the
-    input in error messages.
+    ``keep_all`` keeps every line (character cleanup only). ``keep``: lines a producer
+    wants read although a rule would drop them (their text as the preview shows it;
+    one kept above the headline becomes the headline). ``source`` names the input in
+    error messages.
     """
     text = decode_text(data, max_bytes=max_bytes, source=source)
     lines = split_lines(text)
@@ -550,14 +557,38 @@ def parse_article(
     if keep_all:
         art = Article(lines[0].text, group_paragraphs(lines[1:]), [])
     else:
-        art = _parse_lines(lines, default_rules())
+        art = _parse_lines(lines, default_rules(), _keys(keep))
     if not any(_narratable(p) for p in [art.headline or "", *art.paragraphs]):
         raise InputError(f"{source}: no sentences to narrate")
     return art
 
 
-def _parse_lines(lines: list[Line], rules: DropRules) -> Article:
+def _keys(keep: Iterable[str]) -> frozenset[str]:
+    """Kept lines compared as lines are: NFC, spaces collapsed."""
+    return frozenset(" ".join(unicodedata.normalize("NFC", k).split()) for k in keep)
+
+
+def _unselect(
+    lines: list[Line], head: int | None, body: list[int], dropped: list[tuple[int, str]], keep
+) -> tuple[int | None, list[int], list[tuple[int, str]]]:
+    """Put the dropped lines the producer keeps back in reading order."""
+    kept = sorted(i for i, _ in dropped if lines[i].text in keep)
+    if not kept:
+        return head, body, dropped
+    if head is None or kept[0] < head:
+        new_head, kept = kept[0], kept[1:]
+        if head is not None:
+            kept.append(head)
+        head = new_head
+    back = set(kept) | {head}
+    return head, sorted(body + kept), [d for d in dropped if d[0] not in back]
+
+
+def _parse_lines(
+    lines: list[Line], rules: DropRules, keep: frozenset[str] = frozenset()
+) -> Article:
     head, body, dropped_idx = _select(lines, rules)
+    head, body, dropped_idx = _unselect(lines, head, body, dropped_idx, keep)
     dropped = [
         (i, DroppedLine(lines[i].text, reason, head is not None and i < head))
         for i, reason in dropped_idx
@@ -596,17 +627,21 @@ def decode_text(data: bytes, *, max_bytes: int = MAX_BYTES, source: str = "input
     return text
 
 
-def read_source_article(src: str, *, keep_all: bool = False) -> Article:
+def read_source_article(
+    src: str, *, keep_all: bool = False, keep: frozenset[str] = frozenset()
+) -> Article:
     """read_source + parse_article: the article, its dropped lines after the source's."""
     from newsvoice.inputs.sources import read_source
 
-    return source_article(read_source(src), keep_all=keep_all)
+    return source_article(read_source(src), keep_all=keep_all, keep=keep)
 
 
-def source_article(source: Source, *, keep_all: bool = False) -> Article:
+def source_article(
+    source: Source, *, keep_all: bool = False, keep: frozenset[str] = frozenset()
+) -> Article:
     """The article of an input: its own dropped lines follow the ones the source's
-    extraction (HTML, Word) dropped."""
-    art = parse_article(source.data, keep_all=keep_all, source=source.name)
+    extraction (HTML, Word) dropped (``keep`` applies to the article's own rules)."""
+    art = parse_article(source.data, keep_all=keep_all, source=source.name, keep=keep)
     if not source.dropped:
         return art
     return Article(art.headline, art.paragraphs, [*source.dropped, *art.dropped])

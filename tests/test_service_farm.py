@@ -1,0 +1,135 @@
+"""Farm mode: `newsvoice serve --queue redis://…` and `newsvoice worker` processes on a
+real redis-server (started here on a free loopback port; skipped without the binary)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from servicekit import (
+    SHORT,
+    Worker,
+    job_doc,
+    long_article,
+    redis,
+    serving,
+    submit,
+    wait_for,
+    wait_state,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def farm(tmp_path):
+    with redis(tmp_path) as url:
+        data = tmp_path / "data"
+        with serving(data, "--queue", url) as srv:
+            yield srv, url, data
+
+
+def test_two_workers_take_one_queue(farm):
+    srv, url, data = farm
+    workers = [Worker(url, data), Worker(url, data)]
+    try:
+        with srv.client() as c:
+            assert wait_for(lambda: c.get("/v1/health").json()["workers"] == 2, 30)
+            assert c.get("/v1/health").json()["queue"] == "redis"
+            ids = [submit(c, long_article(25, f"thợ {i}")) for i in range(4)]
+            docs = [wait_state(c, i, timeout=120) for i in ids]
+            assert [d["state"] for d in docs] == ["done"] * 4, docs
+            assert len({d["worker"] for d in docs}) == 2  # both workers rendered
+            wav = c.get(docs[0]["outputs"]["audio"])
+            assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
+            # an identical request is the same job, done
+            again = c.post("/v1/renders", json={"text": long_article(25, "thợ 0")})
+            assert again.status_code == 200 and again.json()["id"] == ids[0]
+    finally:
+        for w in workers:
+            w.stop()
+
+
+def test_priorities_are_served_in_order(farm):
+    srv, url, data = farm
+    with srv.client() as c:
+        order = ["backfill", "bulletin", "breaking", "backfill", "breaking"]
+        ids = [submit(c, SHORT + f" Ưu tiên {i}.", priority=p) for i, p in enumerate(order)]
+        w = Worker(url, data, "--burst")
+        try:
+            docs = [wait_state(c, i, timeout=120) for i in ids]
+        finally:
+            w.stop()
+    started = sorted(zip([d["started"] for d in docs], order, strict=True))
+    assert [p for _, p in started] == ["breaking", "breaking", "bulletin", "backfill", "backfill"]
+
+
+def test_killed_work_horse_is_retried_once_then_fails(farm):
+    srv, url, data = farm
+    w = Worker(url, data)
+    try:
+        with srv.client() as c:
+            job_id = submit(c, long_article(120, "ngựa"))
+            for attempt in (1, 2):
+
+                def running(n: int = attempt) -> dict | None:
+                    d = job_doc(c, job_id)
+                    return d if d["state"] == "running" and d["attempts"] == n else None
+
+                wait_for(running, 120)
+                horse = wait_for(w.horse, 20)
+                os.kill(horse, signal.SIGKILL)
+                if attempt == 1:
+                    wait_for(lambda: job_doc(c, job_id)["attempts"] == 2, 120)
+            doc = wait_state(c, job_id, timeout=120)
+            assert doc["state"] == "failed" and doc["exit_code"] == 3, doc
+            assert "tried 2 times" in doc["error"]
+            assert any("queued again" in n for n in doc.get("notes", []))
+            ok = submit(c, SHORT + " Ngựa mới.")
+            assert wait_state(c, ok, timeout=120)["state"] == "done"
+    finally:
+        w.stop()
+
+
+def test_cancel_on_the_farm(farm):
+    srv, url, data = farm
+    w = Worker(url, data)
+    try:
+        with srv.client() as c:
+            running = submit(c, long_article(150, "dừng"))
+            queued = submit(c, SHORT + " Đang chờ.", priority="backfill")
+            wait_state(c, running, ("running",), timeout=120)
+            assert c.delete(f"/v1/jobs/{queued}").json()["state"] == "cancelled"
+            assert c.delete(f"/v1/jobs/{running}").json()["state"] == "cancelled"
+            after = submit(c, SHORT + " Sau khi dừng.")
+            assert wait_state(c, after, timeout=120)["state"] == "done"
+            assert job_doc(c, running)["state"] == "cancelled"
+            assert job_doc(c, queued)["state"] == "cancelled"
+            assert not (data / "outputs" / running).exists()
+            assert not (data / "outputs" / queued).exists()
+    finally:
+        w.stop()
+
+
+def test_server_restart_with_jobs_queued_on_the_farm(tmp_path):
+    with redis(tmp_path) as url:
+        data = tmp_path / "data"
+        first = serving(data, "--queue", url)
+        srv = first.__enter__()
+        try:
+            with srv.client() as c:
+                ids = [submit(c, SHORT + f" Khởi động {i}.") for i in range(3)]
+            srv.crash()  # killed with every job still queued (no worker yet)
+        finally:
+            first.__exit__(None, None, None)
+        w = Worker(url, data)
+        try:
+            with serving(data, "--queue", url) as again, again.client() as c:
+                t0 = time.monotonic()
+                for job_id in ids:
+                    assert wait_state(c, job_id, timeout=120)["state"] == "done"
+                print("restart: jobs done in", round(time.monotonic() - t0, 1), "s")
+        finally:
+            w.stop()
