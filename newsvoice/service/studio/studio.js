@@ -228,6 +228,12 @@ async function preview() {
     renderPreview(doc);
   } catch (err) {
     if (seq !== state.previewSeq) return;
+    if (err instanceof ApiError && err.status === 429) {
+      // previews count towards the token's rate limit: wait as told, then read again
+      $("preview-status").textContent = tr("error.rate", { s: err.retryAfter || 5 });
+      previewTimer = setTimeout(preview, 1000 * Math.min(60, Number(err.retryAfter) || 5));
+      return;
+    }
     $("preview-status").textContent = "";
     fail(err);
   } finally {
