@@ -3,14 +3,18 @@ real redis-server (started here on a free loopback port; skipped without the bin
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
 from servicekit import (
     SHORT,
     Worker,
+    env_for,
     job_doc,
     long_article,
     redis,
@@ -38,14 +42,14 @@ def test_two_workers_take_one_queue(farm):
         with srv.client() as c:
             assert wait_for(lambda: c.get("/v1/health").json()["workers"] == 2, 30)
             assert c.get("/v1/health").json()["queue"] == "redis"
-            ids = [submit(c, long_article(25, f"thợ {i}")) for i in range(4)]
+            ids = [submit(c, long_article(12, f"thợ {i}")) for i in range(4)]
             docs = [wait_state(c, i, timeout=120) for i in ids]
             assert [d["state"] for d in docs] == ["done"] * 4, docs
             assert len({d["worker"] for d in docs}) == 2  # both workers rendered
             wav = c.get(docs[0]["outputs"]["audio"])
             assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
             # an identical request is the same job, done
-            again = c.post("/v1/renders", json={"text": long_article(25, "thợ 0")})
+            again = c.post("/v1/renders", json={"text": long_article(12, "thợ 0")})
             assert again.status_code == 200 and again.json()["id"] == ids[0]
     finally:
         for w in workers:
@@ -133,3 +137,42 @@ def test_server_restart_with_jobs_queued_on_the_farm(tmp_path):
                 print("restart: jobs done in", round(time.monotonic() - t0, 1), "s")
         finally:
             w.stop()
+
+
+def test_batch_on_the_farm_keeps_report_resume_and_exit_codes(tmp_path):
+    arts = tmp_path / "articles"
+    arts.mkdir()
+    for i in range(3):
+        (arts / f"tin-{i}.txt").write_text(SHORT + f" Lô {i}.", encoding="utf-8")
+    (arts / "hong.txt").write_text("... --- ...", encoding="utf-8")
+    out = tmp_path / "out"
+
+    def batch(url: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "newsvoice", "batch", str(arts), "-o", str(out)]
+            + ["--engine", "espeak", "--queue", url],
+            capture_output=True,
+            text=True,
+            env=env_for(),
+            timeout=300,
+        )
+
+    with redis(tmp_path) as url:
+        workers = [Worker(url, tmp_path / "data"), Worker(url, tmp_path / "data")]
+        try:
+            first = batch(url)
+            report = json.loads((out / "report.json").read_text())
+            again = batch(url)
+        finally:
+            for w in workers:
+                w.stop()
+    assert first.returncode == 3, first.stderr  # one article failed, the others rendered
+    rows = {r["file"]: r for r in report["articles"]}
+    assert [rows[str(arts / f"tin-{i}.txt")]["status"] for i in range(3)] == ["ok"] * 3
+    assert rows[str(arts / "hong.txt")]["status"] == "failed"
+    assert "no sentences to narrate" in rows[str(arts / "hong.txt")]["error"]
+    assert (out / rows[str(arts / "tin-0.txt")]["slug"] / "tin-0.wav").is_file()
+    assert (out / "report.csv").is_file()
+    assert again.returncode == 3
+    rows = {r["file"]: r for r in json.loads((out / "report.json").read_text())["articles"]}
+    assert [rows[str(arts / f"tin-{i}.txt")]["status"] for i in range(3)] == ["skipped"] * 3

@@ -654,6 +654,13 @@ def check(subs: Path, audio: Path | None, as_json: bool, **values) -> None:
     help="Consecutive HTTP 429s from Google (batch-wide) before no more calls are made.",
 )
 @click.option("--force", is_flag=True, help="Render even articles whose outputs are up to date.")
+@click.option(
+    "--queue",
+    default=None,
+    metavar="redis://HOST:6379/0",
+    help="Render on the farm's workers (`newsvoice worker`, backfill queue) and wait; "
+    "the articles and OUT must be on a folder every worker mounts at the same path.",
+)
 @_STRICT
 @_review_option("an HTML review page per article and OUT/index.html")
 def batch(
@@ -662,6 +669,7 @@ def batch(
     jobs: int,
     max_refusals: int,
     force: bool,
+    queue: str | None,
     strict: bool,
     review: bool,
     **values,
@@ -701,7 +709,12 @@ def batch(
     try:
         if bar:
             bar.start()
-        results = run_batch(paths, out_dir, opts, bopts, progress=task_progress)
+        farm = None
+        if queue is not None:
+            from newsvoice.service.farm import FarmExecutor
+
+            farm = FarmExecutor(queue)
+        results = run_batch(paths, out_dir, opts, bopts, progress=task_progress, farm=farm)
     except KeyboardInterrupt:
         _abandon_batch(bar)
     finally:

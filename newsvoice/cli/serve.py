@@ -116,6 +116,8 @@ def serve(
     parse_rate(rate)
     if queue is not None and not queue.startswith(("redis://", "rediss://", "unix://")):
         raise UsageError(f"--queue {queue!r}: want redis://HOST:PORT/DB", option="--queue")
+    if queue is not None:
+        _reach(queue)
     from newsvoice.cli.options import table_values
     from newsvoice.options import SERVE
 
@@ -136,6 +138,19 @@ def serve(
     click.echo(f"newsvoice serve: http://{host}:{port} ({mode}; data {folder})", err=True)
     sys.stderr.flush()
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _reach(url: str) -> None:
+    """A farm whose Redis cannot be reached is an exit 3 at start, not a traceback."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from newsvoice.errors import EngineError
+
+    try:
+        Redis.from_url(url, socket_connect_timeout=5).ping()
+    except (RedisError, ValueError) as e:
+        raise EngineError(f"--queue {url}: cannot reach Redis: {e}") from None
 
 
 def _defaults(values: dict):
@@ -190,6 +205,7 @@ def worker(queue: str, priority: str, data: Path | None, burst: bool) -> None:
     from newsvoice.service.farm import run_worker
     from newsvoice.service.store import PRIORITIES
 
+    _reach(queue)
     names = [p.strip() for p in priority.split(",") if p.strip()]
     bad = [p for p in names if p not in PRIORITIES]
     if bad or not names:

@@ -441,8 +441,12 @@ def run_batch(
     opts: RenderOptions,
     bopts: BatchOptions | None = None,
     progress: Callable[[BatchResult, int, int], None] | None = None,
+    farm: Executor | None = None,
 ) -> list[BatchResult]:
-    """Render every article (failures recorded, never raised), then write the reports."""
+    """Render every article (failures recorded, never raised), then write the reports.
+    ``farm``: an executor whose workers run each item on other machines (``batch
+    --queue``): they read the articles and write OUT themselves (a shared mount), with
+    the same stamps and locks, so resume and the report are the same."""
     bopts = bopts or BatchOptions()
     check_output_dir(out_root)
     kept = outside_output(paths, out_root)
@@ -467,6 +471,16 @@ def run_batch(
     )
     fell = getattr(engine, "fallback", None)
     opts = replace(opts, engine=engine.name, voice=engine.voice)
+    if farm is not None:
+
+        def remote(it: BatchItem) -> Future:
+            far = replace(it, src=it.src.resolve(), out_dir=it.out_dir.resolve())
+            return _as_local(it, farm.submit(_process_worker, far, opts, bopts.force, fell))
+
+        # every item at once: the farm's queue holds them and its workers pace them
+        results = _collect(items, farm, remote, len(items), progress)
+        write_reports(out_root, results)
+        return results
     if get_spec(engine.name).parallel == "process":
         pool: Executor = (
             ProcessPoolExecutor(
@@ -482,6 +496,26 @@ def run_batch(
     results = _collect(items, pool, submit, bopts.jobs, progress)
     write_reports(out_root, results)
     return results
+
+
+def _as_local(item: BatchItem, far: Future) -> Future:
+    """A farm item's result as a local run reports it: named as given, and a job the
+    farm gave up on (its worker died twice) a failed row, never an exception."""
+    t0 = time.perf_counter()
+    near: Future = Future()
+
+    def done(f: Future) -> None:
+        exc = f.exception()
+        if exc is not None:
+            err = exc if isinstance(exc, Exception) else RuntimeError(str(exc))
+            near.set_result(failed_result(item, err, t0))
+            return
+        result = f.result()
+        result.file = shown(item.src)
+        near.set_result(result)
+
+    far.add_done_callback(done)
+    return near
 
 
 def _collect(

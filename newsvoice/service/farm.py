@@ -19,10 +19,13 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from newsvoice.errors import EngineError
 from newsvoice.service.jobs import ALIGN_KIND, Layout, Outcome, run_job
 from newsvoice.service.store import CANCELLED, DONE, FAILED, PRIORITIES, QUEUED, RUNNING, Job, Store
 
@@ -227,3 +230,91 @@ def run_worker(url: str, priorities: list[str], data: Path, *, burst: bool = Fal
     Worker(queues, connection=redis).work(
         burst=burst, with_scheduler=False, logging_level="WARNING"
     )
+
+
+class FarmExecutor(Executor):
+    """``batch --queue``: an Executor whose calls run on farm workers. ``submit`` enqueues
+    the call on one priority queue; a thread polls RQ and settles the futures (a call the
+    farm gave up on, its work-horse dead twice, raises EngineError with RQ's reason)."""
+
+    def __init__(self, url: str, priority: str = "backfill", poll_s: float = 0.2) -> None:
+        from redis import Redis
+        from redis.exceptions import RedisError
+        from rq import Queue
+
+        self.redis = Redis.from_url(url)
+        try:
+            self.redis.ping()
+        except RedisError as e:
+            raise EngineError(f"--queue {url}: cannot reach Redis: {e}") from None
+        self.queue = Queue(queue_name(priority), connection=self.redis)
+        self.poll_s = poll_s
+        self._pending: dict[str, Future] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="farm-batch", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        from rq import Retry
+
+        fut: Future = Future()
+        job = self.queue.enqueue(
+            fn,
+            *args,
+            **kwargs,
+            job_timeout=RENDER_TIMEOUT_S,
+            result_ttl=RESULT_TTL_S,
+            failure_ttl=RESULT_TTL_S,
+            retry=Retry(max=1, enqueue_at_front=True),
+        )
+        with self._lock:
+            self._pending[job.id] = fut
+        return fut
+
+    def _poll(self) -> None:
+        from rq.job import Job as RQJob
+
+        while not self._stop.wait(self.poll_s):
+            with self._lock:
+                ids = list(self._pending)
+            if not ids:
+                continue
+            try:
+                jobs = RQJob.fetch_many(ids, connection=self.redis)
+            except Exception as e:  # Redis away for a moment
+                log.warning("farm: %s", e)
+                continue
+            for job_id, rq_job in zip(ids, jobs, strict=True):
+                if rq_job is None:
+                    self._settle(job_id, error="the job was lost from the queue")
+                    continue
+                raw = rq_job.get_status(refresh=False)
+                status = str(getattr(raw, "value", raw) or "")
+                if status == "finished":
+                    self._settle(job_id, result=rq_job.return_value())
+                elif status in ("failed", "stopped", "canceled"):
+                    self._settle(job_id, error=f"worker failed: {_last_line(rq_job)}")
+
+    def _settle(self, job_id: str, *, result: Any = None, error: str | None = None) -> None:
+        with self._lock:
+            fut = self._pending.pop(job_id, None)
+        if fut is None:
+            return
+        if error is not None:
+            fut.set_exception(EngineError(error))
+        else:
+            fut.set_result(result)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if cancel_futures:
+            from rq.job import Job as RQJob
+
+            with self._lock:
+                ids = list(self._pending)
+            for job_id in ids:
+                with contextlib.suppress(Exception):
+                    RQJob.fetch(job_id, connection=self.redis).cancel()
+        self._stop.set()
+        if wait and self._thread.is_alive():
+            self._thread.join(5)
