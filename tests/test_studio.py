@@ -195,7 +195,10 @@ class Studio:
         self.dialogs: list[str] = []
         self.expected: set[int] = set()  # HTTP statuses a test provokes on purpose
 
+        self.requests: list[str] = []
+
         def route(r):
+            self.requests.append(r.request.url)
             u = urlparse(r.request.url)
             if u.scheme in ("http", "https", "ws", "wss") and u.hostname not in LOOPBACK:
                 self.external.append(r.request.url)
@@ -345,6 +348,7 @@ def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
     job = studio.render()
     stages = page.evaluate("window.stages")
     assert stages and all(s for s in stages), stages
+    assert f"{server.url}/v1/jobs/{job}/events" in studio.requests  # followed by SSE
     assert FIX_SPOKEN in server.spoken(job)
 
     # the result: SRT + VTT + audio + manifest + zip links, the cue list from the manifest
@@ -685,6 +689,17 @@ def test_hostile_article_text_stays_inert(studio, server):
     page.click("#tab-history")
     page.wait_for_selector(f"#jobs li[data-id='{job}']")
     assert page.evaluate("window.pwned") is None and page.locator("img").count() == 0
+    # a lexicon row is data too
+    before = server.get("/v1/lexicon")
+    bad = '<svg onload="window.pwned=3">'
+    r = server.http.put("/v1/lexicon", content=before + f"{bad}\tkhông\n".encode())
+    assert r.status_code == 200, r.text
+    try:
+        page.click("#tab-lexicon")
+        page.wait_for_selector("#lexicon-rows td >> text=window.pwned=3")
+        assert page.evaluate("window.pwned") is None and page.locator("svg").count() == 0
+    finally:
+        server.http.put("/v1/lexicon", content=before)
 
 
 @pytest.mark.browser
