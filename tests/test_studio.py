@@ -503,7 +503,7 @@ def _docx_bytes() -> bytes:
 
 
 @pytest.mark.browser
-def test_drop_a_docx(studio, shots):
+def test_drop_a_docx(studio, server, shots):
     page = studio.page
     data = base64.b64encode(_docx_bytes()).decode()
     page.evaluate(
@@ -523,6 +523,14 @@ def test_drop_a_docx(studio, shots):
     assert "hai mươi lăm tỷ đồng" in page.inner_text("#sentences")
     assert "bai-viet.docx" in page.inner_text("#source")
     studio.shot(shots / "docx.png")
+    job = studio.render()  # the file goes up again with the render (multipart)
+    assert server.json(f"/v1/jobs/{job}")["request"]["file"] == "bai-viet.docx"
+    assert page.inner_text("#result-title") == "Phú Ninh khởi công trường học mới"
+    # history cannot post a file it does not have: re-render is off for this job
+    page.click("#tab-history")
+    row = page.locator(f"#jobs li[data-id='{job}']")
+    assert row.locator("button.rerender").is_disabled()
+    assert row.locator("button.open").is_enabled()
 
 
 @pytest.mark.browser
