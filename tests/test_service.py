@@ -16,6 +16,7 @@ import pytest
 from servicekit import (
     SHORT,
     Receiver,
+    Server,
     env_for,
     job_doc,
     long_article,
@@ -331,3 +332,40 @@ def test_access_and_limits(tmp_path):
         assert b.get("/v1/jobs").status_code == 200  # reading is not limited
         for c in (a, b, anon, wrong):
             c.close()
+
+
+def test_alignment_of_a_recording(client):
+    text = SHORT + " Bản đọc."
+    rendered = wait_state(client, submit(client, text))
+    wav = client.get(rendered["outputs"]["audio"]).content
+    r = client.post(
+        "/v1/alignments",
+        data={"text": text, "request": json.dumps({"options": {"subs": ["srt", "vtt"]}})},
+        files={"recording": ("../voice over.wav", wav, "audio/wav")},
+    )
+    assert r.status_code == 202, r.text
+    doc = wait_state(client, r.json()["id"], timeout=120)
+    assert doc["state"] == "done" and doc["kind"] == "align", doc
+    assert {"srt", "vtt", "manifest"} <= set(doc["outputs"])
+    srt = client.get(doc["outputs"]["srt"]).text
+    assert "Hà Nội" in srt and "-->" in srt
+    none = client.post("/v1/alignments", data={"text": text})
+    assert none.status_code == 422 and none.json()["field"] == "recording"
+
+
+def test_serve_takes_its_config_table(tmp_path):
+    config = tmp_path / "site.toml"
+    config.write_text(
+        '[serve]\ntokens = ["from-config"]\nrate = "5/min"\nmax-chars = 30\nfps = "29.97"\n',
+        encoding="utf-8",
+    )
+    # --config is a global option: it may follow the command (the CLI hoists it)
+    srv = Server(tmp_path / "data", "--config", str(config), token="from-config")
+    srv.start()
+    try:
+        with srv.client() as c, srv.client("nope") as other:
+            defaults = c.get("/v1/options").json()["defaults"]
+            assert defaults["max-chars"] == 30 and defaults["fps"] == "29.97"
+            assert other.get("/v1/options").status_code == 401
+    finally:
+        srv.stop()

@@ -218,7 +218,7 @@ class Service:
     async def posted(self, request: Request, *, recording: bool = False) -> _Posted:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         limit = (self.config.max_recording if recording else MAX_PAGE_BYTES) + _SLACK
-        if ctype == "multipart/form-data":
+        if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             declared = request.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
                 raise ApiError(413, f"the body is over the limit of {limit} bytes")
