@@ -512,13 +512,6 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _error(exc.status_code, str(exc.detail))
 
-    @app.get("/", include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>newsvoice</title>"
-            "<p>newsvoice service. API: <a href=/docs>/docs</a></p>"
-        )
-
     @app.get("/v1/health")
     def health() -> dict[str, Any]:
         return {
@@ -696,4 +689,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         svc.set_lexicon(who, rows)
         return {"entries": len(rows)}
 
+    from newsvoice.service.studio_routes import mount_studio
+
+    mount_studio(app)  # issue 25: the studio at /, after every API route
     return app
