@@ -157,14 +157,12 @@ class _Library:
         return got[1] if got else None
 
     def _set_voice(self, voice: str) -> None:
-        """The noise seed reset for every unit (its audio must not depend on what the
-        process said before); the voice loaded only when it changes (loading reads its
-        files: ~7 % of synthesis, and the same audio)."""
+        """The noise seed reset and the voice loaded again for every unit: a unit's audio
+        must not depend on what the process said before (the voice's state runs on across
+        calls), so a second process speaking from the end writes the same bytes. Loading
+        costs ~7 % of synthesis; skipping it when the voice is unchanged broke that."""
         if self._seed is not None:
             self._seed(1)
-        if voice == self._voice:
-            return
-        self._voice = None
         steady = self._steady_voice(voice)
         by_file = steady is not None and self.lib.espeak_SetVoiceByFile(steady) == 0
         if not by_file and self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
