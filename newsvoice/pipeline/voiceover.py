@@ -43,7 +43,7 @@ from newsvoice.speech.aligner import (
 from newsvoice.speech.engines.espeak import EspeakEngine
 from newsvoice.speech.synth import Synthesizer, UnitSpeech
 from newsvoice.speech.timeline import TimedWord, sentence_spans, unit_words
-from newsvoice.subtitles.cutter import CueResult, CueRules, make_cues, speech_dips
+from newsvoice.subtitles.cutter import CueResult, CueRules, Dips, make_cues, speech_dips
 from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
 from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
@@ -355,16 +355,17 @@ def asr_model_dir(opts: AlignOptions) -> Path | None:
     return None
 
 
-def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> list[float]:
+def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> Dips:
     """:func:`speech_dips` of every word, one sentence's stretch of audio at a time (so
     no int16 copy of the whole recording is made)."""
-    out: list[float] = []
+    out = Dips([], [])
     for a, b in sentence_spans(words):
         t0 = max(0.0, words[a].start - offset_s - 1.0)
         t1 = words[b - 1].end - offset_s + 0.5
         seg = y[int(t0 * FEAT_RATE) : int(t1 * FEAT_RATE)]
         pcm = np.clip(np.round(seg * 32768), -32768, 32767).astype(np.int16)
-        out += speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[a:b]])
+        d = speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[a:b]])
+        out = out.joined(d, t0 + offset_s)
     return out
 
 
