@@ -145,6 +145,18 @@ def syllables(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
+TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+
+
+def spelling(s: str) -> str:
+    """A syllable's letters with its tone as a digit after them, so the old and new
+    tone placements ("hoá", "hóa") are one spelling."""
+    d = unicodedata.normalize("NFD", s)
+    tone = "".join(TONES.get(c, "") for c in d)
+    rest = unicodedata.normalize("NFC", "".join(c for c in d if c not in TONES))
+    return rest + tone
+
+
 def toneless(s: str) -> str:
     """A syllable without tone or vowel marks (đ -> d): what a weak recogniser's
     near-miss still shares with the right syllable."""
@@ -184,7 +196,7 @@ def align_syllables(ref: Sequence[str], hyp: Sequence[str]) -> np.ndarray:
     bases: dict[str, int] = {}
 
     def code(xs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        a = np.array([ids.setdefault(x, len(ids)) for x in xs])
+        a = np.array([ids.setdefault(spelling(x), len(ids)) for x in xs])
         b = np.array([bases.setdefault(toneless(x), len(bases)) for x in xs])
         return a, b
 
