@@ -361,7 +361,10 @@ def held_spans(
             if q is not None:
                 f = round(q * float(fps)) + gap // 2
                 if lo <= f <= hi:
-                    edges[i] = f
+                    edges[i] = f  # and the rest share what is left evenly
+                    rest = (end + gap - f) / (k - i)
+                    for j in range(i + 1, k):
+                        edges[j] = f + round((j - i) * rest)
     return [(edges[i], edges[i + 1] - gap if i + 1 < k else end) for i in range(k)]
 
 
