@@ -250,7 +250,12 @@ def time_cues(
         a = g[0]
         t = words[a].start
         snap = pauses[a] if pauses is not None and a > 0 else None
-        if snap is not None and t - words[a - 1].end < rules.chain_within:
+        prev_end = words[a - 1].end if a > 0 else 0.0
+        if snap is not None:  # the boundary stays inside the two words around it
+            lo, hi = words[a - 1].start, words[a].end
+            snap = snap if lo <= snap <= hi else None
+        # only where the cues chain either way, so no gap between them can hold speech
+        if snap is not None and max(t, snap) - prev_end < rules.chain_within - 2 * gap / float(fps):
             return _frames(snap + gap / 2 / float(fps), fps, up=False)
         return _frames(t, fps, up=False)
 
