@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -313,6 +314,15 @@ def time_cues(
         if end - start < min_f:
             prev_end = cues[-1].end_f + gap if cues else 0
             start = max(prev_end, end - min_f)
+        if end - start < min_f and k + 1 < len(groups):
+            nx = groups[k + 1]  # a long cue next (a held word) lends its first frames
+            if g_end(nx) - max(g_start(nx), start + min_f + gap) >= min_f:
+                end = start + min_f
+        if end - start < min_f and cues:
+            need = min_f - (end - start)  # ... or the long cue before lends its last ones
+            if cues[-1].end_f - cues[-1].start_f - need >= min_f:
+                cues[-1] = replace(cues[-1], end_f=cues[-1].end_f - need)
+                start -= need
         lines = lines_for(g)
         n = len(cues) + 1
         if lines is None:
