@@ -25,10 +25,9 @@ from newsvoice.text.words import tokenize
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(spans: list[tuple[float, float]], units: list[int] | None = None) -> list[TimedWord]:
-    units = units or [0] * len(spans)
+def timed(spans: list[tuple[float, float]], confidence: float = 1.0) -> list[TimedWord]:
     return [
-        TimedWord(tokenize(f"chữ{k}")[0], "", a, b, 0, units[k], 1.0)
+        TimedWord(tokenize(f"chữ{k}")[0], "", a, b, 0, 0, confidence)
         for k, (a, b) in enumerate(spans)
     ]
 
@@ -69,7 +68,7 @@ def test_a_run_on_boundary_moves_to_the_nearest_quiet_frame():
     # 12 words of 0.7 s, no pause marked: a cut is forced; the only quiet frame is
     # 200 ms after word 6's onset
     spans = [(0.5 + 0.7 * k, 0.5 + 0.7 * (k + 1)) for k in range(12)]
-    words = timed(spans)
+    words = timed(spans, confidence=0.5)  # aligner-estimated onsets (engine events stay put)
     db = np.full(1000, -20.0)
     db[489] = -80.0  # the frame 4.89-4.90 s
     quiet_at = 4.895
@@ -81,6 +80,8 @@ def test_a_run_on_boundary_moves_to_the_nearest_quiet_frame():
     boundary = (a.end + b.start) / 2
     assert abs(boundary - quiet_at) <= 0.08  # within check_subs.py's ±80 ms of the pause
     assert b.words[0] == 6
+    exact = make_cues(timed(spans), 10.0, CueRules(), dips)  # engine events: cue in on the onset
+    assert exact.cues[1].start == pytest.approx(spans[exact.cues[1].words[0]][0], abs=0.041)
 
 
 def check_subs(srt: Path, wav: Path) -> dict[str, str]:

@@ -116,6 +116,7 @@ class Dips(list[float]):
 
 
 NO_PAUSE = 40.0  # cut cost where no quiet frame is within SNAP_S of the word onset
+IN_PAUSE_S = 0.11  # a quiet frame this far before an onset: a cut there is already in a pause
 SNAP_S = 0.5  # how far a run-on cue boundary may move to reach a quiet frame
 
 
@@ -250,11 +251,14 @@ def time_cues(
     def g_start(g: tuple[int, int]) -> int:
         a = g[0]
         t = words[a].start
-        snap = pauses[a] if pauses is not None and a > 0 else None
+        # an engine's own word events (confidence 1) are exact: cue in stays on the onset;
+        # an estimated onset (aligner) moves to the voice's pause
+        snap = pauses[a] if pauses is not None and a > 0 and words[a].confidence < 1.0 else None
         prev_end = words[a - 1].end if a > 0 else 0.0
         if snap is not None:  # the boundary stays inside the two words around it
             lo, hi = words[a - 1].start, words[a].end
-            snap = snap if lo <= snap <= hi else None
+            # a boundary already in a pause stays on the onset (cue in = first word's onset)
+            snap = snap if lo <= snap <= hi and not _in_pause(quiet, t) else None
         # only where the cues chain either way, so no gap between them can hold speech
         if snap is not None and max(t, snap) - prev_end < rules.chain_within - 2 * gap / float(fps):
             return _frames(snap + gap / 2 / float(fps), fps, up=False)
@@ -299,6 +303,7 @@ def time_cues(
                 break
 
     cues: list[Cue] = []
+    prev_held = False  # the cue before is the last of a word held over several cues
     for k, g in enumerate(groups):
         start, end = g_start(g), g_end(g)
         nxt = g_start(groups[k + 1]) if k + 1 < len(groups) else audio_f + gap
@@ -316,10 +321,10 @@ def time_cues(
             start = max(prev_end, end - min_f)
         if end - start < min_f and k + 1 < len(groups):
             nx = groups[k + 1]  # a long cue next (a held word) lends its first frames
-            if g_end(nx) - max(g_start(nx), start + min_f + gap) >= min_f:
+            if g_end(nx) - g_start(nx) > max_f and g_end(nx) - (start + min_f + gap) >= max_f:
                 end = start + min_f
-        if end - start < min_f and cues:
-            need = min_f - (end - start)  # ... or the long cue before lends its last ones
+        if end - start < min_f and cues and prev_held:
+            need = min_f - (end - start)  # ... or the held cue before lends its last ones
             if cues[-1].end_f - cues[-1].start_f - need >= min_f:
                 cues[-1] = replace(cues[-1], end_f=cues[-1].end_f - need)
                 start -= need
@@ -330,6 +335,7 @@ def time_cues(
             warnings.append(
                 f"cue {n}: text does not fit {rules.max_lines} lines of {rules.max_chars}"
             )
+        held = end - start > max_f
         for h0, h1 in held_spans(start, end, max_f, gap, quiet, fps, min_f)[:-1]:
             cues.append(Cue(h0, h1, lines, g, fps))  # one word said longer than a cue: held
             start = h1 + gap
@@ -346,7 +352,17 @@ def time_cues(
         if cue.cps > rules.max_cps:
             warnings.append(f"cue {n}: reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
         cues.append(cue)
+        prev_held = held
     return CueResult(cues, warnings)
+
+
+def _in_pause(quiet: np.ndarray | None, t: float) -> bool:
+    """Does a cue boundary put on onset ``t`` (the gap ends on it) already lie within
+    check_subs.py's 80 ms of a quiet frame (sorted centres ``quiet``, s)?"""
+    if quiet is None or not len(quiet):
+        return False
+    i = int(np.searchsorted(quiet, t - IN_PAUSE_S))
+    return i < len(quiet) and quiet[i] <= t - 0.01
 
 
 def held_spans(
