@@ -396,7 +396,29 @@ SPECS: tuple[Spec, ...] = (
         shapes=False,
         show_default=False,
     ),
+    # ---- align only (AlignOptions fields; the CLI takes them out before RenderOptions)
+    Spec(
+        "--asr",
+        "choice",
+        "auto",
+        "Sentence anchors from a speech recogniser (speaker-robust): auto uses it when "
+        "the asr extra or --asr-model is there, on requires it, off aligns by MFCC only.",
+        "asr",
+        commands=frozenset({ALIGN}),
+        choices=("auto", "on", "off"),
+    ),
+    Spec(
+        "--asr-model",
+        "folder",
+        None,
+        "A CTranslate2 Whisper model folder for --asr (default: the asr extra's Whisper base).",
+        "asr_model",
+        commands=frozenset({ALIGN}),
+        show_default=False,
+        metavar="DIR",
+    ),
 )
+ALIGN_ONLY = ("asr", "asr-model")  # table rows that set AlignOptions, not RenderOptions
 BY_NAME: dict[str, Spec] = {s.name: s for s in SPECS}
 
 

@@ -470,10 +470,12 @@ def align(
       newsvoice align story.txt vo.mp3 -o subs/ --offset 10:00
       newsvoice align bulletin-folder/ -o subs/
     """
-    from newsvoice.options import validate
+    from newsvoice.options import ALIGN_ONLY, validate
     from newsvoice.pipeline.voiceover import AlignOptions
 
-    ro = _options(table_values(ALIGN, values))
+    tv = table_values(ALIGN, values)
+    own = {k: tv.pop(k) for k in ALIGN_ONLY if k in tv}
+    ro = _options(tv)
     validate(ro)  # cue rules, combinations and --start-tc, as render checks them
     opts = AlignOptions(
         subs=ro.subs,
@@ -488,6 +490,8 @@ def align(
         cache_dir=ro.cache_dir,
         use_cache=ro.use_cache,
         start_tc=ro.start_tc,
+        asr=own.get("asr", "auto"),
+        asr_model=own.get("asr-model"),
     )
     if recording is None:
         if not article.is_dir():

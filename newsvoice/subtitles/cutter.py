@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -44,19 +45,19 @@ def word_costs(words: Sequence[TimedWord]) -> list[float]:
     return out
 
 
-def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> list[float]:
+def speech_dips(pcm: np.ndarray, rate: int, times: Sequence[float]) -> Dips:
     """:func:`dips_from_db` of ``pcm``'s 10 ms levels."""
     return dips_from_db(frame_db(pcm, rate), times)
 
 
-def dips_from_db(db: np.ndarray, times: Sequence[float]) -> list[float]:
+def dips_from_db(db: np.ndarray, times: Sequence[float]) -> Dips:
     """The longest run of sub-speech level (s) shortly before each time (a word onset):
     a cue boundary with a dip falls in a pause, as a viewer's eye expects (one under
     :attr:`CutCosts.min_dip` is a consonant's closure and does not count); a long one
     is a pause a listener hears. ``db``: 10 ms frame levels."""
     k = len(db)
     if k == 0:
-        return [1.0] * len(times)
+        return Dips([1.0] * len(times), [None] * len(times))
     thr = max(float(np.percentile(db, 95)) - 35.0, -60.0)
     quiet = db <= thr
     out = []
@@ -68,7 +69,48 @@ def dips_from_db(db: np.ndarray, times: Sequence[float]) -> list[float]:
             best = max(best, run)
         near = quiet[max(0, int((t - 0.12) * 100)) : b].any()
         out.append(best / 100 if near else 0.0)
-    return out
+    centres = np.flatnonzero(quiet) / 100 + 0.005
+    return Dips(out, [nearest_quiet(centres, t) for t in times], centres)
+
+
+def nearest_quiet(quiet: np.ndarray, t: float, reach: float | None = None) -> float | None:
+    """The quiet frame centre (sorted ``quiet``, s) nearest ``t`` within ``reach``
+    (default ``SNAP_S``), or None."""
+    reach = SNAP_S if reach is None else reach
+    i = int(np.searchsorted(quiet, t))
+    near = [float(quiet[j]) for j in (i - 1, i) if 0 <= j < len(quiet)]
+    best = min(near, key=lambda q: abs(q - t), default=None)
+    return best if best is not None and abs(best - t) <= reach else None
+
+
+class Dips(list[float]):
+    """Each word's dip (s, see :func:`dips_from_db`), and in ``pauses`` the centre (s)
+    of the quiet 10 ms frame nearest its onset within ``SNAP_S`` (None: the voice runs
+    on): a cue boundary before the word is put there, so it falls in a pause even where
+    the word times are a few frames off or the voice barely stops (a slow voice)."""
+
+    def __init__(
+        self,
+        dips: Sequence[float],
+        pauses: Sequence[float | None],
+        quiet: np.ndarray | None = None,
+    ) -> None:
+        super().__init__(dips)
+        self.pauses = list(pauses)
+        self.quiet = np.zeros(0) if quiet is None else np.asarray(quiet, float)
+
+    def joined(self, other: Dips, shift: float) -> Dips:
+        """This followed by ``other``, whose times are moved by ``shift`` seconds."""
+        return Dips(
+            [*self, *other],
+            [*self.pauses, *(None if p is None else p + shift for p in other.pauses)],
+            np.sort(np.concatenate([self.quiet, other.quiet + shift])),
+        )
+
+
+NO_PAUSE = 40.0  # cut cost where no quiet frame is within SNAP_S of the word onset
+IN_PAUSE_S = 0.11  # a quiet frame this far before an onset: a cut there is already in a pause
+SNAP_S = 0.5  # how far a run-on cue boundary may move to reach a quiet frame
 
 
 def cut_pieces(
@@ -117,6 +159,7 @@ def _cut_sentence(
     words, costs, dips, rules: CueRules, w8: CutCosts, s0: int, s1: int
 ) -> list[tuple[int, int]]:
     n = s1 - s0
+    pauses = dips.pauses if isinstance(dips, Dips) else None
     best = [INF] * (n + 1)
     back = [0] * (n + 1)
     best[0] = 0.0
@@ -147,6 +190,8 @@ def _cut_sentence(
                 if not pause:
                     dipped = dips is None or dips[b] >= w8.min_dip - 1e-9
                     cost += w8.run_on + (0.0 if dipped else w8.no_dip)
+                    if pauses is not None and pauses[b] is None:
+                        cost += NO_PAUSE  # no quiet frame in reach: the boundary would be heard
                     if (
                         dips is not None
                         and dips[b] >= 0.13
@@ -181,9 +226,13 @@ def time_cues(
     pieces: Sequence[tuple[int, int]],
     audio_s: float,
     rules: CueRules,
+    pauses: Sequence[float | None] | None = None,
+    quiet: np.ndarray | None = None,
 ) -> CueResult:
     """Time pieces on the frame grid: merge a piece too short to read into a neighbour of
-    its sentence, hold cues into the following pause, keep the gap, warn on the rest."""
+    its sentence, hold cues into the following pause, keep the gap, warn on the rest.
+    ``pauses`` (see :class:`Dips`): where a cue that follows its neighbour without a
+    pause starts, so the boundary between them falls in the voice's nearest quiet frame."""
     fps = rules.fps_exact
     gap = rules.gap_frames
     groups: list[tuple[int, int]] = list(pieces)
@@ -193,7 +242,20 @@ def time_cues(
     findings: list[Finding] = []
 
     def g_start(g: tuple[int, int]) -> int:
-        return _frames(words[g[0]].start, fps, up=False)
+        a = g[0]
+        t = words[a].start
+        # an engine's own word events (confidence 1) are exact: cue in stays on the onset;
+        # an estimated onset (aligner) moves to the voice's pause
+        snap = pauses[a] if pauses is not None and a > 0 and words[a].confidence < 1.0 else None
+        prev_end = words[a - 1].end if a > 0 else 0.0
+        if snap is not None:  # the boundary stays inside the two words around it
+            lo, hi = words[a - 1].start, words[a].end
+            # a boundary already in a pause stays on the onset (cue in = first word's onset)
+            snap = snap if lo <= snap <= hi and not _in_pause(quiet, t) else None
+        # only where the cues chain either way, so no gap between them can hold speech
+        if snap is not None and max(t, snap) - prev_end < rules.chain_within - 2 * gap / float(fps):
+            return _frames(snap + gap / 2 / float(fps), fps, up=False)
+        return _frames(t, fps, up=False)
 
     def g_end(g: tuple[int, int]) -> int:
         return _frames(words[g[1] - 1].end, fps, up=True)
@@ -234,6 +296,7 @@ def time_cues(
                 break
 
     cues: list[Cue] = []
+    prev_held = False  # the cue before is the last of a word held over several cues
     for k, g in enumerate(groups):
         start, end = g_start(g), g_end(g)
         nxt = g_start(groups[k + 1]) if k + 1 < len(groups) else audio_f + gap
@@ -249,15 +312,28 @@ def time_cues(
         if end - start < min_f:
             prev_end = cues[-1].end_f + gap if cues else 0
             start = max(prev_end, end - min_f)
+        if end - start < min_f and k + 1 < len(groups):
+            nx = groups[k + 1]  # a long cue next (a held word) lends its first frames
+            if g_end(nx) - g_start(nx) > max_f and g_end(nx) - (start + min_f + gap) >= max_f:
+                end = start + min_f
+        if end - start < min_f and cues and prev_held:
+            need = min_f - (end - start)  # ... or the held cue before lends its last ones
+            if cues[-1].end_f - cues[-1].start_f - need >= min_f:
+                cues[-1] = replace(cues[-1], end_f=cues[-1].end_f - need)
+                start -= need
         lines = lines_for(g)
-        n = len(cues) + 1
 
-        def bent(rule: str, message: str, n: int = n) -> None:
+        def bent(rule: str, message: str) -> None:
+            n = len(cues) + 1  # the cue about to be added (after any held ones)
             findings.append(Finding(f"cue {n}", WARNING, rule, message, cue=n))
 
         if lines is None:
             lines = [" ".join(w.text for w in words[g[0] : g[1]])]
             bent("lines", f"text does not fit {rules.max_lines} lines of {rules.max_chars}")
+        held = end - start > max_f
+        for h0, h1 in held_spans(start, end, max_f, gap, quiet, fps, min_f)[:-1]:
+            cues.append(Cue(h0, h1, lines, g, fps))  # one word said longer than a cue: held
+            start = h1 + gap
         cue = Cue(start, end, lines, g, fps)
         if end - start < min_f:
             bent("min-duration", f"{cue.end - cue.start:.2f}s is shorter than {rules.min_dur:.2f}s")
@@ -266,7 +342,51 @@ def time_cues(
         if cue.cps > rules.max_cps:
             bent("reading-speed", f"reading speed {cue.cps:.1f} cps above {rules.max_cps:g}")
         cues.append(cue)
+        prev_held = held
     return CueResult(cues, findings)
+
+
+def _in_pause(quiet: np.ndarray | None, t: float) -> bool:
+    """Does a cue boundary put on onset ``t`` (the gap ends on it) already lie within
+    check_subs.py's 80 ms of a quiet frame (sorted centres ``quiet``, s)?"""
+    if quiet is None or not len(quiet):
+        return False
+    i = int(np.searchsorted(quiet, t - IN_PAUSE_S))
+    return i < len(quiet) and quiet[i] <= t - 0.01
+
+
+def held_spans(
+    start: int,
+    end: int,
+    max_f: int,
+    gap: int,
+    quiet: np.ndarray | None = None,
+    fps: Fraction | None = None,
+    min_f: int = 0,
+) -> list[tuple[int, int]]:
+    """[start, end) frames cut into the fewest cues of at most ``max_f`` frames, ``gap``
+    apart: a word said for longer than any cue may last (a long number at a slow pace)
+    stays on screen as the same text re-cued, and no cue breaks the duration rule. Each
+    re-cue moves to the quiet frame (``quiet``, s) nearest its even share, where one
+    keeps every cue between ``min_f`` and ``max_f`` frames."""
+    if end - start <= max_f:
+        return [(start, end)]
+    k = -(-(end - start + gap) // (max_f + gap))
+    step = (end - start + gap) / k
+    edges = [start + round(i * step) for i in range(k + 1)]
+    if quiet is not None and fps is not None and len(quiet):
+        for i in range(1, k):
+            lo = max(edges[i - 1] + min_f + gap, end + gap - (k - i) * (max_f + gap))
+            hi = min(edges[i - 1] + max_f + gap, end + gap - (k - i) * (min_f + gap))
+            q = nearest_quiet(quiet, edges[i] / float(fps), reach=float(step) / float(fps))
+            if q is not None:
+                f = round(q * float(fps)) + gap // 2
+                if lo <= f <= hi:
+                    edges[i] = f  # and the rest share what is left evenly
+                    rest = (end + gap - f) / (k - i)
+                    for j in range(i + 1, k):
+                        edges[j] = f + round((j - i) * rest)
+    return [(edges[i], edges[i + 1] - gap if i + 1 < k else end) for i in range(k)]
 
 
 def make_cues(
@@ -275,6 +395,8 @@ def make_cues(
     """Cues for a timed narration: cut, then time."""
     costs = word_costs(words)
     pieces = cut_pieces(words, costs, rules, dips)
+    if isinstance(dips, Dips):
+        return time_cues(words, costs, pieces, audio_s, rules, dips.pauses, dips.quiet)
     return time_cues(words, costs, pieces, audio_s, rules)
 
 
@@ -283,6 +405,7 @@ __all__ = [
     "CueResult",
     "CueRules",
     "CutCosts",
+    "Dips",
     "cut_pieces",
     "make_cues",
     "speech_dips",
