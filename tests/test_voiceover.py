@@ -305,7 +305,10 @@ def test_video_file_and_offset(tmp_path, reading):
 def test_bad_recordings_exit_1_without_files(tmp_path, reading):
     cases = {
         "silent.wav": (lambda p: write_wav(p, np.zeros(5 * RATE, np.int16)), "silent"),
-        "broken.wav": (lambda p: p.write_bytes(b"RIFF\x00\x00garbage" * 100), "cannot decode"),
+        "broken.wav": (
+            lambda p: p.write_bytes(b"RIFF\x00\x00garbage" * 100),
+            "cannot read recording",
+        ),
         "other.wav": (
             lambda p: write_wav(p, lay_out(_say(OTHER, "vi", 1.0).sentences, [0.5, 0.5])[0]),
             "shares almost no speech",

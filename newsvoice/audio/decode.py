@@ -31,6 +31,7 @@ def ffmpeg_reason(stderr: bytes, path: Path | str) -> str:
         if last.startswith(prefix + ":"):
             last = last[len(prefix) + 1 :].strip()
     last = re.sub(r"^\[[^\]]*\]\s*", "", last)  # "[mp3 @ 0x55d…] " decoder tags
+    last = re.sub(r"^error opening (input|output) files?:\s*", "", last, flags=re.I)
     return (last[:1].lower() + last[1:])[:160] or "no audio it can read"
 
 

@@ -13,7 +13,6 @@ Used by render for engines that report no word times (gTTS, Piper) and by
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from newsvoice.audio.track import ffmpeg_exe
+from newsvoice.audio import levels
+from newsvoice.audio.decode import decode_mono
 from newsvoice.errors import InputError
 
 FEAT_RATE = 16000
@@ -376,51 +376,22 @@ def subseq_dtw(
 
 def decode(path: Path) -> np.ndarray:
     """The first audio track of anything ffmpeg reads (audio or video), as mono float32
-    at 16 kHz. Unreadable input is an :class:`InputError` naming the file."""
-    cmd = [
-        ffmpeg_exe(),
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-vn",
-        "-map",
-        "0:a:0?",
-        "-ac",
-        "1",
-        "-ar",
-        str(FEAT_RATE),
-        "-f",
-        "s16le",
-        "pipe:1",
-    ]
-    try:
-        p = subprocess.run(cmd, capture_output=True, check=False)
-    except OSError as e:
-        raise InputError(f"cannot run ffmpeg to decode {path}: {e}") from e
-    if p.returncode != 0:
-        why = (p.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
-        raise InputError(f"cannot decode recording {path}: {why}")
-    if len(p.stdout) < 2 * FEAT_RATE // 10:
+    at 16 kHz (audio.decode). Unreadable input is an :class:`InputError` naming the file."""
+    y = decode_mono(path, FEAT_RATE, what="recording")
+    if len(y) < FEAT_RATE // 10:
         raise InputError(f"recording {path} has no audio track (or under 0.1 s of audio)")
-    return np.frombuffer(p.stdout, np.int16).astype(np.float32) / np.float32(32768.0)
+    return y
 
 
 def frame_db(y: np.ndarray, step_s: float = VAD_S) -> np.ndarray:
-    """Level (dBFS) of every ``step_s`` frame."""
-    n = int(FEAT_RATE * step_s)
-    k = len(y) // n
-    x = y[: k * n].reshape(k, n)
-    return 10 * np.log10(np.einsum("ij,ij->i", x, x) / n + 1e-12)
+    """Level (dBFS) of every ``step_s`` frame (audio.levels)."""
+    return levels.frame_db(y, FEAT_RATE, step_s)
 
 
 def speech_mask(db: np.ndarray) -> np.ndarray:
-    """Speech per frame from an energy detector: 35 dB under the loud frames, and
-    8 dB over the floor, so a music bed or room tone under the voice is not speech."""
-    floor = float(np.percentile(db, 10))
-    thr = max(float(np.percentile(db, 95)) - 35.0, floor + 8.0, -60.0)
-    return db > thr
+    """Speech per frame (audio.levels' detector), 8 dB over the floor as well, so a music
+    bed or room tone under the voice is not speech."""
+    return levels.speech_frames(db, floor_margin_db=8.0)
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
