@@ -230,7 +230,7 @@ def default_rules() -> DropRules:
             r"^[(\[]?\s*"
             + _alternation(data["footer"]["starts"])
             + r"(?:\s+số)?(?:\s*[:：]|\s+[\d(])",  # "Giấy phép hoạt động số 345/GP-BTTTT"
-            re.I
+            re.I,
         ),
         footer_mark=re.compile(_alternation(data["footer"]["marks"]), re.I),
     )
@@ -672,9 +672,7 @@ def line_findings(article: Article) -> list[Finding]:
     out: list[Finding] = []
 
     def flag(text: str, message: str) -> None:
-        out.append(
-            Finding("article", CHECK, WEAK_LINE, message, token=text, reading=text[:80])
-        )
+        out.append(Finding("article", CHECK, WEAK_LINE, message, token=text, reading=text[:80]))
 
     if article.paragraphs:
         last = article.paragraphs[-1]

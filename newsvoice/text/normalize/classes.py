@@ -734,9 +734,9 @@ def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
                     continue
                 if {last, kind} == {WEB_KNOWN, WEB_RAW} or (last == WEB_RAW and kind != WEB_KNOWN):
                     continue
-                if kind == WEB_SPELL and 0 < i and j < n:
+                if kind == WEB_SPELL and i > 0 and j < n:
                     continue  # "thpt", "fpt" stand at an edge; "st" of "fantasticity" does not
-                cost = _PIECE_COST[kind] + (_RAW_PER_LETTER * len(piece) if kind == WEB_RAW else 0)
+                cost = _PIECE_COST[kind] + _per_letter(kind) * len(piece)
                 cand = (here[0] + cost, here[1] + (piece[0] in "aeiouy"), here[2] + [(piece, kind)])
                 there = best[j].get(kind)
                 if there is None or _rank(cand) < _rank(there):
@@ -744,6 +744,12 @@ def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
     if not best[n]:
         return [(label, WEB_RAW)]
     return min(best[n].values(), key=_rank)[2]
+
+
+def _per_letter(kind: str) -> int:
+    """A raw chunk costs more the longer it is; a spelled cluster a little more per letter,
+    so it does not steal the next word's onset ('fpt|play', not 'fptp|lay')."""
+    return _RAW_PER_LETTER if kind == WEB_RAW else 1 if kind == WEB_SPELL else 0
 
 
 def _rank(b: tuple[int, int, list[tuple[str, str]]]) -> tuple[int, int, int]:
@@ -895,7 +901,7 @@ def v_per_unit(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 
 
 def v_coordinate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
-    """"13°25'N" -> 'mười ba độ hai mươi lăm phút vĩ độ Bắc', "111°40'E" -> '... kinh độ
+    """ "13°25'N" -> 'mười ba độ hai mươi lăm phút vĩ độ Bắc', "111°40'E" -> '... kinh độ
     Đông': a position at sea or on a map, the hemisphere letter said in full."""
     w = number_words()
     out = [read_integer_string(m["d"]), w.get("degree", "độ")]
