@@ -192,3 +192,27 @@ def test_footer_starting_with_a_licence_number_is_dropped():
     )
     assert art.paragraphs == [P1, P2]
     assert [d.reason for d in art.dropped] == ["footer", "footer"]
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Anh về đích sau 2:05.31.", "Anh về đích sau hai phút năm giây ba mươi mốt."),
+        ("Lúc 20:30 khai mạc.", "Lúc hai mươi giờ ba mươi khai mạc."),
+        ("Giá 95,5 US cent/pound.", "Giá chín mươi lăm phẩy năm xen Mỹ một pao."),
+        ("Trận đấu tại SVĐ Thống Nhất.", "Trận đấu tại sân vận động Thống Nhất."),
+    ],
+)
+def test_round3b_times_quotes_and_venues(norm, written, spoken):
+    assert norm.normalize(written) == spoken
+
+
+def test_known_loanwords_are_known_in_any_case(norm):
+    _, found = norm.normalize_with_findings("Khách hàng VietinBank và VIETINBANK.")
+    assert [f.token for f in found if f.rule == "latin-word"] == []
+
+
+def test_breadcrumb_from_home_is_navigation_even_with_numbers():
+    art = parse_article(page(HEAD, P1, P2, "Trang chủ | Thể thao | Vòng 12"))
+    assert art.paragraphs == [P1, P2]
+    assert art.dropped[-1].reason == "navigation"

@@ -932,3 +932,13 @@ def v_initials(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'bé N.T.M.', 'ông N.V.A': a person's dotted initials are spelled letter by letter."""
     letters = re.findall(r"[A-ZĐ]", m[0])
     return "", _spell("".join(letters), data) + ("." if m[0].endswith(".") and m["end"] else "")
+
+
+def v_race_time(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'16:01.14', '3:32.65': a race time (minutes, seconds, hundredths), not a clock time:
+    'mười sáu phút một giây mười bốn'."""
+    w = number_words()
+    return "", (
+        f"{read_integer_string(m['m'])} {w['minute']} {read_int(int(m['s']))} {w['second']} "
+        f"{read_integer_string(m['c'])}"
+    )

@@ -57,6 +57,7 @@ from newsvoice.text.normalize.classes import (
     v_phone,
     v_plate,
     v_quarter,
+    v_race_time,
     v_ratio,
     v_road_km,
     v_roman_context,
@@ -330,6 +331,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-3])g(?P<m>[0-5][0-9])(?![\w])",
             NUMERIC,
             v_time,
+        ),
+        r(
+            "race_time",
+            r"(?<![0-9:/.,])(?P<m>[0-9]{1,2}):(?P<s>[0-5][0-9])[.,](?P<c>[0-9]{1,2})(?![0-9]|[.,:][0-9])",
+            NUMERIC,
+            v_race_time,
         ),
         r(
             "time_colon",
