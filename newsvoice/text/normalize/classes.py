@@ -77,6 +77,8 @@ class Rule:
     pattern: re.Pattern[str]
     kind: str
     verbalise: Callable[[re.Match[str], RuleData, bool], Result]
+    needs: tuple[str, ...] = ()  # the rule runs only on text holding one of these (speed)
+    hint: re.Pattern[str] | None = None  # ... or only where this cheap regex is found
 
 
 def context_pattern(data: RuleData, *classes: str) -> str:

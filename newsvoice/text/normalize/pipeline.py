@@ -150,6 +150,53 @@ def unit_keys(units: Mapping[str, str]) -> list[str]:
     return sorted(k for k in units if not is_name(k))
 
 
+# Characters without which a rule cannot match: its regex is not run on text lacking them.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "doc_symbol": ("/",),
+    "coordinate": ("°",),
+    "vessel": ("TS",),
+    "per_unit": ("/",),
+    "race_time": (":",),
+    "letter_slash": ("/",),
+    "road_km": ("Km", "KM", "km"),
+    "score_list": ("(",),
+    "score_run": (",",),
+    "ratio": ("/", ":"),
+    "money_prefix": ("$", "€", "£"),
+    "time_colon": (":",),
+    "paren_abbr": ("(",),
+    "currency_pair": ("/",),
+    "word_ratio": ("/",),
+    "percent_word": ("%",),
+    "code": ("/", "-"),
+    "month_year_bare": ("/",),
+    "month_year": ("/", "-"),
+    "month_range": ("/",),
+    "day_range": ("/",),
+    "date_dm": ("/",),
+    "season": ("/", "-", "–"),
+    "date_dmy": ("/", ".", "-"),
+    "dash_chain": ("-",),
+    "score_teams": ("-", "–"),
+    "score": ("-", "–", ":"),
+    "date_desc": ("-",),
+    "date_kw": (".", "-"),
+    "time_h": ("h", "H"),
+    "time_g": ("g",),
+    "roman_free": ("I", "V", "X"),
+}
+
+
+# Cheap regexes without a match of which a rule cannot match (one class scan, not the
+# rule's lookbehinds at every position).
+_HINTS: dict[str, re.Pattern[str]] = {
+    "alnum_lower": re.compile(r"[a-z][0-9]"),
+    "version": re.compile(r"[0-9]\.[0-9]"),
+    "initials": re.compile(r"[A-ZĐ]\.[A-ZĐ]"),
+    "masked_number": re.compile(r"[0-9][Xx]|[.\- ][Xx]{2}"),
+}
+
+
 def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     """(rules for text with digits, digit-bearing lexicon entries first; word rules that run
     after ranges are joined)."""
@@ -161,7 +208,9 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     word_keys = [k for k in data.lexicon if not any(c.isdigit() for c in k)]
 
     def r(name: str, pattern: str, kind: str, fn, flags: int = 0) -> Rule:
-        return Rule(name, re.compile(pattern, flags), kind, fn)
+        return Rule(
+            name, re.compile(pattern, flags), kind, fn, _NEEDS.get(name, ()), _HINTS.get(name)
+        )
 
     digit_rules = [
         r(
