@@ -216,3 +216,13 @@ def test_breadcrumb_from_home_is_navigation_even_with_numbers():
     art = parse_article(page(HEAD, P1, P2, "Trang chủ | Thể thao | Vòng 12"))
     assert art.paragraphs == [P1, P2]
     assert art.dropped[-1].reason == "navigation"
+
+
+def test_a_range_of_degrees_after_a_score_word_is_no_score(norm):
+    # "hòa" is a score word ("hòa 2-2"), but "điều hòa ở 26-27°C" is a range of degrees
+    got = norm.normalize("Bật điều hòa ở 25-26°C.")
+    assert got == "Bật điều hòa ở hai mươi lăm đến hai mươi sáu độ C."
+
+
+def test_a_letter_after_the_words_of_an_address_is_spelled(norm):
+    assert [p for p, _ in web_pieces("nhathuocb", norm.data)] == ["nha", "thuoc", "b"]
