@@ -226,3 +226,12 @@ def test_a_range_of_degrees_after_a_score_word_is_no_score(norm):
 
 def test_a_letter_after_the_words_of_an_address_is_spelled(norm):
     assert [p for p, _ in web_pieces("nhathuocb", norm.data)] == ["nha", "thuoc", "b"]
+
+
+def test_explain_lists_weak_line_decisions(norm):
+    from newsvoice.text.plan import explain_lines
+
+    art = parse_article(page(HEAD, P1, P2, "Gói hỗ trợ mới của tỉnh"))
+    out = explain_lines(list(art.paragraphs), norm, article=art)
+    assert out[-1].startswith("#   check weak-line-decision: short last line kept")
+    assert not any("weak-line" in p for p in explain_lines(list(art.paragraphs), norm))
