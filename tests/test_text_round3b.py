@@ -235,3 +235,7 @@ def test_explain_lists_weak_line_decisions(norm):
     out = explain_lines(list(art.paragraphs), norm, article=art)
     assert out[-1].startswith("#   check weak-line-decision: short last line kept")
     assert not any("weak-line" in p for p in explain_lines(list(art.paragraphs), norm))
+
+
+def test_initials_that_end_the_sentence_keep_its_full_stop(norm):
+    assert norm.normalize("Người bị hại là bà T.T.H.") == "Người bị hại là bà tê tê hát."

@@ -941,7 +941,8 @@ def v_doc_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 def v_initials(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'bé N.T.M.', 'ông N.V.A': a person's dotted initials are spelled letter by letter."""
     letters = re.findall(r"[A-ZĐ]", m[0])
-    return "", _spell("".join(letters), data) + ("." if m[0].endswith(".") and m["end"] else "")
+    at_end = m[0].endswith(".") and m["end"] is not None  # the dot also ends the sentence
+    return "", _spell("".join(letters), data) + ("." if at_end else "")
 
 
 def v_race_time(m: re.Match[str], data: RuleData, caps: bool) -> Result:
