@@ -16,8 +16,8 @@ An error is *flagged* when a producer flag (``Normalizer.normalize_with_findings
 weak line decision of the article reader) points at its sentence and its reading shares a
 word with the differing output words (or the flag is on the junk line itself).
 ``--draft`` writes the current output as ``NAME.draft`` next to each article (to proof-read
-into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` partly, ``measure2``-``measure6`` after their first run
-(see bench/README.md); ``measure7`` never is.
+into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` partly,
+``measure2``-``measure6`` after their first run (see bench/README.md); ``measure7`` never is.
 """
 
 from __future__ import annotations
