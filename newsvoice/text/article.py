@@ -311,12 +311,16 @@ def is_navigation(text: str) -> bool:
     """Breadcrumbs and menus: 'Trang chủ > Thời sự > Chính trị', 'Tin tức | Video'."""
     parts = [p.strip() for p in re.split(r"\s+[>»›|/]\s+|\s*[»›|]\s*", text)]
     parts = [p for p in parts if p]
+    home = bool(parts) and parts[0].casefold() in _HOME  # "Trang chủ | Thể thao | SEA Games 33"
     return (
         len(parts) >= 2
         and text.count(" ") < 16
         and not _SENTENCE_END.search(text)
-        and all(_word_count(p) <= 4 and not any(c.isdigit() for c in p) for p in parts)
+        and all(_word_count(p) <= 4 and (home or not any(c.isdigit() for c in p)) for p in parts)
     )
+
+
+_HOME = frozenset({"trang chủ", "home", "trang nhất"})
 
 
 def is_outlet_name(text: str, rules: DropRules) -> bool:

@@ -486,9 +486,13 @@ def sentence_findings(sentence: str, normalizer: Normalizer, number: int) -> lis
     return spoken_findings(sentence, normalizer, sentence=number)[1]
 
 
-def explain_lines(paragraphs: list[str], normalizer: Normalizer) -> list[str]:
+def explain_lines(
+    paragraphs: list[str], normalizer: Normalizer, article: Article | None = None
+) -> list[str]:
     """`sentences --explain`: each sentence followed by its flagged readings, one
-    '#   check RULE: TOKEN -> READING' line each (paragraphs of newline-joined sentences)."""
+    '#   check RULE: TOKEN -> READING' line each (paragraphs of newline-joined sentences);
+    with the ``article``, its weak line decisions close the list ('#   check
+    weak-line-decision: ...')."""
     out, n = [], 0
     for para in paragraphs:
         lines = []
@@ -500,4 +504,8 @@ def explain_lines(paragraphs: list[str], normalizer: Normalizer) -> list[str]:
                 for f in sentence_findings(sent, normalizer, n)
             ]
         out.append("\n".join(lines))
+    if article is not None:
+        weak = [f"#   check {f.rule}: {f.message}" for f in line_findings(article)]
+        if weak:
+            out.append("\n".join(weak))
     return out

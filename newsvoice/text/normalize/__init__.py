@@ -152,6 +152,10 @@ class Normalizer:
 
     def _apply(self, rule: Rule, text: str, spans: Spans, caps: bool) -> str:
         """Run one tagger over the text and freeze what its verbaliser says."""
+        if rule.needs and not any(n in text for n in rule.needs):
+            return text
+        if rule.hint is not None and rule.hint.search(text) is None:
+            return text
 
         def sub(m: re.Match[str]) -> str:
             res = rule.verbalise(m, self.data, caps)

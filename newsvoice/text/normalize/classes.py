@@ -77,6 +77,8 @@ class Rule:
     pattern: re.Pattern[str]
     kind: str
     verbalise: Callable[[re.Match[str], RuleData, bool], Result]
+    needs: tuple[str, ...] = ()  # the rule runs only on text holding one of these (speed)
+    hint: re.Pattern[str] | None = None  # ... or only where this cheap regex is found
 
 
 def context_pattern(data: RuleData, *classes: str) -> str:
@@ -241,6 +243,8 @@ _NEXT_WORD = re.compile(rf"\s*({LETTER}+|%)")
 def v_score(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'tỷ số 3-0' -> 'tỷ số ba không': a score is two numbers, not a range. A pair followed
     by a unit or a time word ('mỗi hiệp 3-4 phút') is a range after all."""
+    if m.string[m.end() : m.end() + 2].lstrip()[:1] in ("°", "%"):
+        return None  # "điều hòa ở 26-27°C": a range of degrees, not a score
     nxt = _NEXT_WORD.match(m.string, m.end())
     if nxt and (
         nxt[1] in data.units
@@ -699,9 +703,11 @@ WEB_SYLLABLE = "syllable"  # a syllable seen in our word lists (tone marks strip
 WEB_GUESS = "guess"  # a well-formed syllable never seen
 WEB_SPELL = "spell"  # a cluster without a vowel ("thpt", "fpt"): spelled
 WEB_RAW = "raw"  # a chunk that is none of these: left for the engine
-_PIECE_COST = {WEB_KNOWN: 10, WEB_SYLLABLE: 10, WEB_SPELL: 15, WEB_GUESS: 16, WEB_RAW: 30}
+_PIECE_COST = {WEB_KNOWN: 10, WEB_SYLLABLE: 10, WEB_SPELL: 15, WEB_GUESS: 20, WEB_RAW: 30}
 _RAW_PER_LETTER = 4  # a raw chunk costs more the longer it is: any cut into syllables wins
 _NO_VOWEL = re.compile(r"[^aeiouy]{3,5}")
+_TAIL_LETTERS = re.compile(r"[^aeiouy]{1,2}")
+_TAIL_EXTRA = 10
 
 
 def _piece_kind(piece: str, data: RuleData) -> str | None:
@@ -730,13 +736,17 @@ def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
             for j in range(i + 1, n + 1):
                 piece = label[i:j]
                 kind = _piece_kind(piece, data)
+                if kind is None and j == n and i > 0 and _TAIL_LETTERS.fullmatch(piece):
+                    kind = WEB_SPELL  # "benhvienk": a letter after the words is spelled
                 if kind is None or (kind != WEB_RAW and j - i > 12):
                     continue
                 if {last, kind} == {WEB_KNOWN, WEB_RAW} or (last == WEB_RAW and kind != WEB_KNOWN):
                     continue
                 if kind == WEB_SPELL and i > 0 and j < n:
                     continue  # "thpt", "fpt" stand at an edge; "st" of "fantasticity" does not
-                cost = _PIECE_COST[kind] + (_RAW_PER_LETTER * len(piece) if kind == WEB_RAW else 0)
+                cost = _PIECE_COST[kind] + _per_letter(kind) * len(piece)
+                if kind == WEB_SPELL and len(piece) <= 2:
+                    cost += _TAIL_EXTRA  # a lone tail letter is a last resort
                 cand = (here[0] + cost, here[1] + (piece[0] in "aeiouy"), here[2] + [(piece, kind)])
                 there = best[j].get(kind)
                 if there is None or _rank(cand) < _rank(there):
@@ -744,6 +754,12 @@ def web_pieces(label: str, data: RuleData) -> list[tuple[str, str]]:
     if not best[n]:
         return [(label, WEB_RAW)]
     return min(best[n].values(), key=_rank)[2]
+
+
+def _per_letter(kind: str) -> int:
+    """A raw chunk costs more the longer it is; a spelled cluster a little more per letter,
+    so it does not steal the next word's onset ('fpt|play', not 'fptp|lay')."""
+    return _RAW_PER_LETTER if kind == WEB_RAW else 1 if kind == WEB_SPELL else 0
 
 
 def _rank(b: tuple[int, int, list[tuple[str, str]]]) -> tuple[int, int, int]:
@@ -925,4 +941,15 @@ def v_doc_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
 def v_initials(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'bé N.T.M.', 'ông N.V.A': a person's dotted initials are spelled letter by letter."""
     letters = re.findall(r"[A-ZĐ]", m[0])
-    return "", _spell("".join(letters), data) + ("." if m[0].endswith(".") and m["end"] else "")
+    at_end = m[0].endswith(".") and m["end"] is not None  # the dot also ends the sentence
+    return "", _spell("".join(letters), data) + ("." if at_end else "")
+
+
+def v_race_time(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'16:01.14', '3:32.65': a race time (minutes, seconds, hundredths), not a clock time:
+    'mười sáu phút một giây mười bốn'."""
+    w = number_words()
+    return "", (
+        f"{read_integer_string(m['m'])} {w['minute']} {read_int(int(m['s']))} {w['second']} "
+        f"{read_integer_string(m['c'])}"
+    )

@@ -171,6 +171,7 @@ def findings_for(
         if (
             word in seen
             or word in known
+            or word.lower() in data.latin  # "VietinBank" is "Vietinbank"
             or len(word) < 2
             or is_syllable(word)
             or has_vietnamese_marks(word)

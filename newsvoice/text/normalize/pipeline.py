@@ -57,6 +57,7 @@ from newsvoice.text.normalize.classes import (
     v_phone,
     v_plate,
     v_quarter,
+    v_race_time,
     v_ratio,
     v_road_km,
     v_roman_context,
@@ -149,6 +150,53 @@ def unit_keys(units: Mapping[str, str]) -> list[str]:
     return sorted(k for k in units if not is_name(k))
 
 
+# Characters without which a rule cannot match: its regex is not run on text lacking them.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "doc_symbol": ("/",),
+    "coordinate": ("°",),
+    "vessel": ("TS",),
+    "per_unit": ("/",),
+    "race_time": (":",),
+    "letter_slash": ("/",),
+    "road_km": ("Km", "KM", "km"),
+    "score_list": ("(",),
+    "score_run": (",",),
+    "ratio": ("/", ":"),
+    "money_prefix": ("$", "€", "£"),
+    "time_colon": (":",),
+    "paren_abbr": ("(",),
+    "currency_pair": ("/",),
+    "word_ratio": ("/",),
+    "percent_word": ("%",),
+    "code": ("/", "-"),
+    "month_year_bare": ("/",),
+    "month_year": ("/", "-"),
+    "month_range": ("/",),
+    "day_range": ("/",),
+    "date_dm": ("/",),
+    "season": ("/", "-", "–"),
+    "date_dmy": ("/", ".", "-"),
+    "dash_chain": ("-",),
+    "score_teams": ("-", "–"),
+    "score": ("-", "–", ":"),
+    "date_desc": ("-",),
+    "date_kw": (".", "-"),
+    "time_h": ("h", "H"),
+    "time_g": ("g",),
+    "roman_free": ("I", "V", "X"),
+}
+
+
+# Cheap regexes without a match of which a rule cannot match (one class scan, not the
+# rule's lookbehinds at every position).
+_HINTS: dict[str, re.Pattern[str]] = {
+    "alnum_lower": re.compile(r"[a-z][0-9]"),
+    "version": re.compile(r"[0-9]\.[0-9]"),
+    "initials": re.compile(r"[A-ZĐ]\.[A-ZĐ]"),
+    "masked_number": re.compile(r"[0-9][Xx]|[.\- ][Xx]{2}"),
+}
+
+
 def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     """(rules for text with digits, digit-bearing lexicon entries first; word rules that run
     after ranges are joined)."""
@@ -160,7 +208,9 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
     word_keys = [k for k in data.lexicon if not any(c.isdigit() for c in k)]
 
     def r(name: str, pattern: str, kind: str, fn, flags: int = 0) -> Rule:
-        return Rule(name, re.compile(pattern, flags), kind, fn)
+        return Rule(
+            name, re.compile(pattern, flags), kind, fn, _NEEDS.get(name, ()), _HINTS.get(name)
+        )
 
     digit_rules = [
         r(
@@ -237,7 +287,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "score",
-            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,5}}?)\s+"
+            rf"(?P<kw>{context_pattern(data, 'score')})(?P<mid>(?:\s+{LETTER}+){{0,6}}?)\s+"
             rf"(?P<a>{_D12})\s*[-–:]\s*(?P<b>{_D12}){_END_NUM}",
             WORD,
             v_score,
@@ -330,6 +380,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             r"(?<![0-9/.,])(?P<h>[01]?[0-9]|2[0-3])g(?P<m>[0-5][0-9])(?![\w])",
             NUMERIC,
             v_time,
+        ),
+        r(
+            "race_time",
+            r"(?<![0-9:/.,])(?P<m>[0-9]{1,2}):(?P<s>[0-5][0-9])[.,](?P<c>[0-9]{1,2})(?![0-9]|[.,:][0-9])",
+            NUMERIC,
+            v_race_time,
         ),
         r(
             "time_colon",
