@@ -133,7 +133,7 @@ def sentences(
         from newsvoice.text.normalize import Normalizer
         from newsvoice.text.plan import explain_lines
 
-        out = explain_lines(out, Normalizer())
+        out = explain_lines(out, Normalizer(), article=art)
     click.echo("\n\n".join(out))
     if show_dropped:
         for d in art.dropped:
