@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,69 @@ def test_programme_length_limit_and_every_allowed_wav_fits_riff():
     assert length_problem(plan(3000, pause_ms=130_000)) is not None  # 130 s of pause > speech
     # the longest programme allowed, 24-bit stereo at 48 kHz, stays under the RIFF limit
     assert MAX_PROGRAMME_S * RATE * 2 * 3 + 64 * 1024 < 2**32 - 1
+
+
+# ---------------------------------------------------------------- 23. no library internals
+
+_INTERNALS = ("[in#", "@ 0x", "Error opening", "Traceback", "Error)", "Exception")
+
+
+def _plain_one_line(p: subprocess.CompletedProcess, code: int = 1) -> str:
+    err = err_of(p)
+    assert p.returncode == code, (p.returncode, err)
+    assert len(err.strip().splitlines()) == 1, err
+    assert not any(x in err for x in _INTERNALS), err
+    assert not re.search(r"\((?:[A-Z][a-z]+){2,}\b", err), err  # "(BadZipFile)", "(ValueError: ..."
+    return err
+
+
+def test_ffmpeg_stderr_and_class_names_never_reach_the_user(tmp_path):
+    from newsvoice.audio.track import ffmpeg_exe
+
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "out"
+    r = run("render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache")
+    assert r.returncode == 0, err_of(r)
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(bytes(range(256)) * 40)
+    video = tmp_path / "no-sound.mp4"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:d=1", str(video)],
+        check=True,
+        timeout=60,
+    )
+    srt = str(out / "tin.srt")
+    assert "decode" in _plain_one_line(run("check", srt, "--audio", "/dev/zero"))
+    assert "decode" in _plain_one_line(run("check", srt, "--audio", str(junk)))
+    assert "no audio track" in _plain_one_line(run("check", srt, "--audio", str(video)))
+    assert "no audio track" in _plain_one_line(
+        run("align", str(src), str(video), "-o", str(tmp_path / "al"))
+    )
+    (out / "tin.wav").write_bytes(junk.read_bytes())  # the manifest's audio is undecodable
+    assert "cannot read audio" in _plain_one_line(run("review", str(out / "tin.json")))
+    bad_docx = tmp_path / "hong.docx"
+    bad_docx.write_bytes(b"PK\x03\x04" + b"\0" * 200)
+    assert "not a readable .docx" in _plain_one_line(run("sentences", str(bad_docx)))
+
+
+def test_align_with_a_device_as_recording_says_what_it_is(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    err = _plain_one_line(run("align", str(src), "/dev/zero", "-o", str(tmp_path / "al")))
+    assert "not found" not in err and "not a regular file" in err
+
+
+def test_a_navigation_only_page_has_no_article_text(tmp_path):
+    page = tmp_path / "chuyen-muc.html"
+    page.write_text(
+        "<!doctype html><html><head><title>Thời sự - Báo ABC</title></head><body><header><nav>"
+        "<ul><li><a href='/'>Trang chủ</a></li><li><a href='/ts'>Thời sự</a></li>"
+        "<li><a href='/kt'>Kinh tế</a></li><li><a href='/tg'>Thế giới</a></li></ul></nav>"
+        "</header><h1>Thời sự</h1><footer><p>© 2024 Báo ABC.</p></footer></body></html>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    err = _plain_one_line(run("render", str(page), "-o", str(out), "--engine", "espeak"))
+    assert "no article text found" in err
+    assert not out.exists() or not any(out.iterdir())

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from newsvoice.errors import InputError, OutputError
+from newsvoice.errors import InputError, OutputError, ffmpeg_reason
 from newsvoice.outputs.files import display_path
 
 PEAKS = 400  # points in the waveform envelope: enough for a 1280 px canvas
@@ -432,9 +432,7 @@ def _ffmpeg_abs(path: Path) -> np.ndarray:
     ]
     res = subprocess.run(cmd, capture_output=True, check=False)
     if res.returncode != 0:
-        raise InputError(
-            f"{path}: cannot read audio ({res.stderr.decode(errors='replace').strip()[:200]})"
-        )
+        raise InputError(f"{path}: cannot read audio ({ffmpeg_reason(res.stderr)})")
     return np.abs(np.frombuffer(res.stdout, np.int16).astype(np.float32)) / 32768.0
 
 

@@ -32,7 +32,7 @@ from newsvoice.audio.bwf import write_bwf
 from newsvoice.audio.loudness import Source, measure_source, plan_gain
 from newsvoice.audio.pace import parse_slot
 from newsvoice.audio.track import RATE, Track, ffmpeg_exe, write_audio
-from newsvoice.errors import InputError, NewsvoiceError
+from newsvoice.errors import InputError, NewsvoiceError, ffmpeg_reason
 from newsvoice.inputs.sources import is_url
 from newsvoice.options import RenderOptions, start_frames, validate
 from newsvoice.outputs.broadcast import broadcast_wav, mp3_tags
@@ -244,8 +244,8 @@ def decode_audio(path: str) -> np.ndarray:
         check=False,
     )
     if p.returncode != 0 or not p.stdout:
-        msg = p.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"cannot read audio {path}: {msg[-1] if msg else 'no audio'}")
+        why = ffmpeg_reason(p.stderr) if p.stderr.strip() else "no audio"
+        raise InputError(f"cannot read audio {path}: {why}")
     return np.frombuffer(p.stdout, np.float32).copy()
 
 

@@ -201,8 +201,10 @@ def align(
     plan = build_plan(art, Normalizer(list(opts.lexicons)), narrate_headline=opts.narrate_headline)
     if not plan.units:
         raise InputError(f"{article}: no sentences to narrate")
-    if not recording.is_file():
+    if not recording.exists():
         raise InputError(f"recording not found: {recording}")
+    if not recording.is_file():
+        raise InputError(f"recording {recording} is not a regular file (a device, folder or pipe)")
     y = decode(recording)
     rec = prepare_recording(y)
     if rec.speech.sum() * 0.01 < 0.3:

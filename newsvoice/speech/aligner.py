@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from newsvoice.audio.track import ffmpeg_exe
-from newsvoice.errors import InputError
+from newsvoice.errors import InputError, ffmpeg_reason
 
 FEAT_RATE = 16000
 HOP = 80  # 5 ms frames
@@ -400,7 +400,7 @@ def decode(path: Path) -> np.ndarray:
     except OSError as e:
         raise InputError(f"cannot run ffmpeg to decode {path}: {e}") from e
     if p.returncode != 0:
-        why = (p.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1]
+        why = ffmpeg_reason(p.stderr)
         raise InputError(f"cannot decode recording {path}: {why}")
     if len(p.stdout) < 2 * FEAT_RATE // 10:
         raise InputError(f"recording {path} has no audio track (or under 0.1 s of audio)")

@@ -15,7 +15,7 @@ import numpy as np
 import srt
 
 from newsvoice.audio.track import ffmpeg_exe
-from newsvoice.errors import InputError
+from newsvoice.errors import InputError, ffmpeg_reason
 from newsvoice.subtitles.cutter import Cue, CueRules
 from newsvoice.subtitles.formats import read_file
 from newsvoice.subtitles.formats.srt import td
@@ -164,7 +164,7 @@ def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
     )
     if p.returncode != 0 or not p.stdout:
         raise InputError(
-            f"cannot decode audio {audio}: {p.stderr.decode(errors='replace').strip()[-200:]}"
+            f"cannot decode audio {audio}: {ffmpeg_reason(p.stderr) if p.stderr else 'no audio'}"
         )
     x = np.frombuffer(p.stdout, dtype=np.int16).astype(np.float64) / 32768.0
     n = int(16000 * VAD_STEP)
