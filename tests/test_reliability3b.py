@@ -373,3 +373,45 @@ def test_a_navigation_only_page_has_no_article_text(tmp_path):
     err = _plain_one_line(run("render", str(page), "-o", str(out), "--engine", "espeak"))
     assert "no article text found" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+# ---------------------------------------------------------------- 24. config edges
+
+
+def test_config_with_a_bom_or_in_utf16_is_read(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    body = '[render]\nengine = "espeak"\nmax-chars = 30\n'
+    for name, data in {
+        "bom": b"\xef\xbb\xbf" + body.encode(),
+        "u16": body.encode("utf-16"),
+        "u16be": b"\xfe\xff" + body.encode("utf-16-be"),
+    }.items():
+        cfg = tmp_path / f"{name}.toml"
+        cfg.write_bytes(data)
+        out = tmp_path / name
+        p = run("--config", str(cfg), "render", str(src), "-o", str(out), "-j", "1", "--no-cache")
+        assert p.returncode == 0, (name, err_of(p))
+        manifest = json.loads((out / "tin.json").read_text(encoding="utf-8"))
+        assert manifest["engine"] == "espeak" and manifest["settings"]["cues"]["max_chars"] == 30
+
+
+def test_cache_table_sets_the_cache_commands_options(tmp_path):
+    cache = tmp_path / "my cache"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[cache]\ncache-dir = "{cache}"\nmax-size = "1MB"\n', encoding="utf-8")
+    p = run("--config", str(cfg), "cache", "info")
+    assert p.returncode == 0, err_of(p)
+    assert str(cache) in p.stdout.decode("utf-8")
+    cfg.write_text('[cache]\nmax-sise = "1MB"\n', encoding="utf-8")
+    assert "max-sise" in _plain_one_line(run("--config", str(cfg), "cache", "info"))
+
+
+def test_one_option_twice_in_a_table_is_a_usage_error(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[render]\nmax-chars = 37\nmax_chars = 40\n", encoding="utf-8")
+    p = run("--config", str(cfg), "render", str(src), "-o", str(tmp_path / "o"))
+    err = _plain_one_line(p, code=2)
+    assert "max-chars" in err and "max_chars" in err
