@@ -415,3 +415,125 @@ def test_one_option_twice_in_a_table_is_a_usage_error(tmp_path):
     p = run("--config", str(cfg), "render", str(src), "-o", str(tmp_path / "o"))
     err = _plain_one_line(p, code=2)
     assert "max-chars" in err and "max_chars" in err
+
+
+# ---------------------------------------------------------------- smaller findings
+
+
+def _srt(path: Path, *lines: str) -> Path:
+    cues = [f"{i}\n00:00:0{i},000 --> 00:00:0{i},960\n{ln}\n" for i, ln in enumerate(lines, 1)]
+    path.write_text("\n".join(cues), encoding="utf-8")
+    return path
+
+
+def _check_json(path: Path) -> dict:
+    p = run("check", str(path), "--json")
+    return json.loads(p.stdout)
+
+
+def test_line_length_counts_what_the_screen_shows(tmp_path):
+    marks = "x\u0301" * 40  # 80 code points, 40 columns (no precomposed x-acute)
+    wide = "天気" * 11  # 22 code points, 44 columns
+    rep = _check_json(_srt(tmp_path / "a.srt", marks, wide))
+    long_lines = [f for f in rep["findings"] if f["rule"] == "line-length"]
+    assert [f["cue"] for f in long_lines] == [2], long_lines
+    assert "44 characters" in long_lines[0]["message"]
+
+
+def test_check_quotes_a_huge_line_short(tmp_path):
+    rep = _check_json(_srt(tmp_path / "big.srt", "chữ " * 250_000))
+    (f,) = [f for f in rep["findings"] if f["rule"] == "line-length"]
+    assert len(f["message"]) < 300 and "1,000,000 characters" in f["message"], f["message"][:400]
+
+
+def test_a_txt_holding_a_web_page_is_read_as_html(tmp_path):
+    page = tmp_path / "trang.txt"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Báo</title></head><body><h1>Bão số 5 đổ bộ miền "
+        "Trung</h1><p>Sáng nay bão số 5 đã đổ bộ vào Quảng Nam với sức gió cấp 12.</p>"
+        "<script>var x = 1;</script></body></html>",
+        encoding="utf-8",
+    )
+    p = run("sentences", str(page))
+    said = p.stdout.decode("utf-8")
+    assert p.returncode == 0 and "<" not in said and "var x" not in said, said
+    assert "Quảng Nam" in said and "web page" in err_of(p)
+
+
+def test_white_noise_is_not_called_silent(tmp_path):
+    import wave
+
+    import numpy as np
+
+    noise = tmp_path / "noise.wav"
+    x = (np.random.default_rng(7).uniform(-0.3, 0.3, 16000 * 5) * 32767).astype("<i2")
+    with wave.open(str(noise), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(x.tobytes())
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    err = _plain_one_line(run("align", str(src), str(noise), "-o", str(tmp_path / "al")))
+    assert "silent" not in err and "no speech" in err and "steady sound" in err, err
+
+
+def test_article_names_of_236_to_255_bytes_render_and_batch(tmp_path):
+    names = ["a" * 251, "b" * 236, "Đại Lộc họp dân về đê điều " * 5 + "x" * 40]  # 255, 240, 254 B
+    for k, stem in enumerate(names):
+        assert 236 <= len(os.fsencode(stem + ".txt")) <= 255
+        src = tmp_path / f"{stem}.txt"
+        src.write_text(ARTICLE, encoding="utf-8")
+        out = tmp_path / f"out{k}"
+        p = run(
+            "render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1",
+            "--subs", "srt,vtt,ttml,avid", "--review", "--cache-dir", str(tmp_path / "c"),
+        )  # fmt: skip
+        assert p.returncode == 0, err_of(p)
+        made = [f.name for f in out.iterdir()]
+        assert len(made) == 7 and all(len(os.fsencode(n)) <= 255 for n in made), made
+        b = run("batch", str(src), "-o", str(tmp_path / f"b{k}"), "--engine", "espeak",
+                "--cache-dir", str(tmp_path / "c"))  # fmt: skip
+        assert b.returncode == 0, err_of(b)
+
+
+def test_two_batches_on_one_folder_both_stay_in_the_report(tmp_path):
+    """Concurrent batches with different articles and settings into one OUT: report.json
+    holds both runs' rows (before: the last writer's alone)."""
+    ins = []
+    for name in ("mot", "hai"):
+        d = tmp_path / name
+        d.mkdir()
+        (d / f"{name}.txt").write_text(ARTICLE.replace("Sáng", name.title()), encoding="utf-8")
+        ins.append(d)
+    out = tmp_path / "out"
+    cache = str(tmp_path / "c")
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newsvoice",
+                "batch",
+                str(d),
+                "-o",
+                str(out),
+                "--engine",
+                "espeak",
+                "--cache-dir",
+                cache,
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for d, extra in zip(ins, ([], ["--speed", "1.1"]), strict=True)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    files = sorted(Path(r["file"]).name for r in report["articles"])
+    assert files == ["hai.txt", "mot.txt"] and report["summary"]["articles"] == 2
+    csv_rows = (out / "report.csv").read_text(encoding="utf-8").splitlines()
+    assert len(csv_rows) == 3
