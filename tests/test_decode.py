@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from newsvoice.audio.decode import decode_mono, ffmpeg_reason
+from newsvoice.audio.decode import decode_mono
 from newsvoice.audio.track import ffmpeg_exe
 from newsvoice.errors import InputError
 
@@ -42,9 +42,3 @@ def test_unreadable_and_silent_files_are_one_clean_line(tmp_path):
     )
     with pytest.raises(InputError, match="has no audio track"):
         decode_mono(video, 16000, what="recording")
-
-
-def test_ffmpeg_reason_drops_paths_and_decoder_tags():
-    err = b"[mp3 @ 0x55d0c0] Header missing\n/x/y.mp3: Invalid data found when processing input\n"
-    assert ffmpeg_reason(err, "/x/y.mp3") == "invalid data found when processing input"
-    assert ffmpeg_reason(b"", "a.wav") == "no audio it can read"

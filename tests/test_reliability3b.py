@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,233 @@ def test_programme_length_limit_and_every_allowed_wav_fits_riff():
     assert length_problem(plan(3000, pause_ms=130_000)) is not None  # 130 s of pause > speech
     # the longest programme allowed, 24-bit stereo at 48 kHz, stays under the RIFF limit
     assert MAX_PROGRAMME_S * RATE * 2 * 3 + 64 * 1024 < 2**32 - 1
+
+
+# ---------------------------------------------------------------- 23. no library internals
+
+_INTERNALS = ("[in#", "@ 0x", "Error opening", "Traceback", "Error)", "Exception")
+
+
+def _plain_one_line(p: subprocess.CompletedProcess, code: int = 1) -> str:
+    err = err_of(p)
+    assert p.returncode == code, (p.returncode, err)
+    assert len(err.strip().splitlines()) == 1, err
+    assert not any(x in err for x in _INTERNALS), err
+    assert not re.search(r"\((?:[A-Z][a-z]+){2,}\b", err), err  # "(BadZipFile)", "(ValueError: ..."
+    return err
+
+
+def test_ffmpeg_stderr_and_class_names_never_reach_the_user(tmp_path):
+    from newsvoice.audio.track import ffmpeg_exe
+
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    out = tmp_path / "out"
+    r = run("render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1", "--no-cache")
+    assert r.returncode == 0, err_of(r)
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(bytes(range(256)) * 40)
+    video = tmp_path / "no-sound.mp4"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:d=1", str(video)],
+        check=True,
+        timeout=60,
+    )
+    srt = str(out / "tin.srt")
+    assert "decode" in _plain_one_line(run("check", srt, "--audio", "/dev/zero"))
+    assert "decode" in _plain_one_line(run("check", srt, "--audio", str(junk)))
+    assert "no audio track" in _plain_one_line(run("check", srt, "--audio", str(video)))
+    assert "no audio track" in _plain_one_line(
+        run("align", str(src), str(video), "-o", str(tmp_path / "al"))
+    )
+    (out / "tin.wav").write_bytes(junk.read_bytes())  # the manifest's audio is undecodable
+    assert "cannot read audio" in _plain_one_line(run("review", str(out / "tin.json")))
+    bad_docx = tmp_path / "hong.docx"
+    bad_docx.write_bytes(b"PK\x03\x04" + b"\0" * 200)
+    assert "not a readable .docx" in _plain_one_line(run("sentences", str(bad_docx)))
+
+
+def test_align_with_a_device_as_recording_says_what_it_is(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    err = _plain_one_line(run("align", str(src), "/dev/zero", "-o", str(tmp_path / "al")))
+    assert "not found" not in err and "not a regular file" in err
+
+
+def test_a_navigation_only_page_has_no_article_text(tmp_path):
+    page = tmp_path / "chuyen-muc.html"
+    page.write_text(
+        "<!doctype html><html><head><title>Thời sự - Báo ABC</title></head><body><header><nav>"
+        "<ul><li><a href='/'>Trang chủ</a></li><li><a href='/ts'>Thời sự</a></li>"
+        "<li><a href='/kt'>Kinh tế</a></li><li><a href='/tg'>Thế giới</a></li></ul></nav>"
+        "</header><h1>Thời sự</h1><footer><p>© 2024 Báo ABC.</p></footer></body></html>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    err = _plain_one_line(run("render", str(page), "-o", str(out), "--engine", "espeak"))
+    assert "no article text found" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+# ---------------------------------------------------------------- 24. config edges
+
+
+def test_config_with_a_bom_or_in_utf16_is_read(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    body = '[render]\nengine = "espeak"\nmax-chars = 30\n'
+    for name, data in {
+        "bom": b"\xef\xbb\xbf" + body.encode(),
+        "u16": body.encode("utf-16"),
+        "u16be": b"\xfe\xff" + body.encode("utf-16-be"),
+    }.items():
+        cfg = tmp_path / f"{name}.toml"
+        cfg.write_bytes(data)
+        out = tmp_path / name
+        p = run("--config", str(cfg), "render", str(src), "-o", str(out), "-j", "1", "--no-cache")
+        assert p.returncode == 0, (name, err_of(p))
+        manifest = json.loads((out / "tin.json").read_text(encoding="utf-8"))
+        assert manifest["engine"] == "espeak" and manifest["settings"]["cues"]["max_chars"] == 30
+
+
+def test_cache_table_sets_the_cache_commands_options(tmp_path):
+    cache = tmp_path / "my cache"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[cache]\ncache-dir = "{cache}"\nmax-size = "1MB"\n', encoding="utf-8")
+    p = run("--config", str(cfg), "cache", "info")
+    assert p.returncode == 0, err_of(p)
+    assert str(cache) in p.stdout.decode("utf-8")
+    cfg.write_text('[cache]\nmax-sise = "1MB"\n', encoding="utf-8")
+    assert "max-sise" in _plain_one_line(run("--config", str(cfg), "cache", "info"))
+
+
+def test_one_option_twice_in_a_table_is_a_usage_error(tmp_path):
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[render]\nmax-chars = 37\nmax_chars = 40\n", encoding="utf-8")
+    p = run("--config", str(cfg), "render", str(src), "-o", str(tmp_path / "o"))
+    err = _plain_one_line(p, code=2)
+    assert "max-chars" in err and "max_chars" in err
+
+
+# ---------------------------------------------------------------- smaller findings
+
+
+def _srt(path: Path, *lines: str) -> Path:
+    cues = [f"{i}\n00:00:0{i},000 --> 00:00:0{i},960\n{ln}\n" for i, ln in enumerate(lines, 1)]
+    path.write_text("\n".join(cues), encoding="utf-8")
+    return path
+
+
+def _check_json(path: Path) -> dict:
+    p = run("check", str(path), "--json")
+    return json.loads(p.stdout)
+
+
+def test_line_length_counts_what_the_screen_shows(tmp_path):
+    marks = "x\u0301" * 40  # 80 code points, 40 columns (no precomposed x-acute)
+    wide = "天気" * 11  # 22 code points, 44 columns
+    rep = _check_json(_srt(tmp_path / "a.srt", marks, wide))
+    long_lines = [f for f in rep["findings"] if f["rule"] == "line-length"]
+    assert [f["cue"] for f in long_lines] == [2], long_lines
+    assert "44 characters" in long_lines[0]["message"]
+
+
+def test_check_quotes_a_huge_line_short(tmp_path):
+    rep = _check_json(_srt(tmp_path / "big.srt", "chữ " * 250_000))
+    (f,) = [f for f in rep["findings"] if f["rule"] == "line-length"]
+    assert len(f["message"]) < 300 and "1,000,000 characters" in f["message"], f["message"][:400]
+
+
+def test_a_txt_holding_a_web_page_is_read_as_html(tmp_path):
+    page = tmp_path / "trang.txt"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Báo</title></head><body><h1>Bão số 5 đổ bộ miền "
+        "Trung</h1><p>Sáng nay bão số 5 đã đổ bộ vào Quảng Nam với sức gió cấp 12.</p>"
+        "<script>var x = 1;</script></body></html>",
+        encoding="utf-8",
+    )
+    p = run("sentences", str(page))
+    said = p.stdout.decode("utf-8")
+    assert p.returncode == 0 and "<" not in said and "var x" not in said, said
+    assert "Quảng Nam" in said and "web page" in err_of(p)
+
+
+def test_white_noise_is_not_called_silent(tmp_path):
+    import wave
+
+    import numpy as np
+
+    noise = tmp_path / "noise.wav"
+    x = (np.random.default_rng(7).uniform(-0.3, 0.3, 16000 * 5) * 32767).astype("<i2")
+    with wave.open(str(noise), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(x.tobytes())
+    src = tmp_path / "tin.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    err = _plain_one_line(run("align", str(src), str(noise), "-o", str(tmp_path / "al")))
+    assert "silent" not in err and "no speech" in err and "steady sound" in err, err
+
+
+def test_article_names_of_236_to_255_bytes_render_and_batch(tmp_path):
+    names = ["a" * 251, "b" * 236, "Đại Lộc họp dân về đê điều " * 5 + "x" * 40]  # 255, 240, 254 B
+    for k, stem in enumerate(names):
+        assert 236 <= len(os.fsencode(stem + ".txt")) <= 255
+        src = tmp_path / f"{stem}.txt"
+        src.write_text(ARTICLE, encoding="utf-8")
+        out = tmp_path / f"out{k}"
+        p = run(
+            "render", str(src), "-o", str(out), "--engine", "espeak", "-j", "1",
+            "--subs", "srt,vtt,ttml,avid", "--review", "--cache-dir", str(tmp_path / "c"),
+        )  # fmt: skip
+        assert p.returncode == 0, err_of(p)
+        made = [f.name for f in out.iterdir()]
+        assert len(made) == 7 and all(len(os.fsencode(n)) <= 255 for n in made), made
+        b = run("batch", str(src), "-o", str(tmp_path / f"b{k}"), "--engine", "espeak",
+                "--cache-dir", str(tmp_path / "c"))  # fmt: skip
+        assert b.returncode == 0, err_of(b)
+
+
+def test_two_batches_on_one_folder_both_stay_in_the_report(tmp_path):
+    """Concurrent batches with different articles and settings into one OUT: report.json
+    holds both runs' rows (before: the last writer's alone)."""
+    ins = []
+    for name in ("mot", "hai"):
+        d = tmp_path / name
+        d.mkdir()
+        (d / f"{name}.txt").write_text(ARTICLE.replace("Sáng", name.title()), encoding="utf-8")
+        ins.append(d)
+    out = tmp_path / "out"
+    cache = str(tmp_path / "c")
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "newsvoice",
+                "batch",
+                str(d),
+                "-o",
+                str(out),
+                "--engine",
+                "espeak",
+                "--cache-dir",
+                cache,
+                *extra,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for d, extra in zip(ins, ([], ["--speed", "1.1"]), strict=True)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    files = sorted(Path(r["file"]).name for r in report["articles"])
+    assert files == ["hai.txt", "mot.txt"] and report["summary"]["articles"] == 2
+    csv_rows = (out / "report.csv").read_text(encoding="utf-8").splitlines()
+    assert len(csv_rows) == 3

@@ -9,30 +9,15 @@ a terminal), a bound on time, and one clean line when the file cannot be read
 
 from __future__ import annotations
 
-import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
 
 from newsvoice.audio.track import ffmpeg_exe
-from newsvoice.errors import InputError
+from newsvoice.errors import InputError, ffmpeg_reason
 
 _DECODE_TIMEOUT_S = 600.0  # a two-hour programme decodes in seconds; a stuck read must end
-
-
-def ffmpeg_reason(stderr: bytes, path: Path | str) -> str:
-    """ffmpeg's last complaint as one short line, without the path it quotes."""
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    if not lines:
-        return "no audio it can read"
-    last = lines[-1]
-    for prefix in (str(path), Path(path).name, "pipe:0", "pipe:1"):
-        if last.startswith(prefix + ":"):
-            last = last[len(prefix) + 1 :].strip()
-    last = re.sub(r"^\[[^\]]*\]\s*", "", last)  # "[mp3 @ 0x55d…] " decoder tags
-    last = re.sub(r"^error opening (input|output) files?:\s*", "", last, flags=re.I)
-    return (last[:1].lower() + last[1:])[:160] or "no audio it can read"
 
 
 def decode_mono(path: Path | str, rate: int, *, what: str = "audio") -> np.ndarray:
@@ -64,7 +49,7 @@ def decode_mono(path: Path | str, rate: int, *, what: str = "audio") -> np.ndarr
     except subprocess.TimeoutExpired:
         raise InputError(f"cannot read {what} {path}: decoding took over 10 minutes") from None
     if p.returncode != 0 and b"does not contain any stream" not in p.stderr:
-        raise InputError(f"cannot read {what} {path}: {ffmpeg_reason(p.stderr, path)}")
+        raise InputError(f"cannot read {what} {path}: {ffmpeg_reason(p.stderr)}")
     if not p.stdout:
         raise InputError(f"{what} {path} has no audio track")
     return np.frombuffer(p.stdout, np.float32).copy()

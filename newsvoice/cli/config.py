@@ -7,7 +7,10 @@
 
 Values become Click defaults (``default_map``), so a config key is exactly an
 option, command-line flags still win, and Click validates the values as it
-does for flags. Unknown tables or keys are an error: a typo must not be ignored.
+does for flags. Unknown tables or keys are an error: a typo must not be ignored, nor
+one option set twice under two spellings (``max-chars`` and ``max_chars``). A command
+group's table (``[cache]``) sets its subcommands' options. The file may be UTF-8 (with
+or without a BOM) or UTF-16, as articles and lexicons may.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from newsvoice.errors import InputError
+from newsvoice.errors import InputError, UsageError
 
 
 def load_config(path: Path, group: click.Group) -> dict[str, dict[str, object]]:
@@ -27,12 +30,23 @@ def load_config(path: Path, group: click.Group) -> dict[str, dict[str, object]]:
     if not path.exists():
         raise InputError(f"config file not found: {path}")
     try:
-        data = tomllib.loads(read_regular(path, 1 << 20, "config file").decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise InputError(f"cannot read config file {path}: {e}") from e
+        data = tomllib.loads(config_text(read_regular(path, 1 << 20, "config file"), path))
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: not valid TOML: {e}") from e
     return default_map(data, group, str(path))
+
+
+def config_text(raw: bytes, path: Path) -> str:
+    """The file's text: UTF-8 with or without a BOM, UTF-16 with or without one (the
+    article decoder's detection); an empty file is an empty config."""
+    if not raw.strip(b"\x00 \t\r\n\xef\xbb\xbf\xff\xfe"):
+        return ""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        from newsvoice.inputs.encoding import decode_bytes
+
+        return decode_bytes(raw, source=f"config file {path}")[0].lstrip("\ufeff")
 
 
 def option_keys(cmd: click.Command) -> dict[str, click.Option]:
@@ -77,13 +91,41 @@ def default_map(
             raise InputError(
                 f"{where}: unknown table [{name}] (commands: {', '.join(sorted(group.commands))})"
             )
-        keys = option_keys(cmd)
-        entry: dict[str, object] = {}
-        for key, value in table.items():
-            param = keys.get(key)
-            if param is None:
-                raise InputError(f"{where}: [{name}] has no option {key!r}")
-            assert param.name is not None  # option_keys lists named options only
-            entry[param.name] = _value(key, value, param, f"{where}: [{name}]")
-        out[name] = entry
+        if isinstance(cmd, click.Group):
+            out[name] = _group_entry(name, table, cmd, where)
+        else:
+            out[name] = _entry(name, table, cmd, where)
     return out
+
+
+def _entry(name: str, table: dict, cmd: click.Command, where: str) -> dict[str, object]:
+    keys = option_keys(cmd)
+    entry: dict[str, object] = {}
+    spelled: dict[str, str] = {}
+    for key, value in table.items():
+        param = keys.get(key)
+        if param is None:
+            raise InputError(f"{where}: [{name}] has no option {key!r}")
+        assert param.name is not None  # option_keys lists named options only
+        if param.name in spelled:
+            raise UsageError(
+                f"{where}: [{name}] sets one option twice: {spelled[param.name]!r} and {key!r}"
+            )
+        spelled[param.name] = key
+        entry[param.name] = _value(key, value, param, f"{where}: [{name}]")
+    return entry
+
+
+def _group_entry(name: str, table: dict, group: click.Group, where: str) -> dict[str, object]:
+    """``[cache]``: each key goes to every subcommand that has the option (``cache-dir``
+    to info and prune, ``max-size`` to prune); a key none has is an error."""
+    entry: dict[str, object] = {}
+    for key in table:
+        if not any(key in option_keys(sub) for sub in group.commands.values()):
+            raise InputError(f"{where}: [{name}] has no option {key!r}")
+    for sub_name, sub in group.commands.items():
+        keys = option_keys(sub)
+        mine = {k: v for k, v in table.items() if k in keys}
+        if mine:
+            entry[sub_name] = _entry(f"{name}] [{sub_name}", mine, sub, where)
+    return entry

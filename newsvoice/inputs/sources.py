@@ -19,8 +19,10 @@ size limit (streamed, at most limit+1 bytes read), user agent, redirects.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
+import os
 import queue
 import re
 import threading
@@ -141,7 +143,17 @@ def read_source(
         return docx_source(read_bytes(path, max_bytes=max_bytes), str(path))
     if suffix in MARKDOWN_SUFFIXES:
         return markdown_source(read_bytes(path), str(path))
-    return Source(str(path), read_bytes(path))
+    data = read_bytes(path)
+    if looks_like_html(data):  # a saved page named .txt: its tags are not narrated
+        log.warning("%s: holds a web page (HTML), read as one", path)
+        return html_source(data, str(path))
+    return Source(str(path), data)
+
+
+def looks_like_html(data: bytes) -> bool:
+    """A web page by its first bytes (a doctype, <html>, <head> or <body>)."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<head" in head
 
 
 def markdown_source(data: bytes, name: str) -> Source:
@@ -158,13 +170,22 @@ def bytes_source(data: bytes, name: str = "stdin") -> Source:
     head = data[:1024].lstrip().lower()
     if data[:4] == b"PK\x03\x04":  # a zip container: .docx
         return docx_source(data, name)
-    if (
-        head.startswith((b"<!doctype html", b"<html", b"<?xml"))
-        or b"<body" in head
-        or b"<head" in head
-    ):
+    if head.startswith(b"<?xml") or looks_like_html(data):
         return html_source(data, name)
     return Source(name, data)
+
+
+MAX_STEM_BYTES = 240  # <stem>.avid.txt, the longest output name, stays within NAME_MAX (255)
+
+
+def _bounded_stem(stem: str) -> str:
+    """A file stem of at most MAX_STEM_BYTES: a longer one keeps its start and gains a
+    digest of the whole (two long names that share a start still differ)."""
+    raw = os.fsencode(stem)
+    if len(raw) <= MAX_STEM_BYTES:
+        return stem
+    digest = hashlib.sha256(raw).hexdigest()[:8]
+    return f"{os.fsdecode(raw[: MAX_STEM_BYTES - 9])}-{digest}"
 
 
 def source_stem(src: str) -> str:
@@ -173,7 +194,7 @@ def source_stem(src: str) -> str:
     if is_stdin(src):
         return "stdin"
     if not is_url(src):
-        return Path(src).stem
+        return _bounded_stem(Path(src).stem)
     parts = urlsplit(_url(src))
     segs = [s for s in unquote(parts.path).split("/") if s]
     base = segs[-1] if segs else parts.hostname or "article"
@@ -296,17 +317,16 @@ def _read_limited(response, shown: str, max_bytes: int, stop: threading.Event) -
 def docx_source(data: bytes, name: str) -> Source:
     """Paragraphs in document order, blank lines between them; tables are skipped (notice)."""
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     _check_zip_sizes(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
-        raise InputError(f"{name} is not a readable .docx file ({type(e).__name__})") from None
-    except Exception as e:  # zipfile.BadZipFile, lxml errors: a broken file is an input error
-        raise InputError(f"{name} is not a readable .docx file ({type(e).__name__})") from None
+    except Exception:  # zipfile.BadZipFile, lxml, python-docx: a broken file is an input error
+        raise InputError(
+            f"{name} is not a readable .docx file (damaged, or not a Word document)"
+        ) from None
     paras: list[str] = []
     dropped: list[DroppedLine] = []
     for block in document.iter_inner_content():

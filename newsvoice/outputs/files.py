@@ -19,6 +19,7 @@ import contextlib
 import errno
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import stat
@@ -30,6 +31,23 @@ from typing import BinaryIO
 from newsvoice.errors import OutputError
 
 PART = ".part-"  # temp names: .<final name>.part-<random>
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+_RANDOM = 8  # characters mkstemp adds
+
+
+def hidden_name(name: str, suffix: str, room: int = 0) -> str:
+    """``.<name><suffix>`` in at most NAME_MAX bytes with ``room`` to spare (mkstemp's
+    random part): a long name keeps its start and gains a digest of the whole, so the
+    temps and locks of a 236-255-byte output name can still be made (and found)."""
+    full = f".{name}{suffix}"
+    if len(os.fsencode(full)) + room <= NAME_MAX:
+        return full
+    raw = os.fsencode(name)
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    keep = NAME_MAX - room - len(os.fsencode(suffix)) - len(digest) - 2
+    return f".{os.fsdecode(raw[:keep])}~{digest}{suffix}"
+
+
 OUTPUT_SUFFIXES = (
     "wav",
     "mp3",
@@ -152,7 +170,7 @@ def locked(lock_path: Path) -> Iterator[None]:
 def set_lock_path(files: Iterable[Path]) -> Path:
     """The lock of an output set: beside its last file (the manifest), named after it."""
     last = list(files)[-1]
-    return last.with_name(f".{last.stem}.lock")
+    return last.with_name(hidden_name(last.stem, ".lock"))
 
 
 def sweep_parts(folder: Path, names: Iterable[str]) -> int:
@@ -161,7 +179,9 @@ def sweep_parts(folder: Path, names: Iterable[str]) -> int:
     n = 0
     for name in names:
         for tmp in glob.glob(
-            os.path.join(glob.escape(str(folder)), f".{glob.escape(name)}{PART}*")
+            os.path.join(
+                glob.escape(str(folder)), f"{glob.escape(hidden_name(name, PART, _RANDOM))}*"
+            )
         ):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -170,7 +190,7 @@ def sweep_parts(folder: Path, names: Iterable[str]) -> int:
 
 
 def _write_temp(path: Path, data: bytes | Callable[[BinaryIO], None]) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{PART}", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=hidden_name(path.name, PART, _RANDOM), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             if callable(data):

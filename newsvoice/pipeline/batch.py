@@ -563,12 +563,51 @@ def _collect(
     return [r for r in results if r is not None]
 
 
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+
+def _earlier_rows(out_root: Path) -> list[dict]:
+    """The rows of the folder's report.json as it is now ([] if none or unreadable)."""
+    from newsvoice.inputs.bounded import read_regular
+
+    path = out_root / "report.json"
+    if not path.exists():
+        return []
+    try:
+        doc = json.loads(read_regular(path, MAX_REPORT_BYTES, "report"))
+        rows = doc["articles"]
+    except (NewsvoiceError, ValueError, KeyError, TypeError):
+        return []
+    return [r for r in rows if isinstance(r, dict) and isinstance(r.get("slug"), str)]
+
+
+def merged_rows(earlier: list[dict], ours: list[dict], out_root: Path) -> list[dict]:
+    """This run's rows over the report's earlier ones, by slug (a pure function of the
+    source): an article another batch rendered into the folder, before or at the same
+    time, keeps its row while its folder exists; ours replace theirs in place."""
+    mine = {r["slug"]: r for r in ours}
+    kept = [
+        mine.pop(r["slug"], r)
+        for r in earlier
+        if r["slug"] in mine or (out_root / r["slug"]).is_dir()
+    ]
+    return kept + [r for r in ours if r["slug"] in mine]
+
+
 def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
-    """report.json (summary + rows) and report.csv, written atomically together."""
-    rows = [asdict(r) for r in results]
-    summary = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
-    summary["articles"] = len(results)
-    summary["fallback"] = sum(bool(r.fallback) for r in results)
+    """report.json (summary + rows) and report.csv, written atomically together, under
+    the folder's report lock and merged with the rows already there: two batches on one
+    folder (other settings, other articles) both stay in the report, instead of the
+    last writer's run alone (issue 28)."""
+    with locked(own_dir(out_root / ".locks") / "report.lock"):
+        rows = merged_rows(_earlier_rows(out_root), [asdict(r) for r in results], out_root)
+        _write_reports(out_root, rows)
+
+
+def _write_reports(out_root: Path, rows: list[dict]) -> None:
+    summary = {s: sum(r.get("status") == s for r in rows) for s in ("ok", "skipped", "failed")}
+    summary["articles"] = len(rows)
+    summary["fallback"] = sum(bool(r.get("fallback")) for r in rows)
     doc = {"newsvoice": __version__, "summary": summary, "articles": rows}
     report_json = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
     buf = io.StringIO()
@@ -580,7 +619,7 @@ def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
         writer.writerow(
             {
                 k: ""
-                if row[k] is None
+                if row.get(k) is None
                 else "; ".join(row[k])
                 if isinstance(row[k], list)
                 else row[k]

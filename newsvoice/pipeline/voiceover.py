@@ -35,6 +35,7 @@ from newsvoice.speech.aligner import (
     align_long,
     anchor_windows,
     decode,
+    frame_db,
     mfcc_raw,
     pooled_cmvn,
     prepare_recording,
@@ -189,6 +190,19 @@ def sentence_words(
     return out
 
 
+SILENT_DBFS = -60.0  # under this the recording is silence; over it, sound without speech
+
+
+def _no_speech(y: np.ndarray) -> str:
+    """Why a recording has no speech in words a producer can check: silence, or a steady
+    sound (white noise, a tone, hum) that never pauses, which is loud, not silent."""
+    db = frame_db(y)
+    level = float(np.percentile(db, 95)) if len(db) else -120.0
+    if level < SILENT_DBFS:
+        return "is silent (no speech found)"
+    return f"has no speech: a steady sound at {level:.0f} dBFS with no pauses (noise or a tone?)"
+
+
 def align(
     article: Path | str, recording: Path, out_dir: Path, opts: AlignOptions | None = None
 ) -> AlignResult:
@@ -207,13 +221,15 @@ def align(
     plan = build_plan(art, Normalizer(list(opts.lexicons)), narrate_headline=opts.narrate_headline)
     if not plan.units:
         raise InputError(f"{article}: no sentences to narrate")
-    if not recording.is_file():
+    if not recording.exists():
         raise InputError(f"recording not found: {recording}")
+    if not recording.is_file():
+        raise InputError(f"recording {recording} is not a regular file (a device, folder or pipe)")
     model = asr_model_dir(opts)
     y = decode(recording)
     rec = prepare_recording(y)
     if rec.speech.sum() * 0.01 < 0.3:
-        raise InputError(f"recording {recording} is silent (no speech found)")
+        raise InputError(f"recording {recording} {_no_speech(y)}")
 
     cache = PhraseCache(opts.cache_dir or default_cache_dir()) if opts.use_cache else None
     synth = Synthesizer(EspeakEngine(opts.voice), cache)

@@ -6,7 +6,6 @@ judges a human's subtitles with the same rules the renderer follows.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from newsvoice.findings import Finding
 from newsvoice.subtitles.cutter import Cue, CueRules
 from newsvoice.subtitles.formats import read_file
 from newsvoice.subtitles.formats.srt import td
+from newsvoice.text.words import display_width
 
 TOL = 0.0015  # SRT keeps milliseconds; a frame time is within 1.5 ms of its ms value
 VAD_STEP = 0.01
@@ -49,6 +49,16 @@ class Report:
             # cue 0: the whole file (check --json has always said so)
             "findings": [{**f.to_dict(), "cue": f.cue or 0} for f in self.findings],
         }
+
+
+QUOTE_CHARS = 60  # a cue line quoted in a message: a 1 MB line is not printed whole
+
+
+def quoted(line: str, limit: int = QUOTE_CHARS) -> str:
+    """``line`` as a message quotes it: repr, cut to ``limit`` characters with a count."""
+    if len(line) <= limit:
+        return repr(line)
+    return f"{line[:limit]!r}… ({len(line):,} characters)"
 
 
 def read_srt(path: Path, rules: CueRules | None = None) -> list[srt.Subtitle]:
@@ -85,14 +95,14 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
         if len(lines) > rules.max_lines:
             add(finding(i, "error", "lines", f"{len(lines)} lines (max {rules.max_lines})"))
         for ln in lines:
-            n = len(unicodedata.normalize("NFC", ln))
+            n = display_width(ln)
             if n > rules.max_chars:
                 add(
                     finding(
                         i,
                         "error",
                         "line-length",
-                        f"line of {n} characters (max {rules.max_chars}): {ln!r}",
+                        f"line of {n} characters (max {rules.max_chars}): {quoted(ln)}",
                     )
                 )
         for t in (s, e):

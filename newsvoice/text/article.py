@@ -605,7 +605,11 @@ def parse_article(
     if keep_all:
         art = Article(lines[0].text, group_paragraphs(lines[1:]), [])
     else:
-        art = _parse_lines(lines, default_rules(), _keys(keep))
+        rules = default_rules()
+        art = _parse_lines(lines, rules, _keys(keep))
+        if not art.paragraphs and _casefold_key(art.headline or "") in rules.sections:
+            # a navigation-only page: its last menu entry is no headline to narrate
+            raise InputError(f"{source}: no article text found (only navigation and section names)")
     if not any(_narratable(p) for p in [art.headline or "", *art.paragraphs]):
         raise InputError(f"{source}: no sentences to narrate")
     return art

@@ -183,9 +183,21 @@ def boundary_costs(words: Sequence[Word], rules: BreakRules | None = None) -> li
     ]
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on screen: a combining mark that NFC cannot fold into its
+    letter takes none (nor does a zero-width or format character), a wide or full-width
+    character (CJK) takes two. Code points overcount the first and undercount the second."""
+    width = 0
+    for ch in unicodedata.normalize("NFC", text):
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
 def text_len(words: Sequence[Word]) -> int:
-    """Characters a viewer sees for these words on one line (NFC)."""
-    return len(unicodedata.normalize("NFC", " ".join(w.written for w in words)))
+    """Columns a viewer sees for these words on one line (:func:`display_width`)."""
+    return display_width(" ".join(w.written for w in words))
 
 
 def layout(
@@ -209,7 +221,7 @@ def layout(
         rest = layout(words[k:], max_chars, max_lines - 1, costs[k:])
         if rest is None:
             continue
-        lens = [head] + [len(r) for r in rest[1]]
+        lens = [head] + [display_width(r) for r in rest[1]]
         score = rest[0] + costs[k - 1] + (max(lens) - min(lens)) / 12
         if best is None or score < best[0]:
             best = (score, [" ".join(w.written for w in words[:k])] + rest[1])

@@ -79,7 +79,7 @@ def _classify(err: Exception) -> Exception:
     if isinstance(err, TimeoutError):
         return Retryable(f"no complete answer from {SERVICE} in time")
     if isinstance(err, aiohttp.ClientError | OSError):
-        return Retryable(f"cannot reach {SERVICE} ({err or type(err).__name__})")
+        return Retryable(f"cannot reach {SERVICE}" + (f" ({err})" if str(err) else ""))
     if isinstance(err, EdgeTTSException):
         return Retryable(f"{SERVICE} answered oddly ({err})", answered=True)
     return err

@@ -55,8 +55,8 @@ class _Model:
             raise InputError(f"{path}: cannot read the Piper model ({e.strerror or e})") from e
         except Exception as e:  # onnxruntime / json / config errors have no common base
             raise InputError(
-                f"{path}: not a usable Piper voice model ({type(e).__name__}: "
-                f"{str(e).splitlines()[0][:120] if str(e) else ''})"
+                f"{path}: not a usable Piper voice model"
+                f"{f' ({line})' if (line := str(e).splitlines()[0][:120] if str(e) else '') else ''}"
             ) from e
         self.lock = threading.Lock()
         self.synth("a")  # an incompatible model fails here, before any work
@@ -67,8 +67,8 @@ class _Model:
                 chunks = [c.audio_int16_array for c in self.voice.synthesize(text)]
             except Exception as e:
                 raise InputError(
-                    f"Piper model cannot speak ({type(e).__name__}: "
-                    f"{str(e).splitlines()[0][:120] if str(e) else ''})"
+                    "Piper model cannot speak"
+                    f"{f' ({line})' if (line := str(e).splitlines()[0][:120] if str(e) else '') else ''}"
                 ) from e
         return (
             np.concatenate(chunks).astype(np.int16, copy=False) if chunks else np.zeros(0, np.int16)
