@@ -182,47 +182,42 @@ def test_espeak_unit_audio_does_not_depend_on_what_the_process_said_before():
     assert digests(other)[0] == after[0] == after[2]
 
 
-def test_cold_render_and_batch_with_two_processes_equal_one(tmp_path):
+def test_cold_render_and_batch_with_two_processes_equal_one(tmp_path, monkeypatch):
     """Cold caches: render -j 2 (sidecar synthesising from the end) and batch -j 2 give the
     bytes of -j 1."""
-    env_epoch = {"SOURCE_DATE_EPOCH": "1700000000"}
-    os.environ.update(env_epoch)
-    try:
-        outs = {}
-        for j in ("1", "2"):
-            out = tmp_path / f"r{j}"
-            p = run(
-                "render", str(EXAMPLE), "-o", str(out), "--engine", "espeak", "-j", j,
-                "--cache-dir", str(tmp_path / f"cache-r{j}"),
-            )  # fmt: skip
-            assert p.returncode == 0, err_of(p)
-            outs[j] = {f.name: f.read_bytes() for f in out.iterdir()}
-        assert outs["1"] == outs["2"]
-        src = tmp_path / "in"
-        src.mkdir()
-        for name in ("a", "b"):  # b's first units are a's: the workers share cached units
-            (src / f"{name}.txt").write_bytes(EXAMPLE.read_bytes()[: 1500 if name == "a" else None])
-        batches = {}
-        for j in ("1", "2"):
-            out = tmp_path / f"b{j}"
-            p = run(
-                "batch", str(src), "-o", str(out), "--engine", "espeak", "-j", j,
-                "--cache-dir", str(tmp_path / f"cache-b{j}"),
-            )  # fmt: skip
-            assert p.returncode == 0, err_of(p)
-            batches[j] = {
-                f.relative_to(out): f.read_bytes()
-                for f in out.rglob("*")
-                if f.is_file() and f.suffix in (".wav", ".srt")
-            }
-            for f in out.glob("*/*.json"):  # the same manifest but for who made which unit
-                m = json.loads(f.read_text(encoding="utf-8"))
-                del m["totals"]["engine_calls"], m["totals"]["cache_hits"]
-                batches[j][f.relative_to(out)] = json.dumps(m).encode()
-        assert batches["1"] == batches["2"] and len(batches["1"]) == 6
-    finally:
-        for k in env_epoch:
-            os.environ.pop(k, None)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # restored after: conftest sets one too
+    outs = {}
+    for j in ("1", "2"):
+        out = tmp_path / f"r{j}"
+        p = run(
+            "render", str(EXAMPLE), "-o", str(out), "--engine", "espeak", "-j", j,
+            "--cache-dir", str(tmp_path / f"cache-r{j}"),
+        )  # fmt: skip
+        assert p.returncode == 0, err_of(p)
+        outs[j] = {f.name: f.read_bytes() for f in out.iterdir()}
+    assert outs["1"] == outs["2"]
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b"):  # b's first units are a's: the workers share cached units
+        (src / f"{name}.txt").write_bytes(EXAMPLE.read_bytes()[: 1500 if name == "a" else None])
+    batches = {}
+    for j in ("1", "2"):
+        out = tmp_path / f"b{j}"
+        p = run(
+            "batch", str(src), "-o", str(out), "--engine", "espeak", "-j", j,
+            "--cache-dir", str(tmp_path / f"cache-b{j}"),
+        )  # fmt: skip
+        assert p.returncode == 0, err_of(p)
+        batches[j] = {
+            f.relative_to(out): f.read_bytes()
+            for f in out.rglob("*")
+            if f.is_file() and f.suffix in (".wav", ".srt")
+        }
+        for f in out.glob("*/*.json"):  # the same manifest but for who made which unit
+            m = json.loads(f.read_text(encoding="utf-8"))
+            del m["totals"]["engine_calls"], m["totals"]["cache_hits"]
+            batches[j][f.relative_to(out)] = json.dumps(m).encode()
+    assert batches["1"] == batches["2"] and len(batches["1"]) == 6
 
 
 # ---------------------------------------------------------------- 10. bounded units, linear map
