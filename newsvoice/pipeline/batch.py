@@ -596,10 +596,12 @@ def merged_rows(earlier: list[dict], ours: list[dict], out_root: Path) -> list[d
 
 def write_reports(out_root: Path, results: Sequence[BatchResult]) -> None:
     """report.json (summary + rows) and report.csv, written atomically together, under
-    the folder's report lock and merged with the rows already there: two batches on one
+    the folder's report lock (OUT/.report-merge.lock) and merged with the rows already there: two batches on one
     folder (other settings, other articles) both stay in the report, instead of the
     last writer's run alone (issue 28)."""
-    with locked(own_dir(out_root / ".locks") / "report.lock"):
+    # beside the report, not in OUT/.locks (a symlink planted there fails its articles'
+    # rows, not the report); opened without following symlinks
+    with locked(out_root / ".report-merge.lock"):  # not .report.lock: write_outputs takes that
         rows = merged_rows(_earlier_rows(out_root), [asdict(r) for r in results], out_root)
         _write_reports(out_root, rows)
 
