@@ -54,12 +54,11 @@ def check_lexicons(paths) -> None:
     if not paths:
         return  # the normalizer's modules load only with a lexicon to check
     from newsvoice.inputs.files import read_bytes
-    from newsvoice.text.normalize.lexicon import load_tsv
+    from newsvoice.text.normalize.lexicon import decode_table, user_rows
 
     for p in paths:
         try:
-            read_bytes(Path(p))
-            rows = load_tsv(Path(p))
+            rows = user_rows(decode_table(read_bytes(Path(p)), str(p)), str(p))
         except InputError as e:
             raise InputError(f"lexicon {e}") from None
         if not rows:

@@ -218,28 +218,18 @@ def request_options(
 
 
 def lexicon_rows(data: bytes) -> list[tuple[str, str]]:
-    """A posted lexicon (written<TAB>spoken lines, # comments) checked row by row; a
-    malformed row is a UsageError naming its line."""
-    import unicodedata
+    """A posted lexicon, checked row by row like --lexicon (text.normalize.lexicon.user_rows);
+    a bad row is a UsageError (422) naming its line."""
+    from newsvoice.text.normalize.lexicon import user_rows
 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError("the lexicon is not UTF-8 text", option="lexicon") from None
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = line.split("\t")
-        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise UsageError(f"lexicon line {n}: want written<TAB>spoken", option="lexicon")
-        rows.append(
-            (
-                unicodedata.normalize("NFC", parts[0].strip()),
-                unicodedata.normalize("NFC", parts[1].strip()),
-            )
-        )
-    return rows
+    try:
+        return user_rows(text, "lexicon")
+    except InputError as e:
+        raise UsageError(str(e), option="lexicon") from None
 
 
 def lexicon_bytes(rows: list[tuple[str, str]]) -> bytes:

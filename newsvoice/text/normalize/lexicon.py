@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from newsvoice.errors import InputError
+
 # Data files compiled by the lexicon engineer (read-only here).
 LEXICON_FILES = (
     "acronyms_spelled.tsv",
@@ -71,6 +73,38 @@ def load_rows(path: Path) -> tuple[tuple[str, str], ...]:
 def load_tsv(path: Path) -> dict[str, str]:
     """written -> spoken of one TSV file ({} when it is missing or unreadable)."""
     return dict(load_rows(path))
+
+
+_MARK = re.compile(r"<\s*/?\s*(break|sub)\b", re.I)
+
+
+def user_rows(text: str, source: str) -> list[tuple[str, str]]:
+    """A producer's lexicon (--lexicon, the service's per-token one), read strictly: each
+    line not blank or a # comment is written<TAB>spoken. An empty spoken form (it would
+    silence the word) or a <break>/<sub> mark in it (marks belong in the article; the
+    engine would say them) is an InputError naming the line."""
+    rows: list[tuple[str, str]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        written, sep, spoken = line.partition("\t")
+        where = f"{source} line {n}"
+        if not sep or not written.strip() or "\t" in spoken:
+            raise InputError(f"{where}: want written<TAB>spoken")
+        if not spoken.strip():
+            raise InputError(f"{where}: {written.strip()!r} has an empty spoken form")
+        if _MARK.search(spoken):
+            raise InputError(
+                f"{where}: a spoken form cannot hold a <break> or <sub> mark "
+                "(put the mark in the article)"
+            )
+        rows.append(
+            (
+                unicodedata.normalize("NFC", written.strip()),
+                unicodedata.normalize("NFC", " ".join(spoken.split())),
+            )
+        )
+    return rows
 
 
 def merge_tables(paths: Iterable[Path]) -> dict[str, str]:
