@@ -222,11 +222,7 @@ def speed(args) -> None:
         wall = time.perf_counter() - t0
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         man = json.loads((out / "bulletin.json").read_text(encoding="utf-8"))
-        err = (
-            errors_ms([w for w in man["words"]], truth)
-            if not man["unmatched"]
-            else np.array([np.nan])
-        )
+        err = errors_ms(list(man["words"]), truth) if not man["unmatched"] else np.array([np.nan])
         print(
             "| audio min | wall s | x real time | peak RSS MB | unmatched | extra | mean ms | p95 ms |"
         )

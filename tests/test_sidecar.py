@@ -227,7 +227,7 @@ def test_scans_from_both_ends_join_into_the_whole(n):
     whole = _scan(src)
     power, stats = whole.power, whole.stats
     last = chunks_of(n) - 1
-    for meet in range(0, last + 1):
+    for meet in range(last + 1):
         head = scan_forward(src, lambda k, m=meet: k > m)
         tail = scan_backward(src, lambda k, m=meet: k < m)  # chunk `meet` is scanned by both
         got = join_scans(src, head, tail)

@@ -122,7 +122,7 @@ class Sidecar:
             position = mmap.mmap(f.fileno(), 2 * _INDEX.size)
             env = {
                 **os.environ,
-                **{v: "1" for v in _THREAD_VARS},
+                **dict.fromkeys(_THREAD_VARS, "1"),
             }  # one BLAS thread: the render has the other core
             code = f"from newsvoice.pipeline.sidecar import serve; serve({to_child_r}, {from_child_w}, {f.fileno()}, {os.getpid()})"
             try:
