@@ -27,6 +27,7 @@ def cache_dir(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("src", ARTICLES, ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_article_passes_broadcast_qc(src: Path, tmp_path: Path, cache_dir: Path):
     res = render(src, tmp_path, RenderOptions(engine="espeak", cache_dir=cache_dir))
     srt_path, wav = res.outputs["srt"], res.outputs["wav"]

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("speed", SPEED_RANGE)
+@pytest.mark.slow
 def test_hard_rules_hold_at_the_pace_limits(speed: float, tmp_path: Path):
     src = ROOT / "examples" / "kinh-te-quy-3.txt"
     res = render(

@@ -70,6 +70,7 @@ def test_refusal_is_not_retried(fake_edge):
     assert fake_edge.connections == 1
 
 
+@pytest.mark.slow
 def test_a_silent_server_is_bounded_by_the_timeout(fake_edge):
     fake_edge.script = ["hang"] * 5
     t0 = time.monotonic()

@@ -87,6 +87,7 @@ def test_auto_falls_back_to_espeak_with_notice(no_google, caplog):
     assert "unreachable" in caplog.text
 
 
+@pytest.mark.slow
 def test_slow_loris_answer_is_bounded_by_the_timeout(fake_google):
     """The server trickles its answer a byte at a time: --timeout bounds the whole request."""
     import time
@@ -165,6 +166,7 @@ def test_auto_falls_back_to_espeak_when_google_refuses(fake_google, tmp_path):
     assert time.monotonic() - t0 < 10
 
 
+@pytest.mark.slow
 def test_bad_answers_fail_the_phrase_but_a_timeout_opens_the_breaker(fake_google):
     from newsvoice.speech.engines.online import CircuitBreaker
 

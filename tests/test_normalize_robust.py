@@ -58,6 +58,7 @@ def test_any_unicode_text(text: str) -> None:
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+@pytest.mark.slow
 def test_digit_heavy_text(text: str) -> None:
     out = N.normalize(text)
     assert not DIGIT.search(out), (text, out)

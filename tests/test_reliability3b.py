@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ARTICLE = (
     "Tin vắn\n\nSáng nay, xã Đại Lộc tổ chức họp dân về đê điều. Người dân đã góp nhiều ý "
     "kiến, về việc gia cố bờ sông trước mùa mưa bão. Chính quyền hứa sẽ hoàn thành trong "
@@ -182,6 +184,7 @@ def test_espeak_unit_audio_does_not_depend_on_what_the_process_said_before():
     assert digests(other)[0] == after[0] == after[2]
 
 
+@pytest.mark.slow
 def test_cold_render_and_batch_with_two_processes_equal_one(tmp_path, monkeypatch):
     """Cold caches: render -j 2 (sidecar synthesising from the end) and batch -j 2 give the
     bytes of -j 1."""
@@ -318,6 +321,7 @@ def _plain_one_line(p: subprocess.CompletedProcess, code: int = 1) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_ffmpeg_stderr_and_class_names_never_reach_the_user(tmp_path):
     from newsvoice.audio.track import ffmpeg_exe
 
@@ -473,6 +477,7 @@ def test_white_noise_is_not_called_silent(tmp_path):
     assert "silent" not in err and "no speech" in err and "steady sound" in err, err
 
 
+@pytest.mark.slow
 def test_article_names_of_236_to_255_bytes_render_and_batch(tmp_path):
     names = ["a" * 251, "b" * 236, "Đại Lộc họp dân về đê điều " * 5 + "x" * 40]  # 255, 240, 254 B
     for k, stem in enumerate(names):

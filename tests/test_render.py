@@ -178,6 +178,7 @@ def test_gtts_render_end_to_end(fake_google, tmp_path):
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
 
 
+@pytest.mark.slow
 def test_engine_failure_leaves_no_files(fake_google, tmp_path):
     fake_google.script = [503] * 50
     src = tmp_path / "tin.txt"
