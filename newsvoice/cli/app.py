@@ -477,19 +477,10 @@ def align(
     own = {k: tv.pop(k) for k in ALIGN_ONLY if k in tv}
     ro = _options(tv)
     validate(ro)  # cue rules, combinations and --start-tc, as render checks them
-    opts = AlignOptions(
-        subs=ro.subs,
-        srt_bom=ro.srt_bom,
-        narrate_headline=ro.narrate_headline,
-        keep_all=ro.keep_all,
-        keep_lines=ro.keep_lines,
-        cues=ro.cues,
-        lexicons=ro.lexicons,
+    opts = AlignOptions.from_render(
+        ro,
         offset_s=_offset(offset),
         min_confidence=min_confidence,
-        cache_dir=ro.cache_dir,
-        use_cache=ro.use_cache,
-        start_tc=ro.start_tc,
         asr=own.get("asr", "auto"),
         asr_model=own.get("asr-model"),
     )

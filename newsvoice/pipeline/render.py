@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from newsvoice.audio.bwf import write_bwf
+from newsvoice.audio.levels import frame_db
 from newsvoice.audio.loudness import Source, join_scans, measure_source, plan_gain, scan_forward
 from newsvoice.audio.pace import gaps, lay, paced_track, parse_slot, start_track  # noqa: F401
 from newsvoice.audio.targets import LoudnessTarget
@@ -59,7 +60,7 @@ from newsvoice.speech.engines import (
 from newsvoice.speech.synth import Synthesizer, UnitTiming, synthesize_into
 from newsvoice.speech.timeline import build_timeline
 from newsvoice.subtitles.check import check_render, render_findings
-from newsvoice.subtitles.cutter import dips_from_db, frame_db, make_cues
+from newsvoice.subtitles.cutter import dips_from_db, make_cues
 from newsvoice.subtitles.formats import encode as encode_subs
 from newsvoice.subtitles.formats import get as get_format
 from newsvoice.text.article import Article, read_source_article

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -81,6 +82,17 @@ class AlignOptions:
     voice: str = "vi"  # espeak-ng voice of the reference
     asr: str = "auto"  # sentence anchors from a recogniser: auto (when installed), on, off
     asr_model: Path | None = None  # a CTranslate2 Whisper folder (default: the asr extra's)
+
+    @classmethod
+    def from_render(cls, ro: Any, **own: Any) -> AlignOptions:
+        """The alignment settings of a render's options (front end, cues, subtitle files,
+        cache), plus align's own (``offset_s``, ``min_confidence``, ``asr``...): the one
+        mapping the CLI and the service share."""
+        shared = (
+            "subs", "srt_bom", "narrate_headline", "keep_all", "keep_lines", "cues",
+            "lexicons", "cache_dir", "use_cache", "start_tc",
+        )  # fmt: skip
+        return cls(**{name: getattr(ro, name) for name in shared}, **own)
 
 
 @dataclass

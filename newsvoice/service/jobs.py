@@ -428,18 +428,7 @@ def _align(
     validate(opts)
     report("aligning", None, None)
     recording = layout.uploads(job_id) / str(request["recording"])
-    aligned = AlignOptions(
-        subs=opts.subs,
-        srt_bom=opts.srt_bom,
-        narrate_headline=opts.narrate_headline,
-        keep_all=opts.keep_all,
-        keep_lines=opts.keep_lines,
-        cues=opts.cues,
-        lexicons=opts.lexicons,
-        cache_dir=opts.cache_dir,
-        use_cache=opts.use_cache,
-        start_tc=opts.start_tc,
-    )
+    aligned = AlignOptions.from_render(opts)
     res = align(src, recording, out, aligned)
     return _title(res.outputs.get("json"))
 

@@ -154,13 +154,7 @@ def check_cues(subs: list[srt.Subtitle], rules: CueRules) -> Report:
 def speech_mask(audio: Path) -> tuple[np.ndarray, float]:
     """Speech per 10 ms frame of any audio file (audio.levels' detector), and its length."""
     x = decode_mono(audio, 16000)
-    return speech_from_db(frame_db(x, 16000)), len(x) / 16000
-
-
-def speech_from_db(db: np.ndarray) -> np.ndarray:
-    """Speech frames of 10 ms levels: one rule for ``check --audio`` and for the render's
-    own check (audio.levels)."""
-    return speech_frames(db)
+    return speech_frames(frame_db(x, 16000)), len(x) / 16000
 
 
 def check_sync(
@@ -251,7 +245,7 @@ def check_render(cues: list[Cue], db: np.ndarray, duration: float, rules: CueRul
     if not subs:
         rep.findings.append(finding(0, "error", "empty", "no cues"))
     else:
-        check_audio(subs, speech_from_db(db), duration, rep)
+        check_audio(subs, speech_frames(db), duration, rep)
     return rep
 
 

@@ -409,7 +409,6 @@ __all__ = [
     "cut_pieces",
     "make_cues",
     "speech_dips",
-    "frame_db",
     "dips_from_db",
     "text_len",
     "time_cues",
