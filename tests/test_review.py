@@ -19,6 +19,7 @@ import cli
 import numpy as np
 import pytest
 import srt
+from browser import CHROMIUM, CHROMIUM_ARGS, image_stats
 
 from newsvoice.errors import InputError
 from newsvoice.outputs.review import (
@@ -30,19 +31,6 @@ from newsvoice.outputs.review import (
     envelope,
     script_json,
 )
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 HOSTILE = (
     '</script><script>window.pwned=1;alert(1)</script><img src=x onerror="window.pwned=2;alert(2)">'
@@ -235,7 +223,9 @@ def test_a_manifest_without_findings_shows_its_warnings_whole_and_never_parses_t
     assert 'id="readings"' not in page
 
 
-def test_hostile_article_text_is_escaped_everywhere():
+def hostile_manifest() -> dict:
+    """A manifest whose every text field (headline, source, warnings, findings, dropped
+    lines, units, cues) carries markup."""
     m = manifest(
         headline=HOSTILE,
         source=HOSTILE,
@@ -260,8 +250,15 @@ def test_hostile_article_text_is_escaped_everywhere():
         ],
         dropped=[{"text": HOSTILE, "reason": HOSTILE}],
     )
-    m["units"][0].update(written=HOSTILE, spoken=HOSTILE)
-    m["cues"][0]["text"] = HOSTILE
+    for u in m["units"]:
+        u.update(written=HOSTILE, spoken=HOSTILE)
+    for c in m["cues"]:
+        c["text"] = HOSTILE
+    return m
+
+
+def test_hostile_article_text_is_escaped_everywhere():
+    m = hostile_manifest()
     page = build_page(m, 'a"b<c>.wav')
     # only our own two script elements exist, and nothing the article brought
     assert len(re.findall(r"<script", page, re.I)) == 2
@@ -606,29 +603,10 @@ def test_browser_screenshot_is_not_blank(review_page, tmp_path):
 
 
 def _image_stats(context, png: Path) -> dict:
-    """Standard deviation of the grey levels and number of distinct colours of a PNG,
-    decoded by the browser on a canvas."""
-    import base64
-
+    """The screenshot's stats, decoded in a page of its own."""
     p = context.new_page()
     try:
-        url = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
-        return p.evaluate(
-            """async (url) => {
-            const img = new Image(); img.src = url; await img.decode();
-            const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
-            const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
-            const d = ctx.getImageData(0, 0, c.width, c.height).data;
-            let sum = 0, sq = 0, n = 0; const colors = new Set();
-            for (let i = 0; i < d.length; i += 4 * 7) {
-                const g = (d[i] + d[i + 1] + d[i + 2]) / 3; sum += g; sq += g * g; n++;
-                colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-            }
-            const mean = sum / n;
-            return {std: Math.sqrt(sq / n - mean * mean), colors: colors.size, w: c.width, h: c.height};
-        }""",
-            url,
-        )
+        return image_stats(p, png)
     finally:
         p.close()
 
@@ -712,34 +690,7 @@ def test_browser_hostile_render_stays_inert(browser, hostile_render):
 
 def test_browser_hostile_manifest_fields_stay_inert(browser, tmp_path):
     """Every text field of a manifest carries markup; the page still has only its own elements."""
-    m = manifest(
-        headline=HOSTILE,
-        source=HOSTILE,
-        warnings=[HOSTILE, f"cue 1: {HOSTILE}"],
-        findings=[
-            {
-                "where": HOSTILE,
-                "severity": "warning",
-                "rule": HOSTILE,
-                "message": HOSTILE,
-                "cue": 1,
-            },
-            {
-                "where": "",
-                "severity": "check",
-                "rule": HOSTILE,
-                "message": HOSTILE,
-                "sentence": 1,
-                "token": HOSTILE,
-                "reading": HOSTILE,
-            },
-        ],
-        dropped=[{"text": HOSTILE, "reason": HOSTILE}],
-    )
-    for u in m["units"]:
-        u.update(written=HOSTILE, spoken=HOSTILE)
-    for c in m["cues"]:
-        c["text"] = HOSTILE
+    m = hostile_manifest()
     x = np.zeros(48000 * 9)
     _write_wav(tmp_path / "story.wav", x, 2)
     (tmp_path / "story.json").write_text(json.dumps(m), encoding="utf-8")

@@ -22,21 +22,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, image_stats
 from servicekit import Server as Serve
 from servicekit import env_for, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 HOSTILE = (
@@ -281,27 +270,6 @@ def studio(browser, server):
         s.close()
 
 
-def _image_stats(page, png: Path) -> dict:
-    """Standard deviation of grey levels and number of distinct colours of a PNG."""
-    url = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
-    return page.evaluate(
-        """async (url) => {
-        const img = new Image(); img.src = url; await img.decode();
-        const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
-        const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
-        const d = ctx.getImageData(0, 0, c.width, c.height).data;
-        let sum = 0, sq = 0, n = 0; const colors = new Set();
-        for (let i = 0; i < d.length; i += 4 * 7) {
-            const g = (d[i] + d[i + 1] + d[i + 2]) / 3; sum += g; sq += g * g; n++;
-            colors.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-        }
-        const mean = sum / n;
-        return {std: Math.sqrt(sq / n - mean * mean), colors: colors.size};
-    }""",
-        url,
-    )
-
-
 # ---------------------------------------------------------------- the main path
 
 
@@ -391,7 +359,7 @@ def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
         let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
         return n / (d.length / 4); }""")
     assert drawn > 0.2
-    stats = _image_stats(page, studio.shot(shots / "result.png"))
+    stats = image_stats(page, studio.shot(shots / "result.png"))
     assert stats["std"] > 20 and stats["colors"] > 50, stats
 
     # Space in a text field types a space; it never toggles playback
