@@ -64,6 +64,19 @@ def test_a_word_longer_than_a_cue_is_held_over_cues_of_at_most_max_dur():
     assert not any("longer than" in w for w in res.warnings)
 
 
+def test_a_held_word_chains_to_the_next_word_like_any_cue():
+    # a number said for 7.6 s, then the next word 0.5 s later with no pause between
+    # them: the last held cue stays up to the next cue (no gap with speech in it)
+    words = timed([(0.4, 8.0), (8.5, 9.0), (9.0, 10.2)], confidence=0.5)
+    rules = CueRules()
+    res = make_cues(words, 11.0, rules)
+    held = [c for c in res.cues if c.words == (0, 1)]
+    after = next(c for c in res.cues if c.words[0] == 1)
+    assert len(held) == 2
+    assert after.start - held[-1].end == pytest.approx(rules.gap_frames / 25, abs=1e-9)
+    assert all(c.end - c.start <= rules.max_dur + 1e-9 for c in res.cues)
+
+
 def test_a_run_on_boundary_moves_to_the_nearest_quiet_frame():
     # 12 words of 0.7 s, no pause marked: a cut is forced; the only quiet frame is
     # 200 ms after word 6's onset

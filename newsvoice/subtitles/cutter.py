@@ -306,7 +306,8 @@ def time_cues(
             end = nxt - gap
         else:
             end = min(end + round(rules.linger * fps), nxt - gap)
-        end = max(min(end, start + max_f), min(g_end(g), nxt - gap))
+        if g_end(g) - start <= max_f:  # a held word (below) is re-cued, so it chains as is
+            end = max(min(end, start + max_f), min(g_end(g), nxt - gap))
         if end - start < min_f:
             end = min(start + min_f, nxt - gap)
         if end - start < min_f:
