@@ -4,7 +4,8 @@ Only ``Normalizer.normalize_with_findings`` records notes (one per reading a rul
 the plain ``normalize`` path pays nothing. A note becomes a flag when the rule that made it
 decided on weak evidence; the reasons are stable rule ids the manifest and review page use:
 
-- ``unknown-acronym``: capitals in none of the tables, spelled letter by letter;
+- ``unknown-acronym``: capitals in none of the tables, spelled letter by letter, where
+  the spelling is in doubt (:func:`acronym_in_doubt`);
 - ``latin-word``: a Latin-script word that is not Vietnamese, left for the engine to say;
 - ``weak-number-context``: a number pattern read one way with no context word saying so
   (a bare d/m taken for a date, a pair between two names taken for a score, a code of an
@@ -17,6 +18,7 @@ decided on weak evidence; the reasons are stable rule ids the manifest and revie
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,6 +63,27 @@ def _match_context(text: str, data: RuleData) -> bool:
     words = re.findall(r"[^\W\d_][\w.]*[^\W\d_]|[^\W\d_]", text.lower())
     pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
     return any(data.is_context("match", w) for w in words + pairs)
+
+
+_ONSET = (
+    "(?:bl|br|cl|cr|dr|fl|fr|gl|gr|pl|pr|tr|th|ch|ph|kh|sc|sk|sl|sm|sn|sp|st|sw|[b-df-hj-np-tv-z])"
+)
+_CODA = "(?:ng|nh|ch|nt|nd|st|ks|ps|rt|rk|rd|rs|ls|lt|[b-df-hj-np-tv-z])"
+_SAID_AS_WORD = re.compile(rf"(?:{_ONSET}?[aeiouy]{{1,3}}{_CODA}?){{2,5}}", re.IGNORECASE)
+
+
+def acronym_in_doubt(token: str, known: Container[str] = ()) -> bool:
+    """Is spelling an unknown acronym a guess a producer should check? Spelling is how
+    Vietnamese news says unknown initials (MSC, VFA, CMIT, NIHBT: no vowel pattern to say
+    them by), so those are no doubt. In doubt: one with Đ (a Vietnamese newsroom short
+    form, often said in full: ĐT = đội tuyển) and one of 4+ letters that reads as Latin
+    syllables (GLOBOCAN, VAMA: some bodies are said as a word); and a ``known`` acronym
+    with 3+ more letters glued on (EVNHANOI: a unit's name after its group's)."""
+    if "Đ" in token.upper():
+        return True
+    if any(token[:i] in known for i in range(3, len(token) - 2)):
+        return True
+    return len(token) >= 4 and _SAID_AS_WORD.fullmatch(token) is not None
 
 
 def _weak_reason(note: Note, data: RuleData, text: str = "") -> str | None:
@@ -141,6 +164,8 @@ def findings_for(
 
     for note in notes:
         if note.rule == "acronym":
+            if not acronym_in_doubt(note.written, data.lexicon):
+                continue
             flag(
                 UNKNOWN_ACRONYM,
                 note.written,
