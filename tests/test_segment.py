@@ -162,3 +162,42 @@ def test_no_connector_discount_between_two_function_words():
     costs = boundary_costs(tokenize("kiến nghị sẽ được gửi tới tỉnh"))
     assert costs[1] == c["connector"]  # kiến nghị | sẽ
     assert costs[2] == c["plain"]  # sẽ | được
+
+
+_SENTENCES = [
+    ["Lực", "lượng", "chức", "năng", "kiểm", "soát", "giao", "thông", "."],
+    ["Ông", "Nguyễn", "Văn", "An", "(", "TP.HCM", ")", "nói", "."],
+    ["Một"],
+]
+
+
+def test_the_background_segmenter_answers_as_the_in_process_one():
+    from newsvoice.text.wordseg import BackgroundSegmenter, inside_words
+
+    seg = BackgroundSegmenter.spawn()
+    proc = seg._proc
+    assert proc is not None
+    got = seg.inside_words(_SENTENCES)
+    assert got == inside_words(_SENTENCES)
+    assert [len(g) for g in got] == [8, 8, 0]
+    assert proc.poll() == 0  # the child answered (a fallback leaves it killed), then left
+
+
+def test_a_dead_background_segmenter_falls_back_in_process():
+    from newsvoice.text.wordseg import BackgroundSegmenter, inside_words
+
+    seg = BackgroundSegmenter.spawn()
+    assert seg._proc is not None
+    seg._proc.kill()
+    seg._proc.wait()
+    assert seg.inside_words(_SENTENCES) == inside_words(_SENTENCES)
+
+
+def test_an_unasked_background_segmenter_is_stopped_by_close():
+    from newsvoice.text.wordseg import BackgroundSegmenter
+
+    seg = BackgroundSegmenter.spawn()
+    proc = seg._proc
+    assert proc is not None
+    seg.close()
+    assert proc.poll() is not None

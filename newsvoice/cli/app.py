@@ -323,12 +323,14 @@ def render(file: Path, out_dir: Path, jobs: int, strict: bool, review: bool, **v
 
 def _render_now(checked, looked):
     """A render the memo does not have: the article read and the folder checked before
-    the audio stack loads, and the sidecar process started as soon as the article is
-    known to be readable."""
+    the audio stack loads, the sidecar process started as soon as the article is known to
+    be readable, and the word segmenter's model loading in a child meanwhile."""
     from newsvoice.pipeline.prepare import prepare
+    from newsvoice.text.wordseg import BackgroundSegmenter
 
     opts = checked.opts
     sides = []
+    segmenter = BackgroundSegmenter.start()  # its model loads while this process works
 
     def start_sidecar(article) -> None:
         from newsvoice.pipeline.sidecar import start_for
@@ -357,12 +359,14 @@ def _render_now(checked, looked):
             prepared=prepared,
             looked=looked,
             sidecar=sides[0] if sides else None,
+            segmenter=segmenter,
         )
     finally:
         if bar:
             bar.stop()
         for side in sides:
             side.close()
+        segmenter.close()
 
 
 @cli.command()

@@ -66,6 +66,7 @@ from newsvoice.subtitles.formats import get as get_format
 from newsvoice.text.article import Article, read_source_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import MAX_PROGRAMME_S, Plan, build_plan, length_problem
+from newsvoice.text.wordseg import BackgroundSegmenter, inside_words
 
 log = logging.getLogger("newsvoice")
 
@@ -82,6 +83,7 @@ def render(
     prepared: Prepared | None = None,
     looked: Lookup | None = None,
     sidecar: Sidecar | None = None,
+    segmenter: BackgroundSegmenter | None = None,
 ) -> RenderResult:
     """Render ``src`` into ``out_dir/<stem>.{wav|mp3,srt,vtt,ttml,json}``. When the online
     service gives out mid-way (refusing, unreachable, timing out) and there is a
@@ -91,7 +93,9 @@ def render(
     An identical earlier render is restored from the render memo (cache.renders) instead;
     ``looked``: the caller's memo look-up (it missed), so it is not done twice.
     ``sidecar``: a helper process the caller started early (it stays the caller's to
-    close); without one, a render that can use a second core starts its own."""
+    close); without one, a render that can use a second core starts its own.
+    ``segmenter``: the word segmenter a one-shot caller started in a child process early
+    (text.wordseg), asked once when the cues are cut; without one it runs in-process."""
     if prepared is not None:
         checked = prepared.checked
     else:
@@ -102,7 +106,9 @@ def render(
         return looked.result
     prepared = prepared or prepare(checked)
     try:
-        result = _render(prepared, engine=engine, progress=progress, sidecar=sidecar)
+        result = _render(
+            prepared, engine=engine, progress=progress, sidecar=sidecar, segmenter=segmenter
+        )
     except ServiceUnavailable as e:
         fb = fallback_for(opts.engine, opts.fallback)
         if fb is None or (engine is not None and engine.name == fb):
@@ -125,6 +131,7 @@ def _render(
     engine: Engine | None,
     progress: Progress | None,
     sidecar: Sidecar | None = None,
+    segmenter: BackgroundSegmenter | None = None,
 ) -> RenderResult:
     t0 = time.perf_counter()
     checked = prepared.checked
@@ -173,7 +180,9 @@ def _render(
                     f"{src}: {paced.track.duration_s / 3600:.1f} h of audio is over the "
                     f"{MAX_PROGRAMME_S // 3600} h limit; split the article"
                 )
-            return _deliver(src, out_dir, opts, checked.target, plan, synth, paced, stage, t0, side)
+            return _deliver(
+                src, out_dir, opts, checked.target, plan, synth, paced, stage, t0, side, segmenter
+            )
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
@@ -299,6 +308,7 @@ def _deliver(
     stage: Callable[..., None],
     t0: float,
     side: Sidecar | None = None,
+    segmenter: BackgroundSegmenter | None = None,
 ) -> RenderResult:
     """Word timeline, cues, loudness and files of a paced programme (the sidecar, if
     any, measuring loudness while the cues are cut)."""
@@ -324,7 +334,11 @@ def _deliver(
         + [frame_db(track.read(a, a + _CHUNK), RATE) for a in range(0, track.n_samples, _CHUNK)]
     )
     cues = make_cues(
-        words, track.duration_s, opts.cues, dips_from_db(levels, [w.start for w in words])
+        words,
+        track.duration_s,
+        opts.cues,
+        dips_from_db(levels, [w.start for w in words]),
+        segmenter.inside_words if segmenter is not None else inside_words,
     )
     notes = plan.notices + cues.findings
     if opts.subs:  # what `check --audio` would say of these outputs, said now (issue 28 #20)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
 
@@ -23,20 +23,26 @@ from newsvoice.findings import WARNING, Finding
 from newsvoice.speech.timeline import TimedWord, sentence_spans
 from newsvoice.subtitles.rules import Cue, CueResult, CueRules, CutCosts
 from newsvoice.text.words import boundary_costs, default_rules, layout, text_len
-from newsvoice.text.wordseg import inside_word
+from newsvoice.text.wordseg import inside_words
 
 INF = float("inf")
 _PUNCT_END = re.compile(r"""[,.;:!?…)\]"”'»–-]$""")
 
 
-def word_costs(words: Sequence[TimedWord]) -> list[float]:
-    """Cost of a cut after each word (INF across sentences): text rules plus the segmenter."""
+Segment = Callable[[Sequence[Sequence[str]]], list[list[bool]]]
+
+
+def word_costs(words: Sequence[TimedWord], segment: Segment = inside_words) -> list[float]:
+    """Cost of a cut after each word (INF across sentences): text rules plus the segmenter
+    (``segment``: each sentence's boundaries inside a word, see text.wordseg)."""
     rules = default_rules()
     out: list[float] = []
-    for a, b in sentence_spans(words):
+    spans = sentence_spans(words)
+    inside_by_sentence = segment([[w.word.written for w in words[a:b]] for a, b in spans])
+    for (a, b), insides in zip(spans, inside_by_sentence, strict=True):
         ws = [w.word for w in words[a:b]]
         costs = boundary_costs(ws, rules)
-        for k, inside in enumerate(inside_word([w.written for w in ws])):
+        for k, inside in enumerate(insides):
             if inside:
                 costs[k] = max(costs[k], rules.cost["inside_word"])
         if a > 0:
@@ -391,10 +397,14 @@ def held_spans(
 
 
 def make_cues(
-    words: Sequence[TimedWord], audio_s: float, rules: CueRules, dips: Sequence[float] | None = None
+    words: Sequence[TimedWord],
+    audio_s: float,
+    rules: CueRules,
+    dips: Sequence[float] | None = None,
+    segment: Segment = inside_words,
 ) -> CueResult:
     """Cues for a timed narration: cut, then time."""
-    costs = word_costs(words)
+    costs = word_costs(words, segment)
     pieces = cut_pieces(words, costs, rules, dips)
     if isinstance(dips, Dips):
         return time_cues(words, costs, pieces, audio_s, rules, dips.pauses, dips.quiet)
