@@ -183,8 +183,8 @@ def test_phones_plates_ratios_roads(norm: Normalizer) -> None:
             ("Có 45/52 xã.", "Có bốn mươi lăm trên năm mươi hai xã."),
             ("Trực 24/24h.", "Trực hai mươi tư trên hai mươi tư giờ."),
             ("Tại Km 812+450.", "Tại ki lô mét tám trăm mười hai cộng bốn trăm năm mươi."),
-            ("Trên QL1A và QL14B.", "Trên quốc lộ một A và quốc lộ mười bốn B."),
-            ("Trên quốc lộ 19C.", "Trên quốc lộ mười chín C."),
+            ("Trên QL1A và QL14B.", "Trên quốc lộ một a và quốc lộ mười bốn bê."),
+            ("Trên quốc lộ 19C.", "Trên quốc lộ mười chín xê."),
         ],
     )
 

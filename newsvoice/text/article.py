@@ -271,6 +271,8 @@ def is_web_ui(text: str, rules: DropRules) -> bool:
         return True
     if _all_ui_words(text, rules):
         return True  # a share bar: "Chia sẻ Facebook Twitter Email"
+    if _HASHTAGS.fullmatch(text.strip()):
+        return True  # the page's tags: "#QS châu Á 2026 #xếp hạng đại học"
     if any(ch in VIET_SPECIAL for ch in text):
         return False
     words = [w for w in _WORDS.findall(text) if not w.isupper()]
@@ -278,6 +280,9 @@ def is_web_ui(text: str, rules: DropRules) -> bool:
         return False
     foreign = sum(1 for w in words if not is_vietnamese_syllable(w))
     return foreign * 2 >= len(words)
+
+
+_HASHTAGS = re.compile(r"#[^\s#]+|#[^#]+(?:#[^#]+)+")
 
 
 def _all_ui_words(text: str, rules: DropRules) -> bool:

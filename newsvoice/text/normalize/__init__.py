@@ -82,13 +82,15 @@ class Normalizer:
         lexicon = merge_tables(
             [asset_path(n) for n in LEXICON_FILES] + [Path(p) for p in lexicon_paths]
         )
+        currencies = load_tsv(asset_path("currencies.tsv"))
         self.data = RuleData(
-            units=load_tsv(asset_path("units.tsv")),
+            # a currency code after a number is a unit too ("1.350 JPY/kg")
+            units={**currencies, **load_tsv(asset_path("units.tsv"))},
             contexts=_context_table(asset_path("contexts.tsv")),
             letters=load_tsv(asset_path(LETTERS_FILE)),
             lexicon=lexicon,
             symbols=load_tsv(asset_path("symbols.tsv")),
-            currencies=load_tsv(asset_path("currencies.tsv")),
+            currencies=currencies,
             codes=_code_table(asset_path("codes.tsv")),
             web=load_tsv(asset_path("web.tsv")),
             latin=frozenset(w.lower() for w in latin_known()),

@@ -335,7 +335,12 @@ def _per_joiner(head: str, unit: str | None, per: str, data: RuleData) -> str:
     """'đồng/kg', '%/năm', 'lần/ngày', 'người/km2' say 'một' (so much for each); a ratio of
     two physical units ('km/h', 'tấn/ha') says 'trên'."""
     w = number_words()
-    if not unit or data.is_context("currency", head) or data.is_context("per_time", per):
+    if (
+        not unit
+        or unit in data.currencies
+        or data.is_context("currency", head)
+        or data.is_context("per_time", per)
+    ):
         return w["per"]
     return w["per_physical"]
 
@@ -585,7 +590,8 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
             out.append(read_digits(part) if by_digit else read_integer_string(part))
             first_digits = False
         else:
-            out.append(part if kind == "road" else _spell(part, data))
+            raw = kind == "road" and not (part.isupper() and len(part) <= 2)
+            out.append(part if raw else _spell(part, data))  # QL4D: bốn đê
         prev = part
     return "", " ".join(out)
 
@@ -900,6 +906,30 @@ def v_version(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         return None  # "Hà Nội 35.5 độ": an English-style decimal after a Vietnamese word
     w = number_words().get("dot", "chấm")
     return pre + " ", f"{read_integer_string(m['a'])} {w} {read_integer_string(m['b'])}"
+
+
+def v_year_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'CVE-2024-21762' -> 'xê vê e hai nghìn không trăm hai mươi tư hai một bảy sáu hai':
+    a register's letters, the year said as a year, the serial digit by digit."""
+    return "", f"{_spell(m['p'], data)} {read_integer_string(m['y'])} {read_digits(m['n'])}"
+
+
+def v_leading_zero(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'BRT 01' -> 'không một': after a code's capitals a written leading zero is a digit,
+    said; elsewhere '07 đảng viên' is a count and '08 giờ' a time (cardinals)."""
+    return "", read_digits(m["n"])
+
+
+def v_number_letter(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'Quốc lộ 4D' -> 'bốn đê', 'lớp 10A' -> 'mười a', '3D' -> 'ba đê': a number and one
+    capital letter, the letter said by its Vietnamese name."""
+    return "", f"{read_integer_string(m['n'])} {_spell(m['l'], data)}"
+
+
+def v_unit_after_count(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'hàng nghìn m3' -> 'hàng nghìn mét khối', 'vài trăm ha': a unit after a number
+    said in words."""
+    return m["kw"] + " ", _say_unit(m["u"], data)
 
 
 def v_per_unit(m: re.Match[str], data: RuleData, caps: bool) -> Result:

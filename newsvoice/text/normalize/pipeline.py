@@ -43,6 +43,7 @@ from newsvoice.text.normalize.classes import (
     v_digits,
     v_doc_symbol,
     v_initials,
+    v_leading_zero,
     v_letter_slash,
     v_masked_number,
     v_measure,
@@ -50,6 +51,7 @@ from newsvoice.text.normalize.classes import (
     v_month,
     v_month_range,
     v_month_year,
+    v_number_letter,
     v_ordinal,
     v_paren_abbr,
     v_per_unit,
@@ -70,9 +72,11 @@ from newsvoice.text.normalize.classes import (
     v_service_digits,
     v_symbol,
     v_time,
+    v_unit_after_count,
     v_version,
     v_vessel,
     v_word_ratio,
+    v_year_code,
 )
 from newsvoice.text.normalize.lexicon import trie_pattern
 
@@ -269,7 +273,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             "road_km",
             r"(?<!\w)(?:(?:Km|KM|km)\s?(?P<a>[0-9]+)\+(?P<b>[0-9]+)|(?:Km|KM)\s?(?P<a2>[0-9]+))"
             r"(?![0-9]|[.,][0-9])",
-            WORD,
+            NUMERIC,  # "Km 130-Km 140" is a range
             v_road_km,
         ),
         r(
@@ -362,7 +366,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "plate",
-            r"(?<![\w.])(?P<a>[0-9]{2})(?P<s>[A-Z]{1,2}[0-9]?)"
+            r"(?<![\w.])(?P<a>[0-9]{2})-?(?P<s>[A-Z]{1,2}[0-9]?)"
             r"(?:[\-.]?(?P<b>[0-9]{3}\.[0-9]{2}|[0-9]{4,5})|\s(?P<b2>[0-9]{3}\.[0-9]{2}))"
             r"(?![\w]|[.,][0-9])",
             WORD,
@@ -417,7 +421,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "ratio",
-            rf"(?<![0-9/.,:])(?P<a>{_INT})[/:](?P<b>(?:{_INT})(?:,[0-9]+)?)"
+            rf"(?<![0-9/.,:])(?P<a>{_INT}(?:,[0-9]+(?=/))?)[/:](?P<b>(?:{_INT})(?:,[0-9]+)?)"
             rf"(?:(?P<h>h)(?!{LETTER}))?(?![0-9]|[/:][0-9])(?:[ \t]?(?P<unit>{unit_re}))?",
             NUMERIC,
             v_ratio,
@@ -436,6 +440,19 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             v_service_digits,
         ),
         r(
+            "code_digits",
+            rf"(?P<kw>{context_pattern(data, 'code_digits')})(?P<mid>(?:\s+(?i:số))?)\s+"
+            r"(?P<n>[0-9]{5,12})(?![0-9]|[.,][0-9])",
+            WORD,
+            v_service_digits,
+        ),
+        r(
+            "year_code",
+            r"(?<![\w\-])(?P<p>[A-Z]{2,5})-(?P<y>(?:19|20)[0-9]{2})-(?P<n>[0-9]{3,7})(?![\w\-])",
+            WORD,
+            v_year_code,
+        ),
+        r(
             "money_prefix",
             rf"(?P<cur>[$€£])\s?(?P<n>{NUM})(?P<scale>{SCALES})",
             NUMERIC,
@@ -451,7 +468,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         ),
         r(
             "per_unit",
-            rf"{SIGN}(?P<n>{NUM})(?P<scale>{SCALES})/(?P<u>{unit_re})",
+            rf"(?<![^\W\d_]){SIGN}(?P<n>{NUM})(?P<scale>{SCALES})/(?P<u>{unit_re})",  # not m3/h
             NUMERIC,
             v_per_unit,
         ),
@@ -462,13 +479,37 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             NUMERIC,
             v_measure,
         ),
+        r(
+            "leading_zero",
+            r"(?<=[A-ZĐ] )(?P<n>0[0-9]{1,2})(?![\w\-]|[.,:/][0-9])"
+            r"(?!\s*(?i:giờ|phút|giây|ngày|tháng|năm|tuổi)(?!\w))",
+            NUMERIC,
+            v_leading_zero,
+        ),
+        r(
+            "number_letter",
+            r"(?<![\w.,/\-])(?P<n>[0-9]{1,4})(?P<l>[A-ZĐ])(?![\w\-]|\.\w|['’])",
+            NUMERIC,
+            v_number_letter,
+        ),
         r("cardinal", rf"{SIGN}(?P<n>{NUM})", NUMERIC, v_cardinal),
         r("digits", r"[0-9]+", NUMERIC, v_digits),
     ]
     roman_kw = context_pattern(data, "roman", "ordinal")
     currencies = trie_pattern(sorted(data.currencies))
     symbols = "".join(re.escape(c) for c in sorted(data.symbols) if c not in "+xX<>")
+    counted = trie_pattern(
+        sorted(u for u in data.units if u.isascii() and (len(u) >= 2 or not u.isalpha()))
+    )
+    unit_after_count = r(
+        "unit_after_count",
+        rf"(?P<kw>(?<!\w)(?i:{SCALE_WORDS}|trăm|chục))\s+(?P<u>{counted})(?![\w/]|\.\w)",
+        WORD,
+        v_unit_after_count,
+    )
+    digit_rules.insert(0, unit_after_count)  # "hàng nghìn m3": before the 3 is read
     word_rules = [
+        unit_after_count,
         r("paren_abbr", r"\(\s*(?P<abbr>[A-ZĐ][A-Za-zĐđ&.\-]{1,11})\s*\)", WORD, v_paren_abbr),
         r(
             "currency_pair",

@@ -1,0 +1,85 @@
+"""Round 3c of the text front-end (issue 22): the general rules found on the measure8 set
+of the fresh-article loop (bench/fresh/measure8), each tested on cases of our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsvoice.text.article import parse_article
+from newsvoice.text.normalize import Normalizer
+
+
+@pytest.fixture(scope="module")
+def norm() -> Normalizer:
+    return Normalizer()
+
+
+HEAD = "Nhà máy nước mới cấp nước sạch cho ba xã ven biển"
+P1 = "Nhà máy có công suất 12.000 m3/ngày đêm, vốn đầu tư hơn 300 tỷ đồng."
+P2 = "Theo chủ đầu tư, công trình sẽ hoàn thành trong tháng tới."
+
+
+def page(*lines: str) -> bytes:
+    return "\n".join(lines).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        # a motorbike plate: province, a dash, a series with its digit, then the number
+        ("xe máy 59-X2 123.45 bỏ chạy", "xe máy năm chín X hai, một hai ba bốn năm bỏ chạy"),
+        # a unit after a number said in words
+        ("hàng trăm ha rừng", "hàng trăm héc ta rừng"),
+        ("hàng chục nghìn m2 sàn", "hàng chục nghìn mét vuông sàn"),
+        ("hàng tỷ USD", "hàng tỷ đô la Mỹ"),
+        # m3 before a per-unit: the 3 belongs to the unit
+        ("bơm 150 m3/giờ", "bơm một trăm năm mươi mét khối một giờ"),
+        # a number and one capital letter: the letter by its Vietnamese name
+        ("Quốc lộ 6B", "Quốc lộ sáu bê"),
+        ("tuyến QL32C", "tuyến quốc lộ ba mươi hai xê"),
+        ("phim 3D", "phim ba đê"),
+        # road markers make a range
+        ("đoạn Km 12-Km 20", "đoạn ki lô mét mười hai đến ki lô mét hai mươi"),
+        # codes by their kind
+        ("tàu mang số IMO 1234567", "tàu mang số i em ô một hai ba bốn năm sáu bảy"),
+        ("mã lỗi CVE-2023-4567", "mã lỗi xê vê e hai nghìn không trăm hai mươi ba bốn năm sáu bảy"),
+        ("tuyến BRT 02", "tuyến bê e rờ tê không hai"),
+        ("kỷ luật 03 cán bộ", "kỷ luật ba cán bộ"),  # a count keeps its leading zero silent
+        # CP after a company word
+        ("Công ty CP Sữa", "Công ty cổ phần Sữa"),
+        ("theo Nghị quyết của CP", "theo Nghị quyết của Chính phủ"),
+        # letters and symbols of the health desk
+        ("bổ sung vitamin D3", "bổ sung vitamin đê ba"),
+        ("độ pH 6,5", "độ pê hát sáu phẩy năm"),
+        # a currency code after a number is a unit, and per kilo is "một"
+        ("giá 2.000 KRW/kg", "giá hai nghìn uôn Hàn Quốc một ki lô gam"),
+        # a decimal over a whole
+        ("đạt 8,5/10 điểm", "đạt tám phẩy năm trên mười điểm"),
+        # a team by its sport
+        ("ĐT bóng rổ nam", "đội tuyển bóng rổ nam"),
+        # call words before a service number
+        ("bấm nút Báo cháy 114", "bấm nút Báo cháy một một bốn"),
+    ],
+)
+def test_round3c_readings(norm, written, spoken):
+    assert norm.normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ["Minh Anh - Quốc Bảo/TTXVN", "Gửi bình luận của bạn"],  # a byline over a comment box
+        ["HOÀNG LAN", "#nước sạch #ven biển #nhà máy nước"],  # a caps byline over the page's tags
+        ["Chia sẻ bài viết: Facebook | Zalo | Sao chép liên kết", "Xem thêm bình luận"],
+    ],
+)
+def test_bylines_tags_and_comment_boxes_at_the_end_are_dropped(tail):
+    art = parse_article(page(HEAD, P1, P2, *tail))
+    assert art.paragraphs == [P1, P2]
+    assert len(art.dropped) == len(tail)
+
+
+def test_a_sentence_that_starts_with_a_hash_is_kept():
+    body = "#1 trong danh sách là nhà máy này, theo báo cáo của tỉnh."
+    art = parse_article(page(HEAD, P1, body, P2))
+    assert body in art.paragraphs
