@@ -57,6 +57,11 @@ def page(*lines: str) -> bytes:
         ("đạt 8,5/10 điểm", "đạt tám phẩy năm trên mười điểm"),
         # a team by its sport
         ("ĐT bóng rổ nam", "đội tuyển bóng rổ nam"),
+        # a roman number after a road authority, a project form spelled, a count over a count
+        ("Cục Quản lý đường bộ II", "Cục Quản lý đường bộ hai"),
+        ("theo hình thức BOO", "theo hình thức bê ô ô"),
+        ("98 bé gái/100 bé trai", "chín mươi tám bé gái trên một trăm bé trai"),
+        ("đóng thùng carton", "đóng thùng các tông"),
         # call words before a service number
         ("bấm nút Báo cháy 114", "bấm nút Báo cháy một một bốn"),
     ],
@@ -83,3 +88,15 @@ def test_a_sentence_that_starts_with_a_hash_is_kept():
     body = "#1 trong danh sách là nhà máy này, theo báo cáo của tỉnh."
     art = parse_article(page(HEAD, P1, body, P2))
     assert body in art.paragraphs
+
+
+@pytest.mark.parametrize("byline", ["LAN ANH - QUỐC VIỆT", "Hồng Nhung, Đức Minh"])
+def test_a_byline_under_the_headline_is_dropped(byline):
+    art = parse_article(page(HEAD, byline, P1, P2))
+    assert art.paragraphs == [P1, P2]
+    assert [d.text for d in art.dropped] == [byline]
+
+
+def test_a_desk_team_byline_is_dropped():
+    art = parse_article(page(HEAD, P1, P2, "Nhóm phóng viên Kinh tế"))
+    assert art.paragraphs == [P1, P2]

@@ -372,10 +372,26 @@ def is_name_line(text: str) -> bool:
     return all(1 <= _word_count(p) <= 5 and all(_is_name_word(w) for w in p.split()) for p in parts)
 
 
+def _byline_under_headline(text: str) -> bool:
+    """The first line after the headline that holds only a name or names, no sentence
+    end: the byline of a page that puts it under the title (a lead is a sentence)."""
+    return is_name_line(text) and not _SENTENCE_END.search(text) and _word_count(text) <= 10
+
+
 def is_credit(text: str, rules: DropRules) -> bool:
     """A byline anywhere after the headline: 'Tin, ảnh: Nhật Duy', 'PV', 'Nhóm PV'."""
-    if text.strip("() .").casefold() in rules.credit_lines:
+    core = text.strip("() .")
+    if core.casefold() in rules.credit_lines:
         return True
+    words = core.split()
+    for k in range(len(words) - 1, 0, -1):  # "Nhóm phóng viên Thể thao": a desk's name after it
+        if " ".join(words[:k]).casefold() in rules.credit_lines:
+            return (
+                len(words) - k <= 4
+                and _is_name_word(words[k])
+                and not _SENTENCE_END.search(text)
+                and not any(c.isdigit() for c in text)
+            )
     return _word_count(text) <= 12 and rules.credit_start.match(text) is not None
 
 
@@ -572,6 +588,8 @@ def _select(
             continue
         in_box = False
         reason = body_reason(lines[i], rules)
+        if reason is None and not body and _byline_under_headline(lines[i].text):
+            reason = BYLINE  # "BÍCH THẢO - MINH ANH" between the headline and the lead
         if reason is None:
             body.append(i)
         else:

@@ -640,6 +640,12 @@ def v_letter_slash(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     return "", _spell(m["l"], data)
 
 
+def v_word_over_number(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'111,4 bé trai/100 bé gái' -> '... bé trai trên một trăm bé gái': a count over a
+    number of something else."""
+    return " ", number_words()["per_physical"] + " "
+
+
 def v_symbol(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """'&' -> 'và', 'OPEC+'/'45+2' -> 'cộng', '≥' -> 'lớn hơn hoặc bằng', '~30' -> 'khoảng
     ba mươi' (silent after 'khoảng'). The words are data (symbols.tsv)."""

@@ -75,6 +75,7 @@ from newsvoice.text.normalize.classes import (
     v_unit_after_count,
     v_version,
     v_vessel,
+    v_word_over_number,
     v_word_ratio,
     v_year_code,
 )
@@ -535,6 +536,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
             rf"(?<![\w/])(?P<a>{LETTER}{{2,}})/(?P<b>{LETTER}{{2,}})(?![\w/])",
             WORD,
             v_word_ratio,
+        ),
+        r(
+            "word_over_number",
+            rf"(?<=[^\W\d_]{{2}})/(?={SPAN_CHARS})",
+            WORD,
+            v_word_over_number,
         ),
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
