@@ -38,11 +38,15 @@ if TYPE_CHECKING:
     from newsvoice.speech.engines import EngineSettings
     from newsvoice.text.article import Article
 
-# written characters (~10 minutes of audio): below this a second process costs more than
-# it saves. Its start (a Python with numpy and espeak-ng: ~0.2 s of CPU) buys at most half
+# written characters (~10 minutes of audio): from here a second process pays even on a busy
+# machine. Its start (a Python with numpy and espeak-ng: ~0.2 s of CPU) buys at most half
 # of the synthesis (~80 us a character), and only while the other core is idle; measured
 # in bench/cold.py and bench/memory.py (bench/README.md, issue 27).
 MIN_CHARS = 10_000
+# ... and from here when another core is idle now: on the shared sample (3,816 characters)
+# a quiet 2-core box renders in 0.97 s with it against 1.22 s without, while at load ~11 it
+# took 6.4 s against 4.4 s (bench/README.md, issue 27)
+IDLE_MIN_CHARS = 1_000
 # the meeting point, shared through mmap: two int64 at these offsets
 _INDEX = struct.Struct("<q")
 _RENDER_AT, _SIDECAR_AT = 0, 8  # the render's index; the sidecar's lowest claimed index
@@ -54,18 +58,34 @@ class SidecarGone(Exception):
     """The sidecar died or failed a job; the render does that work itself."""
 
 
-def usable(engine_parallel: str, use_cache: bool, jobs: int, chars: int) -> bool:
+def usable(
+    engine_parallel: str, use_cache: bool, jobs: int, chars: int, idle: bool | None = None
+) -> bool:
     """A sidecar pays for itself only for an engine that is CPU-bound in this process
     (``parallel == "process"``), with the unit cache on (that is how units come back),
-    when this render may use a second core, and for a programme long enough."""
-    return (
+    when this render may use a second core, and for a programme long enough: MIN_CHARS,
+    or IDLE_MIN_CHARS while another core is ``idle`` (default: :func:`other_core_idle`)."""
+    if not (
         engine_parallel == "process"
         and use_cache
         and jobs > 1
-        and chars >= MIN_CHARS
         and sys.platform.startswith("linux")
         and (os.cpu_count() or 1) > 1
-    )
+    ):
+        return False
+    if chars >= MIN_CHARS:
+        return True
+    return chars >= IDLE_MIN_CHARS and (other_core_idle() if idle is None else idle)
+
+
+def other_core_idle() -> bool:
+    """Whether a core is free for a sidecar now: the 1-minute load average half a core
+    under the core count (on 2 cores: under 1.5, so one busy core, e.g. renders in turn)."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return False
+    return load < (os.cpu_count() or 1) - 0.5
 
 
 def start_for(engine: str, voice: str | None, opts: Any, article: Article) -> Sidecar | None:
