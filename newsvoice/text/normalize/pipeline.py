@@ -189,6 +189,20 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "time_h": ("h", "H"),
     "time_g": ("g",),
     "roman_free": ("I", "V", "X"),
+    "word_over_number": ("/",),
+    "year_code": ("-",),
+    "unit_after_count": (
+        "nghìn",
+        "ngàn",
+        "triệu",
+        "tỷ",
+        "tỉ",
+        "vạn",
+        "trăm",
+        "chục",
+        "Trăm",
+        "Chục",
+    ),
 }
 
 
@@ -199,6 +213,14 @@ _HINTS: dict[str, re.Pattern[str]] = {
     "version": re.compile(r"[0-9]\.[0-9]"),
     "initials": re.compile(r"[A-ZĐ]\.[A-ZĐ]"),
     "masked_number": re.compile(r"[0-9][Xx]|[.\- ][Xx]{2}"),
+    "number_letter": re.compile(r"[0-9][A-ZĐ]"),
+    "leading_zero": re.compile(r"[A-ZĐ] 0"),
+    "code_digits": re.compile(r"(?i:imo|mmsi|mã|số hiệu)"),
+    "roman_context": re.compile(r"\s[IVXLCDM]"),
+    "date_kw": re.compile(r"[0-9][.\-][0-9]"),
+    "time_h": re.compile(r"[0-9][hH]"),
+    "time_g": re.compile(r"[0-9]g[0-5]"),
+    "quarter": re.compile(r"(?i:quý)"),
 }
 
 
