@@ -1,6 +1,6 @@
 """Fresh-article loop: reading errors and producer flags per 100 narrated sentences.
 
-    python bench/fresh.py [--set tune|measure|measure2..measure7|all] [--show] [--draft]
+    python bench/fresh.py [--set tune|measure|measure2..measure10|all] [--show] [--draft]
 
 Each article ``bench/fresh/<set>/NAME.txt`` has a proof-read truth ``NAME.truth``: the
 sentences a newsreader says, spoken form, one per line, in order (no junk lines). The
@@ -17,7 +17,7 @@ weak line decision of the article reader) points at its sentence and its reading
 word with the differing output words (or the flag is on the junk line itself).
 ``--draft`` writes the current output as ``NAME.draft`` next to each article (to proof-read
 into a truth file, never to copy blindly). ``tune`` is tuned on; ``measure`` partly,
-``measure2``-``measure6`` after their first run (see bench/README.md); ``measure7`` never is.
+every later set after its first run (see bench/README.md); the newest set never is.
 """
 
 from __future__ import annotations
