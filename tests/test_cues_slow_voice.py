@@ -77,6 +77,66 @@ def test_a_held_word_chains_to_the_next_word_like_any_cue():
     assert all(c.end - c.start <= rules.max_dur + 1e-9 for c in res.cues)
 
 
+def _two_sentences(spans_a, spans_b, confidence=0.5):
+    words = timed(spans_a + spans_b, confidence)
+    return [
+        TimedWord(w.word, w.spoken, w.start, w.end, int(k >= len(spans_a)), 0, w.confidence)
+        for k, w in enumerate(words)
+    ]
+
+
+def test_after_a_cue_cut_at_max_dur_the_next_comes_in_early_over_speech():
+    # one word said for 6.9 s and the voice runs on into the next sentence (no quiet frame
+    # until 12 s): the first cue stops at 7 s, so the second starts 2 frames after it
+    words = _two_sentences([(0.5, 7.4)], [(7.9, 9.0), (9.0, 10.5)])
+    rules = CueRules()
+    voiced = np.arange(1200, 1300) / 100 + 0.005  # quiet from 12 s on only
+    a, b = make_cues(words, 13.0, rules, Dips([0.0] * 3, [None] * 3, voiced)).cues
+    assert a.end - a.start == pytest.approx(rules.max_dur, abs=0.041)
+    assert b.start - a.end == pytest.approx(rules.gap_frames / 25, abs=1e-9)
+    paused = np.arange(0, 1300) / 100 + 0.005  # a real pause there: cue in on the onset
+    _, b = make_cues(words, 13.0, rules, Dips([0.0] * 3, [None] * 3, paused)).cues
+    assert b.start == pytest.approx(7.88, abs=0.041)
+
+
+# a slow voice's words (the Piper stand-in's timeline of kinh-te-quy-3, 36-53 s)
+_SLOW = [
+    ("và", 36.324, 36.964),
+    ("9", 36.964, 37.284),
+    ("tháng", 37.284, 37.919),
+    ("năm", 37.919, 38.209),
+    ("2025.", 38.209, 40.602),
+    ("Theo", 41.202, 41.452),
+    ("đó,", 41.452, 41.776),
+    ("tổng", 42.076, 43.051),
+    ("sản", 43.051, 43.851),
+    ("phẩm", 43.851, 44.631),
+    ("trên", 44.631, 45.371),
+    ("địa", 45.371, 46.436),
+    ("bàn", 46.436, 48.106),
+    ("(GRDP)", 48.106, 53.141),
+]
+
+
+def test_a_short_cue_takes_back_the_frames_the_cue_before_was_held_past_its_speech():
+    # "Theo đó," alone between a sentence chained up to it and a piece it cannot join
+    words = [
+        TimedWord(tokenize(t)[0], "", a, b, int(k >= 5), 0, 0.0)
+        for k, (t, a, b) in enumerate(_SLOW)
+    ]
+    db = np.full(5400, -80.0)
+    for w in words:  # the voice is heard exactly while a word is said
+        db[int(w.start * 100) : int(w.end * 100)] = -20.0
+    rules = CueRules()
+    cues = make_cues(words, 54.0, rules, dips_from_db(db, [w.start for w in words])).cues
+    assert any(" ".join(c.lines) == "Theo đó," for c in cues), cues
+    assert min(c.end - c.start for c in cues) >= rules.min_dur - 1e-9
+    assert all(
+        n.start - c.end >= rules.gap_frames / 25 - 1e-9
+        for c, n in zip(cues, cues[1:], strict=False)
+    )
+
+
 def test_a_run_on_boundary_moves_to_the_nearest_quiet_frame():
     # 12 words of 0.7 s, no pause marked: a cut is forced; the only quiet frame is
     # 200 ms after word 6's onset

@@ -308,6 +308,10 @@ def time_cues(
         nxt = g_start(groups[k + 1]) if k + 1 < len(groups) else audio_f + gap
         if cues and start < cues[-1].end_f + gap:
             start = cues[-1].end_f + gap
+        elif cues and _speech_between(quiet, cues[-1].end_f / fps, start / fps):
+            # the cue before stopped at max-dur with the voice still going (a slow voice,
+            # a late estimated onset): this one comes in early, so no gap holds speech
+            start = max(cues[-1].end_f + gap, end - max_f, start - round(rules.chain_within * fps))
         if nxt - end <= round(rules.chain_within * fps):
             end = nxt - gap
         else:
@@ -328,6 +332,15 @@ def time_cues(
             if cues[-1].end_f - cues[-1].start_f - need >= min_f:
                 cues[-1] = replace(cues[-1], end_f=cues[-1].end_f - need)
                 start -= need
+        if end - start < min_f and cues and not prev_held and k > 0:
+            # ... or the cue before gives back the frames it was held past its own speech
+            # (chained or lingering into this one's pause)
+            prev = cues[-1]
+            floor = max(g_end(groups[k - 1]), prev.start_f + min_f)
+            give = min(min_f - (end - start), prev.end_f - floor)
+            if give > 0:
+                cues[-1] = replace(prev, end_f=prev.end_f - give)
+                start -= give
         lines = lines_for(g)
 
         def bent(rule: str, message: str) -> None:
@@ -351,6 +364,18 @@ def time_cues(
         cues.append(cue)
         prev_held = held
     return CueResult(cues, findings)
+
+
+def _speech_between(quiet: np.ndarray | None, t0: Fraction | float, t1: Fraction | float) -> bool:
+    """Is the voice heard between ``t0`` and ``t1`` (s), beyond check_subs.py's 100 ms at
+    either edge, for more than 30 ms (frames not in the sorted quiet centres ``quiet``)?
+    Unknown (no levels) is no."""
+    a, b = float(t0) + 0.1, float(t1) - 0.1
+    if quiet is None or not len(quiet) or b - a <= 0.03:
+        return False
+    frames = int(round((b - a) * 100))
+    silent = int(np.searchsorted(quiet, b)) - int(np.searchsorted(quiet, a))
+    return frames - silent > 3
 
 
 def _in_pause(quiet: np.ndarray | None, t: float) -> bool:
