@@ -100,3 +100,23 @@ def test_a_byline_under_the_headline_is_dropped(byline):
 def test_a_desk_team_byline_is_dropped():
     art = parse_article(page(HEAD, P1, P2, "Nhóm phóng viên Kinh tế"))
     assert art.paragraphs == [P1, P2]
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "token"),
+    [
+        ("Nhà máy dùng công nghệ TOAN mới.", "latin-word", "TOAN"),  # capitals read as a word
+        ("Tỷ lệ đạt 5 điểm | xếp loại khá.", "raw-symbol", None),  # a bar nobody reads
+    ],
+)
+def test_readings_left_to_the_engine_are_flagged(norm, text, rule, token):
+    _, found = norm.normalize_with_findings(text)
+    hits = [f for f in found if f.rule == rule]
+    assert hits, found
+    if token:
+        assert hits[0].token == token
+
+
+def test_a_caps_headline_is_not_flagged_word_by_word(norm):
+    _, found = norm.normalize_with_findings("NHÀ MÁY TOAN KHÁNH THÀNH")
+    assert not [f for f in found if f.rule == "latin-word"]

@@ -282,6 +282,7 @@ STRINGS.vi["rule.latin-word"] = "từ nước ngoài";
 STRINGS.vi["rule.weak-number-context"] = "số khó đọc";
 STRINGS.vi["rule.glued-split"] = "chữ dính liền đã tách";
 STRINGS.vi["rule.weak-line-decision"] = "dòng không chắc";
+STRINGS.vi["rule.raw-symbol"] = "ký hiệu chưa đọc";
 
 export const LANGS = ["vi", "en"];
 

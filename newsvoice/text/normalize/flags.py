@@ -12,7 +12,8 @@ decided on weak evidence; the reasons are stable rule ids the manifest and revie
   unknown kind);
 - ``glued-split``: a token split into syllables because scraping lost a space;
 - ``weak-line-decision``: a line the article reader kept or dropped on a weak signal
-  (text/article.py ``line_findings``: a short last line kept, a sentence-like line dropped).
+  (text/article.py ``line_findings``: a short last line kept, a sentence-like line dropped);
+- ``raw-symbol``: a symbol no rule read (a slash, a bar, a hash...) left in the spoken text.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from newsvoice.findings import CHECK, Finding
 from newsvoice.text.normalize.classes import LETTER, WEB_GUESS, WEB_RAW, RuleData, web_pieces
 from newsvoice.text.normalize.glued import _TOKEN, _TWO_VOWEL_RUNS, split_glued
 from newsvoice.text.normalize.lexicon import asset_path, load_rows
-from newsvoice.text.normalize.syllables import has_vietnamese_marks, is_syllable
+from newsvoice.text.normalize.syllables import has_vietnamese_marks, is_caps_line, is_syllable
 
 UNKNOWN_ACRONYM = "unknown-acronym"
 LATIN_WORD = "latin-word"
 WEAK_NUMBER = "weak-number-context"
 GLUED_SPLIT = "glued-split"
 WEAK_LINE = "weak-line-decision"
+RAW_SYMBOL = "raw-symbol"
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +56,7 @@ class Note:
 
 
 _LAST_WORD = re.compile(rf"({LETTER}+)\W*$")
+_RAW_SYMBOL = re.compile(r"[/|#*=<>\\^~]")
 _LATIN = re.compile(r"(?<![\w@./])[A-Za-z]+(?:['’][a-z]+)?(?![\w@])")
 
 
@@ -187,6 +190,11 @@ def findings_for(
                     flag(
                         GLUED_SPLIT, m[0], " ".join(pieces), "split into syllables (a lost space?)"
                     )
+    for m in _RAW_SYMBOL.finditer(spoken):
+        around = spoken[max(0, m.start() - 12) : m.end() + 12].strip()
+        flag(RAW_SYMBOL, around, around, f"{m[0]!r} left unread")
+        break  # one per line is enough to look at it
+    caps_line = is_caps_line(cleaned)
     seen: set[str] = {
         w for n in notes if n.rule == "web" for w in n.spoken.split()
     }  # flagged above
@@ -198,7 +206,7 @@ def findings_for(
             or word in known
             or word.lower() in data.latin  # "VietinBank" is "Vietinbank"
             or len(word) < 2
-            or is_syllable(word)
+            or (is_syllable(word) and not (word.isupper() and len(word) > 1 and not caps_line))
             or has_vietnamese_marks(word)
         ):
             continue
