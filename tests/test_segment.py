@@ -172,7 +172,8 @@ _SENTENCES = [
 
 
 def test_the_background_segmenter_answers_as_the_in_process_one():
-    from newsvoice.text.wordseg import BackgroundSegmenter, inside_words
+    from newsvoice.text.wordseg import inside_words
+    from newsvoice.text.wordseg_child import BackgroundSegmenter
 
     seg = BackgroundSegmenter.spawn()
     proc = seg._proc
@@ -184,7 +185,8 @@ def test_the_background_segmenter_answers_as_the_in_process_one():
 
 
 def test_a_dead_background_segmenter_falls_back_in_process():
-    from newsvoice.text.wordseg import BackgroundSegmenter, inside_words
+    from newsvoice.text.wordseg import inside_words
+    from newsvoice.text.wordseg_child import BackgroundSegmenter
 
     seg = BackgroundSegmenter.spawn()
     assert seg._proc is not None
@@ -194,7 +196,7 @@ def test_a_dead_background_segmenter_falls_back_in_process():
 
 
 def test_an_unasked_background_segmenter_is_stopped_by_close():
-    from newsvoice.text.wordseg import BackgroundSegmenter
+    from newsvoice.text.wordseg_child import BackgroundSegmenter
 
     seg = BackgroundSegmenter.spawn()
     proc = seg._proc

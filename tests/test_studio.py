@@ -32,15 +32,15 @@ HOSTILE = (
     '</script><script>window.pwned=1;alert(1)</script><img src=x onerror="window.pwned=2;alert(2)">'
 )
 
-# a short article: a dropped dateline, an unknown acronym (XYZ, flagged), a number
+# a short article: a dropped dateline, an unknown acronym (VOXA, flagged), a number
 ARTICLE = """Đại Lộc ra quân nạo vét kênh mương
 Thứ Hai, 11/01/2026 08:30 GMT+7
 
-Sáng 11/01, huyện Đại Lộc và công ty XYZ ra quân nạo vét 12,5 km kênh mương.
+Sáng 11/01, huyện Đại Lộc và công ty VOXA ra quân nạo vét 12,5 km kênh mương.
 
 Hơn 1.200 người dân tham gia.
 """
-FIX_SPOKEN = "ích xì giét"  # what the producer types for XYZ
+FIX_SPOKEN = "vô xa"  # what the producer types for VOXA
 
 # long enough that a render is still running when the test clicks cancel
 LONG = "Tin dài để thử huỷ\n\n" + "\n\n".join(
@@ -275,7 +275,7 @@ def studio(browser, server):
 
 @pytest.mark.browser
 def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
-    """paste → readings shown (XYZ flagged) → fix it inline → render with progress →
+    """paste → readings shown (VOXA flagged) → fix it inline → render with progress →
     the audio plays and the highlight follows; the fix is in the manifest's spoken text."""
     page = studio.page
     # defaults come from the server's config: espeak (offline) and SRT + VTT
@@ -292,11 +292,11 @@ def test_paste_fix_reading_render_play_and_cues_follow(studio, server, shots):
     flag = page.locator("#sentences .spoken mark.flag").first
     assert flag.is_visible()
     reading = flag.inner_text()
-    assert page.locator("#sentences .written mark.flag", has_text="XYZ").count() == 1
+    assert page.locator("#sentences .written mark.flag", has_text="VOXA").count() == 1
     studio.shot(shots / "compose.png", full=True)
 
     flag.click()
-    assert page.input_value("#fix-written") == "XYZ"
+    assert page.input_value("#fix-written") == "VOXA"
     assert page.input_value("#fix-spoken") == reading
     studio.shot(shots / "fix-reading.png")
     page.fill("#fix-spoken", FIX_SPOKEN)

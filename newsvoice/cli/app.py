@@ -326,16 +326,17 @@ def _render_now(checked, looked):
     the audio stack loads, the sidecar process started as soon as the article is known to
     be readable, and the word segmenter's model loading in a child meanwhile."""
     from newsvoice.pipeline.prepare import prepare
-    from newsvoice.text.wordseg import BackgroundSegmenter
+    from newsvoice.text.wordseg_child import BackgroundSegmenter
 
     opts = checked.opts
     sides = []
-    segmenter = BackgroundSegmenter.start()  # its model loads while this process works
+    segmenters: list[BackgroundSegmenter] = []
 
     def start_sidecar(article) -> None:
         from newsvoice.pipeline.sidecar import start_for
 
         sides.extend(filter(None, [start_for(opts.engine, opts.voice, opts, article)]))
+        segmenters.append(BackgroundSegmenter.start())  # the model loads while we work
 
     bar, progress = _progress("synthesising")
     try:
@@ -359,14 +360,15 @@ def _render_now(checked, looked):
             prepared=prepared,
             looked=looked,
             sidecar=sides[0] if sides else None,
-            segmenter=segmenter,
+            segmenter=segmenters[0] if segmenters else None,
         )
     finally:
         if bar:
             bar.stop()
         for side in sides:
             side.close()
-        segmenter.close()
+        for seg in segmenters:
+            seg.close()
 
 
 @cli.command()

@@ -66,7 +66,8 @@ from newsvoice.subtitles.formats import get as get_format
 from newsvoice.text.article import Article, read_source_article
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.plan import MAX_PROGRAMME_S, Plan, build_plan, length_problem
-from newsvoice.text.wordseg import BackgroundSegmenter, inside_words
+from newsvoice.text.wordseg import inside_words
+from newsvoice.text.wordseg_child import BackgroundSegmenter
 
 log = logging.getLogger("newsvoice")
 

@@ -308,7 +308,11 @@ def time_cues(
         nxt = g_start(groups[k + 1]) if k + 1 < len(groups) else audio_f + gap
         if cues and start < cues[-1].end_f + gap:
             start = cues[-1].end_f + gap
-        elif cues and _speech_between(quiet, cues[-1].end_f / fps, start / fps):
+        elif (
+            cues
+            and words[g[0]].confidence < 1.0  # an engine's own onset is exact: cue in on it
+            and _speech_between(quiet, cues[-1].end_f / fps, start / fps)
+        ):
             # the cue before stopped at max-dur with the voice still going (a slow voice,
             # a late estimated onset): this one comes in early, so no gap holds speech
             start = max(cues[-1].end_f + gap, end - max_f, start - round(rules.chain_within * fps))
@@ -332,7 +336,13 @@ def time_cues(
             if cues[-1].end_f - cues[-1].start_f - need >= min_f:
                 cues[-1] = replace(cues[-1], end_f=cues[-1].end_f - need)
                 start -= need
-        if end - start < min_f and cues and not prev_held and k > 0:
+        if (
+            end - start < min_f
+            and cues
+            and not prev_held
+            and k > 0
+            and words[g[0]].confidence < 1.0
+        ):
             # ... or the cue before gives back the frames it was held past its own speech
             # (chained or lingering into this one's pause)
             prev = cues[-1]
