@@ -62,6 +62,11 @@ def page(*lines: str) -> bytes:
         ("theo hình thức BOO", "theo hình thức bê ô ô"),
         ("98 bé gái/100 bé trai", "chín mươi tám bé gái trên một trăm bé trai"),
         ("đóng thùng carton", "đóng thùng các tông"),
+        # measure10's classes: tax and health short forms, a spaced plus, a group's
+        # initials glued to a unit's name in an address
+        ("NNT tra cứu MST", "người nộp thuế tra cứu mã số thuế"),
+        ("mỗi ván 25 phút + 5 giây", "mỗi ván hai mươi lăm phút cộng năm giây"),
+        ("xem tại cskh.evnhanoi.vn", "xem tại xê ét ca hát chấm e vê en ha noi chấm vê en"),
         # call words before a service number
         ("bấm nút Báo cháy 114", "bấm nút Báo cháy một một bốn"),
     ],
@@ -120,3 +125,38 @@ def test_readings_left_to_the_engine_are_flagged(norm, text, rule, token):
 def test_a_caps_headline_is_not_flagged_word_by_word(norm):
     _, found = norm.normalize_with_findings("NHÀ MÁY TOAN KHÁNH THÀNH")
     assert not [f for f in found if f.rule == "latin-word"]
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        "Kinh tế | Thứ Sáu, 06/03/2026 - 09:15 (GMT+7)",  # section | date
+        "LAN PHƯƠNG | 21/10/2025 - 18:32",  # byline | date
+        "Lượt xem: 1.204 | Bình luận: 3",  # counters
+        "Bình luận (0) | Gửi bình luận",
+        "Giáo dục - Tuyển sinh 12/11/2025 20:15",  # a section label before a date
+    ],
+)
+def test_page_metadata_lines_are_dropped(meta):
+    art = parse_article(page(meta, HEAD, P1, P2, meta))
+    assert art.headline == HEAD
+    assert art.paragraphs == [P1, P2]
+
+
+def test_a_sentence_with_a_bar_and_a_date_is_kept():
+    body = "Theo lịch | 12/11/2025, tỉnh sẽ khởi công nhà máy nước thứ hai ở ven biển."
+    art = parse_article(page(HEAD, P1, body, P2))
+    assert body in art.paragraphs
+
+
+def test_a_station_footer_with_its_editor_in_chief_line_is_dropped():
+    art = parse_article(
+        page(
+            HEAD,
+            P1,
+            P2,
+            "ĐÀI PHÁT THANH VÀ TRUYỀN HÌNH TỈNH",
+            "Chịu trách nhiệm chính: Giám đốc Đài",
+        )
+    )
+    assert art.paragraphs == [P1, P2]

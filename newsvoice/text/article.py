@@ -264,6 +264,51 @@ def is_datetime_line(text: str, rules: DropRules) -> bool:
     return found and not re.search(r"[^\W_]", rest)
 
 
+_BAR = re.compile(r"\s*\|\s*")
+_HAS_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
+_COUNTER = re.compile(r"(?P<label>[^\W\d][^:(]*?)\s*(?::\s*|\()\s*[\d.,]+\s*\)?")
+
+
+def is_meta_line(text: str, rules: DropRules) -> bool:
+    """A line of page metadata: parts joined by bars, each a date, a name, a counter, a
+    button or a short label, one of them a date, counter or button ('Nông nghiệp | Thứ
+    Ba, 03/03/2026 - 10:25', 'MINH SƠN | 21/10/2025', 'Lượt xem: 3.412 | Bình luận: 5'),
+    or a short section label before a date ('Thời sự - Xã hội 12/11/2025 20:15')."""
+    parts = [p for p in _BAR.split(text.strip()) if p]
+    if len(parts) >= 2:
+        strong = [
+            is_datetime_line(p, rules) or _is_counter(p, rules) or is_web_ui(p, rules)
+            for p in parts
+        ]
+        return any(strong) and all(
+            ok or is_name_line(p) or _is_short_label(p) for p, ok in zip(parts, strong, strict=True)
+        )
+    if not _HAS_DATE.search(text):
+        return False
+    words = text.split()
+    return any(
+        _is_short_label(" ".join(words[:k])) and is_datetime_line(" ".join(words[k:]), rules)
+        for k in range(1, min(len(words), 7))
+    )
+
+
+def _is_counter(text: str, rules: DropRules) -> bool:
+    """'Lượt xem: 3.412', 'Bình luận (0)': a page counter."""
+    m = _COUNTER.fullmatch(text.strip())
+    return m is not None and is_web_ui(m["label"], rules)
+
+
+def _is_short_label(text: str) -> bool:
+    """A section or category name: a few words, no digit, no sentence end."""
+    t = text.strip(" -–|")
+    return (
+        0 < _word_count(t) <= 5
+        and not any(c.isdigit() for c in t)
+        and not _SENTENCE_END.search(t)
+        and "," not in t
+    )
+
+
 def is_web_ui(text: str, rules: DropRules) -> bool:
     """Buttons and links of the page ('Share', 'Back to top') and English UI sentences
     with no Vietnamese letter ('twn Are you sure that you want to switch to desktop version?')."""
@@ -466,7 +511,7 @@ def header_reason(line: Line, rules: DropRules, *, last: bool) -> str | None:
     text = line.text
     if not _has_letter(text):
         return NO_LETTERS
-    if is_datetime_line(text, rules):
+    if is_datetime_line(text, rules) or is_meta_line(text, rules):
         return DATETIME
     if is_web_ui(text, rules):
         return WEB_UI
@@ -485,6 +530,7 @@ def body_reason(line: Line, rules: DropRules) -> str | None:
     checks: tuple[tuple[str, Callable[[], bool]], ...] = (
         (DATETIME, lambda: is_datetime_line(text, rules)),
         (WEB_UI, lambda: is_web_ui(text, rules)),
+        (DATETIME, lambda: is_meta_line(text, rules)),
         (SOURCE, lambda: _word_count(text) <= 15 and rules.source_label.match(text) is not None),
         (CAPTION, lambda: is_caption(text, rules)),
         (BYLINE, lambda: is_credit(text, rules) or is_indented_byline(line)),

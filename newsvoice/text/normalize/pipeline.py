@@ -85,6 +85,7 @@ from newsvoice.text.normalize.lexicon import trie_pattern
 SPAN_BASE = 0xE000
 SPAN_LIMIT = 0xF8FF
 SPAN_CHARS = f"[\\u{SPAN_BASE:04x}-\\u{SPAN_LIMIT:04x}]"
+_WORD_OR_SPAN = f"[\\w\\u{SPAN_BASE:04x}-\\u{SPAN_LIMIT:04x}]"
 MAX_SPANS = SPAN_LIMIT - SPAN_BASE + 1
 
 _D12 = r"[0-9]{1,2}"
@@ -570,7 +571,8 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("acronym", r"(?<![\w])[A-ZĐ]{2,8}(?![\w])", WORD, v_acronym),
         r(
             "symbol",
-            rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS}))",
+            rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS})"
+            rf"|(?<={_WORD_OR_SPAN} )\+(?= {_WORD_OR_SPAN}))",  # "15 phút + 10 giây"
             WORD,
             v_symbol,
         ),
