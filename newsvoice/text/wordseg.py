@@ -5,8 +5,9 @@ boundaries need a model. underthesea's CRF word segmenter (trained on
 VLSP 2013) is used through its Rust core, loading only the model files: the
 full ``underthesea`` import costs ~2 s, this ~0.1 s once per process (the
 feature list and dictionary are plain pickles, read without joblib and numpy,
-see :func:`_load_pickle`). bench/segmenter.py compares it with pyvi. A one-shot process (the CLI's render) loads it
-in a child process instead (text/wordseg_child.py), while synthesis runs.
+see :func:`_load_pickle`). bench/segmenter.py compares it with pyvi. A one-shot
+process (the CLI's render) loads it in a child process instead
+(text/wordseg_child.py), while synthesis runs.
 """
 
 from __future__ import annotations

@@ -190,10 +190,10 @@ def findings_for(
                     flag(
                         GLUED_SPLIT, m[0], " ".join(pieces), "split into syllables (a lost space?)"
                     )
-    for m in _RAW_SYMBOL.finditer(spoken):
-        around = spoken[max(0, m.start() - 12) : m.end() + 12].strip()
-        flag(RAW_SYMBOL, around, around, f"{m[0]!r} left unread")
-        break  # one per line is enough to look at it
+    raw = _RAW_SYMBOL.search(spoken)  # the first is enough to look at the line
+    if raw is not None:
+        around = spoken[max(0, raw.start() - 12) : raw.end() + 12].strip()
+        flag(RAW_SYMBOL, around, around, f"{raw[0]!r} left unread")
     caps_line = is_caps_line(cleaned)
     seen: set[str] = {
         w for n in notes if n.rule == "web" for w in n.spoken.split()
@@ -206,7 +206,7 @@ def findings_for(
             or word in known
             or word.lower() in data.latin  # "VietinBank" is "Vietinbank"
             or len(word) < 2
-            or (is_syllable(word) and not (word.isupper() and len(word) > 1 and not caps_line))
+            or (is_syllable(word) and not (word.isupper() and not caps_line))
             or has_vietnamese_marks(word)
         ):
             continue
