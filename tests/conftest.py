@@ -258,6 +258,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         )
 
 
+@pytest.fixture(scope="module")
+def norm():
+    """The normaliser with the built-in tables only (one per test module)."""
+    from newsvoice.text.normalize import Normalizer
+
+    return Normalizer()
+
+
+def page(*lines: str) -> bytes:
+    """An article's lines as the bytes of a scraped page."""
+    return "\n".join(lines).encode("utf-8")
+
+
 @pytest.fixture
 def cli_run():
     """The real CLI in a fresh process: ``cli_run("render", ...)`` -> CompletedProcess (text)."""

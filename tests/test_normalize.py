@@ -5,15 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from newsvoice.text.normalize import Normalizer
 from newsvoice.text.normalize.lexicon import load_tsv, trie_pattern
-
-
-@pytest.fixture(scope="module")
-def norm() -> Normalizer:
-    return Normalizer()
 
 
 def check(norm: Normalizer, cases: list[tuple[str, str]]) -> None:

@@ -27,11 +27,6 @@ def rows() -> list[tuple[str, str, list[str]]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def norm() -> Normalizer:
-    return Normalizer()
-
-
 def test_dev_set_is_large_and_covers_every_category() -> None:
     data = rows()
     assert len(data) >= 60

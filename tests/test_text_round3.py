@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,19 +16,9 @@ from newsvoice.findings import CHECK, Finding
 from newsvoice.text.article import parse_article
 from newsvoice.text.normalize import Normalizer
 
-
-@pytest.fixture(scope="module")
-def norm() -> Normalizer:
-    return Normalizer()
-
-
 HEAD = "Cao tốc mới sẽ được mở rộng lên bốn làn xe"
 P1 = "Bộ Xây dựng vừa có văn bản gửi tỉnh về việc mở rộng tuyến cao tốc dài 98 km."
 P2 = "Theo đó, tuyến sẽ được mở rộng từ hai lên bốn làn xe trong năm tới."
-
-
-def page(*lines: str) -> bytes:
-    return "\n".join(lines).encode("utf-8")
 
 
 def reasons(art) -> list[tuple[str, str]]:

@@ -4,27 +4,17 @@ loop (bench/fresh.py), each tested on cases of our own, not copies of the bench 
 from __future__ import annotations
 
 import pytest
+from conftest import page
 
 from newsvoice.text.article import line_findings, parse_article
-from newsvoice.text.normalize import Normalizer
 from newsvoice.text.normalize.classes import WEB_RAW, WEB_SPELL, web_pieces
 from newsvoice.text.normalize.flags import WEAK_LINE
 from newsvoice.text.normalize.pipeline import unit_keys
 from newsvoice.text.plan import build_plan
 
-
-@pytest.fixture(scope="module")
-def norm() -> Normalizer:
-    return Normalizer()
-
-
 HEAD = "Tỉnh mở thêm tuyến xe buýt nhanh nối sân bay với trung tâm"
 P1 = "Sở Giao thông vận tải vừa công bố lộ trình tuyến xe buýt mới dài 28 km qua 14 điểm dừng."
 P2 = "Theo kế hoạch, tuyến sẽ chạy thử trong ba tháng trước khi khai thác chính thức."
-
-
-def page(*lines: str) -> bytes:
-    return "\n".join(lines).encode("utf-8")
 
 
 # ---------------------------------------------------------------- addresses

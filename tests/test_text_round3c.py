@@ -4,23 +4,13 @@ of the fresh-article loop (bench/fresh/measure8), each tested on cases of our ow
 from __future__ import annotations
 
 import pytest
+from conftest import page
 
 from newsvoice.text.article import parse_article
-from newsvoice.text.normalize import Normalizer
-
-
-@pytest.fixture(scope="module")
-def norm() -> Normalizer:
-    return Normalizer()
-
 
 HEAD = "Nhà máy nước mới cấp nước sạch cho ba xã ven biển"
 P1 = "Nhà máy có công suất 12.000 m3/ngày đêm, vốn đầu tư hơn 300 tỷ đồng."
 P2 = "Theo chủ đầu tư, công trình sẽ hoàn thành trong tháng tới."
-
-
-def page(*lines: str) -> bytes:
-    return "\n".join(lines).encode("utf-8")
 
 
 @pytest.mark.parametrize(
