@@ -203,3 +203,12 @@ def test_an_unasked_background_segmenter_is_stopped_by_close():
     assert proc is not None
     seg.close()
     assert proc.poll() is not None
+
+
+def test_a_blank_token_does_not_crash_the_segmenter():
+    """underthesea_core panics (a BaseException) on an empty or blank token."""
+    from newsvoice.text.wordseg import inside_words
+
+    got = inside_words([["kiểm", "", "soát"], ["kiểm", " ", "soát", "viên"]])
+    assert got[0] == [False, False]  # nothing is inside a word next to an empty token
+    assert len(got[1]) == 3 and got[1][2]  # "soát viên" is still one word

@@ -42,7 +42,9 @@ class _Segmenter:
         )
 
     def tags(self, pieces: Sequence[str]) -> list[str]:
-        x = self.featurizer.process([[[p] for p in pieces]])[0]
+        # an empty or blank piece makes underthesea_core's featurizer panic (a
+        # PanicException, which is not an Exception): it goes in as a neutral mark
+        x = self.featurizer.process([[[p if p.strip() else "_"] for p in pieces]])[0]
         return list(self.tagger.tag(x))
 
 
