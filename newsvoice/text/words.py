@@ -187,12 +187,19 @@ def display_width(text: str) -> int:
     """Columns ``text`` takes on screen: a combining mark that NFC cannot fold into its
     letter takes none (nor does a zero-width or format character), a wide or full-width
     character (CJK) takes two. Code points overcount the first and undercount the second."""
-    width = 0
-    for ch in unicodedata.normalize("NFC", text):
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    text = unicodedata.normalize("NFC", text)
+    if text.isascii():
+        return len(text)
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str) -> int:
+    """One NFC character's columns (the cutter asks for the same few letters thousands of
+    times a render)."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 def text_len(words: Sequence[Word]) -> int:
