@@ -150,3 +150,13 @@ def test_a_station_footer_with_its_editor_in_chief_line_is_dropped():
         )
     )
     assert art.paragraphs == [P1, P2]
+
+
+@pytest.mark.parametrize(
+    "button",
+    ["— Quảng cáo —", "– Quảng cáo –", "⚠ Báo lỗi bài viết", "+ Theo dõi tác giả", "Xem đầy đủ ›"],
+)
+def test_a_page_button_decorated_with_dashes_or_icons_is_dropped(button):
+    art = parse_article(page(HEAD, P1, button, P2))
+    assert art.headline == HEAD
+    assert art.paragraphs == [P1, P2]

@@ -159,9 +159,10 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 def _casefold_key(line: str) -> str:
-    """A UI string key: case-folded, trailing punctuation, counts and icons removed."""
-    key = re.sub(r"[\s\d()\[\]|:.,!?»›>+•·-]+$", "", line.casefold())
-    return re.sub(r"^[\s•·|»›>+-]+", "", key)
+    """A UI string key: case-folded; punctuation, dashes, icons and counts removed at the
+    end, punctuation, dashes and icons at the start ("— Quảng cáo —", "⚠ Báo lỗi")."""
+    key = re.sub(r"[\W\d_]+$", "", line.casefold())
+    return re.sub(r"^[\W_]+", "", key)
 
 
 @lru_cache(maxsize=1)
