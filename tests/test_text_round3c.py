@@ -160,3 +160,16 @@ def test_a_page_button_decorated_with_dashes_or_icons_is_dropped(button):
     art = parse_article(page(HEAD, P1, button, P2))
     assert art.headline == HEAD
     assert art.paragraphs == [P1, P2]
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Mạng 5.5G phủ sóng.", "Mạng năm phẩy năm gờ phủ sóng."),
+        ("Sóng 4.5G và 3G.", "Sóng bốn phẩy năm gờ và ba gờ."),
+    ],
+)
+def test_a_lexicon_key_with_a_leading_digit_does_not_start_after_a_decimal_point(
+    norm, written, spoken
+):
+    assert norm.normalize(written) == spoken

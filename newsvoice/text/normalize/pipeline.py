@@ -135,9 +135,11 @@ class Spans:
 
 def _lexicon_pattern(keys: list[str]) -> re.Pattern[str]:
     """Whole-token match of literal keys; a key ending in a letter may be followed by a digit
-    ('QL14B'), one ending in a digit by neither, one ending in punctuation ('TP.') by anything."""
+    ('QL14B'), one ending in a digit by neither, one ending in punctuation ('TP.') by anything.
+    A key starting with a digit does not start after a decimal point ('5G' in '5.5G')."""
     boundary = rf"(?:(?<={LETTER}){NOT_LETTER_AFTER}|(?<=[0-9])(?![0-9A-Za-z])|(?<![\w]))"
-    return re.compile(rf"(?<![\w]){trie_pattern(keys)}{boundary}")
+    start = r"(?<![\w])(?:(?![0-9])|(?<![0-9][.,]))"
+    return re.compile(rf"{start}{trie_pattern(keys)}{boundary}")
 
 
 _SI_PREFIX = frozenset("kKMGTPE")
