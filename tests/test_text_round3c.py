@@ -173,3 +173,19 @@ def test_a_lexicon_key_with_a_leading_digit_does_not_start_after_a_decimal_point
     norm, written, spoken
 ):
     assert norm.normalize(written) == spoken
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Xe có thiết bị GSHT.", "Xe có thiết bị giám sát hành trình."),
+        ("Ban QLDA và Bộ CHQS tỉnh.", "Ban quản lý dự án và Bộ chỉ huy quân sự tỉnh."),
+        (
+            "Trạm đo 9.500 xcqđ/ngày.đêm.",
+            "Trạm đo chín nghìn năm trăm xe con quy đổi một ngày đêm.",
+        ),
+        ("Nhà máy xử lý 300 m3/ngày đêm.", "Nhà máy xử lý ba trăm mét khối một ngày đêm."),
+    ],
+)
+def test_round3d_short_forms_and_traffic_counts(norm, written, spoken):
+    assert norm.normalize(written) == spoken
