@@ -44,7 +44,9 @@ def test_two_workers_take_one_queue(farm):
             assert c.get("/v1/health").json()["queue"] == "redis"
             ids = [submit(c, long_article(12, f"thợ {i}")) for i in range(4)]
             docs = [wait_state(c, i, timeout=120) for i in ids]
-            assert [d["state"] for d in docs] == ["done"] * 4, docs
+            assert [d["state"] for d in docs] == ["done"] * 4, [
+                (d["state"], d.get("error"), d.get("notes")) for d in docs
+            ]
             assert len({d["worker"] for d in docs}) == 2  # both workers rendered
             wav = c.get(docs[0]["outputs"]["audio"])
             assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
@@ -177,3 +179,34 @@ def test_batch_on_the_farm_keeps_report_resume_and_exit_codes(tmp_path):
     assert again.returncode == 3
     rows = {r["file"]: r for r in json.loads((out / "report.json").read_text())["articles"]}
     assert [rows[str(arts / f"tin-{i}.txt")]["status"] for i in range(3)] == ["skipped"] * 3
+
+
+def test_a_job_being_handed_over_is_not_taken_for_lost(tmp_path):
+    """The server's sync thread reads the store and Redis every SYNC_S; a job already in
+    the store but not yet in Redis (the moment between the insert and the enqueue) must
+    not look lost to it. The insert here lingers over several sync ticks; no worker runs,
+    so the job has to stay queued."""
+    from newsvoice.service.farm import SYNC_S, Farm
+    from newsvoice.service.jobs import RENDER_KIND, Layout
+    from newsvoice.service.store import QUEUED, Store
+
+    with redis(tmp_path) as url:
+        layout = Layout(tmp_path / "data")
+        store = Store(layout.db)
+        farm = Farm(url, layout, store)
+        farm.start()
+        try:
+
+            def slow_add():
+                job = store.add(
+                    token="t", kind=RENDER_KIND, request={"url": "x"}, priority=1, key=None
+                )
+                time.sleep(5 * SYNC_S)  # the sync thread ticks meanwhile
+                return job
+
+            job = farm.submit(slow_add)
+            time.sleep(3 * SYNC_S)
+            got = store.get(job.id)
+            assert got is not None and got.state == QUEUED, (got.state, got.error)
+        finally:
+            farm.stop()

@@ -359,17 +359,19 @@ class Service:
             rec_name = f"recording{posted.recording_suffix}"
             (up / rec_name).write_bytes(posted.recording)
             record["recording"] = rec_name
-        job = self.store.add(
-            token=who,
-            kind=kind,
-            request=record,
-            priority=PRIORITIES.index(priority_name),
-            key=key,
-            job_id=job_id,
-            callback=callback is not None,
-        )
-        if self.farm is not None:
-            self.farm.enqueue(job)
+
+        def add() -> Job:
+            return self.store.add(
+                token=who,
+                kind=kind,
+                request=record,
+                priority=PRIORITIES.index(priority_name),
+                key=key,
+                job_id=job_id,
+                callback=callback is not None,
+            )
+
+        job = self.farm.submit(add) if self.farm is not None else add()
         return 202, {"id": job.id, "status_url": f"/v1/jobs/{job.id}"}
 
     def cancel(self, who: str, job_id: str) -> dict[str, Any]:

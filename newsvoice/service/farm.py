@@ -72,6 +72,10 @@ class Farm:
         self.url, self.layout, self.store = url, layout, store
         self.redis = Redis.from_url(url)
         self._stop = threading.Event()
+        # held while a job goes into the store and then into Redis, and while sync reads
+        # both: else sync could find a new job in the store, not yet in Redis, and call
+        # it lost
+        self._handover = threading.Lock()
         self._thread = threading.Thread(target=self._sync_loop, name="farm", daemon=True)
 
     def start(self) -> None:
@@ -96,6 +100,13 @@ class Farm:
         with contextlib.suppress(Exception):
             return int(Worker.count(connection=self.redis))
         return 0
+
+    def submit(self, add: Callable[[], Job]) -> Job:
+        """``add()`` (the store's insert) and the hand-over to Redis, as one step for sync."""
+        with self._handover:
+            job = add()
+            self.enqueue(job)
+        return job
 
     def enqueue(self, job: Job) -> None:
         from rq import Queue, Retry
@@ -153,10 +164,11 @@ class Farm:
         """Copy the farm's state of every unfinished job into the store."""
         from rq.job import Job as RQJob
 
-        open_jobs = self.store.in_state(QUEUED, RUNNING)
-        if not open_jobs:
-            return
-        rq_jobs = RQJob.fetch_many([j.id for j in open_jobs], connection=self.redis)
+        with self._handover:
+            open_jobs = self.store.in_state(QUEUED, RUNNING)
+            if not open_jobs:
+                return
+            rq_jobs = RQJob.fetch_many([j.id for j in open_jobs], connection=self.redis)
         for job, rq_job in zip(open_jobs, rq_jobs, strict=True):
             if rq_job is None:
                 self.store.finish(
