@@ -57,6 +57,8 @@ NAVIGATION = "navigation"
 END_MARK = "end mark"
 RELATED = "related links"
 FOOTER = "footer"
+WIDGET = "page widget"
+AFTER_BODY = "after the last paragraph"
 
 # ---------------------------------------------------------------------------
 # Characters
@@ -89,11 +91,13 @@ def clean_characters(text: str) -> str:
 @dataclass(frozen=True)
 class Line:
     """One non-blank source line: its text (spaces collapsed, stripped), how far it
-    was indented (columns) and whether a blank line came before it."""
+    was indented (columns), whether a blank line came before it, and how many column
+    gaps (runs of two or more spaces, or a tab) it had inside: table rows and menus."""
 
     text: str
     indent: int
     after_blank: bool
+    gaps: int = 0
 
 
 def _indent_width(raw: str) -> int:
@@ -108,6 +112,9 @@ def _indent_width(raw: str) -> int:
     return width
 
 
+_GAP = re.compile(r"(?<=\S)(?: {2,}|\t\s*)(?=\S)")
+
+
 def split_lines(text: str) -> list[Line]:
     """Non-blank lines of cleaned text."""
     lines: list[Line] = []
@@ -117,7 +124,8 @@ def split_lines(text: str) -> list[Line]:
         if not content:
             blank = True
             continue
-        lines.append(Line(content, _indent_width(raw), blank or not lines))
+        gaps = len(_GAP.findall(raw.strip()))
+        lines.append(Line(content, _indent_width(raw), blank or not lines, gaps))
         blank = False
     return lines
 
@@ -148,6 +156,7 @@ class DropRules:
     footer_mark: re.Pattern[str] = re.compile("(?!)")
     related_marks: re.Pattern[str] = re.compile("(?!)")  # a short line with one opens a box
     ui_labels: re.Pattern[str] = re.compile("(?!)")  # "Từ khóa: ...", "Tags: ...": page labels
+    counter_units: frozenset[str] = frozenset()  # "15.208 lượt xem", "1.284 bài viết"
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -227,6 +236,7 @@ def default_rules() -> DropRules:
         related_headers=frozenset(_casefold_key(w) for w in data["related"]["headers"]),
         related_marks=re.compile(_alternation(data["related"]["marks"]), re.I),
         ui_labels=re.compile(r"^[(\[]?\s*" + _alternation(ui["labels"]) + r"\s*[:：]", re.I),
+        counter_units=frozenset(_casefold_key(w) for w in ui["counter_units"]),
         footer_start=re.compile(
             r"^[(\[]?\s*"
             + _alternation(data["footer"]["starts"])
@@ -265,9 +275,10 @@ def is_datetime_line(text: str, rules: DropRules) -> bool:
     return found and not re.search(r"[^\W_]", rest)
 
 
-_BAR = re.compile(r"\s*\|\s*")
+_BAR = re.compile(r"\s*[|·•]\s*")
 _HAS_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 _COUNTER = re.compile(r"(?P<label>[^\W\d][^:(]*?)\s*(?::\s*|\()\s*[\d.,]+\s*\)?")
+_COUNT_FIRST = re.compile(r"[\d.,]+\s+(?P<label>[^\W\d][\w ]{1,30})")
 
 
 def is_meta_line(text: str, rules: DropRules) -> bool:
@@ -294,9 +305,12 @@ def is_meta_line(text: str, rules: DropRules) -> bool:
 
 
 def _is_counter(text: str, rules: DropRules) -> bool:
-    """'Lượt xem: 3.412', 'Bình luận (0)': a page counter."""
+    """'Lượt xem: 3.412', 'Bình luận (0)', '15.208 lượt xem': a page counter."""
     m = _COUNTER.fullmatch(text.strip())
-    return m is not None and is_web_ui(m["label"], rules)
+    if m is not None and is_web_ui(m["label"], rules):
+        return True
+    m = _COUNT_FIRST.fullmatch(text.strip())
+    return m is not None and _casefold_key(m["label"]) in rules.counter_units
 
 
 def _is_short_label(text: str) -> bool:
@@ -394,6 +408,8 @@ def is_caption(text: str, rules: DropRules) -> bool:
     """'Ảnh: …', 'Quang cảnh hội nghị. Ảnh: T.L', '… (Ảnh: Nhật Duy)', 'Ảnh minh họa', 'Video: …'."""
     if rules.caption_start.match(text):
         return True
+    if len(text) <= 300 and _SOURCE_TAIL.search(text) is not None:
+        return True  # "Vị trí của bão lúc 10h. Nguồn: NCHMF": a map's caption
     return len(text) <= 300 and rules.caption_phrase.search(text) is not None
 
 
@@ -465,6 +481,34 @@ def is_indented_byline(line: Line) -> bool:
     )
 
 
+_CLOSERS = '"”’)»]'
+_FULL_STOP = re.compile(r"[.!?…]$")
+_MINUTE = re.compile(r"(?<![\w.,])\d{1,3}(?:\+\d{1,2})?['’′](?!\w)")
+_POLL_ROW = re.compile(r"[^\d%]{1,60}?\s\d{1,3}(?:[.,]\d+)?\s*%")
+_SOURCE_TAIL = re.compile(r"[.!?]\s+(?:Nguồn|Nguồn ảnh|Đồ họa|Video)\s*:\s*[^.:]{1,40}$")
+
+
+def ends_prose(text: str) -> bool:
+    """Ends like a written sentence (full stop, question, exclamation, ellipsis)."""
+    return _FULL_STOP.search(text.rstrip(_CLOSERS)) is not None
+
+
+def is_widget(line: Line) -> bool:
+    """A box of the page, not prose (none ends like a sentence): a ticker or score bar
+    cut by bars ('Tin nóng: Bão số 6 | Mưa lũ', 'KẾT THÚC | Hà Nội FC 3 - 1 …'), a table
+    row or menu laid out in columns, a scorers' line ('Tuấn Hải 38', Hendrio 9''), a
+    poll's row ('Denilson Júnior 61%')."""
+    text = line.text
+    if ends_prose(text):
+        return False
+    return (
+        " | " in text
+        or line.gaps >= 2
+        or len(_MINUTE.findall(text)) >= 2
+        or (_word_count(text) <= 8 and _POLL_ROW.fullmatch(text) is not None)
+    )
+
+
 def is_body_paragraph(text: str) -> bool:
     """A line that reads like body text (ends like a sentence and is not a short title):
     the end of a related-news box."""
@@ -520,6 +564,8 @@ def header_reason(line: Line, rules: DropRules, *, last: bool) -> str | None:
         return NAVIGATION
     if not last and is_outlet_name(text, rules):
         return OUTLET
+    if not last and is_widget(line):
+        return WIDGET
     return None
 
 
@@ -536,6 +582,8 @@ def body_reason(line: Line, rules: DropRules) -> str | None:
         (CAPTION, lambda: is_caption(text, rules)),
         (BYLINE, lambda: is_credit(text, rules) or is_indented_byline(line)),
         (NAVIGATION, lambda: is_navigation(text)),
+        (WIDGET, lambda: is_widget(line)),
+        (WEB_UI, lambda: _is_counter(text, rules)),
     )
     return next((reason for reason, check in checks if check()), None)
 
@@ -646,7 +694,55 @@ def _select(
         if reason is None:
             break
         dropped.append((body.pop(), reason))
+    for i in _after_last_paragraph(lines, body):
+        body.remove(i)
+        dropped.append((i, AFTER_BODY))
     return head, body, sorted(dropped)
+
+
+_LONG_PARAGRAPH = 30  # words: a paragraph that lost its full stop, not a page element
+
+
+def _all_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and not any(c.islower() for c in letters)
+
+
+def _is_sentence(text: str) -> bool:
+    """Prose: ends like a sentence and is not a title in capitals ('BẠN NGHĨ SAO?')."""
+    return ends_prose(text) and not _all_capitals(text)
+
+
+def _looks_like_page(text: str) -> bool:
+    """A mark of page furniture on a line that is not prose: all capitals ('BẢNG XẾP
+    HẠNG SAU VÒNG 13'), a leading or closing icon ('► Khởi công …', 'Xem thêm 2 ý kiến ›'),
+    wholly in brackets ('(TTXVN/Vietnam+)'), a bare name ('Nguyễn Hằng')."""
+    return (
+        _all_capitals(text)
+        or not (text[0].isalnum() or text[0] in _OPENERS)
+        or not (text[-1].isalnum() or text[-1] in _CLOSERS + "%")
+        or (text.startswith("(") and text.endswith(")"))
+        or is_name_line(text)
+    )
+
+
+_OPENERS = '"“‘(«[-–'
+
+
+def _after_last_paragraph(lines: list[Line], body: list[int]) -> list[int]:
+    """The body lines after the article's last sentence, when they are a block of the
+    page: none ends like a sentence or is paragraph-long, and one at least looks like
+    page furniture (an author box, a poll, a standings table, a 'see more' link). A
+    short last line with no such mark ('Người dân rất vui mừng') is kept, and flagged."""
+    last = next(
+        (n for n in range(len(body) - 1, -1, -1) if _is_sentence(lines[body[n]].text)), None
+    )
+    if last is None:
+        return []
+    tail = body[last + 1 :]
+    if any(_word_count(lines[i].text) >= _LONG_PARAGRAPH for i in tail):
+        return []
+    return tail if any(_looks_like_page(lines[i].text) for i in tail) else []
 
 
 def _narratable(text: str) -> bool:
