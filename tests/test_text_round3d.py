@@ -5,6 +5,8 @@ percentages mark it anywhere; after the last sentence a block with one page mark
 
 from __future__ import annotations
 
+import pytest
+
 from newsvoice.text.article import AFTER_BODY, WIDGET, parse_article
 
 HEAD = "Cầu Rồng Vàng thông xe sau hai năm thi công"
@@ -113,3 +115,93 @@ def test_a_long_closing_paragraph_without_a_full_stop_keeps_the_block():
     long_last = " ".join(["Người dân hai bên sông rất phấn khởi khi cây cầu thông xe"] * 3)
     art = parse_article(lines(HEAD, P1, P2, "NGUYỄN AN", long_last))
     assert art.paragraphs[-1] == long_last
+
+
+# ---------------------------------------------------------------- measure13: more furniture
+
+
+def test_icon_captions_forms_promos_and_ad_labels_are_not_read():
+    junk = [
+        ">> Clip: Xe tải mất phanh lao xuống dốc cầu Rồng Vàng",
+        "📺 VIDEO: Toàn cảnh lễ thông xe (02:15)",
+        "🔍 Tra cứu lộ trình xe buýt: [Nhập số tuyến...] [Tìm kiếm]",
+        "[Quảng cáo] Đất nền ven sông giá chỉ từ 15 triệu/m2",
+        "Theo dõi fanpage Giao thông Bình Minh để cập nhật lịch phân luồng",
+        "Xem đầy đủ lộ trình 12 tuyến xe buýt tại đây »",
+    ]
+    art = parse_article(lines(HEAD, P1, *junk, P2))
+    assert art.paragraphs == [P1, P2]
+
+
+def test_a_breadcrumb_with_a_long_last_section_and_a_slash_path_are_navigation():
+    art = parse_article(
+        lines(
+            "Trang chủ › Thời sự › Giao thông › Hạ tầng giao thông - đô thị",
+            "GIAO THÔNG / Hạ tầng - Đô thị",
+            HEAD,
+            P1,
+        )
+    )
+    assert art.headline == HEAD
+
+
+def test_a_capitals_title_over_a_box_goes_with_the_box():
+    art = parse_article(
+        lines(
+            HEAD,
+            P1,
+            "LƯU LƯỢNG XE QUA CẦU (lượt/ngày)",
+            "Thứ Hai 12.400 | Thứ Ba 11.900 | Thứ Tư 12.100",
+            P2,
+        )
+    )
+    assert art.paragraphs == [P1, P2]
+
+
+def test_results_rows_and_their_title_above_the_headline_are_dropped():
+    art = parse_article(
+        lines("KẾT QUẢ VÒNG 5 GIẢI HẠNG NHẤT", "FT Bình Minh 2 - 0 Sông Xanh", HEAD, P1)
+    )
+    assert art.headline == HEAD
+
+
+def test_readers_comments_and_prompts_after_the_article_are_not_read():
+    art = parse_article(
+        lines(
+            HEAD,
+            P1,
+            P2,
+            "Bạn có hài lòng với cây cầu mới không? Gửi bình luận của bạn",
+            "* Bài viết sử dụng số liệu do chủ đầu tư cung cấp.",
+            "Ý kiến bạn đọc (3)   Viết bình luận...",
+            "Hoàng Lan - Bình Minh: Cầu đẹp quá, mong sớm có thêm đèn chiếu sáng.",
+            "Văn Hải - 1 giờ trước: Đi qua thấy rất êm, cảm ơn tỉnh.",
+            "Tin cùng chuyên mục",
+            "Khởi công đường ven biển dài 20 km",
+        )
+    )
+    assert art.paragraphs == [P1, P2]
+
+
+def test_a_sentence_quoting_a_person_with_a_colon_is_still_read():
+    quote = "Ông Lê Văn Hải: Cây cầu giúp bà con đi lại thuận tiện hơn nhiều."
+    art = parse_article(lines(HEAD, P1, quote, P2))
+    assert art.paragraphs == [P1, quote, P2]
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        # degrees and minutes with the hemisphere in words
+        ("tâm áp thấp ở 12°18' vĩ độ Bắc", "tâm áp thấp ở mười hai độ mười tám phút vĩ độ Bắc"),
+        ("nhiệt độ 30°C", "nhiệt độ ba mươi độ C"),  # a temperature is untouched
+        # the lettered points of a law
+        ("theo điểm b, s khoản 1 Điều 51", "theo điểm bê, ét khoản một Điều năm mươi mốt"),
+        ("điểm đ khoản 2", "điểm đê khoản hai"),
+        ("đạt 8 điểm a", "đạt tám điểm a"),
+        # an IP rating digit by digit
+        ("chuẩn kháng nước IP68", "chuẩn kháng nước i pê sáu tám"),
+    ],
+)
+def test_round3d_readings(norm, written, spoken):
+    assert norm.normalize(written) == spoken

@@ -58,6 +58,7 @@ END_MARK = "end mark"
 RELATED = "related links"
 FOOTER = "footer"
 WIDGET = "page widget"
+COMMENTS = "reader comments"
 AFTER_BODY = "after the last paragraph"
 
 # ---------------------------------------------------------------------------
@@ -157,6 +158,8 @@ class DropRules:
     related_marks: re.Pattern[str] = re.compile("(?!)")  # a short line with one opens a box
     ui_labels: re.Pattern[str] = re.compile("(?!)")  # "Từ khóa: ...", "Tags: ...": page labels
     counter_units: frozenset[str] = frozenset()  # "15.208 lượt xem", "1.284 bài viết"
+    promo_start: re.Pattern[str] = re.compile("(?!)")  # "Theo dõi chúng tôi trên …"
+    comment_headers: frozenset[str] = frozenset()  # "Ý kiến bạn đọc (12)": comments follow
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -216,7 +219,10 @@ def default_rules() -> DropRules:
             re.I,
         ),
         caption_start=re.compile(
-            r"^[(\[]?\s*" + _alternation(cap["labels"]) + r"(?:\s*\d+)?\s*[:：]", re.I
+            r"^(?:[^\w\s(\[\"“]{1,3}\s*)?[(\[]?\s*"
+            + _alternation(cap["labels"])
+            + r"(?:\s*\d+)?\s*[:：]",
+            re.I,
         ),
         caption_phrase=re.compile(
             r"(?:^|[\s.(\[–-])[(\[]?\s*(?:"
@@ -237,6 +243,8 @@ def default_rules() -> DropRules:
         related_marks=re.compile(_alternation(data["related"]["marks"]), re.I),
         ui_labels=re.compile(r"^[(\[]?\s*" + _alternation(ui["labels"]) + r"\s*[:：]", re.I),
         counter_units=frozenset(_casefold_key(w) for w in ui["counter_units"]),
+        promo_start=re.compile(r"^[^\w(\[]*" + _alternation(ui["promo_starts"]) + r"\b", re.I),
+        comment_headers=frozenset(_casefold_key(w) for w in ui["comment_headers"]),
         footer_start=re.compile(
             r"^[(\[]?\s*"
             + _alternation(data["footer"]["starts"])
@@ -377,11 +385,16 @@ def is_navigation(text: str) -> bool:
     parts = [p.strip() for p in re.split(r"\s+[>»›|/]\s+|\s*[»›|]\s*", text)]
     parts = [p for p in parts if p]
     home = bool(parts) and parts[0].casefold() in _HOME  # "Trang chủ | Thể thao | SEA Games 33"
+    # "Trang chủ › Thời sự › Hoạt động Quốc hội - hội đồng nhân dân": arrows are a trail
+    longest = 8 if len(parts) >= 3 and re.search(r"\s[>»›]\s", text) else 4
     return (
         len(parts) >= 2
-        and text.count(" ") < 16
+        and text.count(" ") < 20
         and not _SENTENCE_END.search(text)
-        and all(_word_count(p) <= 4 and (home or not any(c.isdigit() for c in p)) for p in parts)
+        and all(
+            len(_WORDS.findall(p)) <= longest and (home or not any(c.isdigit() for c in p))
+            for p in parts
+        )
     )
 
 
@@ -485,7 +498,7 @@ _CLOSERS = '"”’)»]'
 _FULL_STOP = re.compile(r"[.!?…]$")
 _MINUTE = re.compile(r"(?<![\w.,])\d{1,3}(?:\+\d{1,2})?['’′](?!\w)")
 _POLL_ROW = re.compile(r"[^\d%]{1,60}?\s\d{1,3}(?:[.,]\d+)?\s*%")
-_SOURCE_TAIL = re.compile(r"[.!?]\s+(?:Nguồn|Nguồn ảnh|Đồ họa|Video)\s*:\s*[^.:]{1,40}$")
+_SOURCE_TAIL = re.compile(r"(?:[.!?]|\s[-–])\s+(?:Nguồn|Nguồn ảnh|Đồ họa|Video)\s*:\s*[^.:]{1,40}$")
 
 
 def ends_prose(text: str) -> bool:
@@ -505,8 +518,42 @@ def is_widget(line: Line) -> bool:
         " | " in text
         or line.gaps >= 2
         or len(_MINUTE.findall(text)) >= 2
+        or len(_ITEM_MARK.findall(text)) >= 2
+        or _RESULT_ROW.match(text) is not None
         or (_word_count(text) <= 8 and _POLL_ROW.fullmatch(text) is not None)
     )
+
+
+_ITEM_MARK = re.compile(r"(?:^|\s)[▸►▶»›•➜→]\s")  # "THÔNG SỐ ▸ Màn hình … ▸ Chip …"
+_RESULT_ROW = re.compile(r"(?:FT|HT|KT|AET)\s.*\d\s*-\s*\d")  # "FT Hoàng Anh Gia Lai 0 - 0 SHB"
+_BRACKETED = re.compile(r"\[([^\[\]]{1,40})\]")
+
+
+def is_form(text: str, rules: DropRules) -> bool:
+    """A line holding a page control in brackets: a search box ('[Nhập tên trường…]'),
+    a button ('[Tìm kiếm]', '[ĐĂNG KÝ]'), an ad label ('[Quảng cáo] Căn hộ …')."""
+    for inner in _BRACKETED.findall(text):
+        key = _casefold_key(inner)
+        if key in rules.ui_lines or key.startswith(("nhập ", "điền ", "enter ")):
+            return True
+    return False
+
+
+def is_promo(text: str, rules: DropRules) -> bool:
+    """The outlet's own call, not prose: 'Theo dõi fanpage … để nhận bản tin sớm nhất',
+    'Nhận bản tin … qua Zalo OA ➜ Quan tâm ngay', '📲 Tải ứng dụng …: App Store'."""
+    return not ends_prose(text) and rules.promo_start.match(text) is not None
+
+
+def ends_with_button(text: str, rules: DropRules) -> bool:
+    """A prompt whose last part is a button: 'Bạn nghĩ gì …? Gửi bình luận của bạn'."""
+    m = re.search(r"[.!?…]\s+([^.!?…]{2,40})$", text)
+    return m is not None and _casefold_key(m.group(1)) in rules.ui_lines
+
+
+def is_reader_prompt(text: str) -> bool:
+    """A question put to the reader ('Bạn nghĩ gì về …?'): comment or poll box, not news."""
+    return text.rstrip(_CLOSERS).endswith("?") and re.search(r"(?i)\bbạn\b", text) is not None
 
 
 def is_body_paragraph(text: str) -> bool:
@@ -564,7 +611,7 @@ def header_reason(line: Line, rules: DropRules, *, last: bool) -> str | None:
         return NAVIGATION
     if not last and is_outlet_name(text, rules):
         return OUTLET
-    if not last and is_widget(line):
+    if not last and (is_widget(line) or is_form(text, rules) or is_promo(text, rules)):
         return WIDGET
     return None
 
@@ -584,8 +631,20 @@ def body_reason(line: Line, rules: DropRules) -> str | None:
         (NAVIGATION, lambda: is_navigation(text)),
         (WIDGET, lambda: is_widget(line)),
         (WEB_UI, lambda: _is_counter(text, rules)),
+        (WEB_UI, lambda: is_form(text, rules) or is_promo(text, rules)),
+        (WEB_UI, lambda: ends_with_button(text, rules)),
+        (WEB_UI, lambda: _is_ui_link(text, rules)),
     )
     return next((reason for reason, check in checks if check()), None)
+
+
+def _is_ui_link(text: str, rules: DropRules) -> bool:
+    """'Xem đầy đủ điểm chuẩn 68 chương trình tại đây »': a link that starts with a
+    button's words ('Xem đầy đủ', 'Đọc thêm') and is no sentence."""
+    if ends_prose(text) or _word_count(text) > 15:
+        return False
+    words = text.casefold().split()
+    return any(" ".join(words[:k]) in rules.ui_lines for k in (2, 3))
 
 
 def trailing_reason(text: str, rules: DropRules) -> str | None:
@@ -661,6 +720,13 @@ def _select(
     head: int | None = None
     for i, line in enumerate(lines):
         reason = header_reason(line, rules, last=i == len(lines) - 1)
+        if (
+            reason is None
+            and i + 1 < len(lines)
+            and _titles_widget(line.text)
+            and header_reason(lines[i + 1], rules, last=False) == WIDGET
+        ):
+            reason = WIDGET  # "KẾT QUẢ VÒNG 10 V.LEAGUE 1" over the results box
         if reason is None:
             head = i
             break
@@ -669,11 +735,23 @@ def _select(
         return None, [], dropped
     body: list[int] = []
     footer = footer_start(lines, head + 1, rules)
-    in_box = False
+    in_box = in_comments = False
     for i in range(head + 1, len(lines)):
         if i >= footer:
             dropped.append((i, FOOTER))
             continue
+        if is_comment_header(lines[i].text, rules):
+            in_comments = True  # the header keeps its own reason (web UI) if it has one
+            dropped.append((i, body_reason(lines[i], rules) or COMMENTS))
+            continue
+        if (
+            in_comments
+            and not is_related_header(lines[i].text, rules)
+            and (is_comment(lines[i].text) or body_reason(lines[i], rules))
+        ):
+            dropped.append((i, COMMENTS))
+            continue
+        in_comments = False
         if is_related_header(lines[i].text, rules):
             in_box = True  # the header keeps its own reason (web UI); what is under it is the box
             dropped.append((i, body_reason(lines[i], rules) or RELATED))
@@ -697,7 +775,32 @@ def _select(
     for i in _after_last_paragraph(lines, body):
         body.remove(i)
         dropped.append((i, AFTER_BODY))
+    widgets = {i for i, reason in dropped if reason == WIDGET}
+    for i in [i for i in body if i + 1 in widgets and _titles_widget(lines[i].text)]:
+        body.remove(i)
+        dropped.append((i, WIDGET))
     return head, body, sorted(dropped)
+
+
+def _titles_widget(text: str) -> bool:
+    """A title in capitals over a table or box ('BẢNG GIÁ VÀNG TRONG NƯỚC (ĐVT: …)')."""
+    return _all_capitals(text.split("(")[0]) and not ends_prose(text) and _word_count(text) <= 15
+
+
+def is_comment_header(text: str, rules: DropRules) -> bool:
+    """The head of the readers' comments: 'Ý kiến bạn đọc (12) Viết bình luận...',
+    'Ý kiến (214) | Mới nhất | Quan tâm nhất'."""
+    first = re.split(r"\s*[(|]|\s{2,}", text, maxsplit=1)[0]
+    return _casefold_key(first) in rules.comment_headers and not ends_prose(text.rstrip("."))
+
+
+_COMMENT = re.compile(r"(?P<who>[^:]{2,40}?)(?:\s[-–]\s[^:]{1,30})?:\s+\S")
+
+
+def is_comment(text: str) -> bool:
+    """'Trần Đức - Bắc Ninh: Lãi 36%/tháng …', 'Minh Anh - 2 giờ trước: Con em …'."""
+    m = _COMMENT.match(text)
+    return m is not None and is_name_line(m.group("who"))
 
 
 _LONG_PARAGRAPH = 30  # words: a paragraph that lost its full stop, not a page element
@@ -709,8 +812,14 @@ def _all_capitals(text: str) -> bool:
 
 
 def _is_sentence(text: str) -> bool:
-    """Prose: ends like a sentence and is not a title in capitals ('BẠN NGHĨ SAO?')."""
-    return ends_prose(text) and not _all_capitals(text)
+    """Prose: ends like a sentence and is not a title in capitals ('BẠN NGHĨ SAO?'), a
+    starred note ('* Thông tin chỉ mang tính tham khảo.') or a question to the reader."""
+    return (
+        ends_prose(text)
+        and not _all_capitals(text)
+        and not text.startswith("*")
+        and not is_reader_prompt(text)
+    )
 
 
 def _looks_like_page(text: str) -> bool:
@@ -719,6 +828,7 @@ def _looks_like_page(text: str) -> bool:
     wholly in brackets ('(TTXVN/Vietnam+)'), a bare name ('Nguyễn Hằng')."""
     return (
         _all_capitals(text)
+        or is_reader_prompt(text)
         or not (text[0].isalnum() or text[0] in _OPENERS)
         or not (text[-1].isalnum() or text[-1] in _CLOSERS + "%")
         or (text.startswith("(") and text.endswith(")"))

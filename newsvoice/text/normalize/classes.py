@@ -444,6 +444,12 @@ def _after_person(text: str, start: int, data: RuleData) -> bool:
     return bool(a) and a[0].isupper() and b[0].isupper() and not data.is_context("place_word", b)
 
 
+def v_clause_letters(m: re.Match[str], data: RuleData, caps: bool) -> Result:
+    """'điểm b, s khoản 1 Điều 51' -> 'điểm bê, ét': the lettered points of a law."""
+    said = [data.letters.get(c.upper(), c) for c in re.findall(r"[a-zđ]", m["l"])]
+    return m["kw"] + " ", ", ".join(said)
+
+
 def v_acronym(m: re.Match[str], data: RuleData, caps: bool) -> Result:
     """Unknown all-caps acronym (2-8 letters) that is not a Vietnamese syllable: spell it."""
     tok = m[0]
@@ -583,9 +589,12 @@ def v_alnum_code(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         if part.isdigit():
             if prev == ".":
                 out.append(number_words().get("dot", "chấm"))
-            by_digit = kind == "spell" and (
-                (len(part) > 1 and part[0] == "0")
-                or (first_digits and len(part) >= 3)  # VN123, MH370, A350, B787
+            by_digit = kind == "digits" or (
+                kind == "spell"
+                and (
+                    (len(part) > 1 and part[0] == "0")
+                    or (first_digits and len(part) >= 3)  # VN123, MH370, A350, B787
+                )
             )
             out.append(read_digits(part) if by_digit else read_integer_string(part))
             first_digits = False
@@ -955,6 +964,9 @@ def v_coordinate(m: re.Match[str], data: RuleData, caps: bool) -> Result:
         out += [read_integer_string(m["m"]), w["minute"]]
     if m["s"]:
         out += [read_integer_string(m["s"]), w["second"]]
+    if not m["h"]:
+        # "12°18' vĩ độ Bắc": degrees and minutes with the hemisphere in words
+        return ("", " ".join(out)) if m["m"] else None
     key = {"N": "lat_N", "S": "lat_S", "E": "lon_E", "W": "lon_W"}[m["h"]]
     return "", " ".join(out + [w.get(key, m["h"])])
 

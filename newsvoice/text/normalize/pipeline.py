@@ -31,6 +31,7 @@ from newsvoice.text.normalize.classes import (
     v_alnum_code,
     v_alnum_lower,
     v_cardinal,
+    v_clause_letters,
     v_code,
     v_coordinate,
     v_currency_pair,
@@ -258,7 +259,7 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r(
             "coordinate",
             r"(?<![0-9.,])(?P<d>[0-9]{1,3})\s?°\s?(?:(?P<m>[0-9]{1,2})\s?['′’]"
-            r"(?:\s?(?P<s>[0-9]{1,2})\s?[\"″”])?)?\s?(?P<h>[NSEW])(?![\w])",
+            r"(?:\s?(?P<s>[0-9]{1,2})\s?[\"″”])?)?(?:\s?(?P<h>[NSEW])(?![\w]))?",
             WORD,
             v_coordinate,
         ),
@@ -571,6 +572,12 @@ def build_rules(data: RuleData) -> tuple[list[Rule], list[Rule]]:
         r("roman_free", r"(?<![\w])(?P<r>(?=[IVX]{2,}(?![\w]))[IVX]+)(?![\w])", WORD, v_roman_free),
         r("percent_word", r"(?<![0-9\w])%", WORD, v_percent_word),
         r("acronym", r"(?<![\w])[A-ZĐ]{2,8}(?![\w])", WORD, v_acronym),
+        r(
+            "clause_letters",
+            r"(?P<kw>\b(?:điểm|Điểm|tiết|Tiết))\s+(?P<l>[a-zđ](?:\s*,\s*[a-zđ])*)(?![\w])",
+            WORD,
+            v_clause_letters,
+        ),
         r(
             "symbol",
             rf"(?=[{symbols}+<>])(?:[{symbols}]|(?<=[^\s(\[+])\+|(?<![^\s(])[<>](?=\s*{SPAN_CHARS})"
