@@ -225,6 +225,7 @@ _HINTS: dict[str, re.Pattern[str]] = {
     "time_h": re.compile(r"[0-9][hH]"),
     "time_g": re.compile(r"[0-9]g[0-5]"),
     "quarter": re.compile(r"(?i:quý)"),
+    "clause_letters": re.compile(r"(?i:điểm|tiết) [a-zđ](?![\w])"),
 }
 
 
