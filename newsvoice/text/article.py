@@ -314,10 +314,11 @@ def is_meta_line(text: str, rules: DropRules) -> bool:
 
 def _is_counter(text: str, rules: DropRules) -> bool:
     """'Lượt xem: 3.412', 'Bình luận (0)', '15.208 lượt xem': a page counter."""
-    m = _COUNTER.fullmatch(text.strip())
+    text = text.strip()
+    m = _COUNTER.fullmatch(text)
     if m is not None and is_web_ui(m["label"], rules):
         return True
-    m = _COUNT_FIRST.fullmatch(text.strip())
+    m = _COUNT_FIRST.fullmatch(text)
     return m is not None and _casefold_key(m["label"]) in rules.counter_units
 
 
@@ -421,9 +422,10 @@ def is_caption(text: str, rules: DropRules) -> bool:
     """'Ảnh: …', 'Quang cảnh hội nghị. Ảnh: T.L', '… (Ảnh: Nhật Duy)', 'Ảnh minh họa', 'Video: …'."""
     if rules.caption_start.match(text):
         return True
-    if len(text) <= 300 and _SOURCE_TAIL.search(text) is not None:
-        return True  # "Vị trí của bão lúc 10h. Nguồn: NCHMF": a map's caption
-    return len(text) <= 300 and rules.caption_phrase.search(text) is not None
+    return len(text) <= 300 and (
+        _SOURCE_TAIL.search(text) is not None  # "Vị trí của bão lúc 10h. Nguồn: NCHMF"
+        or rules.caption_phrase.search(text) is not None
+    )
 
 
 def _is_name_word(word: str) -> bool:
@@ -501,6 +503,11 @@ _POLL_ROW = re.compile(r"[^\d%]{1,60}?\s\d{1,3}(?:[.,]\d+)?\s*%")
 _SOURCE_TAIL = re.compile(r"(?:[.!?]|\s[-–])\s+(?:Nguồn|Nguồn ảnh|Đồ họa|Video)\s*:\s*[^.:]{1,40}$")
 
 
+_ITEM_MARK = re.compile(r"(?:^|\s)[▸►▶»›•➜→]\s")  # "THÔNG SỐ ▸ Màn hình … ▸ Chip …"
+_RESULT_ROW = re.compile(r"(?:FT|HT|KT|AET)\s.*\d\s*-\s*\d")  # "FT Hoàng Anh Gia Lai 0 - 0 SHB"
+_BRACKETED = re.compile(r"\[([^\[\]]{1,40})\]")
+
+
 def ends_prose(text: str) -> bool:
     """Ends like a written sentence (full stop, question, exclamation, ellipsis)."""
     return _FULL_STOP.search(text.rstrip(_CLOSERS)) is not None
@@ -522,11 +529,6 @@ def is_widget(line: Line) -> bool:
         or _RESULT_ROW.match(text) is not None
         or (_word_count(text) <= 8 and _POLL_ROW.fullmatch(text) is not None)
     )
-
-
-_ITEM_MARK = re.compile(r"(?:^|\s)[▸►▶»›•➜→]\s")  # "THÔNG SỐ ▸ Màn hình … ▸ Chip …"
-_RESULT_ROW = re.compile(r"(?:FT|HT|KT|AET)\s.*\d\s*-\s*\d")  # "FT Hoàng Anh Gia Lai 0 - 0 SHB"
-_BRACKETED = re.compile(r"\[([^\[\]]{1,40})\]")
 
 
 def is_form(text: str, rules: DropRules) -> bool:
@@ -803,9 +805,6 @@ def is_comment(text: str) -> bool:
     return m is not None and is_name_line(m.group("who"))
 
 
-_LONG_PARAGRAPH = 30  # words: a paragraph that lost its full stop, not a page element
-
-
 def _all_capitals(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 2 and not any(c.islower() for c in letters)
@@ -822,6 +821,9 @@ def _is_sentence(text: str) -> bool:
     )
 
 
+_OPENERS = '"“‘(«[-–'
+
+
 def _looks_like_page(text: str) -> bool:
     """A mark of page furniture on a line that is not prose: all capitals ('BẢNG XẾP
     HẠNG SAU VÒNG 13'), a leading or closing icon ('► Khởi công …', 'Xem thêm 2 ý kiến ›'),
@@ -836,7 +838,7 @@ def _looks_like_page(text: str) -> bool:
     )
 
 
-_OPENERS = '"“‘(«[-–'
+_LONG_PARAGRAPH = 30  # words: a paragraph that lost its full stop, not a page element
 
 
 def _after_last_paragraph(lines: list[Line], body: list[int]) -> list[int]:
